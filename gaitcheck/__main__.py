@@ -1,0 +1,5 @@
+"""Allow ``python -m gaitcheck``."""
+
+from gaitcheck.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``gaitcheck`` command line."""

@@ -1,0 +1,195 @@
+"""``gaitcheck`` command-line entry point.
+
+Every command turns :class:`~gaitcheck.errors.GaitcheckError` into one line on stderr
+and its exit code (2 for bad input, 1 for internal errors); ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gaitcheck import __version__
+from gaitcheck.errors import GaitcheckError
+
+app = typer.Typer(
+    name="gaitcheck",
+    help="Trustworthy running gait analysis from an ordinary video.\n\n"
+    "Example: gaitcheck analyze run.mp4 --out run_report",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+err_console = Console(stderr=True)
+out_console = Console()
+
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+
+
+@contextlib.contextmanager
+def _reported_errors(debug: bool) -> Iterator[None]:
+    debug = debug or bool(os.environ.get("GAITCHECK_DEBUG"))
+    try:
+        yield
+    except GaitcheckError as err:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("[bold red]interrupted[/]: no output was half-written")
+        raise typer.Exit(130) from None
+    except Exception as err:  # an internal error: one line unless --debug
+        if debug:
+            raise
+        err_console.print(f"[bold red]internal error:[/] {type(err).__name__}: {err} "
+                          "(run again with --debug for the traceback)", highlight=False,
+                          soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gaitcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Trustworthy running gait analysis from an ordinary video."""
+
+
+@app.command()
+def analyze(
+    video: Annotated[Path | None, typer.Argument(
+        help="Video of the runner (mp4, mov, avi, mkv, webm), side view.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output folder [default: ./<video name>_gaitcheck].")] = None,
+    start: Annotated[float | None, typer.Option(
+        help="Start of the analysis window, seconds of playback time.")] = None,
+    end: Annotated[float | None, typer.Option(
+        help="End of the analysis window, seconds of playback time.")] = None,
+    slowmo: Annotated[float, typer.Option(
+        help="Slow-motion factor: capture fps / playback fps (8 for 240 fps stored at 30).",
+    )] = 1.0,
+    model: Annotated[str | None, typer.Option(
+        help="Pose model: a .task file, or lite/full/heavy from the user model folder "
+        "[default: bundled full model].")] = None,
+    max_people: Annotated[int, typer.Option(
+        min=1, max=10, help="Most people tracked per frame; the main runner is followed. "
+        "Use 1 when the runner is alone in view: about 40% faster.",
+    )] = 2,
+    landmarks: Annotated[Path | None, typer.Option(
+        help="Re-analyse a saved landmarks.npz instead of running pose on a video.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Analyse a running video and write report.json, landmarks.npz and landmarks.csv.
+
+    Examples:
+
+      gaitcheck analyze run.mp4
+
+      gaitcheck analyze run.mp4 --out reports/anna --start 5 --end 20
+
+      gaitcheck analyze slowmo.mov --slowmo 8
+
+      gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
+    """
+    from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
+
+    with _reported_errors(debug):
+        options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo, model=model,
+                                 max_people=max_people)
+        if landmarks is not None:
+            if video is not None:
+                raise _usage("give either VIDEO or --landmarks, not both")
+            result = analyze_landmarks(landmarks, out, options)
+        elif video is None:
+            raise _usage("missing VIDEO (or --landmarks FILE); see gaitcheck analyze --help")
+        else:
+            progress = None
+            if not quiet and err_console.is_terminal:
+                from gaitcheck.cli.progress import FrameProgress
+
+                progress = FrameProgress(err_console, f"pose {video.name}")
+            result = analyze_video(video, out, options, progress)
+        if not quiet:
+            _print_summary(result)
+
+
+def _usage(message: str) -> GaitcheckError:
+    err = GaitcheckError(message)
+    err.exit_code = 2
+    return err
+
+
+def _print_summary(result: object) -> None:
+    from gaitcheck.pipeline import AnalysisOutput
+
+    assert isinstance(result, AnalysisOutput)
+    q = result.report["quality"]
+    video = result.report["video"]
+    line = (f"{q['frames_with_pose']}/{q['frames']} frames with pose "
+            f"({q['pose_coverage']:.0%}), {q['duration_s']:.1f} s, "
+            f"{video['width']}x{video['height']}")
+    if result.pose_s > 0:
+        line += f", pose {q['frames'] / result.pose_s:.1f} frames/s"
+    out_console.print(f"[bold green]Report:[/] {result.report_path}", highlight=False)
+    out_console.print(line, highlight=False)
+    for warning in q["warnings"]:
+        out_console.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
+
+
+@app.command()
+def models(debug: DebugOpt = False) -> None:
+    """List the pose models gaitcheck can use, with their checksums.
+
+    Official lite and heavy bundles from MediaPipe can be placed in the user model
+    folder (shown below) and selected with --model lite / --model heavy.
+    """
+    from gaitcheck.pose.models import OFFICIAL_FILES, available_models, user_model_dir
+
+    with _reported_errors(debug):
+        table = Table(title="Pose models")
+        for column in ("name", "origin", "size", "sha256", "path"):
+            table.add_column(column)
+        found = available_models()
+        for info in found:
+            size = f"{info.path.stat().st_size / 1e6:.1f} MB"
+            table.add_row(info.name, info.origin, size, info.sha256[:16] + "…", str(info.path))
+        out_console.print(table)
+        missing = [n for n in OFFICIAL_FILES if n not in {m.name for m in found}]
+        if missing:
+            out_console.print(
+                f"Not installed: {', '.join(missing)}. Put the official "
+                f"pose_landmarker_<name>.task in {user_model_dir()} to use --model <name>.",
+                highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from gaitcheck.cli.native_stderr import native_stderr_silenced
+
+    debug = "--debug" in sys.argv[1:] or bool(os.environ.get("GAITCHECK_DEBUG"))
+    with native_stderr_silenced(enabled=not debug):
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            code = 0
+    sys.exit(code)

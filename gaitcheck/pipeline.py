@@ -1,0 +1,212 @@
+"""The analysis pipeline: video (or saved landmarks) → tracks → report files.
+
+Outputs are written into one folder, each file atomically; ``report.json`` is written
+last, so its presence means the run completed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitcheck.errors import InputError
+from gaitcheck.fsio import prepare_output_dir
+from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.extract import extract_tracks
+from gaitcheck.report.json_report import build_report, write_report
+from gaitcheck.tracks.io import load_tracks, save_tracks_csv, save_tracks_npz
+from gaitcheck.tracks.quality import assess_quality
+from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.video.reader import VideoReader
+
+REPORT_NAME = "report.json"
+LANDMARKS_NPZ = "landmarks.npz"
+LANDMARKS_CSV = "landmarks.csv"
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """User settings for one analysis.
+
+    Attributes
+    ----------
+    start_s, end_s : float, optional
+        Analysis window in the file's playback time, seconds.
+    slowmo : float
+        Capture fps / playback fps of slow-motion files (1 for normal video).
+    model : str, optional
+        Pose model name or path (see :func:`gaitcheck.pose.models.resolve_model`).
+    max_people : int
+        Most people the pose model tracks per frame. Two lets gaitcheck find the runner
+        when someone else is in view; one is about 40 % faster, because MediaPipe then
+        runs its person detector only when it loses track instead of on every frame.
+    """
+
+    start_s: float | None = None
+    end_s: float | None = None
+    slowmo: float = 1.0
+    model: str | None = None
+    max_people: int = 2
+
+
+@dataclass(frozen=True)
+class AnalysisOutput:
+    """What one analysis produced.
+
+    Attributes
+    ----------
+    out_dir : Path
+        Folder holding every output file.
+    report : dict
+        The content of ``report.json``.
+    tracks : LandmarkTracks
+        The analysed subject's tracks.
+    pose_s, total_s : float
+        Wall-clock seconds spent in pose extraction (0 when re-analysing landmarks) and
+        in the whole run.
+    """
+
+    out_dir: Path
+    report: dict[str, Any]
+    tracks: LandmarkTracks
+    pose_s: float
+    total_s: float
+
+    @property
+    def report_path(self) -> Path:
+        return self.out_dir / REPORT_NAME
+
+
+class Progress:
+    """Receives progress; the CLI subclasses it with a progress bar."""
+
+    def start(self, total: int | None) -> None:
+        """Pose extraction starts; ``total`` frames are expected (``None`` if unknown)."""
+
+    def update(self, done: int) -> None:
+        """``done`` frames have been processed."""
+
+    def stop(self) -> None:
+        """Pose extraction finished or failed."""
+
+
+def default_out_dir(source: Path) -> Path:
+    """Default output folder: ``<video stem>_gaitcheck`` in the current directory."""
+    return Path.cwd() / f"{Path(source).stem}_gaitcheck"
+
+
+def analyze_video(
+    video: Path,
+    out_dir: Path | None = None,
+    options: AnalyzeOptions | None = None,
+    progress: Progress | None = None,
+    backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None = None,
+) -> AnalysisOutput:
+    """Run pose on ``video`` and write the report folder.
+
+    Parameters
+    ----------
+    video : Path
+        Input video.
+    out_dir : Path, optional
+        Output folder; :func:`default_out_dir` by default.
+    options : AnalyzeOptions, optional
+        Window, slow-motion factor, model and people limit.
+    progress : Progress, optional
+        Progress receiver.
+    backend_factory : callable, optional
+        Builds the pose backend from the options (tests inject scripted backends);
+        MediaPipe with the resolved model by default.
+
+    Raises
+    ------
+    InputError, OutputError, ModelError
+        Unusable input, unwritable output or a bad model, with a one-line message.
+    """
+    options = options or AnalyzeOptions()
+    progress = progress or Progress()
+    t0 = time.perf_counter()
+    reader = VideoReader(video, options.start_s, options.end_s, options.slowmo)
+    out = prepare_output_dir(out_dir or default_out_dir(reader.path))
+    factory = backend_factory or _mediapipe_backend
+    backend = factory(options)
+    progress.start(reader.expected_frames)
+    try:
+        extraction = extract_tracks(reader, backend, on_frame=progress.update)
+    finally:
+        progress.stop()
+        backend.close()
+    pose_s = time.perf_counter() - t0
+    tracks = extraction.tracks
+    if not tracks.detected.any():
+        raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
+                         f"{reader.path.name}")
+    report = _write_outputs(tracks, out, extraction.truncated, extraction.frames_with_others)
+    return AnalysisOutput(out, report, tracks, pose_s, time.perf_counter() - t0)
+
+
+def analyze_landmarks(
+    landmarks: Path,
+    out_dir: Path | None = None,
+    options: AnalyzeOptions | None = None,
+) -> AnalysisOutput:
+    """Re-analyse saved landmark tracks without running pose.
+
+    ``out_dir`` defaults to the folder holding ``landmarks``; the window in ``options``
+    (playback seconds) trims the tracks.
+    """
+    options = options or AnalyzeOptions()
+    t0 = time.perf_counter()
+    tracks = _trim(load_tracks(landmarks), options)
+    out = prepare_output_dir(out_dir or Path(landmarks).expanduser().resolve().parent)
+    if not tracks.detected.any():
+        raise InputError(f"no person in any of the {tracks.n_frames} frames of {landmarks}")
+    source_info = tracks.source.get("quality_inputs", {})
+    report = _write_outputs(tracks, out, bool(source_info.get("truncated", False)),
+                            int(source_info.get("frames_with_others", 0)))
+    return AnalysisOutput(out, report, tracks, 0.0, time.perf_counter() - t0)
+
+
+def _trim(tracks: LandmarkTracks, options: AnalyzeOptions) -> LandmarkTracks:
+    if options.start_s is None and options.end_s is None:
+        return tracks
+    playback = tracks.time_s * tracks.video.slowmo
+    keep = np.ones(tracks.n_frames, bool)
+    if options.start_s is not None:
+        keep &= playback >= options.start_s - 1e-6
+    if options.end_s is not None:
+        keep &= playback <= options.end_s + 1e-6
+    if not keep.any():
+        raise InputError("no frames of the landmarks file fall inside --start/--end")
+    window = {"start_s": options.start_s, "end_s": options.end_s}
+    return LandmarkTracks(tracks.image[keep], tracks.world[keep], tracks.time_s[keep],
+                          tracks.frame_index[keep], tracks.video,
+                          tracks.source | {"window": window})
+
+
+def _write_outputs(
+    tracks: LandmarkTracks, out: Path, truncated: bool, frames_with_others: int
+) -> dict[str, Any]:
+    quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
+    tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
+                            tracks.video, tracks.source | {"quality_inputs": quality_inputs})
+    save_tracks_npz(tracks, out / LANDMARKS_NPZ)
+    save_tracks_csv(tracks, out / LANDMARKS_CSV)
+    quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
+    files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
+    report = build_report(tracks, quality, files)
+    write_report(report, out / REPORT_NAME)
+    return report
+
+
+def _mediapipe_backend(options: AnalyzeOptions) -> PoseBackend:
+    from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
+    from gaitcheck.pose.models import resolve_model
+
+    return MediaPipeBackend(resolve_model(options.model), max_people=options.max_people)
+

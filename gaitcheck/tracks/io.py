@@ -1,0 +1,100 @@
+"""Saving and loading landmark tracks: compressed NPZ (exact) and wide CSV (spreadsheets)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from gaitcheck.errors import InputError
+from gaitcheck.fsio import atomic_writer
+from gaitcheck.landmarks import LANDMARK_NAMES
+from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.video.reader import VideoInfo
+
+#: Version of the NPZ layout; bump when arrays or metadata change incompatibly.
+TRACKS_FORMAT = "gaitcheck-tracks/1"
+
+
+def save_tracks_npz(tracks: LandmarkTracks, path: Path) -> Path:
+    """Write ``tracks`` to a compressed ``.npz`` file atomically.
+
+    The file holds the arrays ``image``, ``world``, ``time_s`` and ``frame_index`` and a
+    JSON string ``meta`` with the format tag, video metadata and provenance.
+    """
+    meta = {"format": TRACKS_FORMAT, "video": tracks.video.to_dict(), "source": tracks.source}
+    with atomic_writer(Path(path), "wb") as handle:
+        np.savez_compressed(
+            handle,
+            image=tracks.image.astype(np.float32),
+            world=tracks.world.astype(np.float32),
+            time_s=tracks.time_s.astype(np.float64),
+            frame_index=tracks.frame_index.astype(np.int64),
+            meta=np.array(json.dumps(meta)),
+        )
+    return Path(path)
+
+
+def load_tracks(path: Path) -> LandmarkTracks:
+    """Read tracks written by :func:`save_tracks_npz`.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not an NPZ, or not a gaitcheck tracks file.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise InputError(f"landmarks file not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("format") != TRACKS_FORMAT:
+                raise InputError(
+                    f"{path.name} is a landmarks file of an unsupported format "
+                    f"({meta.get('format')!r}; expected {TRACKS_FORMAT!r})"
+                )
+            return LandmarkTracks(
+                image=data["image"],
+                world=data["world"],
+                time_s=data["time_s"],
+                frame_index=data["frame_index"],
+                video=VideoInfo.from_dict(meta["video"]),
+                source=meta.get("source", {}),
+            )
+    except InputError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+        raise InputError(f"{path.name} is not a gaitcheck landmarks file ({err})") from err
+
+
+def _fmt(value: float, digits: int) -> str:
+    return "" if not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
+    """Write a wide CSV, one row per frame, that opens cleanly in a spreadsheet.
+
+    Columns: ``frame``, ``time_s``, ``detected``, then for every landmark
+    ``<name>_x_px``, ``<name>_y_px`` (pixels in the upright image, y down), ``<name>_z``
+    (MediaPipe relative depth) and ``<name>_visibility``. Empty cells mean no pose.
+    """
+    header = ["frame", "time_s", "detected"]
+    for name in LANDMARK_NAMES:
+        header += [f"{name}_x_px", f"{name}_y_px", f"{name}_z", f"{name}_visibility"]
+    xy = tracks.xy_px()
+    detected = tracks.detected
+    with atomic_writer(Path(path), "w") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for t in range(tracks.n_frames):
+            row: list[str | int] = [int(tracks.frame_index[t]), f"{tracks.time_s[t]:.4f}",
+                                    int(detected[t])]
+            for k in range(len(LANDMARK_NAMES)):
+                row += [_fmt(xy[t, k, 0], 2), _fmt(xy[t, k, 1], 2),
+                        _fmt(tracks.image[t, k, 2], 4), _fmt(tracks.image[t, k, 3], 3)]
+            writer.writerow(row)
+    return Path(path)

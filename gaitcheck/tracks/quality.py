@@ -1,0 +1,122 @@
+"""Data-quality summary of landmark tracks: coverage, visibility per body part, warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gaitcheck.landmarks import BODY_PARTS
+from gaitcheck.tracks.tracks import LandmarkTracks
+
+MIN_COVERAGE = 0.90          # below this, gaps dominate the analysis
+MIN_PART_VISIBILITY = 0.5    # MediaPipe visibility; below it a part is mostly guessed
+MIN_DURATION_S = 6.0         # about eight running strides
+MIN_FPS = 25.0               # below it contact time is only good to > 40 ms
+
+
+@dataclass(frozen=True)
+class QualityWarning:
+    """A data-quality warning: a stable machine code and a plain-language message."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    best = run = 0
+    for value in mask:
+        run = run + 1 if value else 0
+        best = max(best, run)
+    return best
+
+
+def assess_quality(
+    tracks: LandmarkTracks,
+    truncated: bool = False,
+    frames_with_others: int = 0,
+) -> dict[str, Any]:
+    """Summarise how trustworthy the tracks are.
+
+    Parameters
+    ----------
+    tracks : LandmarkTracks
+        The subject's tracks.
+    truncated : bool
+        The video stopped decoding before its declared end.
+    frames_with_others : int
+        Frames in which another person was detected.
+
+    Returns
+    -------
+    dict
+        ``frames``, ``frames_with_pose``, ``pose_coverage`` (0..1),
+        ``longest_gap_s``, ``mean_visibility`` (per body part, 0..1, ``None`` if never
+        seen), ``out_of_frame_fraction`` and ``warnings`` (list of {code, message}).
+    """
+    n = tracks.n_frames
+    detected = tracks.detected
+    n_pose = int(np.count_nonzero(detected))
+    coverage = n_pose / n if n else 0.0
+    vis = tracks.visibility()[detected]
+    part_vis: dict[str, float | None] = {}
+    for part, idx in BODY_PARTS.items():
+        part_vis[part] = round(float(np.nanmean(vis[:, idx])), 3) if n_pose else None
+    xy = tracks.image[detected][:, :, :2]
+    outside = ((xy < 0) | (xy > 1)).any(axis=2).mean(axis=1) if n_pose else np.zeros(0)
+    out_frac = float(np.mean(outside > 0.15)) if n_pose else 0.0
+    dt = np.diff(tracks.time_s)
+    gap_frames = _longest_run(~detected)
+    longest_gap_s = float(gap_frames / tracks.fps) if n > 1 else 0.0
+    duration = float(tracks.time_s[-1] - tracks.time_s[0] + np.median(dt)) if n > 1 else 0.0
+
+    warnings: list[QualityWarning] = []
+
+    def warn(code: str, message: str) -> None:
+        warnings.append(QualityWarning(code, message))
+
+    if truncated:
+        warn("video_truncated", "The video stopped decoding before its declared end "
+             f"(truncated or damaged file); analysed the {n} frames that could be read.")
+    if n_pose and coverage < MIN_COVERAGE:
+        warn("low_pose_coverage", f"A person was found in only {coverage:.0%} of frames "
+             f"(longest gap {longest_gap_s:.1f} s); results rest on fewer frames and get "
+             "lower confidence.")
+    for part, value in part_vis.items():
+        if value is not None and value < MIN_PART_VISIBILITY:
+            usual = ", as is usual for a far-side limb in a side view" if part.startswith(
+                ("left_", "right_")) else ""
+            warn(f"low_visibility_{part}", f"The {part.replace('_', ' ')} is poorly visible "
+                 f"(mean visibility {value:.2f}){usual}; measures that use it get low "
+                 "confidence.")
+    if out_frac > 0.05:
+        warn("subject_out_of_frame", f"Part of the body was outside the image in "
+             f"{out_frac:.0%} of frames; keep the whole body, feet included, in view.")
+    if frames_with_others:
+        warn("other_people", f"Another person was detected in {frames_with_others} of {n} "
+             "frames; gaitcheck followed the most prominent moving person.")
+    if n > 1 and duration < MIN_DURATION_S:
+        warn("short_clip", f"The clip is only {duration:.1f} s long; record at least "
+             f"{MIN_DURATION_S:.0f} s (10-15 s is better) for stable averages.")
+    fps = tracks.fps
+    if n > 1 and fps < MIN_FPS:
+        warn("low_frame_rate", f"The frame rate is {fps:.0f} fps; event timing is only "
+             f"good to about ±{1000 / fps:.0f} ms.")
+    if n > 2 and np.ptp(dt) > 0.25 * np.median(dt):
+        warn("variable_frame_rate", "The video has a variable frame rate; gaitcheck uses "
+             "each frame's real timestamp.")
+    return {
+        "frames": n,
+        "frames_with_pose": n_pose,
+        "pose_coverage": round(coverage, 4),
+        "longest_gap_s": round(longest_gap_s, 3),
+        "duration_s": round(duration, 3),
+        "effective_fps": round(fps, 3) if n > 1 else None,
+        "mean_visibility": part_vis,
+        "out_of_frame_fraction": round(out_frac, 4),
+        "warnings": [w.to_dict() for w in warnings],
+    }

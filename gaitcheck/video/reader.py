@@ -1,0 +1,250 @@
+"""Stream frames from a video file with OpenCV.
+
+Frames are decoded one at a time (memory stays flat however long the file is), turned
+upright according to the container's rotation metadata, converted to RGB, and stamped
+with the presentation time the container stores for each frame, so variable-frame-rate
+phone footage keeps its true timing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitcheck.errors import InputError
+from gaitcheck.video._cv import cv2
+
+SUPPORTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+_IMAGE_CODECS = {"png ", "mpng", "jpeg", "bmp ", "gif ", "webp", "tiff"}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video, for the upright frames we deliver.
+
+    Attributes
+    ----------
+    path : str
+        Absolute path of the file.
+    fps : float
+        Nominal frame rate stored in the container (playback rate, frames/s). For
+        slow-motion files this is not the capture rate; see ``slowmo``.
+    frame_count : int
+        Number of frames the container declares (may be approximate; -1 if unknown).
+    duration_s : float
+        Playback duration, ``frame_count / fps`` (NaN if unknown), in seconds.
+    width, height : int
+        Size of the upright frames in pixels, after applying ``rotation``.
+    rotation : int
+        Clockwise display rotation from the container metadata (0, 90, 180, 270).
+    codec : str
+        Four-character codec code, e.g. ``"avc1"``.
+    slowmo : float
+        Playback slow-down factor given by the user (capture fps / playback fps);
+        1.0 for real-time video. Real time = file time / ``slowmo``.
+    """
+
+    path: str
+    fps: float
+    frame_count: int
+    duration_s: float
+    width: int
+    height: int
+    rotation: int
+    codec: str
+    slowmo: float = 1.0
+
+    @property
+    def capture_fps(self) -> float:
+        """Frame rate in real time (frames per real second)."""
+        return self.fps * self.slowmo
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN durations become ``None``)."""
+        out = asdict(self)
+        if not math.isfinite(out["duration_s"]):
+            out["duration_s"] = None
+        out["capture_fps"] = self.capture_fps
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VideoInfo:
+        """Inverse of :meth:`to_dict`."""
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if fields.get("duration_s") is None:
+            fields["duration_s"] = float("nan")
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame.
+
+    Attributes
+    ----------
+    index : int
+        Zero-based index of the frame in the file.
+    time_s : float
+        Real time of the frame in seconds from the start of the file: the container's
+        presentation time divided by the slow-motion factor.
+    rgb : numpy.ndarray
+        Upright image, shape (height, width, 3), uint8, RGB order.
+    """
+
+    index: int
+    time_s: float
+    rgb: np.ndarray
+
+
+def _fourcc(value: float) -> str:
+    code = int(value)
+    return "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4)) if code > 0 else ""
+
+
+class VideoReader:
+    """Open a video and stream its frames.
+
+    Parameters
+    ----------
+    path : str or Path
+        Video file (mp4, mov, m4v, avi, mkv, webm; anything FFmpeg decodes works).
+    start_s, end_s : float, optional
+        Analysis window in the file's playback time (what a video player shows), in
+        seconds. Frames before ``start_s`` or after ``end_s`` are skipped.
+    slowmo : float
+        Slow-motion factor (capture fps / playback fps), e.g. 8 for 240 fps footage
+        stored at 30 fps. Timestamps are divided by it.
+
+    Raises
+    ------
+    InputError
+        Missing file, not a video, corrupt or truncated container, no decodable frame,
+        or an invalid window.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        start_s: float | None = None,
+        end_s: float | None = None,
+        slowmo: float = 1.0,
+    ) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise InputError(f"video not found: {self.path}")
+        if not self.path.is_file():
+            raise InputError(f"not a file: {self.path}")
+        if self.path.stat().st_size == 0:
+            raise InputError(f"video file is empty (0 bytes): {self.path}")
+        if not (math.isfinite(slowmo) and slowmo > 0):
+            raise InputError(f"--slowmo must be a positive number, got {slowmo}")
+        if start_s is not None and start_s < 0:
+            raise InputError(f"--start must be >= 0 s, got {start_s}")
+        if start_s is not None and end_s is not None and end_s <= start_s:
+            raise InputError(f"--end ({end_s} s) must be after --start ({start_s} s)")
+        self.start_s = start_s
+        self.end_s = end_s
+        self.frames_decoded = 0
+        self.decode_stopped_early = False
+        self.info = self._probe(slowmo)
+
+    def _open(self) -> Any:
+        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        if not cap.isOpened():
+            raise InputError(
+                f"cannot read {self.path.name}: not a video, or the file is corrupt or "
+                "truncated"
+            )
+        return cap
+
+    def _probe(self, slowmo: float) -> VideoInfo:
+        cap = self._open()
+        try:
+            codec = _fourcc(cap.get(cv2.CAP_PROP_FOURCC))
+            count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+            if codec.lower() in _IMAGE_CODECS and not count > 1:
+                raise InputError(f"{self.path.name} is a still image, not a video")
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                raise InputError(f"no decodable frames in {self.path.name}")
+            fps = float(cap.get(cv2.CAP_PROP_FPS))
+            fps = fps if math.isfinite(fps) and 0 < fps < 10000 else float("nan")
+            frame_count = int(count) if math.isfinite(count) and 0 < count < 1e9 else -1
+            rotation = round(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
+        finally:
+            cap.release()
+        height, width = frame.shape[:2]
+        duration = frame_count / fps if frame_count > 0 else float("nan")
+        return VideoInfo(
+            path=str(self.path.resolve()),
+            fps=fps,
+            frame_count=frame_count,
+            duration_s=duration,
+            width=int(width),
+            height=int(height),
+            rotation=rotation,
+            codec=codec,
+            slowmo=float(slowmo),
+        )
+
+    @property
+    def expected_frames(self) -> int | None:
+        """Best guess of the number of frames in the analysis window (for progress)."""
+        info = self.info
+        if info.frame_count <= 0 or not math.isfinite(info.fps):
+            return None
+        first = math.ceil((self.start_s or 0.0) * info.fps)
+        last = info.frame_count if self.end_s is None else min(
+            info.frame_count, math.floor(self.end_s * info.fps) + 1)
+        return max(last - first, 0)
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield the frames of the analysis window in order.
+
+        Decoding stops at the first frame that cannot be decoded; if that happens well
+        before the declared end, ``decode_stopped_early`` is set (a truncated file).
+        """
+        cap = self._open()
+        fps = self.info.fps if math.isfinite(self.info.fps) else 30.0
+        last_t = -math.inf
+        index = -1
+        self.frames_decoded = 0
+        try:
+            while True:
+                if not cap.grab():
+                    break
+                index += 1
+                t_file = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if not math.isfinite(t_file) or t_file <= last_t or (index > 0 and t_file == 0):
+                    # No usable presentation time: fall back to the nominal rate.
+                    t_file = max(index / fps, last_t + 1e-3)
+                last_t = t_file
+                if self.start_s is not None and t_file < self.start_s - 1e-6:
+                    continue
+                if self.end_s is not None and t_file > self.end_s + 1e-6:
+                    break
+                ok, bgr = cap.retrieve()
+                if not ok or bgr is None:
+                    break
+                self.frames_decoded += 1
+                yield Frame(index=index, time_s=t_file / self.info.slowmo,
+                            rgb=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        finally:
+            cap.release()
+        declared = self.info.frame_count
+        if self.end_s is None and declared > 0 and index + 1 < declared - max(2, 0.02 * declared):
+            self.decode_stopped_early = True
+        if self.frames_decoded == 0:
+            raise InputError(
+                f"no frames in the analysis window of {self.path.name}"
+                if self.start_s is not None or self.end_s is not None
+                else f"no decodable frames in {self.path.name}"
+            )
+
+    def __repr__(self) -> str:
+        return f"VideoReader({str(self.path)!r})"
