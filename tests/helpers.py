@@ -1,0 +1,79 @@
+"""Test helpers: real clips from ../shared/videos, tiny generated videos, fake poses."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaitcheck.landmarks import LM, N_LANDMARKS
+from gaitcheck.pose.backend import PoseCandidate
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_VIDEOS = REPO.parent / "shared" / "videos"
+
+
+def shared_video(name: str) -> Path:
+    """Path of a real clip in ../shared/videos, or skip the test with the reason."""
+    path = SHARED_VIDEOS / name
+    if not path.is_file():
+        pytest.skip(f"real clip {name} not available: ../shared/videos is absent "
+                    "(it is present in CI)")
+    return path
+
+
+def make_video(ffmpeg: str, path: Path, *args: str, seconds: float = 1.0,
+               size: str = "160x96", rate: int = 30) -> Path:
+    """Render ffmpeg's test pattern to ``path`` (H.264), with extra output ``args``."""
+    cmd = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-t", str(seconds), "-f", "lavfi",
+           "-i", f"testsrc=size={size}:rate={rate}", *args,
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def stick_figure(cx: float, cy: float, height: float, phase: float = 0.0) -> np.ndarray:
+    """A (33, 5) pose in normalised coordinates: a standing figure whose ankles
+    swing apart by ``0.15 * height * sin(phase)``. Visibility and presence 0.9."""
+    pts = np.zeros((N_LANDMARKS, 5), np.float32)
+    pts[:, 3:] = 0.9
+    top = cy - height / 2
+    pts[:11, :2] = (cx, top + 0.06 * height)  # head
+    for side, dx in (("left", -0.05), ("right", 0.05)):
+        pts[LM[f"{side}_shoulder"], :2] = (cx + dx * height, top + 0.18 * height)
+        pts[LM[f"{side}_elbow"], :2] = (cx + dx * height, top + 0.33 * height)
+        for part in ("wrist", "pinky", "index", "thumb"):
+            pts[LM[f"{side}_{part}"], :2] = (cx + dx * height, top + 0.45 * height)
+        pts[LM[f"{side}_hip"], :2] = (cx + dx * 0.6 * height, top + 0.5 * height)
+        swing = (1 if side == "left" else -1) * 0.15 * height * np.sin(phase)
+        pts[LM[f"{side}_knee"], :2] = (cx + swing / 2, top + 0.73 * height)
+        for part in ("ankle", "heel"):
+            pts[LM[f"{side}_{part}"], :2] = (cx + swing, top + 0.96 * height)
+        pts[LM[f"{side}_foot_index"], :2] = (cx + swing - 0.05 * height, top + height)
+    return pts
+
+
+def candidate(cx: float, cy: float, height: float, phase: float = 0.0) -> PoseCandidate:
+    world = np.zeros((N_LANDMARKS, 3), np.float32)
+    return PoseCandidate(image=stick_figure(cx, cy, height, phase), world=world)
+
+
+class ScriptedBackend:
+    """A PoseBackend that replays a script: frame number → list of candidates."""
+
+    def __init__(self, script: dict[int, list[PoseCandidate]]) -> None:
+        self.script = script
+        self.calls: list[int] = []
+        self.closed = False
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+        self.calls.append(timestamp_ms)
+        return self.script.get(len(self.calls) - 1, [])
+
+    def describe(self) -> dict:
+        return {"backend": "scripted"}
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,132 @@
+"""Video reading: rotation, real timestamps, trimming, slow motion and bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaitcheck.errors import InputError
+from gaitcheck.video import VideoReader
+from helpers import make_video, shared_video
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("clips")
+    base = make_video(ffmpeg, d / "base.mp4")
+    rotated = d / "rotated.mp4"
+    import subprocess
+
+    # A phone held upright stores landscape pixels plus a display rotation.
+    subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-display_rotation",
+                    "90", "-i", str(base), "-c", "copy", str(rotated)], check=True)
+    # Variable frame rate: 30 fps for 15 frames, then 15 fps.
+    vfr = make_video(ffmpeg, d / "vfr.mp4", "-vf",
+                     "setpts='if(lt(N,15),N/30/TB,(15/30+(N-15)/15)/TB)'", "-fps_mode", "vfr")
+    return {"base": base, "rotated": rotated, "vfr": vfr}
+
+
+def test_probe_reports_metadata(clips: dict[str, Path]) -> None:
+    info = VideoReader(clips["base"]).info
+    assert (info.width, info.height, info.rotation) == (160, 96, 0)
+    assert info.fps == pytest.approx(30.0)
+    assert info.frame_count == 30
+    assert info.duration_s == pytest.approx(1.0)
+
+
+def test_rotation_metadata_gives_upright_frames(clips: dict[str, Path]) -> None:
+    reader = VideoReader(clips["rotated"])
+    assert reader.info.rotation in (90, 270)
+    assert (reader.info.width, reader.info.height) == (96, 160)
+    frame = next(iter(reader.frames()))
+    assert frame.rgb.shape == (160, 96, 3)
+    assert frame.rgb.dtype == np.uint8
+
+
+def _container_pts(ffmpeg: str, path: Path) -> np.ndarray:
+    """Presentation times as FFmpeg itself reports them (showinfo filter)."""
+    import re
+    import subprocess
+
+    log = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path), "-vf", "showinfo", "-f",
+                          "null", "-"], capture_output=True, text=True, check=True).stderr
+    return np.array([float(v) for v in re.findall(r"pts_time:([0-9.]+)", log)])
+
+
+def test_variable_frame_rate_uses_real_timestamps(clips: dict[str, Path], ffmpeg: str) -> None:
+    times = np.array([f.time_s for f in VideoReader(clips["vfr"]).frames()])
+    expected = _container_pts(ffmpeg, clips["vfr"])
+    assert len(times) == len(expected) == 30
+    np.testing.assert_allclose(times, expected, atol=1e-3)
+    # 15 frames at 30 fps then 15 at 15 fps: the nominal rate would say 0.97 s.
+    assert times[-1] == pytest.approx(0.5 + 14 / 15, abs=0.04)
+    assert np.mean(np.diff(times[15:])) == pytest.approx(1 / 15, abs=0.004)
+
+
+def test_window_trims_frames(clips: dict[str, Path]) -> None:
+    reader = VideoReader(clips["base"], start_s=0.2, end_s=0.5)
+    frames = list(reader.frames())
+    assert [f.index for f in frames] == list(range(6, 16))
+    assert frames[0].time_s == pytest.approx(0.2, abs=1e-3)
+    assert reader.expected_frames == 10
+
+
+def test_slowmo_divides_time(clips: dict[str, Path]) -> None:
+    reader = VideoReader(clips["base"], slowmo=8)
+    times = [f.time_s for f in reader.frames()]
+    assert times[1] - times[0] == pytest.approx(1 / 240, abs=1e-4)
+    assert reader.info.capture_fps == pytest.approx(240)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"start_s": -1.0}, "--start"), ({"start_s": 2.0, "end_s": 1.0}, "--end"),
+     ({"slowmo": 0.0}, "--slowmo")],
+)
+def test_invalid_window(clips: dict[str, Path], kwargs: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        VideoReader(clips["base"], **kwargs)
+
+
+def test_window_past_end_is_an_error(clips: dict[str, Path]) -> None:
+    with pytest.raises(InputError, match="no frames in the analysis window"):
+        list(VideoReader(clips["base"], start_s=5.0).frames())
+
+
+def test_bad_files(tmp_path: Path, clips: dict[str, Path]) -> None:
+    with pytest.raises(InputError, match="video not found"):
+        VideoReader(tmp_path / "missing.mp4")
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        VideoReader(tmp_path / "empty.mp4")
+    rng = np.random.default_rng(0)
+    (tmp_path / "noise.mp4").write_bytes(rng.integers(0, 256, 50_000, np.uint8).tobytes())
+    with pytest.raises(InputError, match="not a video"):
+        VideoReader(tmp_path / "noise.mp4")
+    with pytest.raises(InputError, match="not a file"):
+        VideoReader(tmp_path)
+
+
+def test_still_image_is_rejected(tmp_path: Path) -> None:
+    from gaitcheck.video._cv import cv2
+
+    image = tmp_path / "photo.mp4"
+    _, png = cv2.imencode(".png", np.full((64, 64, 3), 128, np.uint8))
+    image.write_bytes(png.tobytes())
+    with pytest.raises(InputError, match="still image"):
+        VideoReader(image)
+
+
+def test_truncated_real_clip(tmp_path: Path) -> None:
+    src = shared_video("treadmill_side_30fps.mp4")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(src.read_bytes()[: src.stat().st_size // 3])
+    with pytest.raises(InputError, match="corrupt or truncated"):
+        VideoReader(cut)
+    # A complete copy with a space and unicode in the path reads fine.
+    spaced = tmp_path / "läuferin run 1.mp4"
+    shutil.copy(src, spaced)
+    assert VideoReader(spaced).info.frame_count == 360
