@@ -200,3 +200,35 @@ def test_report_files_are_atomic(clip: Path, tmp_path: Path, scripted: ScriptedB
     assert (out / "report.json").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["landmarks.csv", "landmarks.npz",
                                                       "report.json"]
+
+
+def test_truncated_video_is_analysed_with_a_warning(tmp_path: Path, ffmpeg: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    full = make_video(ffmpeg, tmp_path / "full.mp4", "-movflags", "+faststart", seconds=4.0,
+                      size="320x240")
+    cut = _write(tmp_path / "cut.mp4", full.read_bytes()[: full.stat().st_size // 2])
+    script = {t: [candidate(0.5, 0.5, 0.6, phase=t / 3)] for t in range(120)}
+    monkeypatch.setattr(pipeline, "_mediapipe_backend", lambda o: ScriptedBackend(script))
+    result = runner.invoke(app, ["analyze", str(cut), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert 10 < report["quality"]["frames"] < 100
+    assert "video_truncated" in {w["code"] for w in report["quality"]["warnings"]}
+
+
+def test_progress_bar_reports_frames_and_rate() -> None:
+    import io
+
+    from rich.console import Console
+
+    from gaitcheck.cli.progress import FrameProgress
+
+    buffer = io.StringIO()
+    bar = FrameProgress(Console(file=buffer, force_terminal=True, width=120), "pose clip")
+    bar.start(50)
+    for done in range(1, 51):
+        bar.update(done)
+    bar._bar.refresh()
+    text = buffer.getvalue()
+    bar.stop()
+    assert "pose clip" in text and "50/50" in text and "fps" in text and "ETA" in text

@@ -130,3 +130,34 @@ def test_truncated_real_clip(tmp_path: Path) -> None:
     spaced = tmp_path / "läuferin run 1.mp4"
     shutil.copy(src, spaced)
     assert VideoReader(spaced).info.frame_count == 360
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [(".mov", ["-c:v", "libx264"]),
+                                               (".avi", ["-c:v", "mpeg4"]),
+                                               (".mkv", ["-c:v", "libx264"]),
+                                               (".webm", ["-c:v", "libvpx-vp9"])])
+def test_containers(tmp_path: Path, ffmpeg: str, suffix: str, codec: list[str]) -> None:
+    import subprocess
+
+    path = tmp_path / f"clip{suffix}"
+    subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-t", "1", "-f", "lavfi",
+                    "-i", "testsrc=size=160x96:rate=25", *codec, "-pix_fmt", "yuv420p",
+                    str(path)], check=True)
+    reader = VideoReader(path)
+    frames = list(reader.frames())
+    assert len(frames) == 25 and reader.info.fps == pytest.approx(25.0)
+    assert frames[-1].time_s == pytest.approx(24 / 25, abs=1e-3)
+
+
+def test_truncated_streamable_file_decodes_as_far_as_it_goes(tmp_path: Path,
+                                                             ffmpeg: str) -> None:
+    # With the index at the front (+faststart) a cut file still opens.
+    full = make_video(ffmpeg, tmp_path / "full.mp4", "-movflags", "+faststart", seconds=4.0,
+                      size="320x240")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    reader = VideoReader(cut)
+    frames = list(reader.frames())
+    assert reader.info.frame_count == 120
+    assert 10 < len(frames) < 100
+    assert reader.decode_stopped_early
