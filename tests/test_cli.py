@@ -232,3 +232,10 @@ def test_progress_bar_reports_frames_and_rate() -> None:
     text = buffer.getvalue()
     bar.stop()
     assert "pose clip" in text and "50/50" in text and "fps" in text and "ETA" in text
+
+
+def test_models_command_lists_the_bundled_model() -> None:
+    result = run_cli("models")
+    assert result.returncode == 0
+    assert "bundled" in result.stdout and "8054d5bf95ac9628" in result.stdout
+    assert "Not installed: lite, heavy" in result.stdout

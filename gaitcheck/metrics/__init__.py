@@ -1,0 +1,1 @@
+"""Gait metrics: shared definitions (used by analyzers and synthetic truth alike)."""
