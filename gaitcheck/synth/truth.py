@@ -1,0 +1,216 @@
+"""Ground truth of a synthetic clip, computed with the shared metric definitions.
+
+Everything here is measured on the true 3D landmarks and the generated contacts, with
+the same functions the analyzers use (:mod:`gaitcheck.metrics.definitions`), so an
+analyzer's error is its own and not a difference of definition. Sagittal pairs are
+world ``(x, y)`` = (forward, up); frontal pairs are world ``(z, y)`` = (right, up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gaitcheck.landmarks import LM
+from gaitcheck.metrics import definitions as d
+from gaitcheck.synth.camera import Camera
+from gaitcheck.synth.motion import Contact, Motion
+
+TRUTH_FORMAT = "gaitcheck-synth-truth/1"
+SIDES = ("left", "right")
+
+
+def _at(motion: Motion, t: float) -> np.ndarray:
+    """All landmarks (33, 3) at time ``t`` by linear interpolation."""
+    flat = motion.points.reshape(len(motion.time_s), -1)
+    out = np.array([np.interp(t, motion.time_s, flat[:, k]) for k in range(flat.shape[1])])
+    return out.reshape(motion.points.shape[1:])
+
+
+def _mid(points: np.ndarray, a: str, b: str) -> np.ndarray:
+    return (points[..., LM[a], :] + points[..., LM[b], :]) / 2.0
+
+
+def _sag(p: np.ndarray) -> np.ndarray:
+    return p[..., [0, 1]]
+
+
+def _summary(values: dict[str, list[float]], ndigits: int = 3) -> dict[str, Any]:
+    """Mean over all values and per side; NaN-free lists only."""
+    both = [v for side in SIDES for v in values.get(side, [])]
+    return {
+        "value": round(float(np.mean(both)), ndigits) if both else None,
+        "per_side": {s: round(float(np.mean(values[s])), ndigits) if values.get(s) else None
+                     for s in SIDES},
+    }
+
+
+def _per_contact(motion: Motion) -> list[dict[str, Any]]:
+    """Event-based values for every contact, from the true landmarks."""
+    pts = motion.points
+    lengths = {s: float(np.median(d.leg_length(pts[:, LM[f"{s}_hip"]], pts[:, LM[f"{s}_knee"]],
+                                               pts[:, LM[f"{s}_ankle"]]))) for s in SIDES}
+    contacts = sorted(motion.contacts, key=lambda c: c.ic_s)
+    rows = []
+    for i, c in enumerate(contacts):
+        p = _at(motion, c.ic_s)
+        s = c.side
+        hip_mid = _mid(p, "left_hip", "right_hip")
+        nxt = contacts[i + 1] if i + 1 < len(contacts) else None
+        prev = contacts[i - 1] if i > 0 else None
+        same_next = next((k for k in contacts[i + 1:] if k.side == s), None)
+        rows.append({
+            "side": s,
+            "ic_s": c.ic_s,
+            "to_s": c.to_s,
+            "foot_angle_deg": float(d.foot_angle_deg(_sag(p[LM[f"{s}_heel"]]),
+                                                     _sag(p[LM[f"{s}_foot_index"]]))),
+            "knee_flexion_ic_deg": float(d.joint_flexion_deg(
+                p[LM[f"{s}_hip"]], p[LM[f"{s}_knee"]], p[LM[f"{s}_ankle"]])),
+            "shank_angle_deg": float(d.shank_angle_deg(_sag(p[LM[f"{s}_knee"]]),
+                                                       _sag(p[LM[f"{s}_ankle"]]))),
+            "overstride_pct": float(d.overstride_pct(p[LM[f"{s}_heel"], 0], hip_mid[0],
+                                                     lengths[s])),
+            "contact_ms": 1000.0 * (c.to_s - c.ic_s),
+            "flight_ms": 1000.0 * (nxt.ic_s - c.to_s) if nxt else None,
+            "step_ms": 1000.0 * (c.ic_s - prev.ic_s) if prev else None,
+            "stride_ms": 1000.0 * (same_next.ic_s - c.ic_s) if same_next else None,
+            "next_ic_s": nxt.ic_s if nxt else None,
+        })
+    return rows
+
+
+def _step_oscillation(motion: Motion, rows: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Hip-midpoint vertical excursion (m) over each step, keyed by the stance side."""
+    hip_up = _mid(motion.points, "left_hip", "right_hip")[:, 1]
+    out: dict[str, list[float]] = {s: [] for s in SIDES}
+    for r in rows:
+        if r["next_ic_s"] is None:
+            continue
+        window = (motion.time_s >= r["ic_s"]) & (motion.time_s < r["next_ic_s"])
+        if np.count_nonzero(window) >= 3:
+            out[r["side"]].append(d.vertical_oscillation(hip_up[window]))
+    return out
+
+
+def _arms(motion: Motion, rows: list[dict[str, Any]]) -> tuple[dict, dict, dict]:
+    """Per-stride arm swing (deg), crossover fraction, and whether it crossed, per side."""
+    pts = motion.points
+    mid = (_mid(pts, "left_shoulder", "right_shoulder") + _mid(pts, "left_hip", "right_hip")) / 2
+    width = np.linalg.norm(pts[:, LM["left_shoulder"]] - pts[:, LM["right_shoulder"]], axis=-1)
+    swing: dict[str, list[float]] = {s: [] for s in SIDES}
+    cross: dict[str, list[float]] = {s: [] for s in SIDES}
+    for r in rows:
+        if r["stride_ms"] is None:
+            continue
+        w = (motion.time_s >= r["ic_s"]) & (motion.time_s < r["ic_s"] + r["stride_ms"] / 1000)
+        for s in SIDES:
+            if r["side"] != s:
+                continue
+            angle = d.angle_from_vertical_deg(_sag(pts[w, LM[f"{s}_shoulder"]]),
+                                              _sag(pts[w, LM[f"{s}_wrist"]]))
+            swing[s].append(float(np.ptp(angle)))
+            frac = d.crossover_fraction(pts[w, LM[f"{s}_wrist"], 2], mid[w, 2], width[w], s)
+            cross[s].append(float(np.max(frac)))
+    crossed = {s: [float(v > 0) for v in cross[s]] for s in SIDES}
+    return swing, cross, crossed
+
+
+def true_metrics(motion: Motion) -> dict[str, Any]:
+    """The true value of every metric for ``motion``.
+
+    Returns
+    -------
+    dict
+        Keyed like ``report.json`` ``metrics``; each entry has ``value`` and, where it
+        applies, ``per_side``. Angles in degrees, times in ms, cadence in steps/min.
+    """
+    rows = _per_contact(motion)
+    by_side = {key: {s: [r[key] for r in rows if r["side"] == s and r[key] is not None]
+                     for s in SIDES}
+               for key in ("foot_angle_deg", "knee_flexion_ic_deg", "shank_angle_deg",
+                           "overstride_pct", "contact_ms", "flight_ms", "step_ms")}
+    pts = motion.points
+    hip_mid, shoulder_mid = _mid(pts, "left_hip", "right_hip"), _mid(
+        pts, "left_shoulder", "right_shoulder")
+    ear_mid = _mid(pts, "left_ear", "right_ear")
+    trunk = d.trunk_lean_deg(_sag(hip_mid), _sag(shoulder_mid))
+    head = d.head_forward_deg(_sag(shoulder_mid), _sag(ear_mid))
+    lateral = d.trunk_lean_deg(hip_mid[:, [2, 1]], shoulder_mid[:, [2, 1]])
+    osc = _step_oscillation(motion, rows)
+    swing, cross, crossed = _arms(motion, rows)
+    strides = [r["stride_ms"] for r in rows if r["stride_ms"]]
+    contact_all = [r["contact_ms"] for r in rows]
+    leg = float(np.median(d.leg_length(pts[:, LM["left_hip"]], pts[:, LM["left_knee"]],
+                                       pts[:, LM["left_ankle"]])))
+    osc_cm = {s: [100 * v for v in osc[s]] for s in SIDES}
+    classes = [str(d.strike_class(r["foot_angle_deg"])) for r in rows]
+    metrics: dict[str, Any] = {
+        "cadence_spm": {"value": round(d.cadence_spm([r["ic_s"] for r in rows]), 3)},
+        "step_time_ms": _summary(by_side["step_ms"]),
+        "ground_contact_ms": _summary(by_side["contact_ms"]),
+        "flight_ms": _summary(by_side["flight_ms"]),
+        "duty_factor_pct": {"value": round(100 * float(np.mean(contact_all))
+                                           / float(np.mean(strides)), 3) if strides else None},
+        "trunk_lean_deg": {"value": round(float(np.mean(trunk)), 3),
+                           "at_ic": round(float(np.mean(np.interp(
+                               [r["ic_s"] for r in rows], motion.time_s, trunk))), 3)
+                           if rows else None},
+        "lateral_trunk_lean_deg": {"value": round(float(np.mean(lateral)), 3)},
+        "head_forward_deg": {"value": round(float(np.mean(head)), 3),
+                             "craniovertebral_deg": round(90 - float(np.mean(head)), 3)},
+        "foot_strike": {"pattern": max(set(classes), key=classes.count) if classes else None,
+                        "counts": {c: classes.count(c) for c in sorted(set(classes))},
+                        "foot_angle_deg": _summary(by_side["foot_angle_deg"])},
+        "knee_flexion_ic_deg": _summary(by_side["knee_flexion_ic_deg"]),
+        "shank_angle_deg": _summary(by_side["shank_angle_deg"]),
+        "overstride_pct": _summary(by_side["overstride_pct"]),
+        "vertical_oscillation_cm": _summary(osc_cm),
+        "vertical_oscillation_pct_leg": {"value": round(100 * float(np.mean(
+            [v for s in SIDES for v in osc[s]])) / leg, 3) if any(osc.values()) else None},
+        "arm_swing_deg": _summary(swing),
+        "arm_crossover": {"fraction": _summary(cross),
+                          "pct_strides_crossing": _summary(
+                              {s: [100 * v for v in crossed[s]] for s in SIDES})},
+    }
+    si_inputs = {"step_time": by_side["step_ms"], "contact_time": by_side["contact_ms"],
+                 "flight_time": by_side["flight_ms"],
+                 "knee_flexion_ic": by_side["knee_flexion_ic_deg"],
+                 "foot_strike_angle": by_side["foot_angle_deg"], "arm_swing": swing,
+                 "vertical_excursion": osc}
+    metrics["asymmetry"] = {
+        name: {"si_pct": round(float(d.symmetry_index_pct(np.mean(v["left"]),
+                                                          np.mean(v["right"]))), 3)
+               if v["left"] and v["right"] else None}
+        for name, v in si_inputs.items()}
+    return metrics
+
+
+def _contact_dict(c: Contact, fps: float) -> dict[str, Any]:
+    return {"side": c.side, "time_s": round(c.ic_s, 5), "frame": round(c.ic_s * fps, 3),
+            "toe_off_s": round(c.to_s, 5), "foot_angle_deg": round(c.foot_angle_deg, 3),
+            "strike": c.strike}
+
+
+def truth_document(motion: Motion, camera: Camera, name: str) -> dict[str, Any]:
+    """The ``*.truth.json`` content for a clip of ``motion`` seen by ``camera``.
+
+    Holds the generating parameters, the camera, every contact, the per-frame true
+    landmark positions in pixels (``[u, v]`` per landmark, image x right, y down), and
+    the true value of every metric (:func:`true_metrics`).
+    """
+    px = camera.project(motion.points)[..., :2]
+    return {
+        "format": TRUTH_FORMAT,
+        "name": name,
+        "params": motion.params,
+        "camera": {"view": camera.view, "width": camera.width, "height": camera.height,
+                   "fps": camera.fps, "focal_px": round(camera.focal_px, 4),
+                   "centre_m": [round(float(v), 4) for v in camera.centre_m]},
+        "body_height_m": motion.body.height_m,
+        "contacts": [_contact_dict(c, camera.fps) for c in sorted(motion.contacts,
+                                                                  key=lambda c: c.ic_s)],
+        "metrics": true_metrics(motion),
+        "landmarks_px": np.round(px, 2).tolist(),
+    }
