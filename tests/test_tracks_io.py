@@ -62,6 +62,8 @@ def test_npz_round_trip_is_exact(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back.frame_index, tracks.frame_index)
     assert back.video == tracks.video
     assert back.source == tracks.source
+    with np.load(path) as raw:
+        assert raw["detected"].tolist() == [True, False, True, True]
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
 
 

@@ -22,8 +22,10 @@ TRACKS_FORMAT = "gaitcheck-tracks/1"
 def save_tracks_npz(tracks: LandmarkTracks, path: Path) -> Path:
     """Write ``tracks`` to a compressed ``.npz`` file atomically.
 
-    The file holds the arrays ``image``, ``world``, ``time_s`` and ``frame_index`` and a
-    JSON string ``meta`` with the format tag, video metadata and provenance.
+    The file holds the arrays ``image``, ``world``, ``time_s``, ``frame_index`` and
+    ``detected`` (per-frame flag, for readers other than gaitcheck; it is derived from
+    the NaNs of ``image``) and a JSON string ``meta`` with the format tag, video
+    metadata and provenance.
     """
     meta = {"format": TRACKS_FORMAT, "video": tracks.video.to_dict(), "source": tracks.source}
     with atomic_writer(Path(path), "wb") as handle:
@@ -33,6 +35,7 @@ def save_tracks_npz(tracks: LandmarkTracks, path: Path) -> Path:
             world=tracks.world.astype(np.float32),
             time_s=tracks.time_s.astype(np.float64),
             frame_index=tracks.frame_index.astype(np.int64),
+            detected=tracks.detected,
             meta=np.array(json.dumps(meta)),
         )
     return Path(path)
