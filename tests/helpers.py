@@ -77,3 +77,18 @@ class ScriptedBackend:
 
     def close(self) -> None:
         self.closed = True
+
+
+def synthetic_tracks(view: str = "side-left", artefacts=None, seed: int = 0, **params):
+    """A synthetic runner (``params``: :class:`gaitcheck.synth.params.GaitParams` fields)
+    seen from ``view``: returns ``(motion, tracks)``; ``artefacts`` an
+    :class:`gaitcheck.synth.artefacts.Artefacts` or None for the exact projection."""
+    from gaitcheck.synth.camera import camera_for_view
+    from gaitcheck.synth.kinematics import generate_motion
+    from gaitcheck.synth.params import GaitParams
+    from gaitcheck.synth.to_tracks import motion_to_tracks
+
+    gait = GaitParams(**params)
+    motion = generate_motion(gait)
+    camera = camera_for_view(view, subject_height_m=gait.body_height_m, fps=gait.fps, fill=0.6)
+    return motion, motion_to_tracks(motion, camera, artefacts, seed=seed)

@@ -104,6 +104,14 @@ def joint_flexion_deg(proximal: np.ndarray, joint: np.ndarray,
     return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+def upper_arm_angle_deg(shoulder: np.ndarray, elbow: np.ndarray) -> np.ndarray:
+    """Upper-arm angle: shoulder → elbow line from the downward vertical, forward
+    (flexion) positive; arm swing is its peak-to-peak range over a stride."""
+    sf, su = _xy(shoulder)
+    ef, eu = _xy(elbow)
+    return np.degrees(np.arctan2(ef - sf, su - eu))
+
+
 def shank_angle_deg(knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
     """Shank angle: ankle → knee line from vertical, positive when the ankle is ahead of
     the knee (the foot lands in front of the knee, a sign of overstriding)."""
@@ -222,6 +230,8 @@ DEFINITIONS: dict[str, MetricDefinition] = {d.key: d for d in (
                      "ankle ahead of knee positive", SIDE, "Souza 2016"),
     MetricDefinition("vertical_oscillation", "cm or % leg length",
                      "hip midpoint, peak-to-trough per step", "none", SIDE, "Moore 2016"),
+    MetricDefinition("arm_swing_deg", "deg", "shoulder → elbow from the downward vertical",
+                     "peak-to-peak range per stride", SIDE, "sagittal arm swing"),
     MetricDefinition("arm_crossover", "fraction of shoulder width",
                      "wrist vs shoulder/hip midline, frontal plane", "past midline positive",
                      ("front", "back"), "running technique literature"),

@@ -101,8 +101,8 @@ def camera_for_view(
     distance_m: float | None = None,
     camera_height_m: float | None = None,
     oblique_deg: float = 45.0,
-    centre_x_m: float = 0.0,
-    fill: float = 0.7,
+    centre_x_m: float | None = None,
+    fill: float = 0.65,
     roll_deg: float = 0.0,
 ) -> Camera:
     """A level camera aimed at the subject from one of the standard views.
@@ -128,8 +128,11 @@ def camera_for_view(
         Height of the lens above the ground, metres; default 0.55 × subject height.
     oblique_deg : float
         Angle for the oblique view, degrees from the side-left view towards the front.
-    centre_x_m : float
-        Forward position (world x) the camera is centred on, metres.
+    centre_x_m : float, optional
+        Forward position (world x) the camera is centred on, metres. Default: 0 for
+        front and back views; for side and oblique views 0.085 × subject height behind
+        the hips, the middle of a running stride's fore-aft extent (the swing heel
+        reaches further behind the hips than the foot lands ahead of them).
     fill : float
         Fraction of the image height the standing subject fills at ``distance_m``.
     roll_deg : float
@@ -143,6 +146,8 @@ def camera_for_view(
         distance_m = focal * subject_height_m / (fill * height)
     if camera_height_m is None:
         camera_height_m = 0.55 * subject_height_m
+    if centre_x_m is None:
+        centre_x_m = 0.0 if view in ("front", "back") else -0.085 * subject_height_m
     angle = {"side-left": 0.0, "front": 90.0, "back": -90.0, "side-right": 180.0,
              "oblique": oblique_deg}[view]
     # Unit vector from the subject towards the camera: -z (their left) at 0°, +x (in

@@ -1,0 +1,1 @@
+"""Synthetic runners with exact ground truth: kinematics, camera, tracks, rendering."""
