@@ -21,6 +21,13 @@ from gaitcheck.errors import OutputError
 _PROBE_NAME = ".gaitcheck-write-probe"
 
 
+def _file_mode() -> int:
+    """Mode a plainly created file would get (mkstemp's files are private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _describe(err: OSError, path: Path) -> str:
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"output folder is not writable: {path}"
@@ -86,6 +93,7 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, _file_mode())
         text = "b" not in mode
         with os.fdopen(fd, mode, encoding="utf-8" if text else None,
                        newline="\n" if text else None) as handle:

@@ -65,6 +65,7 @@ def test_npz_round_trip_is_exact(tmp_path: Path) -> None:
     with np.load(path) as raw:
         assert raw["detected"].tolist() == [True, False, True, True]
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
+    assert path.stat().st_mode & 0o044 == 0o044  # readable by others, like any file
 
 
 def test_csv_layout(tmp_path: Path) -> None:
