@@ -21,7 +21,7 @@ from gaitcheck.errors import OutputError
 _PROBE_NAME = ".gaitcheck-write-probe"
 
 
-def _file_mode() -> int:
+def file_mode() -> int:
     """Mode a plainly created file would get (mkstemp's files are private, 0600)."""
     umask = os.umask(0)
     os.umask(umask)
@@ -93,7 +93,7 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.fchmod(fd, _file_mode())
+        os.fchmod(fd, file_mode())
         text = "b" not in mode
         with os.fdopen(fd, mode, encoding="utf-8" if text else None,
                        newline="\n" if text else None) as handle:

@@ -180,6 +180,14 @@ def models(debug: DebugOpt = False) -> None:
                 highlight=False)
 
 
+def _register_commands() -> None:
+    # Commands in their own modules attach themselves to ``app`` on import.
+    from gaitcheck.cli import synth_cmd  # noqa: F401
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     from gaitcheck.cli.native_stderr import native_stderr_silenced

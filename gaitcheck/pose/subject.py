@@ -117,9 +117,9 @@ def _box(cand: PoseCandidate, width: int, height: int) -> tuple[np.ndarray, floa
 def distinct(cands: Sequence[PoseCandidate], width: int, height: int) -> list[PoseCandidate]:
     """Drop duplicate detections of one person.
 
-    MediaPipe sometimes returns the same person twice with slightly shifted landmarks.
-    Two detections whose torso centres lie within a quarter of a body size and whose
-    sizes differ by less than 30 % are one person; the more visible one is kept.
+    MediaPipe sometimes returns the same person twice, once whole and once as a partial
+    (shrunken) copy. Two detections whose torso centres lie within a quarter of the
+    larger body size are one person; the more prominent one is kept.
     """
     boxes = [_box(c, width, height) for c in cands]
     order = sorted(range(len(cands)), key=lambda i: boxes[i][1], reverse=True)
@@ -127,7 +127,7 @@ def distinct(cands: Sequence[PoseCandidate], width: int, height: int) -> list[Po
     for i in order:
         a = boxes[i][0]
         if all(np.hypot(*(a[:2] - boxes[j][0][:2])) > 0.25 * max(a[2], boxes[j][0][2])
-               or abs(np.log(a[2] / boxes[j][0][2])) > np.log(1.3) for j in kept):
+               for j in kept):
             kept.append(i)
     return [cands[i] for i in sorted(kept)]
 

@@ -267,9 +267,13 @@ def build_scene(camera: Camera, style: SceneStyle) -> Scene:
     rays = _rays(camera)
     treadmill = style.setting == "treadmill"
     floor_y = -0.2 if treadmill else 0.0
-    # A room around subject and camera: far walls about 3 m beyond the subject.
-    lo = np.array([min(-4.0, origin[0] - 1.5), floor_y, min(-3.5, origin[2] - 1.5)], np.float32)
-    hi = np.array([max(4.0, origin[0] + 1.5), 2.9 if treadmill else 4.5,
+    # A room around subject and camera: far walls about 3 m beyond the subject; an
+    # overground track runs along a hall long enough that the runner never meets an
+    # end wall while in view.
+    reach = 1.5 if treadmill else 15.0
+    lo = np.array([min(-4.0, origin[0] - reach), floor_y, min(-3.5, origin[2] - 1.5)],
+                  np.float32)
+    hi = np.array([max(4.0, origin[0] + reach), 2.9 if treadmill else 4.5,
                    max(3.5, origin[2] + 1.5)], np.float32)
     safe = np.where(np.abs(rays) < 1e-9, np.float32(1e-9), rays)
     t_exit = np.where(safe > 0, (hi - origin) / safe, (lo - origin) / safe)

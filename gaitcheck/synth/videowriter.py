@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitcheck.errors import OutputError
+from gaitcheck.fsio import file_mode
 
 
 def ffmpeg_exe() -> str:
@@ -93,6 +94,7 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int =
     exe = ffmpeg_exe()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, file_mode())  # mkstemp files are private (0600)
         os.close(fd)
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from err

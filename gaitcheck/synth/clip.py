@@ -1,0 +1,127 @@
+"""A synthetic clip on disk: rendered video (or landmark tracks) plus its truth JSON.
+
+Used by ``gaitcheck synth`` and by ``sample_videos/make_samples.py``. For a clip
+``run.mp4`` the truth goes to ``run.truth.json`` and, with ``landmarks_only``, the
+tracks to ``run.landmarks.npz`` (re-analysable with ``gaitcheck analyze --landmarks``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gaitcheck.fsio import prepare_output_dir, write_text_atomic
+from gaitcheck.synth.artefacts import Artefacts
+from gaitcheck.synth.camera import Camera, camera_for_view
+from gaitcheck.synth.kinematics import generate_motion
+from gaitcheck.synth.motion import Motion
+from gaitcheck.synth.params import GaitParams
+from gaitcheck.synth.truth import truth_document
+
+#: Fraction of the image height the runner fills, by setting: overground clips show
+#: the runner crossing a wider field of view.
+DEFAULT_FILL = {"treadmill": 0.65, "overground": 0.42}
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """How to film a synthetic runner.
+
+    Attributes
+    ----------
+    params : GaitParams
+        The runner (duration and fps come from here).
+    view : str
+        Camera view (see :func:`gaitcheck.synth.camera.camera_for_view`).
+    size : tuple of int, optional
+        ``(width, height)`` in pixels; default 720x1280 portrait, or 1280x720 for
+        overground side and oblique views.
+    artefacts : Artefacts
+        Pose-estimation artefacts applied to the landmark tracks (not to the video).
+    console : bool, optional
+        Draw the treadmill console; default on for treadmill clips.
+    crf : int
+        H.264 quality (lower is better and larger).
+    fill : float, optional
+        Fraction of the image height the standing runner fills.
+    """
+
+    params: GaitParams = field(default_factory=GaitParams)
+    view: str = "side-left"
+    size: tuple[int, int] | None = None
+    artefacts: Artefacts = field(default_factory=Artefacts.none)
+    console: bool | None = None
+    crf: int = 23
+    fill: float | None = None
+
+    def camera(self) -> Camera:
+        """The camera for this clip; overground cameras aim at the middle of the run."""
+        p = self.params
+        overground = p.setting == "overground"
+        sideways = self.view in ("side-left", "side-right", "oblique")
+        width, height = self.size or ((1280, 720) if overground and sideways else (720, 1280))
+        centre = p.speed_mps * p.duration_s / 2.0 if overground and sideways else None
+        return camera_for_view(self.view, subject_height_m=p.body_height_m, width=width,
+                               height=height, fps=p.fps, centre_x_m=centre,
+                               fill=self.fill or DEFAULT_FILL[p.setting])
+
+
+def truth_path(video: Path) -> Path:
+    """``run.mp4`` → ``run.truth.json``."""
+    return video.with_name(video.stem + ".truth.json")
+
+
+def make_clip(out: Path, spec: ClipSpec, landmarks_only: bool = False,
+              seed: int | None = None) -> dict[str, Path]:
+    """Generate the motion, then write the video (or tracks) and the truth JSON.
+
+    Parameters
+    ----------
+    out : Path
+        Video path (``.mp4``); siblings get the truth and landmark files.
+    spec : ClipSpec
+        Runner, camera and scene.
+    landmarks_only : bool
+        Skip rendering; write ``<stem>.landmarks.npz`` instead of the video.
+    seed : int, optional
+        Seed for rendering noise and artefacts; default the runner's seed.
+
+    Returns
+    -------
+    dict
+        Written files by role: ``video`` or ``landmarks``, and ``truth``.
+    """
+    out = prepare_output_dir(Path(out).parent) / Path(out).name
+    seed = spec.params.seed if seed is None else seed
+    motion = generate_motion(spec.params)
+    camera = spec.camera()
+    written: dict[str, Path] = {}
+    if landmarks_only:
+        written["landmarks"] = _write_tracks(out, motion, camera, spec, seed)
+    else:
+        written["video"] = _write_video(out, motion, camera, spec, seed)
+    doc = truth_document(motion, camera, out.stem)
+    doc["view"] = spec.view
+    doc["artefacts"] = spec.artefacts.to_dict() if landmarks_only else None
+    written["truth"] = write_text_atomic(truth_path(out), json.dumps(doc) + "\n")
+    return written
+
+
+def _write_tracks(out: Path, motion: Motion, camera: Camera, spec: ClipSpec,
+                  seed: int) -> Path:
+    from gaitcheck.synth.to_tracks import motion_to_tracks
+    from gaitcheck.tracks.io import save_tracks_npz
+
+    tracks = motion_to_tracks(motion, camera, spec.artefacts, seed=seed, name=out.stem)
+    return save_tracks_npz(tracks, out.with_name(out.stem + ".landmarks.npz"))
+
+
+def _write_video(out: Path, motion: Motion, camera: Camera, spec: ClipSpec, seed: int) -> Path:
+    from gaitcheck.synth.render import render_video
+    from gaitcheck.synth.scene import SceneStyle
+
+    setting = spec.params.setting
+    console = spec.console if spec.console is not None else setting == "treadmill"
+    style = SceneStyle(setting=setting, console=console)
+    return render_video(motion, camera, out, style=style, seed=seed, crf=spec.crf)
