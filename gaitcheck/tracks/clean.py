@@ -1,0 +1,399 @@
+"""Track cleaning, as pure functions over arrays, in the order of :func:`clean_tracks`:
+visibility gating, left/right swap repair (:func:`detect_swaps`; before the outlier test,
+which would delete half a swapped episode and hide it), far-foot repair
+(:func:`detect_far_foot`), outliers (:func:`hampel_mask`), PCHIP gap filling
+(:func:`fill_gaps`; heel and toe relative to their ankle, as a rigid foot's offset changes
+less than its position) and a zero-lag low-pass on gap-free segments (:func:`lowpass`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.interpolate import PchipInterpolator
+from scipy.signal import butter, sosfiltfilt
+
+from gaitcheck.landmarks import LM
+from gaitcheck.tracks.scene import body_height_px
+from gaitcheck.tracks.tracks import LandmarkTracks
+
+#: Visibility says whether a point is in view and unoccluded, not how well it is placed (far
+#: hips and knees in side views score 0.3-0.6 yet sit well); below 0.2 the point is hidden and
+#: guessed (the far arm behind the trunk). Gaps up to about one running ground contact (ms)
+#: are filled; a longer one could hide a whole event.
+DEFAULT_MIN_VISIBILITY, DEFAULT_MAX_GAP_MS = 0.2, 250.0
+#: Hampel half-window (ms; ±3 frames at 30 fps), threshold (robust SDs) and SD floor (fraction
+#: of body height, about MediaPipe's jitter: sharp but real heel and toe turns are kept).
+HAMPEL_HALF_WINDOW_MS, HAMPEL_N_SIGMA, HAMPEL_MIN_SIGMA = 100.0, 3.0, 0.006
+#: −3 dB cutoffs (Hz): walking kinematics carry power to about 6 Hz (Winter, *Biomechanics and
+#: Motor Control of Human Movement*, residual analysis), running to 10-12 Hz; 12 Hz because the
+#: foot turns flat within ≈ 40 ms of a heel strike (10 Hz biased synthetic strike angles by 2°).
+#: Unknown activity → running. Never above ``MAX_CUTOFF_FPS_FRACTION`` × fps (0.8 × Nyquist).
+CUTOFF_HZ, MAX_CUTOFF_FPS_FRACTION = {"run": 12.0, "walk": 6.0}, 0.4
+#: Butterworth order of one pass (forward-backward: the usual 4th-order zero-lag filter);
+#: gap-free segments shorter than ``MIN_FILTER_SEGMENT`` frames stay unfiltered.
+FILTER_ORDER, MIN_FILTER_SEGMENT = 2, 10
+#: Swap costs, body heights (:func:`detect_swaps`); ankle gaps bridged (frames, far foot).
+SWAP_PRIOR, SWITCH_COST, SWAP_CAP, MAX_ANCHOR_GAP = 0.02, 0.3, 0.3, 4
+LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
+ARM_PARTS, SIDES = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb"), ("left", "right")
+
+
+@dataclass(frozen=True, eq=False)
+class CleanResult:
+    """Result of :func:`clean_tracks`.
+
+    Attributes
+    ----------
+    tracks : LandmarkTracks
+        Cleaned, same shape as the input; ``source["cleaning"]`` holds the report.
+    report : dict
+        JSON-ready: ``settings``, ``cutoff_hz`` (−3 dB, None if unfiltered), counts of
+        positions (``gated_points``, ``outliers``, ``filled_points``, ``unfilled_points``:
+        missing between the first and last frames with a pose), ``filled_frames`` (frames
+        without a pose that got one), ``[start, stop)`` array rows (not video frames) of
+        ``swaps_repaired`` (legs), ``arm_swaps_repaired`` and ``far_foot_fixed`` (``[start,
+        stop, side]``), and ``warnings`` ({code, message}).
+    interpolated : numpy.ndarray of bool, shape (T, 33)
+        Points whose coordinates were interpolated rather than measured.
+    """
+
+    tracks: LandmarkTracks
+    report: dict[str, Any]
+    interpolated: np.ndarray
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` ranges of the True runs of a 1-D mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask, np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in edges.reshape(-1, 2)]
+
+
+def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func`` without the RuntimeWarnings of all-NaN slices (they give NaN, as wanted)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return func(*args, **kwargs)
+
+
+def hampel_mask(x: np.ndarray, half_window: int, n_sigma: float = HAMPEL_N_SIGMA,
+                min_sigma: float | np.ndarray = 0.0) -> np.ndarray:
+    """Outliers along axis 0: Hampel identifier plus a one-frame spike test.
+
+    Hampel: farther than ``n_sigma`` robust SDs (1.4826 × MAD) from the window median, with
+    samples on both sides (an edge's one-sided median lags any trend). As a fast limb's
+    window spread hides a one-frame spike, the test also runs on the residual from the
+    neighbours' mean, ``r = x[t] − (x[t-1] + x[t+1]) / 2`` (SD over 3 × the window), where
+    ``r`` has a spike's signature: both neighbours' residuals of the opposite sign and at
+    least a quarter as large (a heel strike's kink or a turning point has not).
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (T, ...)
+        Signals, NaN where missing.
+    half_window : int
+        Window half-width, samples (centred window of ``2 × half_window + 1``).
+    n_sigma : float
+        Threshold in robust standard deviations.
+    min_sigma : float or array broadcastable to ``x.shape[1:]``
+        Floor of the robust SD, units of ``x``.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape of ``x``
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 3 or half_window < 1:
+        return np.zeros(x.shape, bool)
+
+    def windows(a: np.ndarray, h: int) -> np.ndarray:
+        pad = np.full((h, *a.shape[1:]), np.nan)
+        return sliding_window_view(np.concatenate([pad, a, pad]), 2 * h + 1, axis=0)
+
+    win = windows(x, half_window)
+    med = _quiet(np.nanmedian, win, axis=-1)
+    mad = _quiet(np.nanmedian, np.abs(win - med[..., None]), axis=-1)
+    ok = np.isfinite(win)
+    ok = ok[..., :half_window].any(-1) & ok[..., half_window + 1:].any(-1)
+    r = np.concatenate([x[:1] * np.nan, x[1:-1] - (x[:-2] + x[2:]) / 2, x[:1] * np.nan])
+    r_sigma = np.maximum(1.4826 * _quiet(np.nanmedian, np.abs(windows(r, 3 * half_window)),
+                                         axis=-1), min_sigma)
+    before, after = np.roll(r, 1, axis=0), np.roll(r, -1, axis=0)
+    with np.errstate(invalid="ignore"):
+        spike = ((np.abs(r) > n_sigma * r_sigma) & (r * before < 0) & (r * after < 0)
+                 & (np.minimum(np.abs(before), np.abs(after)) > np.abs(r) / 4))
+        return (ok & (np.abs(x - med) > n_sigma * np.maximum(1.4826 * mad, min_sigma))) | spike
+
+
+def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None = None, *,
+                 prior: float = SWAP_PRIOR, switch: float = SWITCH_COST,
+                 cap: float = SWAP_CAP) -> np.ndarray:
+    """Frames whose left/right labels are exchanged, by temporal continuity.
+
+    A frame is in state 0 (labels right) or 1 (exchanged). A path costs, per frame and pair,
+    the distance of both points from their constant-velocity prediction (from the two
+    previous frames with data, or one), capped at ``cap`` so a glitch cannot dominate, plus
+    ``switch`` per change and ``prior`` per exchanged frame (the model is usually right).
+    Second differences decide even where the legs cross in a side view (their velocities
+    differ). A pair counts only where all hypotheses can be scored (a missing point must not
+    favour the labelling that hides it); frames without data are skipped, so continuity
+    bridges dropped frames. Exact least-cost path (Viterbi on the states of t-1, t).
+
+    Parameters
+    ----------
+    left, right : numpy.ndarray, shape (T, K, 2)
+        The K paired landmarks of each side, image coordinates in body heights (or the
+        isotropic unit of ``prior``, ``switch``, ``cap``: summed distances); NaN = missing.
+    time_s : numpy.ndarray, shape (T,), optional
+        Frame times, seconds (default uniform), for predictions across skipped frames.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (T,)
+        True in exchanged frames (never in frames without data).
+    """
+    n = len(left)
+    keep = np.flatnonzero(np.isfinite(left).any(axis=(1, 2)) | np.isfinite(right).any(axis=(1, 2)))
+    states, m = np.zeros(n, bool), len(keep)
+    if m < 2:
+        return states
+    t = (np.arange(n, dtype=float) if time_s is None else np.asarray(time_s, float))[keep]
+    # x[s, i, side]: points of (left, right) under state s, on the kept frames.
+    x = np.stack([np.stack([left, right], 1), np.stack([right, left], 1)])[:, keep].astype(float)
+    k = ((t[2:] - t[1:-1]) / (t[1:-1] - t[:-2]))[:, None, None, None]
+
+    def dist(r: np.ndarray) -> np.ndarray:  # (..., 2 sides, K, 2) → (..., K)
+        return np.minimum(np.linalg.norm(r, axis=-1).sum(axis=-2), cap)
+
+    # first[b, c, i-1, k]: cost at i from frame i-1 only; second[a, b, c, i-2, k]: with i-2.
+    first = dist(x[None, :, 1:] - x[:, None, :-1])
+    second = dist(x[None, None, :, 2:] - (1 + k) * x[None, :, None, 1:-1]
+                  + k * x[:, None, None, :-2])
+    first = np.where(np.isfinite(first).all(axis=(0, 1)), first, 0.0)
+    second = np.where(np.isfinite(second).all(axis=(0, 1, 2)), second, first[None, :, :, 1:])
+    change, second = switch * (1 - np.eye(2)), second.sum(axis=-1)
+    # cost[b, c]: best path ending with states (b, c) at frames (i-1, i).
+    cost = prior * np.add.outer(np.arange(2), np.arange(2)) + change + first[:, :, 0].sum(-1)
+    back = np.zeros((m, 2, 2), np.int8)
+    for i in range(2, m):
+        total = cost[:, :, None] + second[:, :, :, i - 2] + (change + prior * np.arange(2))[None]
+        back[i], cost = np.argmin(total, axis=0), np.min(total, axis=0)
+    path = np.zeros(m, np.int8)
+    path[m - 2], path[m - 1] = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    for i in range(m - 1, 1, -1):
+        path[i - 2] = back[i, path[i - 1], path[i]]
+    states[keep] = path.astype(bool)
+    return states
+
+
+def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *, collapse_ratio: float = 0.5,
+                    max_reach: float = 1.5) -> np.ndarray:
+    """Misplaced heel/foot_index points (mediapipe issue #3496).
+
+    A foot's heel and foot_index are flagged when the feet *collapse onto each other* (mean
+    heel-heel and toe-toe distance below ``collapse_ratio`` × the ankle-ankle distance,
+    normally about equal, ankles at least half a foot length apart; the culprit is the
+    farther foot by ``depth`` at the ankles, as documented), or when a point is *out of
+    reach* of its ankle (beyond ``max_reach`` × the clip's 90th percentile of that distance:
+    a rigid foot only foreshortens, so this holds in every view). Ankle gaps up to
+    :data:`MAX_ANCHOR_GAP` frames are bridged.
+
+    Parameters
+    ----------
+    xy_px : numpy.ndarray, shape (T, 33, 2)
+        Pixel coordinates, NaN where missing.
+    depth : numpy.ndarray, shape (T, 33)
+        MediaPipe relative depth (image ``z``; larger = farther from the camera).
+    collapse_ratio, max_reach : float
+        Thresholds above, dimensionless.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (T, 33)
+    """
+    out, frames = np.zeros(xy_px.shape[:2], bool), np.arange(len(xy_px), dtype=float)
+    pts = {f"{s}_{p}": xy_px[:, LM[f"{s}_{p}"]] for s in SIDES for p in FOOT_PARTS}
+    for s in SIDES:  # a briefly missing ankle still anchors its foot
+        pts[f"{s}_ankle"] = fill_gaps(xy_px[:, LM[f"{s}_ankle"]], frames, MAX_ANCHOR_GAP)
+    foot = _quiet(np.nanmedian, np.concatenate(
+        [np.linalg.norm(pts[f"{s}_foot_index"] - pts[f"{s}_heel"], axis=-1) for s in SIDES]))
+    if not np.isfinite(foot) or foot <= 0:
+        return out
+    dz = fill_gaps(depth[:, LM["left_ankle"]] - depth[:, LM["right_ankle"]], frames,
+                   MAX_ANCHOR_GAP)
+    sep = np.linalg.norm(pts["left_ankle"] - pts["right_ankle"], axis=-1)
+    gap = sum(np.linalg.norm(pts[f"left_{p}"] - pts[f"right_{p}"], axis=-1)
+              for p in FOOT_PARTS) / 2
+    with np.errstate(invalid="ignore"):
+        collapsed = (gap < collapse_ratio * sep) & (sep > 0.5 * foot)
+        for side, far in zip(SIDES, (dz > 0, dz < 0), strict=True):
+            bad = collapsed & far
+            for p in FOOT_PARTS:
+                reach = np.linalg.norm(pts[f"{side}_{p}"] - pts[f"{side}_ankle"], axis=-1)
+                usual = np.nanpercentile(reach, 90) if np.isfinite(reach).any() else 0.0
+                bad |= reach > max_reach * max(usual, 0.25 * foot)
+            out[:, [LM[f"{side}_{p}"] for p in FOOT_PARTS]] = bad[:, None]
+    return out
+
+
+def fill_gaps(values: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Fill interior NaN gaps of at most ``max_gap_s`` by PCHIP, along axis 0.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (T, ...)
+    time_s : numpy.ndarray, shape (T,)
+        Sample times, seconds, increasing (variable frame rates are honoured).
+    max_gap_s : float
+        Longest gap filled, seconds: missing frames × the median frame interval (time
+        between the samples around the gap minus one interval). Gaps at the start or end
+        are never filled (no extrapolation).
+
+    Returns
+    -------
+    numpy.ndarray, shape of ``values``
+    """
+    out = np.array(values, dtype=np.float64)
+    flat = out.reshape(len(out), out[:1].size)  # (T, rest), also for T = 0
+    step = float(np.median(np.diff(time_s))) if len(out) > 2 else 0.0
+    for j in range(flat.shape[1] if len(out) > 2 else 0):
+        ok = np.isfinite(flat[:, j])
+        gaps = [np.arange(a, b) for a, b in _runs(~ok) if a > 0 and b < len(ok)
+                and time_s[b] - time_s[a - 1] - step <= max_gap_s + 1e-9]
+        if gaps:
+            idx = np.concatenate(gaps)
+            flat[idx, j] = PchipInterpolator(time_s[ok], flat[ok, j])(time_s[idx])
+    return out
+
+
+def lowpass(values: np.ndarray, fps: float, cutoff_hz: float,
+            order: int = FILTER_ORDER) -> np.ndarray:
+    """Zero-lag Butterworth low-pass along axis 0, on each gap-free segment.
+
+    Forward-backward filtering (``sosfiltfilt``) squares the gain, so the (bilinear-warped)
+    design frequency is raised by Winter's factor ``(√2 − 1)^(−1/(2·order))`` to put the −3 dB
+    point at ``cutoff_hz``. Segments under :data:`MIN_FILTER_SEGMENT` samples stay as they are.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (T, ...)
+    fps : float
+        Sampling rate, frames/s.
+    cutoff_hz : float
+        −3 dB frequency of the zero-lag filter, Hz.
+    order : int
+        Butterworth order of one pass.
+    """
+    out = np.array(values, dtype=np.float64)
+    if not 0 < cutoff_hz < fps / 2:  # nothing to remove (or nonsense input)
+        return out
+    wn = 2 / np.pi * np.arctan(np.tan(np.pi * cutoff_hz / fps) / (np.sqrt(2) - 1) ** (0.5 / order))
+    sos, flat = butter(order, wn, output="sos"), out.reshape(len(out), out[:1].size)
+    for j in range(flat.shape[1]):
+        for a, b in _runs(np.isfinite(flat[:, j])):
+            if b - a >= MIN_FILTER_SEGMENT:
+                flat[a:b, j] = sosfiltfilt(sos, flat[a:b, j], padlen=min(3 * order + 3, b - a - 1))
+    return out
+
+
+def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
+                 max_gap_ms: float = DEFAULT_MAX_GAP_MS,
+                 min_visibility: float = DEFAULT_MIN_VISIBILITY,
+                 cutoff_hz: float | None = None) -> CleanResult:
+    """Clean one subject's landmark tracks (steps in the module docstring).
+
+    Parameters
+    ----------
+    tracks : LandmarkTracks
+    activity : {"run", "walk"}, optional
+        Sets the low-pass cutoff (:data:`CUTOFF_HZ`, at most 0.4 × fps); None = running.
+    max_gap_ms : float
+        Longest gap filled by interpolation, ms; longer gaps stay NaN.
+    min_visibility : float
+        Landmarks with a lower MediaPipe visibility (0..1) are treated as missing.
+    cutoff_hz : float, optional
+        −3 dB cutoff override, Hz (still capped at 0.4 × fps); 0 = no low-pass.
+
+    Returns
+    -------
+    CleanResult
+        Image and world ``x, y, z`` are cleaned alike; visibility and presence move with
+        their landmark in a swap and are interpolated where missing at a filled point. Never
+        raises on degenerate input (no frame, all NaN, one frame, constant): see ``warnings``.
+    """
+    n, t_s, max_gap_s, fps = tracks.n_frames, tracks.time_s, max_gap_ms / 1e3, tracks.fps or 30.0
+    image, world, issues = tracks.image.astype(np.float64), tracks.world.astype(np.float64), []
+    pos, scale = image[:, :, :3], np.array([tracks.video.width, tracks.video.height], float)
+    swaps, far_runs = {"legs": [], "arms": []}, []  # far_runs: [start, stop, side]
+
+    def drop(mask: np.ndarray) -> None:
+        pos[mask], world[mask] = np.nan, np.nan
+
+    def warn(code: str, message: str) -> None:  # quality.QualityWarning's JSON form
+        issues.append({"code": code, "message": message})
+
+    gated = np.isfinite(pos[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0) < min_visibility)
+    drop(gated)
+    height = body_height_px(image[:, :, :2] * scale)
+    if not np.isfinite(height):
+        warn("no_pose", "No frame has a usable pose to clean.")
+        height = float(scale[1])
+    if n >= 3:
+        for group, parts in (("legs", LEG_PARTS), ("arms", ARM_PARTS)):
+            left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
+            px = image[:, :, :2] * scale / height
+            swapped = detect_swaps(px[:, left], px[:, right], t_s)
+            for arr in (image, world):  # image rows carry visibility and presence along
+                arr[np.ix_(swapped, left + right)] = arr[np.ix_(swapped, right + left)]
+            swaps[group] = [[a, b] for a, b in _runs(swapped)]
+        far = detect_far_foot(image[:, :, :2] * scale, image[:, :, 2]) & np.isfinite(pos[..., 0])
+        drop(far)
+        far_runs = sorted([a, b, s] for s in SIDES for a, b in _runs(
+            far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]].any(axis=1)))
+    half = max(1, round(HAMPEL_HALF_WINDOW_MS / 1000.0 * fps))
+    outliers = hampel_mask(pos[..., :2] * scale, half, HAMPEL_N_SIGMA, HAMPEL_MIN_SIGMA * height)
+    outliers = outliers.any(axis=-1)
+    drop(outliers)
+    missing = ~np.isfinite(image[:, :, 0])
+    for arr in (pos, world):
+        feet = {(s, p): fill_gaps(arr[:, LM[f"{s}_{p}"]] - arr[:, LM[f"{s}_ankle"]], t_s,
+                                  max_gap_s) for s in SIDES for p in FOOT_PARTS}
+        arr[:] = fill_gaps(arr, t_s, max_gap_s)
+        for (s, p), offset in feet.items():  # the ankle (now filled) + the foot's offset
+            k, anchored = LM[f"{s}_{p}"], arr[:, LM[f"{s}_ankle"]] + offset
+            arr[:, k] = np.where(missing[:, k, None] & np.isfinite(anchored), anchored,
+                                 arr[:, k])
+    interpolated = missing & np.isfinite(image[:, :, 0])
+    fill = interpolated[..., None] & np.isnan(image[..., 3:])  # their visibility, presence
+    image[..., 3:][fill] = fill_gaps(image[..., 3:], t_s, np.inf)[fill]
+    base = CUTOFF_HZ.get(activity or "run", CUTOFF_HZ["run"]) if cutoff_hz is None else cutoff_hz
+    cutoff = min(float(base), MAX_CUTOFF_FPS_FRACTION * fps) if n >= MIN_FILTER_SEGMENT else 0
+    if cutoff > 0:
+        pos[:], world[:] = lowpass(pos, fps, cutoff), lowpass(world, fps, cutoff)
+    elif n < MIN_FILTER_SEGMENT:
+        warn("too_short_to_filter", f"Only {n} frames: no low-pass filtering.")
+    span = np.cumsum(tracks.detected) * np.cumsum(tracks.detected[::-1])[::-1] > 0
+    unfilled = int(np.count_nonzero(span[:, None] & ~np.isfinite(image[:, :, 0])))
+    if unfilled:
+        warn("unfilled_gaps", f"{unfilled} landmark positions stay missing (visibility "
+             f"below {min_visibility}, gaps over {max_gap_ms:.0f} ms, or at the ends).")
+    if len(swaps["legs"]) + len(swaps["arms"]) > max(3.0, n / 60):  # > 1 per 60 frames
+        warn("many_swaps", "Left and right were often exchanged; side results less certain.")
+    report = {
+        "settings": {"activity": activity, "min_visibility": float(min_visibility),
+                     "max_gap_ms": float(max_gap_ms), "hampel_half_window_frames": half,
+                     "hampel_n_sigma": HAMPEL_N_SIGMA, "filter_order": 2 * FILTER_ORDER},
+        "cutoff_hz": cutoff or None, "gated_points": int(gated.sum()),
+        "outliers": int(outliers.sum()), "swaps_repaired": swaps["legs"],
+        "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,
+        "filled_points": int(interpolated.sum()),
+        "filled_frames": int(np.count_nonzero(~tracks.detected & interpolated.any(axis=1))),
+        "unfilled_points": unfilled, "warnings": issues}
+    cleaned = dataclasses.replace(tracks, image=image.astype(np.float32), world=world.astype(
+        np.float32), source={**tracks.source, "cleaning": report})
+    return CleanResult(tracks=cleaned, report=report, interpolated=interpolated)
