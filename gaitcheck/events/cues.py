@@ -1,0 +1,258 @@
+"""Kinematic cues of gait events in one continuous segment of one foot.
+
+Signals are sagittal and scaled by leg length (see
+:func:`gaitcheck.events.stances.foot_signals`): ``forward`` relative to the stride-
+averaged hip midpoint (so a treadmill belt and overground running look alike: in stance
+the foot moves backwards at the running speed) and ``up`` in the image (the ground is a
+fixed image line for a static camera). Indices are sample indices of the segment.
+
+Anchors follow Zeni et al. (2008, Gait Posture 27:710): the heel is most anterior
+relative to the pelvis near initial contact (IC) and the toe most posterior near toe-off
+(TO). Both are biased: the swing foot retracts before it lands (the heel peak leads IC
+by 20–50 ms in running) and keeps moving backwards after it leaves the ground (the toe
+trough lags TO by up to ~100 ms in running). They delimit the search windows of the
+direct cues, and :mod:`gaitcheck.events.stances` calibrates their lag per subject:
+
+* IC, vertical: the heel (or, for a forefoot strike, the toe) comes down onto its stance
+  ground level (Fellin et al. 2010, J Sci Med Sport 13:646: heel minimum vertical
+  position, the most accurate kinematic IC in treadmill and overground running);
+* IC, horizontal: the foot starts being carried backwards at the stance (belt) speed;
+* TO: the toe leaves its stance ground level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import median_filter
+from scipy.signal import butter, find_peaks, sosfiltfilt
+
+from gaitcheck.events.timing import parabolic_peak
+
+#: Fraction of the stance (belt) speed at which the foot counts as carried backwards.
+BELT_FRACTION = 0.7
+#: Smallest ground band, leg lengths (≈ 1 px for a 300 px leg, 4 mm for a 0.9 m leg).
+#: The band is otherwise 2.5 × the measured pose jitter, so noise does not end a descent;
+#: on clean tracks a smaller band keeps the extrapolations short.
+MIN_BAND = 0.004
+
+
+def stride_period(x: np.ndarray, min_lag: int = 4) -> float:
+    """Stride period in samples from the first autocorrelation peak of ``x``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, (n,)
+        A signal with one cycle per stride (foot forward position); NaN ignored.
+    min_lag : int
+        Shortest period considered, samples.
+
+    Returns
+    -------
+    float
+        Period in samples (parabolic peak interpolation), NaN without a clear
+        periodicity (autocorrelation peak below 0.3).
+    """
+    y = np.asarray(x, dtype=np.float64)
+    y = np.where(np.isfinite(y), y - np.nanmean(y), 0.0)
+    n = len(y)
+    if n < 3 * min_lag or not np.any(y):
+        return float("nan")
+    ac = np.correlate(y, y, "full")[n - 1:]
+    # Unbiased estimate: each lag is averaged over the samples that overlap.
+    ac = ac / np.arange(n, 0, -1) / (ac[0] / n)
+    upto = max(min_lag + 2, int(0.6 * n))
+    peaks, _ = find_peaks(ac[:upto], height=0.3)
+    peaks = peaks[peaks >= min_lag]
+    if not len(peaks):
+        return float("nan")
+    k = int(peaks[np.argmax(ac[peaks] > 0.8 * ac[peaks].max())])
+    return k + parabolic_peak(ac, k)
+
+
+def smooth_for_cycles(x: np.ndarray, period: float) -> np.ndarray:
+    """Median-of-3 then zero-phase low-pass (2nd-order Butterworth, cut-off at four times
+    the stride frequency) of a gap-free signal: removes single-frame pose glitches so
+    that extremum picking finds one extremum per stride."""
+    y = median_filter(np.asarray(x, dtype=np.float64), size=3, mode="nearest")
+    wn = min(0.9, 8.0 / period)
+    if len(y) < 16:
+        return y
+    return sosfiltfilt(butter(2, wn, output="sos"), y, padlen=min(len(y) - 1, 15))
+
+
+def extrema(y: np.ndarray, period: float, maximum: bool) -> np.ndarray:
+    """One extremum per stride: peaks (``maximum``) or troughs of a smoothed signal at
+    least 0.6 periods apart and with a prominence of at least 0.3 of its 5–95 % range."""
+    s = y if maximum else -y
+    span = float(np.percentile(s, 95) - np.percentile(s, 5))
+    idx, _ = find_peaks(s, distance=max(1, int(0.6 * period)), prominence=0.3 * span)
+    return idx
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Zeni anchors of one stance, fractional sample indices into the segment.
+
+    ``peak``: heel most anterior (just before IC); ``trough``: toe most posterior (just
+    after TO), NaN if the stance runs past the segment end.
+    """
+
+    peak: float
+    trough: float
+
+
+def zeni_cycles(heel_fwd: np.ndarray, toe_fwd: np.ndarray, period: float) -> list[Cycle]:
+    """Zeni anchors of every stance in a gap-free segment of one foot (see module doc)."""
+    hs = smooth_for_cycles(heel_fwd, period)
+    ts = smooth_for_cycles(toe_fwd, period)
+    peaks = extrema(hs, period, maximum=True)
+    troughs = extrema(ts, period, maximum=False)
+    out = []
+    for k, p in enumerate(peaks):
+        stop = peaks[k + 1] if k + 1 < len(peaks) else len(hs)
+        after = troughs[(troughs > p) & (troughs < stop)]
+        q = float(after[0] + parabolic_peak(-ts, int(after[0]))) if len(after) else np.nan
+        out.append(Cycle(p + parabolic_peak(hs, int(p)), q))
+    return out
+
+
+def stance_jitter(up: np.ndarray, cycles: list[Cycle]) -> float:
+    """Robust SD of pose jitter of a landmark resting on the ground, leg lengths.
+
+    Over the middle fifth of every stance (40–60 % of the way from the heel's forward
+    peak to the toe's backward peak) the toe is flat on the ground, so its frame-to-frame
+    differences are jitter alone: SD = 1.4826 · MAD / √2. NaN with too few samples.
+    """
+    d = []
+    for c in cycles:
+        if np.isfinite(c.trough):
+            a = int(np.ceil(c.peak + 0.4 * (c.trough - c.peak)))
+            b = int(np.floor(c.peak + 0.6 * (c.trough - c.peak)))
+            d.extend(np.diff(up[a:b + 1]).tolist())
+    d = np.asarray(d)
+    d = d[np.isfinite(d)]
+    if len(d) < 4:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2.0))
+
+
+def ground_level(up: np.ndarray, lo: float, hi: float) -> float:
+    """Stance ground level of one landmark: 25th percentile of its height over the
+    samples in ``[lo, hi]`` (the stance part of a Zeni cycle, where the heel of a
+    runner rests on the ground for about a third of the samples). On real pose tracks the
+    heel keeps sinking a little while the foot rolls flat, so a lower quantile would
+    place the ground below the heel's landing level."""
+    a, b = max(0, int(np.floor(lo))), min(len(up), int(np.ceil(hi)) + 1)
+    seg = up[a:b][np.isfinite(up[a:b])]
+    return float(np.percentile(seg, 25)) if len(seg) >= 3 else float("nan")
+
+
+def landing_index(up: np.ndarray, ground: float, band: float, start: float,
+                  stop: float) -> tuple[float, float]:
+    """When a landmark comes down to the ground (initial contact): fractional index.
+
+    The first sample ``i`` from ``start`` on within ``band`` of ``ground`` (and the next
+    two within ``2·band``: the foot is seen to stay down, so neither one noisy sample
+    nor an approach followed by missing samples triggers) ends the descent. A landing
+    foot arrives with a downward velocity, so its last centimetres are straight: the
+    contact time is extrapolated from the last sample above the band, ``i − 1``, down to
+    ``ground`` at the descent rate, the faster of the two last intervals (the last one
+    may already include the landing, the one before a brief hover). Never later than
+    ``i``.
+
+    Returns
+    -------
+    index : float
+        Fractional sample index; NaN if it does not come down in ``[start, stop]`` or a
+        sample it needs is missing.
+    rate : float
+        Descent per sample just before landing (unit of ``up``); 0 if the landmark was
+        already down when the search started.
+    """
+    h = up - ground
+    for i in range(max(2, int(np.ceil(start))), min(len(h) - 2, int(np.floor(stop)) + 1)):
+        if not np.all(np.isfinite(h[i - 2:i + 3])):
+            return float("nan"), 0.0
+        if not (h[i] <= band and h[i + 1] <= 2 * band and h[i + 2] <= 2 * band):
+            continue
+        if h[i - 1] <= band:
+            # Already down when the search starts: a bound, flagged by a zero rate.
+            return float(i), 0.0
+        rate = float(max(h[i - 2] - h[i - 1], h[i - 1] - h[i]))
+        return float(min(i, (i - 1) + h[i - 1] / rate)), rate
+    return float("nan"), 0.0
+
+
+def lift_index(up: np.ndarray, ground: float, band: float, start: float,
+               stop: float) -> float:
+    """When a landmark leaves the ground (toe-off): fractional index.
+
+    Scanning back from ``stop``, the last sample ``j`` within ``band`` of ``ground`` (the
+    one before it also within ``2·band``) precedes the rise. A toe leaves the ground from
+    rest, so its height grows as the square of the time since lift-off: the square root
+    of the height is extrapolated linearly back to zero through samples ``j`` and
+    ``j + 1``, never before ``j − 1``. NaN if no lift-off in ``[start, stop]``.
+    """
+    h = up - ground
+    j_hi = min(len(h) - 2, int(np.floor(stop)))
+    for j in range(j_hi, max(1, int(np.ceil(start))) - 1, -1):
+        if not np.all(np.isfinite(h[j - 1:j + 2])):
+            return float("nan")
+        if not (h[j] <= band and h[j - 1] <= 2 * band):
+            continue
+        if not np.isfinite(h[j + 1]) or h[j + 1] <= band:
+            return float("nan") if j == j_hi else float(j)
+        r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
+        return float(max(j - 1, j - r0 / (r1 - r0)))
+    return float("nan")
+
+
+def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:
+    """Stance speed of the foot relative to the pelvis, leg lengths per sample (negative:
+    backwards): median frame-to-frame velocity over the middle 30 % of every stance."""
+    v = []
+    for c in cycles:
+        if not np.isfinite(c.trough):
+            continue
+        a = round(c.peak + 0.35 * (c.trough - c.peak))
+        b = round(c.peak + 0.65 * (c.trough - c.peak))
+        v.extend(np.diff(fwd[a:b + 1]).tolist())
+    v = np.asarray(v)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if len(v) else float("nan")
+
+
+def carried_index(fwd: np.ndarray, speed: float, start: float, stop: float,
+                  fraction: float = BELT_FRACTION) -> tuple[float, float]:
+    """When the foot starts being carried backwards (initial contact, horizontal cue).
+
+    The first frame-to-frame velocity from ``start`` on at or beyond ``fraction`` of the
+    stance ``speed`` (both negative), interpolated between the velocity samples (which
+    sit half-way between frames).
+
+    Returns
+    -------
+    index : float
+        Fractional sample index; NaN if not found in ``[start, stop]`` or a sample it
+        needs is missing.
+    jump : float
+        Velocity change across the crossing as a fraction of the stance speed: near 1
+        when the foot is taken up by the ground abruptly, small when it was already
+        retracting almost at the stance speed in the air (then the horizontal motion
+        cannot tell when it landed).
+    """
+    if not (np.isfinite(speed) and speed < 0):
+        return float("nan"), 0.0
+    v = np.diff(fwd)
+    target = fraction * speed
+    for i in range(max(1, int(np.floor(start))), min(len(v), int(np.ceil(stop)) + 1)):
+        if not (np.isfinite(v[i]) and np.isfinite(v[i - 1])):
+            return float("nan"), 0.0
+        if v[i] <= target:
+            jump = float(np.clip((v[i - 1] - v[i]) / -speed, 0.0, 1.0))
+            if v[i - 1] <= target:
+                return float(i - 0.5), jump
+            return float((i - 0.5) + (v[i - 1] - target) / (v[i - 1] - v[i])), jump
+    return float("nan"), 0.0
