@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitcheck.analysis import AnalysisOptions, analyze_tracks
 from gaitcheck.errors import InputError
 from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
@@ -45,6 +46,12 @@ class AnalyzeOptions:
         Most people the pose model tracks per frame. Two lets gaitcheck find the runner
         when someone else is in view; one is about 40 % faster, because MediaPipe then
         runs its person detector only when it loses track instead of on every frame.
+    view : str, optional
+        Override of the detected camera view ("side", "side-left", "front", ...).
+    setting : {"treadmill", "overground"}, optional
+        Override of the detected setting.
+    height_cm : float, optional
+        Runner's height in cm, for vertical oscillation in cm.
     """
 
     start_s: float | None = None
@@ -52,6 +59,9 @@ class AnalyzeOptions:
     slowmo: float = 1.0
     model: str | None = None
     max_people: int = 2
+    view: str | None = None
+    setting: str | None = None
+    height_cm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,8 @@ def analyze_video(
     if not tracks.detected.any():
         raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
                          f"{reader.path.name}")
-    report = _write_outputs(tracks, out, extraction.truncated, extraction.frames_with_others)
+    report = _write_outputs(tracks, out, extraction.truncated, extraction.frames_with_others,
+                            options)
     return AnalysisOutput(out, report, tracks, pose_s, time.perf_counter() - t0)
 
 
@@ -168,7 +179,7 @@ def analyze_landmarks(
         raise InputError(f"no person in any of the {tracks.n_frames} frames of {landmarks}")
     source_info = tracks.source.get("quality_inputs", {})
     report = _write_outputs(tracks, out, bool(source_info.get("truncated", False)),
-                            int(source_info.get("frames_with_others", 0)))
+                            int(source_info.get("frames_with_others", 0)), options)
     return AnalysisOutput(out, report, tracks, 0.0, time.perf_counter() - t0)
 
 
@@ -190,7 +201,8 @@ def _trim(tracks: LandmarkTracks, options: AnalyzeOptions) -> LandmarkTracks:
 
 
 def _write_outputs(
-    tracks: LandmarkTracks, out: Path, truncated: bool, frames_with_others: int
+    tracks: LandmarkTracks, out: Path, truncated: bool, frames_with_others: int,
+    options: AnalyzeOptions,
 ) -> dict[str, Any]:
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
@@ -198,8 +210,11 @@ def _write_outputs(
     save_tracks_npz(tracks, out / LANDMARKS_NPZ)
     save_tracks_csv(tracks, out / LANDMARKS_CSV)
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
+    analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
+                                                      options.height_cm))
+    quality["warnings"] += analysis.warnings
     files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
-    report = build_report(tracks, quality, files)
+    report = build_report(tracks, quality, files, analysis.report_sections())
     write_report(report, out / REPORT_NAME)
     return report
 

@@ -94,6 +94,14 @@ def analyze(
     )] = 2,
     landmarks: Annotated[Path | None, typer.Option(
         help="Re-analyse a saved landmarks.npz instead of running pose on a video.")] = None,
+    view: Annotated[str | None, typer.Option(
+        help="Camera view if detection gets it wrong: side, side-left, side-right, front, "
+        "back.")] = None,
+    treadmill: Annotated[bool | None, typer.Option(
+        "--treadmill/--overground", help="Setting if detection gets it wrong "
+        "[default: detected].", show_default=False)] = None,
+    height_cm: Annotated[float | None, typer.Option(
+        min=80, max=250, help="Runner's height in cm: vertical oscillation in cm.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -112,8 +120,14 @@ def analyze(
     from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
 
     with _reported_errors(debug):
+        if view is not None and view not in ("side", "side-left", "side-right", "front",
+                                             "back", "oblique"):
+            raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
+                         "back")
+        setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo, model=model,
-                                 max_people=max_people)
+                                 max_people=max_people, view=view, setting=setting,
+                                 height_cm=height_cm)
         if landmarks is not None:
             if video is not None:
                 raise _usage("give either VIDEO or --landmarks, not both")

@@ -111,9 +111,14 @@ def temporal(stances: list[Stance], base: float) -> dict[str, Metric]:
 
 
 def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
-                     stances: list[Stance], height_cm: float | None,
-                     base: float) -> tuple[dict[str, Metric], dict[str, Any]]:
-    """Posture, foot strike, knee, hip, overstride, oscillation and arms (side view)."""
+                     stances: list[Stance], height_cm: float | None, base: float,
+                     filled: np.ndarray | None = None) -> tuple[dict[str, Metric],
+                                                                dict[str, Any]]:
+    """Posture, foot strike, knee, hip, overstride, oscillation and arms (side view).
+
+    ``filled`` (T, 33) marks points the cleaning interpolated; a foot filled in around
+    a contact has no measured foot angle there (NaN: not classified, not counted).
+    """
     n = tracks.n_frames
     stances = [st if np.isnan(st.to) or st.to <= n - 1 else
                Stance(st.side, st.ic, np.nan, st.ic_s, np.nan, st.confidence)
@@ -149,9 +154,12 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
         # The foot slaps flat within ~40 ms of a heel strike, faster than a 30 fps frame
         # interval: read the foot angle in the last frame at or before IC, while the
         # foot is still airborne, rather than interpolating into the flattening.
-        q = sag[int(np.floor(st.ic))]
-        per["foot"][s].append(float(d.foot_angle_deg(q[LM[f"{s}_heel"]],
-                                                     q[LM[f"{s}_foot_index"]])) - flat[s])
+        f0 = int(np.floor(st.ic))
+        q = sag[f0]
+        feet = [LM[f"{s}_heel"], LM[f"{s}_foot_index"]]
+        guessed = filled is not None and bool(filled[max(f0 - 1, 0):f0 + 2][:, feet].any())
+        per["foot"][s].append(np.nan if guessed else float(d.foot_angle_deg(
+            q[LM[f"{s}_heel"]], q[LM[f"{s}_foot_index"]])) - flat[s])
         # The knee is at its most extended around contact and flexes fast after it: take
         # the least flexion among the frames bracketing IC and the interpolated pose.
         knees = [d.joint_flexion_deg(v[LM[f"{s}_hip"]], v[LM[f"{s}_knee"]], v[LM[f"{s}_ankle"]])
@@ -187,7 +195,8 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                 per["swing"][s].append(float(np.nanmax(arm) - np.nanmin(arm)))
             elbow = d.joint_flexion_deg(sag[w, LM[f"{s}_shoulder"]], sag[w, LM[f"{s}_elbow"]],
                                         sag[w, LM[f"{s}_wrist"]])
-            per["elbow"][s].append(float(np.nanmean(elbow)))
+            per["elbow"][s].append(float(np.nanmean(elbow)) if np.isfinite(elbow).any()
+                                   else np.nan)
     scale_cm = (LEG_FRACTION_OF_HEIGHT * height_cm / leg_px) if height_cm else None
     osc_unit = "cm" if scale_cm else "% leg length"
     osc_vals = {s: [v * scale_cm if scale_cm else 100 * v / leg_px for v in per["osc"][s]]

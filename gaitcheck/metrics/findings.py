@@ -116,8 +116,7 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
             out.append(_finding(key, "mild", f"{label} {shown} is below the typical "
                                 f"{_range(band, m.unit)}.", round(m.value, 2), band))
         elif band.high is not None and m.value > band.high:
-            out.append(_finding(key, "moderate" if key in ("shank_angle_deg",
-                                                           "head_forward_deg") else "mild",
+            out.append(_finding(key, "moderate" if key == "shank_angle_deg" else "mild",
                                 f"{label} {shown} is above the typical "
                                 f"{_range(band, m.unit)}.", round(m.value, 2), band))
     strike = usable.get("foot_strike")

@@ -16,7 +16,7 @@ from gaitcheck import __version__
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _clean(value: Any) -> Any:
@@ -34,6 +34,7 @@ def build_report(
     tracks: LandmarkTracks,
     quality: dict[str, Any],
     files: dict[str, str],
+    analysis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report dictionary.
 
@@ -45,6 +46,9 @@ def build_report(
         Output of :func:`gaitcheck.tracks.quality.assess_quality`.
     files : dict
         Output files written next to the report, by role, as paths relative to it.
+    analysis : dict, optional
+        Sections from :meth:`gaitcheck.analysis.Analysis.report_sections` (``view``,
+        ``setting``, ``activity``, ``events``, ``metrics``, ``findings`` ...).
     """
     video = tracks.video.to_dict()
     window = tracks.source.get("window", {})
@@ -62,6 +66,7 @@ def build_report(
         "video": video,
         "pose": pose,
         "quality": quality,
+        **(analysis or {}),
         "files": files,
     })
 
