@@ -128,3 +128,45 @@ def test_real_walking_clip(tmp_path) -> None:
     sides = [c["side"] for c in report["events"]["contacts"]]
     assert len(sides) >= 4
     assert all(a != b for a, b in itertools.pairwise(sides))
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, dict]]:
+    """The bundled sample videos (rendered synthetic runners) through the real model."""
+    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+    from helpers import REPO
+
+    out = {}
+    for name in ("treadmill_heel_striker_side", "overground_forefoot_side",
+                 "back_crossover_asymmetry", "front_runner"):
+        video = REPO / "sample_videos" / f"{name}.mp4"
+        truth = json.loads(video.with_name(f"{name}.truth.json").read_text())
+        report = analyze_video(video, tmp_path_factory.mktemp(name),
+                               AnalyzeOptions(max_people=1)).report
+        out[name] = (report, truth)
+    return out
+
+
+@pytest.mark.slow
+def test_rendered_videos_through_the_pose_model(rendered) -> None:
+    expected_view = {"treadmill_heel_striker_side": ("side", "left"),
+                     "overground_forefoot_side": ("side", "right"),
+                     "back_crossover_asymmetry": ("back", None),
+                     "front_runner": ("front", None)}
+    strikes_right = []
+    for name, (report, truth) in rendered.items():
+        assert (report["view"]["value"], report["view"]["facing"]) == expected_view[name]
+        assert report["metrics"]["cadence_spm"]["value"] == pytest.approx(
+            truth["metrics"]["cadence_spm"]["value"], abs=2.0), name
+        if expected_view[name][0] == "side":
+            assert report["metrics"]["trunk_lean_deg"]["value"] == pytest.approx(
+                truth["metrics"]["trunk_lean_deg"]["value"], abs=4.0), name
+            pattern = truth["metrics"]["foot_strike"]["pattern"]
+            strikes_right += [c["strike"] == pattern for c in report["events"]["contacts"]
+                              if c["strike"]]
+    assert len(strikes_right) >= 20
+    assert np.mean(strikes_right) >= 0.9
+    back, _ = rendered["back_crossover_asymmetry"]
+    assert back["metrics"]["arm_crossover"]["pct_strides_crossing"] >= 50
+    front, _ = rendered["front_runner"]
+    assert front["metrics"]["arm_crossover"]["pct_strides_crossing"] == 0
