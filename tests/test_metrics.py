@@ -65,6 +65,9 @@ def test_sagittal_metrics_match_truth(side_run) -> None:
     truth = true_metrics(motion)
     assert abs(info["frame"]["ground_angle_deg"]) < 0.5
     assert m["trunk_lean_deg"].value == pytest.approx(10.0, abs=1.0)
+    # Per step (IC to next IC), by the side in stance.
+    assert m["trunk_lean_deg"].per_side["left"].mean == pytest.approx(10.0, abs=1.0)
+    assert m["head_forward_deg"].per_side["right"].median == pytest.approx(22.0, abs=1.0)
     assert m["head_forward_deg"].value == pytest.approx(22.0, abs=1.0)
     # Perspective: the pinhole view of a 3D body is not an orthographic sagittal
     # projection, so angles carry a small, honest projection error.

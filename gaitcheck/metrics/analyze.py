@@ -137,7 +137,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     head = d.head_forward_deg(sh_mid, ear_mid)
     per: dict[str, dict[str, list[float]]] = {k: {s: [] for s in SIDES} for k in (
         "foot", "knee_ic", "knee_peak", "hip_ext_to", "over", "shank", "trunk_ic", "osc",
-        "swing", "elbow")}
+        "swing", "elbow", "trunk_step", "head_step")}
     # Foot angle of a flat foot as MediaPipe places heel and toe (the toe point sits on
     # top of the shoe); measured at mid-stance, when every strike type has the foot flat.
     flat = {}
@@ -187,6 +187,9 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
             up = hip_mid[w, 1]
             if np.isfinite(up).sum() >= 3:
                 per["osc"][s].append(d.vertical_oscillation(up))
+            for key, series in (("trunk_step", trunk), ("head_step", head)):
+                if np.isfinite(series[w]).any():
+                    per[key][s].append(float(np.nanmean(series[w])))
         same = next((n for n in stances[k + 1:] if n.side == s), None)
         if same is not None:
             w = slice(int(np.ceil(st.ic)), int(np.floor(same.ic)) + 1)
@@ -210,12 +213,14 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
         "trunk_lean_deg": Metric("trunk_lean_deg", float(np.nanmean(trunk))
                                  if np.isfinite(trunk).any() else None, "deg",
                                  base, SIDE, bool(np.isfinite(trunk).any()),
-                                 None, {"at_ic": from_sides("", "", per["trunk_ic"], SIDE,
-                                                            base).value,
-                                        "sd": float(np.nanstd(trunk))}),
+                                 from_sides("", "", per["trunk_step"], SIDE, base).per_side,
+                                 {"at_ic": from_sides("", "", per["trunk_ic"], SIDE,
+                                                      base).value,
+                                  "sd": float(np.nanstd(trunk))}),
         "head_forward_deg": Metric("head_forward_deg", float(np.nanmean(head))
                                    if np.isfinite(head).any() else None, "deg", base, SIDE,
-                                   bool(np.isfinite(head).any()), None,
+                                   bool(np.isfinite(head).any()),
+                                   from_sides("", "", per["head_step"], SIDE, base).per_side,
                                    {"craniovertebral_deg": 90 - float(np.nanmean(head))}),
         "foot_strike": from_sides(
             "foot_strike", "deg", per["foot"], SIDE, conf("foot"),
