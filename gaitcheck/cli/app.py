@@ -164,6 +164,27 @@ def _print_summary(result: object) -> None:
         line += f", pose {q['frames'] / result.pose_s:.1f} frames/s"
     out_console.print(f"[bold green]Report:[/] {result.report_path}", highlight=False)
     out_console.print(line, highlight=False)
+    report = result.report
+    view = report.get("view", {})
+    if view:
+        out_console.print(f"view {view.get('label')}, {report['setting']['value']}, "
+                          f"activity {report['activity']['value'] or 'unknown'}",
+                          highlight=False)
+    metrics = report.get("metrics", {})
+    shown = []
+    for key, label, fmt in (("cadence_spm", "cadence", "{:.0f} steps/min"),
+                            ("ground_contact_ms", "contact", "{:.0f} ms"),
+                            ("trunk_lean_deg", "trunk lean", "{:.0f}°"),
+                            ("foot_strike", "foot strike", "{}")):
+        m = metrics.get(key) or {}
+        value = m.get("pattern") if key == "foot_strike" else m.get("value")
+        if value is not None:
+            shown.append(f"{label} {fmt.format(value)}")
+    if shown:
+        out_console.print(", ".join(shown), highlight=False)
+    for finding in report.get("findings", []):
+        out_console.print(f"[cyan]{finding['severity']}:[/] {finding['message']}",
+                          highlight=False)
     for warning in q["warnings"]:
         out_console.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
 

@@ -140,12 +140,21 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
                             f"{cross.extra['pct_strides_crossing']:.0f} % of strides "
                             f"(by {cross.value:.2f} shoulder widths on average).",
                             round(cross.value, 3)))
+    labels = {"knee_flexion_ic": "knee flexion at contact",
+              "foot_strike_angle": "foot angle at contact",
+              "vertical_excursion": "vertical bounce"}
+    # In a side view the far leg is partly hidden and measured less precisely, so a
+    # left-right difference there is a prompt to check, not a verdict.
+    caveat = (" The far leg is measured less precisely from the side; confirm with a "
+              "back view." if view == "side" else "")
     for name, si in asymmetry.items():
         if si["flagged"]:
+            label = labels.get(name, name.replace("_", " "))
             out.append(_finding(f"asymmetry.{name}", "moderate" if si["si_pct"] > 20 else "mild",
-                                f"Left-right asymmetry in {name.replace('_', ' ')}: symmetry "
-                                f"index {si['si_pct']:.0f} % (left {si['left']:.3g}, right "
-                                f"{si['right']:.3g}; above 10 % is flagged).", si["si_pct"]))
+                                f"Left-right asymmetry in {label}: symmetry index "
+                                f"{si['si_pct']:.0f} % (left {si['left']:.3g}, right "
+                                f"{si['right']:.3g}; above 10 % is flagged).{caveat}",
+                                si["si_pct"]))
     return sorted(out, key=lambda f: SEVERITY_ORDER[f["severity"]])
 
 
