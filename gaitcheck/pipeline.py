@@ -43,9 +43,11 @@ class AnalyzeOptions:
     model : str, optional
         Pose model name or path (see :func:`gaitcheck.pose.models.resolve_model`).
     max_people : int
-        Most people the pose model tracks per frame. Two lets gaitcheck find the runner
-        when someone else is in view; one is about 40 % faster, because MediaPipe then
-        runs its person detector only when it loses track instead of on every frame.
+        Most people the pose model tracks per frame. One (default) lets MediaPipe track
+        the runner from frame to frame: faster and measurably more accurate (on the real
+        treadmill clip 97 % of contacts within ±1 frame, against 71 % with two, where
+        MediaPipe re-detects every frame). Use two or more when someone else is in
+        view: gaitcheck then follows the main subject.
     view : str, optional
         Override of the detected camera view ("side", "side-left", "front", ...).
     setting : {"treadmill", "overground"}, optional
@@ -58,7 +60,7 @@ class AnalyzeOptions:
     end_s: float | None = None
     slowmo: float = 1.0
     model: str | None = None
-    max_people: int = 2
+    max_people: int = 1
     view: str | None = None
     setting: str | None = None
     height_cm: float | None = None

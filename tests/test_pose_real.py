@@ -23,7 +23,8 @@ def treadmill(tmp_path_factory: pytest.TempPathFactory) -> AnalysisOutput:
 @pytest.fixture(scope="module")
 def distractors(tmp_path_factory: pytest.TempPathFactory) -> AnalysisOutput:
     video = shared_video("walking_side_distractors.mp4")
-    return analyze_video(video, tmp_path_factory.mktemp("distractors"))
+    return analyze_video(video, tmp_path_factory.mktemp("distractors"),
+                         AnalyzeOptions(max_people=2))
 
 
 def test_treadmill_runner_is_tracked(treadmill: AnalysisOutput) -> None:
@@ -84,9 +85,10 @@ def test_distractor_clip_follows_the_walking_woman(distractors: AnalysisOutput) 
     assert "other_people" in codes
 
 
-def test_single_person_mode_is_an_option(tmp_path: Path) -> None:
+def test_multi_person_mode_on_a_window(tmp_path: Path) -> None:
     video = shared_video("treadmill_side_30fps.mp4")
-    out = analyze_video(video, tmp_path, AnalyzeOptions(max_people=1, start_s=2.0, end_s=4.0))
+    out = analyze_video(video, tmp_path, AnalyzeOptions(max_people=2, start_s=2.0, end_s=4.0))
     assert out.report["quality"]["frames"] == 61
     assert out.report["quality"]["pose_coverage"] == 1.0
-    assert out.report["pose"]["options"]["max_people"] == 1
+    assert out.report["pose"]["options"]["max_people"] == 2
+    assert out.report["pose"]["subject_selection"]["max_people_in_frame"] == 1

@@ -89,9 +89,9 @@ def analyze(
         help="Pose model: a .task file, or lite/full/heavy from the user model folder "
         "[default: bundled full model].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame; the main runner is followed. "
-        "Use 1 when the runner is alone in view: about 40% faster.",
-    )] = 2,
+        min=1, max=10, help="Most people tracked per frame. Use 2 or more when someone "
+        "else is in view: the main runner is then followed (slower, less precise).",
+    )] = 1,
     landmarks: Annotated[Path | None, typer.Option(
         help="Re-analyse a saved landmarks.npz instead of running pose on a video.")] = None,
     view: Annotated[str | None, typer.Option(

@@ -31,7 +31,7 @@ class MediaPipeBackend:
     def __init__(
         self,
         model: ModelInfo | None = None,
-        max_people: int = 2,
+        max_people: int = 1,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
