@@ -134,7 +134,7 @@ def walking(tmp_path_factory: pytest.TempPathFactory):
     # Two people tracked (with one, MediaPipe locks onto a bystander); only the window in
     # which the walker crosses the frame.
     return analyze_video(video, tmp_path_factory.mktemp("walking"),
-                         AnalyzeOptions(start_s=1.6, end_s=6.4)).tracks
+                         AnalyzeOptions(start_s=1.6, end_s=6.4, max_people=2)).tracks
 
 
 @pytest.mark.slow
