@@ -16,6 +16,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 SIDES = ("left", "right")
@@ -131,13 +132,6 @@ def facing_evidence(px: np.ndarray, scale: float) -> np.ndarray:
         return np.where(n > 0, total / n, np.nan) / scale
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Maximal ``[start, stop)`` runs of True in a boolean vector."""
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    edges = np.flatnonzero(np.diff(m.astype(np.int8)))
-    return [(int(s), int(e)) for s, e in zip(edges[::2], edges[1::2], strict=True)]
-
-
 def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
     """Linearly interpolate interior NaN runs of at most ``max_gap`` samples along axis 0
     (index-based: the gaps are a few frames, where index and time are proportional)."""
@@ -148,7 +142,7 @@ def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
         ok = np.isfinite(col)
         if ok.sum() < 2:
             continue
-        for s, e in runs(~ok):
+        for s, e in true_runs(~ok):
             if s > 0 and e < len(col) and e - s <= max_gap:
                 col[s:e] = np.interp(idx[s:e], [s - 1, e], [col[s - 1], col[e]])
     return y
@@ -181,7 +175,7 @@ def facing_labels(evidence: np.ndarray, window: int, min_run: int,
     label = np.where(med > threshold, 1, np.where(med < -threshold, -1, 0)).astype(np.int8)
     label[~ok] = 0
     for value in (1, -1):
-        for s, e in runs(label == value):
+        for s, e in true_runs(label == value):
             if e - s < min_run:
                 label[s:e] = 0
     return label
@@ -211,7 +205,7 @@ def usable_frames(px: np.ndarray, max_gap: int) -> np.ndarray:
                                                                          "foot_index"))
     ok = np.isfinite(px[:, need]).all(axis=(1, 2))
     out = ok.copy()
-    for s, e in runs(~ok):
+    for s, e in true_runs(~ok):
         if s > 0 and e < len(ok) and e - s <= max_gap:
             out[s:e] = True
     return out
@@ -267,7 +261,7 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
                         "way throughout; events use the direction of the feet")
     segments: list[tuple[int, int, str]] = []
     for value in (-1, 1):
-        for s, e in runs(label == value):
+        for s, e in true_runs(label == value):
             turned_before = s > 0 and np.any(label[:s] == -value)
             turned_after = e < len(label) and np.any(label[e:] == -value)
             s2 = s + turn_margin if turned_before else s

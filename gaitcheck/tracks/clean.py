@@ -19,6 +19,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.tracks import LandmarkTracks
 
@@ -66,12 +67,6 @@ class CleanResult:
     tracks: LandmarkTracks
     report: dict[str, Any]
     interpolated: np.ndarray
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``[start, stop)`` ranges of the True runs of a 1-D mask."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask, np.int8), [0]])))
-    return [(int(a), int(b)) for a, b in edges.reshape(-1, 2)]
 
 
 def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -263,7 +258,7 @@ def fill_gaps(values: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.nd
     step = float(np.median(np.diff(time_s))) if len(out) > 2 else 0.0
     for j in range(flat.shape[1] if len(out) > 2 else 0):
         ok = np.isfinite(flat[:, j])
-        gaps = [np.arange(a, b) for a, b in _runs(~ok) if a > 0 and b < len(ok)
+        gaps = [np.arange(a, b) for a, b in true_runs(~ok) if a > 0 and b < len(ok)
                 and time_s[b] - time_s[a - 1] - step <= max_gap_s + 1e-9]
         if gaps:
             idx = np.concatenate(gaps)
@@ -295,7 +290,7 @@ def lowpass(values: np.ndarray, fps: float, cutoff_hz: float,
     wn = 2 / np.pi * np.arctan(np.tan(np.pi * cutoff_hz / fps) / (np.sqrt(2) - 1) ** (0.5 / order))
     sos, flat = butter(order, wn, output="sos"), out.reshape(len(out), out[:1].size)
     for j in range(flat.shape[1]):
-        for a, b in _runs(np.isfinite(flat[:, j])):
+        for a, b in true_runs(np.isfinite(flat[:, j])):
             if b - a >= MIN_FILTER_SEGMENT:
                 flat[a:b, j] = sosfiltfilt(sos, flat[a:b, j], padlen=min(3 * order + 3, b - a - 1))
     return out
@@ -350,10 +345,10 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
             swapped = detect_swaps(px[:, left], px[:, right], t_s)
             for arr in (image, world):  # image rows carry visibility and presence along
                 arr[np.ix_(swapped, left + right)] = arr[np.ix_(swapped, right + left)]
-            swaps[group] = [[a, b] for a, b in _runs(swapped)]
+            swaps[group] = [[a, b] for a, b in true_runs(swapped)]
         far = detect_far_foot(image[:, :, :2] * scale, image[:, :, 2]) & np.isfinite(pos[..., 0])
         drop(far)
-        far_runs = sorted([a, b, s] for s in SIDES for a, b in _runs(
+        far_runs = sorted([a, b, s] for s in SIDES for a, b in true_runs(
             far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]].any(axis=1)))
     half = max(1, round(HAMPEL_HALF_WINDOW_MS / 1000.0 * fps))
     outliers = hampel_mask(pos[..., :2] * scale, half, HAMPEL_N_SIGMA, HAMPEL_MIN_SIGMA * height)

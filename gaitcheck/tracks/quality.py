@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import BODY_PARTS
+from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 MIN_COVERAGE = 0.90          # below this, gaps dominate the analysis
@@ -25,14 +26,6 @@ class QualityWarning:
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
-
-
-def _longest_run(mask: np.ndarray) -> int:
-    best = run = 0
-    for value in mask:
-        run = run + 1 if value else 0
-        best = max(best, run)
-    return best
 
 
 def assess_quality(
@@ -70,7 +63,7 @@ def assess_quality(
     outside = ((xy < 0) | (xy > 1)).any(axis=2).mean(axis=1) if n_pose else np.zeros(0)
     out_frac = float(np.mean(outside > 0.15)) if n_pose else 0.0
     dt = np.diff(tracks.time_s)
-    gap_frames = _longest_run(~detected)
+    gap_frames = max((b - a for a, b in true_runs(~detected)), default=0)
     longest_gap_s = float(gap_frames / tracks.fps) if n > 1 else 0.0
     duration = float(tracks.time_s[-1] - tracks.time_s[0] + np.median(dt)) if n > 1 else 0.0
 
