@@ -166,7 +166,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
             contacts.append({"time_s": round(st.ic_s, 4),
                              "frame": round(_video_frame(cleaned.tracks, st.ic), 2),
                              "side": st.side,
-                             "strike": str(strike_class(angle)) or None,
+                             "strike": strike_class(angle) or None,
                              "foot_angle_deg": round(angle, 2) if np.isfinite(angle) else None,
                              "confidence": round(st.confidence, 3)})
         toe_offs = [{"time_s": round(e.time_s, 4),

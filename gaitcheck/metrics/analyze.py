@@ -205,7 +205,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     osc_vals = {s: [v * scale_cm if scale_cm else 100 * v / leg_px for v in per["osc"][s]]
                 for s in SIDES}
     conf = lambda key: _side_conf(per[key], base, near)  # noqa: E731
-    classes = {s: [str(d.strike_class(a)) for a in per["foot"][s] if np.isfinite(a)]
+    classes = {s: [d.strike_class(a) for a in per["foot"][s] if np.isfinite(a)]
                for s in SIDES}
     every = classes["left"] + classes["right"]
     counts = {c: every.count(c) for c in ("rearfoot", "midfoot", "forefoot")}

@@ -82,15 +82,17 @@ def foot_angle_deg(heel: np.ndarray, toe: np.ndarray,
 
 
 def strike_class(angle_deg: ArrayLike,
-                 cutoffs: tuple[float, float] = ALTMAN_DAVIS_CUTOFFS_DEG) -> np.ndarray:
+                 cutoffs: tuple[float, float] = ALTMAN_DAVIS_CUTOFFS_DEG) -> np.ndarray | str:
     """Foot-strike class of foot angles at initial contact.
 
     Returns ``"rearfoot"`` above ``cutoffs[0]``, ``"forefoot"`` below ``cutoffs[1]``,
-    ``"midfoot"`` otherwise, and ``""`` for NaN.
+    ``"midfoot"`` otherwise, and ``""`` for NaN: a ``str`` for a scalar angle, an array
+    of ``str`` for an array.
     """
     a = np.asarray(angle_deg, dtype=np.float64)
     out = np.where(a > cutoffs[0], "rearfoot", np.where(a < cutoffs[1], "forefoot", "midfoot"))
-    return np.where(np.isnan(a), "", out)
+    out = np.where(np.isnan(a), "", out)
+    return str(out) if out.ndim == 0 else out
 
 
 def joint_flexion_deg(proximal: np.ndarray, joint: np.ndarray,

@@ -121,6 +121,12 @@ def distinct(cands: Sequence[PoseCandidate], width: int, height: int) -> list[Po
     (shrunken) copy. Two detections whose torso centres lie within a quarter of the
     larger body size are one person; the more prominent one is kept.
     """
+    return [c for c, _ in _distinct_boxed(cands, width, height)]
+
+
+def _distinct_boxed(cands: Sequence[PoseCandidate], width: int, height: int
+                    ) -> list[tuple[PoseCandidate, tuple[np.ndarray, float, float]]]:
+    """:func:`distinct`, keeping each survivor's :func:`_box` so it is computed once."""
     boxes = [_box(c, width, height) for c in cands]
     order = sorted(range(len(cands)), key=lambda i: boxes[i][1], reverse=True)
     kept: list[int] = []
@@ -129,7 +135,7 @@ def distinct(cands: Sequence[PoseCandidate], width: int, height: int) -> list[Po
         if all(np.hypot(*(a[:2] - boxes[j][0][:2])) > 0.25 * max(a[2], boxes[j][0][2])
                for j in kept):
             kept.append(i)
-    return [cands[i] for i in sorted(kept)]
+    return [(cands[i], boxes[i]) for i in sorted(kept)]
 
 
 def _cost(a: np.ndarray, b: np.ndarray) -> float:
@@ -159,7 +165,9 @@ def select_subject(
     active: list[_Tracklet] = []
     counts = []
     for t, raw in enumerate(per_frame):
-        cands = distinct(raw, width, height)
+        boxed = _distinct_boxed(raw, width, height)
+        cands = [c for c, _ in boxed]
+        boxes = [b for _, b in boxed]
         counts.append(len(cands))
         # Retire tracklets that have been unmatched for too long.
         still = []
@@ -167,7 +175,6 @@ def select_subject(
             (still if time_s[t] - time_s[tr.frames[-1]] <= _MAX_LINK_GAP_S else finished).append(
                 tr)
         active = still
-        boxes = [_box(c, width, height) for c in cands]
         unmatched = set(range(len(cands)))
         if active and cands:
             cost = np.array([[_cost(tr.boxes[-1], b[0]) for b in boxes] for tr in active])

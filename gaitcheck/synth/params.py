@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from gaitcheck.metrics.definitions import ALTMAN_DAVIS_CUTOFFS_DEG
+from gaitcheck.metrics.definitions import ALTMAN_DAVIS_CUTOFFS_DEG, strike_class
 from gaitcheck.synth.anthropometry import DEFAULT_PROPORTIONS
 
 ACTIVITIES = ("run", "walk")
@@ -34,12 +34,6 @@ ACTIVITY_DEFAULTS: dict[str, dict[str, float]] = {
 #: Default duty factor (contact time / stride time): running 250 ms at 170 spm
 #: (Novacheck 1998 reports ≈ 0.35 at jogging speed); walking ≈ 0.62 (Perry 1992).
 DEFAULT_DUTY_FACTOR = {"run": 0.25 * 170.0 / 120.0, "walk": 0.62}
-
-
-def strike_class(angle_deg: float) -> str:
-    """Altman & Davis (2012) class of a foot angle at initial contact (deg)."""
-    rear, fore = ALTMAN_DAVIS_CUTOFFS_DEG
-    return "rearfoot" if angle_deg > rear else "forefoot" if angle_deg < fore else "midfoot"
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def true_metrics(motion: Motion) -> dict[str, Any]:
     leg = float(np.median(d.leg_length(pts[:, LM["left_hip"]], pts[:, LM["left_knee"]],
                                        pts[:, LM["left_ankle"]])))
     osc_cm = {s: [100 * v for v in osc[s]] for s in SIDES}
-    classes = [str(d.strike_class(r["foot_angle_deg"])) for r in rows]
+    classes = [d.strike_class(r["foot_angle_deg"]) for r in rows]
     metrics: dict[str, Any] = {
         "cadence_spm": {"value": round(d.cadence_spm([r["ic_s"] for r in rows]), 3)},
         "step_time_ms": _summary(by_side["step_ms"]),
