@@ -92,6 +92,22 @@ class Analysis:
         }
 
 
+def _usual_strike(angles: list[float], min_contacts: int = 4,
+                  min_share: float = 0.8) -> str | None:
+    """The strike class a foot shows on at least ``min_share`` of its measured contacts
+    (at least ``min_contacts`` of them), else None.
+
+    A contact whose foot was hidden at IC gets this class, flagged ``strike_inferred``:
+    runners repeat their pattern stride to stride, so the foot's usual class is a far
+    better guess than none, and the flag keeps measured and inferred apart.
+    """
+    classes = [strike_class(a) for a in angles if np.isfinite(a)]
+    if len(classes) < min_contacts:
+        return None
+    best = max(set(classes), key=classes.count)
+    return best if classes.count(best) >= min_share * len(classes) else None
+
+
 def _video_frame(tracks: LandmarkTracks, row: float) -> float:
     """Fractional track row → fractional source-video frame number."""
     i = int(np.clip(np.floor(row), 0, tracks.n_frames - 1))
@@ -159,15 +175,18 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         metrics |= sag
         frame_info = info["frame"]
         counters = {"left": 0, "right": 0}
+        usual = {s: _usual_strike(info["per_side"]["foot"][s]) for s in ("left", "right")}
         for st in stances:
             k = counters[st.side]
             counters[st.side] += 1
             angle = info["per_side"]["foot"][st.side][k]
+            measured = bool(np.isfinite(angle))
             contacts.append({"time_s": round(st.ic_s, 4),
                              "frame": round(_video_frame(cleaned.tracks, st.ic), 2),
                              "side": st.side,
-                             "strike": strike_class(angle) or None,
-                             "foot_angle_deg": round(angle, 2) if np.isfinite(angle) else None,
+                             "strike": strike_class(angle) if measured else usual[st.side],
+                             "strike_inferred": not measured and usual[st.side] is not None,
+                             "foot_angle_deg": round(angle, 2) if measured else None,
                              "confidence": round(st.confidence, 3)})
         toe_offs = [{"time_s": round(e.time_s, 4),
                      "frame": round(_video_frame(cleaned.tracks, e.frame), 2),

@@ -139,3 +139,12 @@ def test_findings_follow_the_view(side_run) -> None:
     # A front view gives no side-view findings.
     assert not any(f["metric"] == "foot_strike" for f in findings(metrics, {}, "run", "front"))
     assert np.isfinite(metrics["cadence_spm"].value)
+
+
+def test_usual_strike_needs_enough_agreeing_contacts() -> None:
+    from gaitcheck.analysis import _usual_strike
+
+    nan = float("nan")
+    assert _usual_strike([14.0, 12.0, 15.0, 13.0, nan]) == "rearfoot"
+    assert _usual_strike([14.0, 12.0, nan]) is None  # too few measured
+    assert _usual_strike([14.0, 12.0, 3.0, -5.0, 2.0]) is None  # no dominant pattern
