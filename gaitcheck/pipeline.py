@@ -1,7 +1,7 @@
-"""The analysis pipeline: video (or saved landmarks) → tracks → report files.
+"""The analysis pipeline: video (or saved landmarks) → tracks → result → report files.
 
 Outputs are written into one folder, each file atomically; ``report.json`` is written
-last, so its presence means the run completed.
+last, so its presence means the run completed (:mod:`gaitcheck.report.writers`).
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ from gaitcheck.errors import InputError
 from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import extract_tracks
-from gaitcheck.report.json_report import build_report, write_report
-from gaitcheck.tracks.io import load_tracks, save_tracks_csv, save_tracks_npz
+from gaitcheck.report.json_report import build_report
+from gaitcheck.report.writers import REPORT_NAME, parse_formats, save_result
+from gaitcheck.result import GaitResult
+from gaitcheck.tracks.io import load_tracks
 from gaitcheck.tracks.quality import assess_quality
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.video.reader import VideoReader
-
-REPORT_NAME = "report.json"
-LANDMARKS_NPZ = "landmarks.npz"
-LANDMARKS_CSV = "landmarks.csv"
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,9 @@ class AnalyzeOptions:
         Override of the detected setting.
     height_cm : float, optional
         Runner's height in cm, for vertical oscillation in cm.
+    formats : tuple of str, optional
+        Report formats to write besides ``report.json`` and the landmarks
+        (:data:`gaitcheck.report.writers.FORMATS`); None = HTML and CSV.
     """
 
     start_s: float | None = None
@@ -64,6 +65,7 @@ class AnalyzeOptions:
     view: str | None = None
     setting: str | None = None
     height_cm: float | None = None
+    formats: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,17 @@ class AnalysisOutput:
     """
 
     out_dir: Path
-    report: dict[str, Any]
-    tracks: LandmarkTracks
+    result: GaitResult
     pose_s: float
     total_s: float
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return self.result.report
+
+    @property
+    def tracks(self) -> LandmarkTracks:
+        return self.result.tracks
 
     @property
     def report_path(self) -> Path:
@@ -141,26 +150,45 @@ def analyze_video(
         Unusable input, unwritable output or a bad model, with a one-line message.
     """
     options = options or AnalyzeOptions()
-    progress = progress or Progress()
     t0 = time.perf_counter()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo)
+    parse_formats(options.formats)
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
-    factory = backend_factory or _mediapipe_backend
-    backend = factory(options)
+    result = _result_from_reader(reader, options, progress, backend_factory)
+    pose_s = time.perf_counter() - t0
+    save_result(result, out, options.formats)
+    return AnalysisOutput(out, _at(result, out), pose_s, time.perf_counter() - t0)
+
+
+def run_video(
+    video: Path,
+    options: AnalyzeOptions | None = None,
+    progress: Progress | None = None,
+    backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None = None,
+) -> GaitResult:
+    """Pose and analysis of ``video`` in memory, writing nothing (the Python API)."""
+    options = options or AnalyzeOptions()
+    reader = VideoReader(video, options.start_s, options.end_s, options.slowmo)
+    return _result_from_reader(reader, options, progress, backend_factory)
+
+
+def _result_from_reader(reader: VideoReader, options: AnalyzeOptions,
+                        progress: Progress | None,
+                        backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
+                        ) -> GaitResult:
+    progress = progress or Progress()
+    backend = (backend_factory or _mediapipe_backend)(options)
     progress.start(reader.expected_frames)
     try:
         extraction = extract_tracks(reader, backend, on_frame=progress.update)
     finally:
         progress.stop()
         backend.close()
-    pose_s = time.perf_counter() - t0
     tracks = extraction.tracks
     if not tracks.detected.any():
         raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
                          f"{reader.path.name}")
-    report = _write_outputs(tracks, out, extraction.truncated, extraction.frames_with_others,
-                            options)
-    return AnalysisOutput(out, report, tracks, pose_s, time.perf_counter() - t0)
+    return build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
 
 
 def analyze_landmarks(
@@ -175,14 +203,26 @@ def analyze_landmarks(
     """
     options = options or AnalyzeOptions()
     t0 = time.perf_counter()
-    tracks = _trim(load_tracks(landmarks), options)
+    parse_formats(options.formats)
     out = prepare_output_dir(out_dir or Path(landmarks).expanduser().resolve().parent)
+    result = result_from_landmarks(landmarks, options)
+    save_result(result, out, options.formats)
+    return AnalysisOutput(out, _at(result, out), 0.0, time.perf_counter() - t0)
+
+
+def result_from_landmarks(landmarks: Path, options: AnalyzeOptions | None = None) -> GaitResult:
+    """Analysis of saved landmark tracks in memory, writing nothing."""
+    options = options or AnalyzeOptions()
+    tracks = _trim(load_tracks(landmarks), options)
     if not tracks.detected.any():
         raise InputError(f"no person in any of the {tracks.n_frames} frames of {landmarks}")
     source_info = tracks.source.get("quality_inputs", {})
-    report = _write_outputs(tracks, out, bool(source_info.get("truncated", False)),
-                            int(source_info.get("frames_with_others", 0)), options)
-    return AnalysisOutput(out, report, tracks, 0.0, time.perf_counter() - t0)
+    return build_result(tracks, options, bool(source_info.get("truncated", False)),
+                        int(source_info.get("frames_with_others", 0)))
+
+
+def _at(result: GaitResult, out: Path) -> GaitResult:
+    return GaitResult(result.report, result.tracks, out)
 
 
 def _trim(tracks: LandmarkTracks, options: AnalyzeOptions) -> LandmarkTracks:
@@ -202,23 +242,21 @@ def _trim(tracks: LandmarkTracks, options: AnalyzeOptions) -> LandmarkTracks:
                           tracks.source | {"window": window})
 
 
-def _write_outputs(
-    tracks: LandmarkTracks, out: Path, truncated: bool, frames_with_others: int,
-    options: AnalyzeOptions,
-) -> dict[str, Any]:
+def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: bool = False,
+                 frames_with_others: int = 0) -> GaitResult:
+    """Quality, scene, events and metrics of ``tracks``: everything but file output.
+
+    ``truncated`` (the video ended early) and ``frames_with_others`` (frames where other
+    people were seen) feed the quality section and are kept with the tracks.
+    """
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
-    save_tracks_npz(tracks, out / LANDMARKS_NPZ)
-    save_tracks_csv(tracks, out / LANDMARKS_CSV)
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
     analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
                                                       options.height_cm))
     quality["warnings"] += analysis.warnings
-    files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
-    report = build_report(tracks, quality, files, analysis.report_sections())
-    write_report(report, out / REPORT_NAME)
-    return report
+    return GaitResult(build_report(tracks, quality, {}, analysis.report_sections()), tracks)
 
 
 def _mediapipe_backend(options: AnalyzeOptions) -> PoseBackend:

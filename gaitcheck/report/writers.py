@@ -1,0 +1,109 @@
+"""Write a :class:`~gaitcheck.result.GaitResult` into its output folder.
+
+Every file is written atomically; ``report.json`` comes last, so its presence means the
+folder is complete. The same function serves ``analyze`` (after pose) and ``report``
+(re-rendering a saved folder without pose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gaitcheck.fsio import prepare_output_dir
+from gaitcheck.report.json_report import write_report
+from gaitcheck.tracks.io import save_tracks_csv, save_tracks_npz
+
+if TYPE_CHECKING:
+    from gaitcheck.result import GaitResult
+
+#: Report formats: ``html`` (report.html + key frames), ``csv`` (per-frame, per-contact
+#: and summary tables), ``video`` (annotated H.264 video; needs the source video).
+FORMATS = ("html", "csv", "video")
+DEFAULT_FORMATS = ("html", "csv")
+LANDMARKS_NPZ = "landmarks.npz"
+LANDMARKS_CSV = "landmarks.csv"
+REPORT_NAME = "report.json"
+
+
+def parse_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
+    """Validate format names; None gives :data:`DEFAULT_FORMATS`."""
+    if formats is None:
+        return DEFAULT_FORMATS
+    out = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in out if f not in FORMATS]
+    if unknown:
+        from gaitcheck.errors import InputError
+
+        raise InputError(f"unknown report format {unknown[0]!r}; choose from "
+                         f"{', '.join(FORMATS)}")
+    return out
+
+
+def source_video(result: GaitResult) -> Path | None:
+    """The analysed video if it is still where the report says, else None."""
+    path = (result.report.get("video") or {}).get("path")
+    return Path(path) if path and Path(path).is_file() else None
+
+
+def write_reports(result: GaitResult, out_dir: Path,
+                  formats: Iterable[str] | None = None) -> dict[str, str]:
+    """Render the requested formats into ``out_dir`` (which must exist).
+
+    Returns
+    -------
+    dict
+        Written files by role, as paths relative to ``out_dir``.
+    """
+    files: dict[str, str] = {}
+    wanted = parse_formats(formats)
+    video = source_video(result)
+    if "csv" in wanted:
+        from gaitcheck.report.csv_report import write_csvs
+
+        files |= write_csvs(result, out_dir)
+    if "html" in wanted:
+        from gaitcheck.report.html import write_html
+        from gaitcheck.report.keyframes import extract_keyframes
+
+        if video is not None:
+            files |= extract_keyframes(result, video, out_dir)
+        files |= write_html(result, out_dir)
+    if "video" in wanted:
+        from gaitcheck.errors import InputError
+        from gaitcheck.report.annotate import write_annotated_video
+
+        if video is None:
+            raise InputError("the annotated video needs the source video, which is no "
+                             f"longer at {(result.report.get('video') or {}).get('path')}")
+        files |= write_annotated_video(result, video, out_dir)
+    return files
+
+
+def save_result(result: GaitResult, out_dir: Path,
+                formats: Iterable[str] | None = None) -> Path:
+    """Write landmarks, reports and finally ``report.json`` into ``out_dir``.
+
+    ``result.report["files"]`` is updated with what was written.
+    """
+    out = prepare_output_dir(Path(out_dir))
+    save_tracks_npz(result.tracks, out / LANDMARKS_NPZ)
+    save_tracks_csv(result.tracks, out / LANDMARKS_CSV)
+    files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
+    result.report["files"] = files  # the HTML lists the files, so set them first
+    files |= write_reports(result, out, formats)
+    result.report["files"] = files
+    write_report(result.report, out / REPORT_NAME)
+    return out
+
+
+def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[str, str]:
+    """Re-render a loaded folder in place (``gaitcheck report``); ``report.json`` is
+    rewritten last with the updated file list, its measurements unchanged."""
+    assert result.out_dir is not None
+    files = dict(result.report.get("files") or {})
+    files |= write_reports(result, result.out_dir, formats)
+    result.report["files"] = files
+    write_report(result.report, result.out_dir / REPORT_NAME)
+    return files

@@ -1,0 +1,146 @@
+"""The result of one analysis as a Python object: what ``gaitcheck.analyze`` returns and
+what every report writer renders.
+
+A result is the ``report.json`` content plus the tracks it was computed from. The cleaned
+tracks and per-frame angle series are derived deterministically, so a saved folder
+(``report.json`` + ``landmarks.npz``) reloads into the same object without running pose.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitcheck.errors import InputError
+from gaitcheck.metrics.curves import frame_angles
+from gaitcheck.tracks.clean import clean_tracks
+from gaitcheck.tracks.io import load_tracks
+from gaitcheck.tracks.tracks import LandmarkTracks
+
+REPORT_NAME = "report.json"
+LANDMARKS_NPZ = "landmarks.npz"
+
+
+@dataclass(frozen=True)
+class GaitResult:
+    """One analysed video (or landmark file).
+
+    Attributes
+    ----------
+    report : dict
+        The ``report.json`` content (schema in README).
+    tracks : LandmarkTracks
+        The subject's landmark tracks as the pose model gave them.
+    out_dir : Path, optional
+        Folder the result was written to or loaded from.
+    """
+
+    report: dict[str, Any]
+    tracks: LandmarkTracks
+    out_dir: Path | None = None
+
+    # -- the report's main sections -------------------------------------------------
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """Metrics keyed like ``report.json`` (``value``, ``unit``, ``per_side`` ...)."""
+        return self.report.get("metrics", {})
+
+    @property
+    def events(self) -> dict[str, Any]:
+        """Gait events: ``contacts`` and ``toe_offs`` (time_s, frame, side, ...)."""
+        return self.report.get("events", {"contacts": [], "toe_offs": []})
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        """Plain-language findings (``metric``, ``severity``, ``message``), worst first."""
+        return list(self.report.get("findings", []))
+
+    @property
+    def view(self) -> str | None:
+        """Camera view: "side", "oblique", "front", "back" or None."""
+        return (self.report.get("view") or {}).get("value")
+
+    @property
+    def facing(self) -> str | None:
+        """Direction the subject faces in side views ("left" or "right")."""
+        return (self.report.get("view") or {}).get("facing")
+
+    @property
+    def activity(self) -> str | None:
+        """"run", "walk" or None."""
+        return (self.report.get("activity") or {}).get("value")
+
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        """Data-quality and gait-event warnings (``code``, ``message``)."""
+        return list((self.report.get("quality") or {}).get("warnings", []))
+
+    def value(self, key: str) -> float | None:
+        """Shortcut: ``metrics[key]["value"]`` or None."""
+        return (self.metrics.get(key) or {}).get("value")
+
+    # -- derived data -----------------------------------------------------------------
+    @cached_property
+    def cleaned(self) -> LandmarkTracks:
+        """Tracks after gap filling, swap repair and zero-lag low-pass filtering."""
+        return clean_tracks(self.tracks, self.activity).tracks
+
+    @cached_property
+    def angles(self) -> dict[str, np.ndarray]:
+        """Per-frame angle series (see :func:`gaitcheck.metrics.curves.frame_angles`)."""
+        ground = ((self.report.get("analysis") or {}).get("frame") or {}).get(
+            "ground_angle_deg") or 0.0
+        return frame_angles(self.cleaned, self.view, self.facing, float(ground))
+
+    def row_of_frame(self, frame: float) -> float:
+        """Row of the track arrays at a (fractional) video frame number."""
+        idx = self.tracks.frame_index.astype(float)
+        return float(np.interp(frame, idx, np.arange(len(idx), dtype=float)))
+
+    def contact_rows(self, side: str) -> list[float]:
+        """Track rows of the initial contacts of ``side`` ("left"/"right"), in order."""
+        return [self.row_of_frame(c["frame"]) for c in self.events.get("contacts", [])
+                if c.get("side") == side]
+
+    # -- output -----------------------------------------------------------------------
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON text (exactly what ``report.json`` holds)."""
+        return json.dumps(self.report, indent=indent, allow_nan=False)
+
+    def save(self, out_dir: str | Path, formats: tuple[str, ...] | None = None) -> Path:
+        """Write the landmarks, every report format and ``report.json`` (last) into
+        ``out_dir``; returns the folder. ``formats`` as in
+        :func:`gaitcheck.report.write_reports` (default: all but the annotated video)."""
+        from gaitcheck.report.writers import save_result
+
+        return save_result(self, Path(out_dir), formats)
+
+
+def load_result(path: str | Path) -> GaitResult:
+    """Load a saved analysis from its folder or its ``report.json``.
+
+    Raises
+    ------
+    InputError
+        No readable report, or its landmark file is missing.
+    """
+    p = Path(path).expanduser()
+    report_path = p / REPORT_NAME if p.is_dir() else p
+    if not report_path.is_file():
+        raise InputError(f"no {REPORT_NAME} in {p}" if p.is_dir() else f"{p} does not exist")
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{report_path} is not a readable report.json ({err})") from None
+    if not isinstance(report, dict) or "schema_version" not in report:
+        raise InputError(f"{report_path} is not a gaitcheck report.json")
+    name = (report.get("files") or {}).get("landmarks_npz", LANDMARKS_NPZ)
+    landmarks = report_path.parent / name
+    if not landmarks.is_file():
+        raise InputError(f"{landmarks} is missing: it holds the tracks the report was made from")
+    return GaitResult(report, load_tracks(landmarks), report_path.parent.resolve())
