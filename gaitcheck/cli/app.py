@@ -102,10 +102,13 @@ def analyze(
         "[default: detected].", show_default=False)] = None,
     height_cm: Annotated[float | None, typer.Option(
         min=80, max=250, help="Runner's height in cm: vertical oscillation in cm.")] = None,
+    annotate: Annotated[bool, typer.Option(
+        "--annotate", help="Also write annotated.mp4: skeleton, angles and contacts drawn "
+        "on the video (H.264).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Analyse a running video and write report.json, landmarks.npz and landmarks.csv.
+    """Analyse a running video: report.html, report.json, CSV tables and landmarks.
 
     Examples:
 
@@ -114,6 +117,8 @@ def analyze(
       gaitcheck analyze run.mp4 --out reports/anna --start 5 --end 20
 
       gaitcheck analyze slowmo.mov --slowmo 8
+
+      gaitcheck analyze run.mp4 --annotate --height-cm 178
 
       gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
     """
@@ -127,7 +132,8 @@ def analyze(
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo, model=model,
                                  max_people=max_people, view=view, setting=setting,
-                                 height_cm=height_cm)
+                                 height_cm=height_cm,
+                                 formats=("html", "csv", "video") if annotate else None)
         if landmarks is not None:
             if video is not None:
                 raise _usage("give either VIDEO or --landmarks, not both")
@@ -152,41 +158,11 @@ def _usage(message: str) -> GaitcheckError:
 
 
 def _print_summary(result: object) -> None:
+    from gaitcheck.cli.summary import print_summary
     from gaitcheck.pipeline import AnalysisOutput
 
     assert isinstance(result, AnalysisOutput)
-    q = result.report["quality"]
-    video = result.report["video"]
-    line = (f"{q['frames_with_pose']}/{q['frames']} frames with pose "
-            f"({q['pose_coverage']:.0%}), {q['duration_s']:.1f} s, "
-            f"{video['width']}x{video['height']}")
-    if result.pose_s > 0:
-        line += f", pose {q['frames'] / result.pose_s:.1f} frames/s"
-    out_console.print(f"[bold green]Report:[/] {result.report_path}", highlight=False)
-    out_console.print(line, highlight=False)
-    report = result.report
-    view = report.get("view", {})
-    if view:
-        out_console.print(f"view {view.get('label')}, {report['setting']['value']}, "
-                          f"activity {report['activity']['value'] or 'unknown'}",
-                          highlight=False)
-    metrics = report.get("metrics", {})
-    shown = []
-    for key, label, fmt in (("cadence_spm", "cadence", "{:.0f} steps/min"),
-                            ("ground_contact_ms", "contact", "{:.0f} ms"),
-                            ("trunk_lean_deg", "trunk lean", "{:.0f}°"),
-                            ("foot_strike", "foot strike", "{}")):
-        m = metrics.get(key) or {}
-        value = m.get("pattern") if key == "foot_strike" else m.get("value")
-        if value is not None:
-            shown.append(f"{label} {fmt.format(value)}")
-    if shown:
-        out_console.print(", ".join(shown), highlight=False)
-    for finding in report.get("findings", []):
-        out_console.print(f"[cyan]{finding['severity']}:[/] {finding['message']}",
-                          highlight=False)
-    for warning in q["warnings"]:
-        out_console.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
+    print_summary(out_console, result.report, result.report_path, result.pose_s)
 
 
 @app.command()
@@ -217,7 +193,7 @@ def models(debug: DebugOpt = False) -> None:
 
 def _register_commands() -> None:
     # Commands in their own modules attach themselves to ``app`` on import.
-    from gaitcheck.cli import synth_cmd  # noqa: F401
+    from gaitcheck.cli import report_cmd, synth_cmd  # noqa: F401
 
 
 _register_commands()

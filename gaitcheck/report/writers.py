@@ -55,10 +55,17 @@ def write_reports(result: GaitResult, out_dir: Path,
     -------
     dict
         Written files by role, as paths relative to ``out_dir``.
+
+    Raises
+    ------
+    InputError
+        The annotated video is asked for but the source video is gone (checked before
+        anything is written).
     """
     files: dict[str, str] = {}
     wanted = parse_formats(formats)
     video = source_video(result)
+    _check_video(result, wanted, video)
     if "csv" in wanted:
         from gaitcheck.report.csv_report import write_csvs
 
@@ -71,14 +78,19 @@ def write_reports(result: GaitResult, out_dir: Path,
             files |= extract_keyframes(result, video, out_dir)
         files |= write_html(result, out_dir)
     if "video" in wanted:
-        from gaitcheck.errors import InputError
         from gaitcheck.report.annotate import write_annotated_video
 
-        if video is None:
-            raise InputError("the annotated video needs the source video, which is no "
-                             f"longer at {(result.report.get('video') or {}).get('path')}")
+        assert video is not None
         files |= write_annotated_video(result, video, out_dir)
     return files
+
+
+def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None) -> None:
+    if "video" in wanted and video is None:
+        from gaitcheck.errors import InputError
+
+        raise InputError("the annotated video needs the source video, which is not at "
+                         f"{(result.report.get('video') or {}).get('path')}")
 
 
 def save_result(result: GaitResult, out_dir: Path,
@@ -87,6 +99,7 @@ def save_result(result: GaitResult, out_dir: Path,
 
     ``result.report["files"]`` is updated with what was written.
     """
+    _check_video(result, parse_formats(formats), source_video(result))
     out = prepare_output_dir(Path(out_dir))
     save_tracks_npz(result.tracks, out / LANDMARKS_NPZ)
     save_tracks_csv(result.tracks, out / LANDMARKS_CSV)
@@ -103,6 +116,8 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[s
     rewritten last with the updated file list, its measurements unchanged."""
     assert result.out_dir is not None
     files = dict(result.report.get("files") or {})
+    if "landmarks_csv" in files:
+        save_tracks_csv(result.tracks, result.out_dir / files["landmarks_csv"])
     files |= write_reports(result, result.out_dir, formats)
     result.report["files"] = files
     write_report(result.report, result.out_dir / REPORT_NAME)

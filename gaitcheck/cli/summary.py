@@ -1,0 +1,114 @@
+"""The terminal summary printed after ``analyze`` and ``report``: a rich table of the key
+metrics against their reference bands, then the findings and warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+#: Key metrics shown in the table, in order: (report key, label, decimals).
+KEY_METRICS = (
+    ("cadence_spm", "Cadence", 0),
+    ("ground_contact_ms", "Ground contact", 0),
+    ("flight_ms", "Flight time", 0),
+    ("duty_factor_pct", "Duty factor", 0),
+    ("foot_strike", "Foot strike", 1),
+    ("overstride_pct", "Overstride", 1),
+    ("shank_angle_deg", "Shank angle at IC", 1),
+    ("knee_flexion_ic_deg", "Knee flexion at IC", 1),
+    ("trunk_lean_deg", "Trunk lean", 1),
+    ("head_forward_deg", "Head forward", 1),
+    ("vertical_oscillation", "Vertical oscill.", 1),
+    ("arm_crossover", "Arm crossover", 2),
+    ("lateral_trunk_lean_deg", "Lateral trunk lean", 1),
+)
+SEVERITY_STYLE = {"moderate": "bold red", "mild": "yellow", "info": "cyan"}
+UNIT_SHORT = {"deg": "°", "steps/min": " spm", "ms": " ms", "%": " %",
+              "% leg length": " % leg", "cm": " cm", "fraction of shoulder width": " ×sw"}
+
+
+def _fmt(value: float | None, unit: str, decimals: int) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{decimals}f}{UNIT_SHORT.get(unit, ' ' + unit)}"
+
+
+def _band_text(band: dict[str, Any] | None) -> str:
+    if not band:
+        return ""
+    low, high = band.get("low"), band.get("high")
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    if high is not None:
+        return f"≤ {high:g}"
+    return f"≥ {low:g}" if low is not None else ""
+
+
+def _status(value: float | None, band: dict[str, Any] | None) -> str:
+    if value is None or not band:
+        return ""
+    low, high = band.get("low"), band.get("high")
+    if low is not None and value < low:
+        return "[yellow]below[/]"
+    if high is not None and value > high:
+        return "[yellow]above[/]"
+    return "[green]in range[/]"
+
+
+def metrics_table(report: dict[str, Any]) -> Table:
+    """The key metrics of ``report`` with left/right means and reference bands."""
+    metrics, bands = report.get("metrics", {}), report.get("reference_bands") or {}
+    table = Table(title="Key metrics (spm = steps/min)", title_justify="left")
+    table.add_column("metric", no_wrap=True)
+    for column in ("value", "left", "right"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("typical", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for key, label, decimals in KEY_METRICS:
+        m = metrics.get(key)
+        if not m or not m.get("measurable", True):
+            continue
+        unit, value = m.get("unit", ""), m.get("value")
+        sides = m.get("per_side") or {}
+        side = [f"{(sides.get(s) or {}).get('mean'):.{decimals}f}"
+                if (sides.get(s) or {}).get("mean") is not None else "" for s in ("left", "right")]
+        shown = _fmt(value, unit, decimals)
+        if key == "foot_strike" and m.get("pattern"):
+            shown = f"{m['pattern']} ({shown})"
+        band = bands.get(key) if isinstance(bands, dict) else None
+        table.add_row(label, shown, *side, _band_text(band),
+                      _status(value, band))
+    return table
+
+
+def print_summary(console: Console, report: dict[str, Any], report_path: Path,
+                  pose_s: float = 0.0) -> None:
+    """Print the run's summary: files, view, the metrics table, findings, warnings."""
+    q, video = report["quality"], report["video"]
+    line = (f"{q['frames_with_pose']}/{q['frames']} frames with pose "
+            f"({q['pose_coverage']:.0%}), {q['duration_s']:.1f} s, "
+            f"{video['width']}x{video['height']}")
+    if pose_s > 0:
+        line += f", pose {q['frames'] / pose_s:.1f} frames/s"
+    console.print(f"[bold green]Report:[/] {report_path}", highlight=False)
+    html = (report.get("files") or {}).get("html")
+    if html:
+        console.print(f"[bold green]Open:[/] {report_path.parent / html}", highlight=False)
+    console.print(line, highlight=False)
+    view = report.get("view") or {}
+    if view:
+        console.print(f"view {view.get('label')}, {(report.get('setting') or {}).get('value')}, "
+                      f"activity {(report.get('activity') or {}).get('value') or 'unknown'}",
+                      highlight=False)
+    table = metrics_table(report)
+    if table.row_count:
+        console.print(table)
+    for finding in report.get("findings", []):
+        style = SEVERITY_STYLE.get(finding["severity"], "cyan")
+        console.print(f"[{style}]{finding['severity']}:[/] {finding['message']}",
+                      highlight=False)
+    for warning in q.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
