@@ -65,15 +65,19 @@ def test_analyze_writes_report_and_landmarks(clip: Path, tmp_path: Path,
     assert (quality["frames"], quality["frames_with_pose"]) == (60, 55)
     assert quality["pose_coverage"] == pytest.approx(55 / 60, abs=1e-4)
     assert set(quality["mean_visibility"]) >= {"head", "torso", "left_leg", "right_foot"}
-    assert report["files"] == {"landmarks_npz": "landmarks.npz",
-                               "landmarks_csv": "landmarks.csv"}
+    files = report["files"]
+    assert set(files) >= {"landmarks_npz", "landmarks_csv", "frames_csv", "contacts_csv",
+                          "metrics_csv", "html"}
+    assert (files["landmarks_npz"], files["html"]) == ("landmarks.npz", "report.html")
     tracks = load_tracks(out / "landmarks.npz")
     assert tracks.detected.sum() == 55
     assert len((out / "landmarks.csv").read_text().splitlines()) == 61
     # Real-time timestamps reached the backend in milliseconds, strictly increasing.
     assert scripted.calls[:3] == [0, 33, 67] and scripted.closed
-    assert sorted(p.name for p in out.iterdir()) == ["landmarks.csv", "landmarks.npz",
-                                                      "report.json"]
+    # Exactly the files the report lists (key frames need the detected contacts and a
+    # decodable video; this scripted clip has none), and no temporary files.
+    assert {p.name for p in out.iterdir()} == {Path(f).parts[0] for f in files.values()} | {
+        "report.json"}
 
 
 def test_trim_and_slowmo(clip: Path, tmp_path: Path, scripted: ScriptedBackend) -> None:
@@ -198,8 +202,9 @@ def test_report_files_are_atomic(clip: Path, tmp_path: Path, scripted: ScriptedB
     assert result.exit_code == 2
     assert "no space left" in result.output
     assert (out / "report.json").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["landmarks.csv", "landmarks.npz",
-                                                      "report.json"]
+    files = json.loads(before)["files"]
+    assert {p.name for p in out.iterdir()} == {Path(f).parts[0] for f in files.values()} | {
+        "report.json"}
 
 
 def test_truncated_video_is_analysed_with_a_warning(tmp_path: Path, ffmpeg: str,

@@ -15,8 +15,8 @@ from gaitcheck.synth.motion import BodyShape, Motion
 from gaitcheck.synth.params import GaitParams
 from gaitcheck.synth.render import SceneStyle, render_frame, render_video
 from gaitcheck.synth.scene import build_scene
-from gaitcheck.synth.videowriter import write_video
 from gaitcheck.video._cv import cv2
+from gaitcheck.video.writer import write_video
 
 #: Half-size frames keep the fast tests fast; the figure is the same, only smaller.
 SMALL = {"width": 360, "height": 640}

@@ -1,10 +1,275 @@
-"""Placeholder (being written)."""
+"""Spreadsheet tables of one analysis: per frame, per initial contact, and a summary.
+
+Every file opens cleanly in Excel, LibreOffice and pandas alike: UTF-8 with a byte-order
+mark (without it Excel guesses a legacy code page), comma-separated, ``\\r\\n`` line ends
+(RFC 4180), one header row whose column names carry the unit (``_deg``, ``_ms``,
+``_px`` ...), a fixed number of decimals per column, and empty cells, never ``nan``, for
+missing values. Booleans are ``1``/``0``. Column order is fixed for a given view, so
+tables of several runners can be stacked.
+
+Values are taken from ``report.json`` (rounded as there) and from the per-frame angle
+series of :mod:`gaitcheck.metrics.curves`, so the tables and the report always agree.
+"""
 
 from __future__ import annotations
 
+import bisect
+import csv
+import math
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from gaitcheck.fsio import atomic_writer
+from gaitcheck.landmarks import LANDMARK_NAMES
+from gaitcheck.metrics.curves import FRONTAL_SERIES, SAGITTAL_SERIES
+
+if TYPE_CHECKING:
+    from gaitcheck.result import GaitResult
+
+FRAMES_CSV, CONTACTS_CSV, METRICS_CSV = "frames.csv", "contacts.csv", "metrics_summary.csv"
+SIDES = ("left", "right")
+
+#: Metrics in the order of the summary table; others a report may hold follow, sorted.
+METRIC_ORDER = (
+    "cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms", "duty_factor_pct",
+    "foot_strike", "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
+    "hip_extension_to_deg", "overstride_pct", "shank_angle_deg", "vertical_oscillation",
+    "trunk_lean_deg", "head_forward_deg", "arm_swing_deg", "elbow_angle_deg",
+    "arm_crossover", "lateral_trunk_lean_deg",
+)
+#: Metrics that are never split by side (no ``_left``/``_right`` columns).
+UNSIDED = frozenset({"cadence_spm", "lateral_trunk_lean_deg"})
+#: Column-name suffix of each unit ``report.json`` uses.
+UNIT_SUFFIX = {"steps/min": "spm", "ms": "ms", "deg": "deg", "%": "pct", "cm": "cm",
+               "% leg length": "pct_leg", "fraction of shoulder width": "frac_shoulder_width"}
+#: Column names where the metric key alone would hide or misstate the unit.
+RENAMED = {"foot_strike": "foot_strike_angle_deg", "overstride_pct": "overstride_pct_leg",
+           "arm_crossover": "arm_crossover_frac_shoulder_width"}
+#: The two possible units of vertical oscillation (cm needs the runner's height): both
+#: columns are always present so the layout does not depend on ``--height``.
+OSCILLATION = {"cm": "vertical_oscillation_cm", "% leg length": "vertical_oscillation_pct_leg"}
+#: Symmetry indices (``metrics.asymmetry``) in the summary, as ``asymmetry_<name>_si_pct``.
+ASYMMETRY_ORDER = ("step_time", "contact_time", "flight_time", "knee_flexion_ic",
+                   "foot_strike_angle", "arm_swing", "vertical_excursion", "arm_crossover")
+#: Per-contact metrics whose ``per_side.<side>.per_stride`` lists hold one value per
+#: contact of that side, in time order (``sagittal_metrics`` appends exactly one per
+#: stance), with their contacts.csv column. Other per-stride lists skip contacts (no
+#: toe-off, no next step) and cannot be matched to a contact exactly.
+PER_CONTACT = (("knee_flexion_ic_deg", "knee_flexion_ic_deg"),
+               ("overstride_pct", "overstride_pct_leg"),
+               ("shank_angle_deg", "shank_angle_deg"))
+
+CONTACT_COLUMNS = ("contact", "time_s", "frame", "side", "strike", "strike_inferred",
+                   "foot_angle_deg", "confidence", "toe_off_time_s", "toe_off_frame",
+                   "contact_ms", *(col for _, col in PER_CONTACT))
 
 
-def write_csvs(result: Any, out_dir: Path) -> dict[str, str]:
-    return {}
+def write_csvs(result: GaitResult, out_dir: Path) -> dict[str, str]:
+    """Write ``frames.csv``, ``contacts.csv`` and ``metrics_summary.csv``.
+
+    Parameters
+    ----------
+    result : GaitResult
+        The analysis to tabulate.
+    out_dir : Path
+        Existing output folder; each file is written atomically.
+
+    Returns
+    -------
+    dict
+        ``frames_csv``, ``contacts_csv``, ``metrics_csv``: file names relative to
+        ``out_dir``.
+    """
+    out = Path(out_dir)
+    _write(out / FRAMES_CSV, *frames_table(result))
+    _write(out / CONTACTS_CSV, list(CONTACT_COLUMNS), contacts_rows(result))
+    _write(out / METRICS_CSV, *summary_table(result))
+    return {"frames_csv": FRAMES_CSV, "contacts_csv": CONTACTS_CSV, "metrics_csv": METRICS_CSV}
+
+
+def _cell(value: Any, digits: int) -> str:
+    """Fixed-decimal text of a number; empty for None, NaN, inf and non-numbers."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return ""
+    return f"{value:.{digits}f}"
+
+
+def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    with atomic_writer(path, "w") as handle:
+        handle.write("\ufeff")
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def angle_columns(angles: dict[str, Any]) -> list[str]:
+    """Angle series names in table order: trunk, head, then each joint left and right
+    (:data:`~gaitcheck.metrics.curves.SAGITTAL_SERIES` order), series the curves module
+    may add later at the end."""
+    known = [s.format(side=side) for s in SAGITTAL_SERIES
+             for side in (SIDES if "{side}" in s else ("",))] + list(FRONTAL_SERIES)
+    return [k for k in known if k in angles] + sorted(k for k in angles if k not in known)
+
+
+def frames_table(result: GaitResult) -> tuple[list[str], Iterable[list[str]]]:
+    """Header and rows of ``frames.csv``: one row per analysed frame.
+
+    Columns: ``frame`` (source-video frame number), ``time_s`` (real time from the start
+    of the file, slow-motion corrected, s), ``detected`` (1 if the pose model found the
+    runner), the per-frame angles of :func:`~gaitcheck.metrics.curves.frame_angles` in
+    degrees (none when the view is unknown), then per landmark ``<name>_x_px`` and
+    ``<name>_y_px`` (cleaned position in the upright frame, pixels from the top-left, y
+    down; gaps the cleaning bridged are filled even when ``detected`` is 0) and
+    ``<name>_visibility`` (0..1).
+    """
+    tracks, cleaned, angles = result.tracks, result.cleaned, result.angles
+    names = angle_columns(angles)
+    header = ["frame", "time_s", "detected", *names]
+    for lm in LANDMARK_NAMES:
+        header += [f"{lm}_x_px", f"{lm}_y_px", f"{lm}_visibility"]
+
+    def rows() -> Iterable[list[str]]:
+        xy, vis, detected = cleaned.xy_px(), cleaned.visibility(), tracks.detected
+        for t in range(tracks.n_frames):
+            row = [str(int(tracks.frame_index[t])), _cell(float(tracks.time_s[t]), 4),
+                   _cell(bool(detected[t]), 0)]
+            row += [_cell(float(angles[k][t]), 2) for k in names]
+            for k in range(len(LANDMARK_NAMES)):
+                row += [_cell(float(xy[t, k, 0]), 2), _cell(float(xy[t, k, 1]), 2),
+                        _cell(float(vis[t, k]), 3)]
+            yield row
+
+    return header, rows()
+
+
+def match_toe_offs(contacts: list[dict[str, Any]],
+                   toe_offs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """For each contact, the first toe-off of the same foot after it and before that
+    foot's next contact (the pairing the metrics use), or None."""
+    out: list[dict[str, Any] | None] = [None] * len(contacts)
+    for side in SIDES:
+        ics = sorted((i for i, c in enumerate(contacts) if c.get("side") == side),
+                     key=lambda i: contacts[i]["frame"])
+        tos = sorted((t for t in toe_offs if t.get("side") == side), key=lambda t: t["frame"])
+        frames = [t["frame"] for t in tos]
+        for k, i in enumerate(ics):
+            limit = contacts[ics[k + 1]]["frame"] if k + 1 < len(ics) else math.inf
+            j = bisect.bisect_right(frames, contacts[i]["frame"])
+            if j < len(tos) and frames[j] < limit:
+                out[i] = tos[j]
+    return out
+
+
+def _per_contact_values(result: GaitResult,
+                        contacts: list[dict[str, Any]]) -> dict[str, list[float | None]]:
+    """Per-contact metric values by contacts.csv column; a column whose per-stride lists
+    do not have exactly one value per contact of each side stays empty."""
+    out: dict[str, list[float | None]] = {}
+    counts = {s: sum(c.get("side") == s for c in contacts) for s in SIDES}
+    for key, column in PER_CONTACT:
+        per_side = (result.metrics.get(key) or {}).get("per_side") or {}
+        lists = {s: list((per_side.get(s) or {}).get("per_stride") or []) for s in SIDES}
+        if any(len(lists[s]) != counts[s] for s in SIDES):
+            out[column] = [None] * len(contacts)
+            continue
+        seen = {s: 0 for s in SIDES}
+        values: list[float | None] = []
+        for c in contacts:
+            s = c.get("side")
+            values.append(lists[s][seen[s]] if s in seen else None)
+            if s in seen:
+                seen[s] += 1
+        out[column] = values
+    return out
+
+
+def contacts_rows(result: GaitResult) -> list[list[str]]:
+    """Rows of ``contacts.csv``, one per initial contact of ``report.json`` in time order.
+
+    Columns (:data:`CONTACT_COLUMNS`): ``contact`` (1-based number), ``time_s`` (real
+    time, s), ``frame`` (fractional source-video frame), ``side`` (left/right foot),
+    ``strike`` (rearfoot/midfoot/forefoot; empty if unknown), ``strike_inferred`` (1 when
+    the foot was not measured at this contact and its usual strike is shown),
+    ``foot_angle_deg`` (sole from the ground at contact, toe up positive, relative to the
+    flat foot), ``confidence`` (0..1), ``toe_off_time_s`` and ``toe_off_frame`` of the
+    matched toe-off, ``contact_ms`` (toe-off minus contact time, from the event times of
+    ``report.json``, ±0.1 ms of the per-stride ground contact times), then the
+    per-contact metrics of :data:`PER_CONTACT` (knee flexion at contact, 0 = straight;
+    overstride as % of leg length, heel ahead of the hips positive; shank angle from
+    vertical, ankle ahead of the knee positive).
+    """
+    contacts = list(result.events.get("contacts") or [])
+    toe_offs = list(result.events.get("toe_offs") or [])
+    matched = match_toe_offs(contacts, toe_offs)
+    extra = _per_contact_values(result, contacts)
+    rows = []
+    for i, (c, to) in enumerate(zip(contacts, matched, strict=True)):
+        contact_ms = 1000.0 * (to["time_s"] - c["time_s"]) if to else None
+        rows.append([
+            str(i + 1), _cell(c.get("time_s"), 4), _cell(c.get("frame"), 2),
+            c.get("side") or "", c.get("strike") or "", _cell(bool(c.get("strike_inferred")), 0),
+            _cell(c.get("foot_angle_deg"), 2), _cell(c.get("confidence"), 3),
+            _cell(to["time_s"] if to else None, 4), _cell(to["frame"] if to else None, 2),
+            _cell(contact_ms, 1),
+            *(_cell(extra[col][i], 3) for _, col in PER_CONTACT),
+        ])
+    return rows
+
+
+def metric_column(key: str, unit: str | None) -> str:
+    """Summary column name of a metric: its key with the unit as suffix
+    (``cadence_spm``, ``foot_strike_angle_deg``, ``vertical_oscillation_pct_leg``)."""
+    if key == "vertical_oscillation":
+        return OSCILLATION.get(unit or "", OSCILLATION["% leg length"])
+    if key in RENAMED:
+        return RENAMED[key]
+    suffix = UNIT_SUFFIX.get(unit or "") or re.sub(r"[^a-z0-9]+", "_", (unit or "").lower())
+    suffix = suffix.strip("_")
+    return key if not suffix or key.endswith(f"_{suffix}") else f"{key}_{suffix}"
+
+
+def summary_table(result: GaitResult) -> tuple[list[str], list[list[str]]]:
+    """Header and the single row of ``metrics_summary.csv``.
+
+    Columns: ``video`` (file name), ``view``, ``facing``, ``setting``, ``activity``,
+    ``frames``, ``duration_s``, ``foot_strike_pattern``; then per metric
+    (:data:`METRIC_ORDER`, named by :func:`metric_column`) the headline value and, for
+    metrics measured per foot, the per-side means ``<column>_left`` and
+    ``<column>_right``; then the left-right symmetry indices
+    ``asymmetry_<name>_si_pct`` (%). A metric the view or data cannot support has empty
+    cells. Values keep the report's 3 decimals.
+    """
+    report, metrics = result.report, result.metrics
+    video = report.get("video") or {}
+    quality = report.get("quality") or {}
+    header = ["video", "view", "facing", "setting", "activity", "frames", "duration_s",
+              "foot_strike_pattern"]
+    row = [Path(video.get("path") or "").name, result.view or "", result.facing or "",
+           (report.get("setting") or {}).get("value") or "", result.activity or "",
+           _cell(quality.get("frames", result.tracks.n_frames), 0),
+           _cell(quality.get("duration_s"), 3),
+           (metrics.get("foot_strike") or {}).get("pattern") or ""]
+    extra = sorted(k for k, m in metrics.items()
+                   if k not in METRIC_ORDER and k != "asymmetry" and isinstance(m, dict))
+    for key in (*METRIC_ORDER, *extra):
+        m = metrics.get(key) or {}
+        sided = key not in UNSIDED and (key in METRIC_ORDER or "per_side" in m)
+        columns = ([metric_column(key, u) for u in OSCILLATION] if key == "vertical_oscillation"
+                   else [metric_column(key, m.get("unit"))])
+        per_side = m.get("per_side") or {}
+        for column in columns:
+            own = bool(m) and metric_column(key, m.get("unit")) == column
+            header.append(column)
+            row.append(_cell(m.get("value") if own else None, 3))
+            for s in SIDES if sided else ():
+                header.append(f"{column}_{s}")
+                row.append(_cell((per_side.get(s) or {}).get("mean") if own else None, 3))
+    asym = metrics.get("asymmetry") or {}
+    for name in (*ASYMMETRY_ORDER, *sorted(set(asym) - set(ASYMMETRY_ORDER))):
+        header.append(f"asymmetry_{name}_si_pct")
+        row.append(_cell((asym.get(name) or {}).get("si_pct"), 2))
+    return header, [row]

@@ -39,8 +39,8 @@ from gaitcheck.synth.camera import Camera
 from gaitcheck.synth.motion import BodyShape, Motion
 from gaitcheck.synth.raster import Part, draw_capsules
 from gaitcheck.synth.scene import NOISE_SPAN, Scene, SceneStyle, build_scene, ground_shadows
-from gaitcheck.synth.videowriter import write_video
 from gaitcheck.video._cv import cv2
+from gaitcheck.video.writer import write_video
 
 __all__ = ["SceneStyle", "render_frame", "render_frames", "render_video"]
 
