@@ -237,6 +237,19 @@ DEFINITIONS: dict[str, MetricDefinition] = {d.key: d for d in (
     MetricDefinition("arm_crossover", "fraction of shoulder width",
                      "wrist vs shoulder/hip midline, frontal plane", "past midline positive",
                      ("front", "back"), "running technique literature"),
+    MetricDefinition("step_time_ms", "ms", "initial contact → next initial contact of the "
+                     "other foot", "none", ALL_VIEWS, "step duration"),
+    MetricDefinition("knee_flexion_peak_stance_deg", "deg", "hip, knee, ankle; maximum "
+                     "between initial contact and toe-off", "flexion positive, 0 = straight",
+                     SIDE, "Novacheck 1998"),
+    MetricDefinition("hip_extension_to_deg", "deg", "thigh (hip → knee) vs the trunk line "
+                     "at toe-off", "thigh behind the trunk line positive", SIDE,
+                     "sagittal hip angle"),
+    MetricDefinition("elbow_angle_deg", "deg", "shoulder, elbow, wrist; mean over each "
+                     "stride", "flexion positive, 0 = straight", SIDE, "elbow flexion"),
+    MetricDefinition("lateral_trunk_lean_deg", "deg", "hip midpoint → shoulder midpoint, "
+                     "frontal plane", "toward the subject's right positive, from vertical",
+                     ("front", "back"), "frontal trunk inclination"),
     MetricDefinition("symmetry_index_pct", "%", "left vs right values of a metric",
                      "0 = symmetric", ALL_VIEWS, "Robinson et al. 1987; flag above 10 %"),
 )}

@@ -1,10 +1,177 @@
-"""Placeholder (being written)."""
+"""Key frames: a cropped still of the foot at initial contacts, for the HTML report.
+
+The video is decoded once, frame by frame, and only the frames of the chosen contacts
+are kept long enough to crop them, so memory does not grow with the video's length. The
+crops and their index (``keyframes/keyframes.json``) stay in the output folder, so
+``gaitcheck report DIR`` re-renders the page without the video.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gaitcheck.errors import InputError
+from gaitcheck.fsio import write_bytes_atomic, write_text_atomic
+from gaitcheck.landmarks import LM
+from gaitcheck.video._cv import cv2
+from gaitcheck.video.reader import VideoReader
+
+if TYPE_CHECKING:
+    from gaitcheck.result import GaitResult
+
+KEYFRAMES_DIR = "keyframes"
+INDEX_NAME = "keyframes.json"
+#: At most this many crops, spread evenly over the clip.
+MAX_CROPS = 24
+#: Longer side of a saved crop, pixels.
+CROP_SIZE = 320
+#: Crop files are named ``ic_<contact number>_<side>.jpg``; only such files are ever
+#: replaced or removed in the folder.
+CROP_NAME = re.compile(r"^ic_\d{3,}_(left|right)\.jpg$")
+_FOOT = ("heel", "foot_index", "ankle")
+_BGR = {"left": (178, 114, 0), "right": (0, 94, 213)}  # the report's side colours
 
 
-def extract_keyframes(result: Any, video: Path, out_dir: Path) -> dict[str, str]:
-    return {}
+def chosen_contacts(contacts: list[dict[str, Any]], cap: int = MAX_CROPS) -> list[int]:
+    """Indices of at most ``cap`` contacts, evenly spread over the list."""
+    if len(contacts) <= cap:
+        return list(range(len(contacts)))
+    return sorted({round(i) for i in np.linspace(0, len(contacts) - 1, cap)})
+
+
+def foot_box(points: np.ndarray, width: int, height: int,
+             margin: float = 0.6) -> tuple[int, int, int, int] | None:
+    """Square crop box ``(x0, y0, x1, y1)`` around foot landmarks, in pixels.
+
+    Parameters
+    ----------
+    points : ndarray (k, 2)
+        Heel, foot_index and ankle in pixels (NaN rows ignored).
+    width, height : int
+        Frame size; the box is shifted (not shrunk) to stay inside when it can.
+    margin : float
+        Extra room on each side, as a fraction of the foot's extent.
+
+    Returns
+    -------
+    tuple of int or None
+        None when fewer than two landmarks are known.
+    """
+    pts = points[np.isfinite(points).all(axis=1)]
+    if len(pts) < 2:
+        return None
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    # A foot seen end-on is a dot; keep enough of the frame to show the shoe and ground.
+    side = max(x1 - x0, y1 - y0, 0.04 * max(width, height)) * (1 + 2 * margin)
+    side = min(side, width, height)
+    cx, cy, side = float(x0 + x1) / 2, float(y0 + y1) / 2, float(side)
+    left = round(min(max(cx - side / 2, 0.0), width - side))
+    top = round(min(max(cy - side / 2, 0.0), height - side))
+    return left, top, left + round(side), top + round(side)
+
+
+def _foot_points(result: GaitResult, row: int, side: str) -> np.ndarray:
+    """Normalised (x, y) of the foot landmarks at ``row``: cleaned tracks (legs already
+    relabelled, so the side matches the event), raw tracks where cleaning left a gap."""
+    idx = [LM[f"{side}_{p}"] for p in _FOOT]
+    pts = result.cleaned.image[row, idx, :2].astype(float)
+    raw = result.tracks.image[row, idx, :2].astype(float)
+    return np.where(np.isfinite(pts), pts, raw)
+
+
+def _crop(rgb: np.ndarray, norm_pts: np.ndarray, side: str) -> np.ndarray | None:
+    h, w = rgb.shape[:2]
+    px = norm_pts * np.array([w, h], dtype=float)
+    box = foot_box(px, w, h)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    bgr = np.ascontiguousarray(cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2BGR))
+    scale = CROP_SIZE / max(bgr.shape[:2])
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    bgr = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)),
+                     interpolation=interp)
+    # Heel and toe as the analysis saw them: the line is the measured foot angle.
+    heel, toe = ((px[i] - (x0, y0)) * scale for i in (0, 1))
+    if np.isfinite(heel).all() and np.isfinite(toe).all():
+        pts = [(round(float(p[0])), round(float(p[1]))) for p in (heel, toe)]
+        # A white halo keeps the line visible on a shoe of the same colour.
+        for colour, width in (((255, 255, 255), 6), (_BGR[side], 3)):
+            cv2.line(bgr, pts[0], pts[1], colour, width, cv2.LINE_AA)
+            for p in pts:
+                cv2.circle(bgr, p, width + 1, colour, -1, cv2.LINE_AA)
+    return bgr
+
+
+def extract_keyframes(result: GaitResult, video: Path, out_dir: Path) -> dict[str, str]:
+    """Save a crop of the contacting foot at (up to :data:`MAX_CROPS`) initial contacts.
+
+    Parameters
+    ----------
+    result : GaitResult
+        The analysis (events and tracks).
+    video : Path
+        The analysed video.
+    out_dir : Path
+        Output folder; crops and ``keyframes.json`` go to ``out_dir/keyframes/``.
+
+    Returns
+    -------
+    dict
+        ``{"keyframes": "keyframes/keyframes.json"}``. The index lists ``file``,
+        ``time_s``, ``frame``, ``side``, ``strike``, ``strike_inferred`` and
+        ``foot_angle_deg`` per crop; when the video cannot be decoded it lists none and
+        ``note`` says why (the report is still written).
+    """
+    folder = Path(out_dir) / KEYFRAMES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    contacts = list(result.events.get("contacts") or [])
+    wanted: dict[int, list[int]] = {}
+    for k in chosen_contacts(contacts):
+        wanted.setdefault(round(float(contacts[k]["frame"])), []).append(k)
+    entries: list[dict[str, Any]] = []
+    note = None
+    try:
+        entries = _crop_all(result, video, contacts, wanted, folder)
+    except InputError as err:
+        note = f"the video could not be read for key frames: {err}"
+    keep = {e["file"] for e in entries}
+    for old in folder.iterdir():
+        if CROP_NAME.match(old.name) and old.name not in keep:
+            old.unlink()
+    index = {"video": Path(video).name, "keyframes": entries, "note": note}
+    write_text_atomic(folder / INDEX_NAME, json.dumps(index, indent=2) + "\n")
+    return {"keyframes": f"{KEYFRAMES_DIR}/{INDEX_NAME}"}
+
+
+def _crop_all(result: GaitResult, video: Path, contacts: list[dict[str, Any]],
+              wanted: dict[int, list[int]], folder: Path) -> list[dict[str, Any]]:
+    entries = []
+    if not wanted:
+        return entries
+    last = max(wanted)
+    reader = VideoReader(video)
+    for frame in reader.frames():
+        if frame.index > last:
+            break
+        for k in wanted.get(frame.index, []):
+            c = contacts[k]
+            row = round(result.row_of_frame(c["frame"]))
+            crop = _crop(frame.rgb, _foot_points(result, row, c["side"]), c["side"])
+            if crop is None:
+                continue
+            ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
+            if not ok:
+                continue
+            name = f"ic_{k:03d}_{c['side']}.jpg"
+            write_bytes_atomic(folder / name, jpeg.tobytes())
+            entries.append({"file": name, "time_s": c["time_s"], "frame": c["frame"],
+                            "side": c["side"], "strike": c.get("strike"),
+                            "strike_inferred": bool(c.get("strike_inferred")),
+                            "foot_angle_deg": c.get("foot_angle_deg")})
+    return sorted(entries, key=lambda e: e["frame"])

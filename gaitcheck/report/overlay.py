@@ -19,9 +19,9 @@ from gaitcheck.landmarks import LM
 from gaitcheck.video._cv import cv2
 
 Color = tuple[int, int, int]
-#: RGB colours. Left warm, right cool: they stay apart for the common colour-vision
-#: deficiencies (red-green), where orange/blue remain distinct.
-LEFT, RIGHT = (255, 150, 20), (40, 170, 255)
+#: RGB colours. Left blue, right orange, as in the HTML report's plots: the pair stays
+#: distinct for the common colour-vision deficiencies (red-green).
+LEFT, RIGHT = (40, 170, 255), (255, 150, 20)
 TRUNK, HEAD, WHITE, DARK = (255, 255, 255), (255, 230, 60), (255, 255, 255), (20, 20, 20)
 STRIKE_COLORS = {"rearfoot": (235, 60, 60), "midfoot": (250, 210, 40),
                  "forefoot": (60, 220, 90), None: (220, 220, 220)}

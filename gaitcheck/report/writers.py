@@ -76,6 +76,8 @@ def write_reports(result: GaitResult, out_dir: Path,
 
         if video is not None:
             files |= extract_keyframes(result, video, out_dir)
+        # The page lists the folder's files: everything written so far, and itself.
+        result.report["files"] = {**result.report.get("files", {}), **files, "html": "report.html"}
         files |= write_html(result, out_dir)
     if "video" in wanted:
         from gaitcheck.report.annotate import write_annotated_video
