@@ -30,3 +30,6 @@ def test_wheel_ships_the_model(tmp_path: Path) -> None:
                          env=env, cwd=tmp_path, check=True).stdout.split()
     assert Path(out[0]).is_relative_to(target)
     assert out[1] == BUNDLED_SHA256
+    # The HTML report's templates are package data too.
+    templates = target / "gaitcheck" / "report" / "templates"
+    assert {"report.html.j2", "report.css"} <= {p.name for p in templates.iterdir()}
