@@ -193,7 +193,7 @@ def models(debug: DebugOpt = False) -> None:
 
 def _register_commands() -> None:
     # Commands in their own modules attach themselves to ``app`` on import.
-    from gaitcheck.cli import report_cmd, synth_cmd  # noqa: F401
+    from gaitcheck.cli import batch_cmd, compare_cmd, report_cmd, synth_cmd  # noqa: F401
 
 
 _register_commands()

@@ -1,0 +1,192 @@
+"""Run batch jobs in-process, in a local process pool, or on a dask.distributed cluster.
+
+Each executor is a generator of ``(job, outcome)`` pairs in completion order, calling
+``on_start(job)`` when a job is handed out. A job that raises (or whose process dies)
+still yields an outcome with ``status: "error"``, so the batch goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from gaitcheck.batch.jobs import THREAD_ENV_VARS, VideoJob, error_outcome, worker_init
+from gaitcheck.errors import InputError
+
+JobFn = Callable[[VideoJob], dict[str, Any]]
+Outcomes = Iterator[tuple[VideoJob, dict[str, Any]]]
+CRASH_MESSAGE = ("the worker process died while analysing this video, twice (the video "
+                 "may crash the decoder or the pose model, or memory ran out)")
+
+
+def available_cores() -> int:
+    """Cores this process may run on (CPU affinity, containers' cpusets included)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _failed(job: VideoJob, err: BaseException) -> dict[str, Any]:
+    return error_outcome(job, f"{type(err).__name__}: {err}")
+
+
+@contextlib.contextmanager
+def thread_limited_environment() -> Iterator[None]:
+    """Thread limits in ``os.environ`` while pool workers may be spawned.
+
+    A spawned worker imports the parent's ``__main__`` (for the CLI that loads numpy)
+    before its initializer runs, so OpenBLAS and OpenMP must find the limits in the
+    environment the process starts with. This process's own libraries are already
+    loaded and keep their pools; the previous values come back afterwards.
+    """
+    saved = {var: os.environ.get(var) for var in THREAD_ENV_VARS}
+    os.environ.update(dict.fromkeys(THREAD_ENV_VARS, "1"))
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+def run_inline(jobs: Iterable[VideoJob], fn: JobFn,
+               on_start: Callable[[VideoJob], None]) -> Outcomes:
+    """One job after the other in this process (``--workers 1``)."""
+    for job in jobs:
+        on_start(job)
+        try:
+            outcome = fn(job)
+        except Exception as err:
+            outcome = _failed(job, err)
+        yield job, outcome
+
+
+def run_pool(jobs: Iterable[VideoJob], fn: JobFn, workers: int,
+             on_start: Callable[[VideoJob], None]) -> Outcomes:
+    """Jobs in ``workers`` spawned processes, at most one job per process at a time.
+
+    Processes are spawned, not forked: MediaPipe and OpenCV start threads, and a forked
+    child inherits their locks in whatever state they were. Only ``workers`` jobs are in
+    flight, so ``on_start`` marks a real start. When a worker dies (segfault, out of
+    memory) every job in flight is retried once, alone, so an innocent video that
+    shared the broken pool still finishes and the culprit is named.
+    """
+    pending, suspects = deque(jobs), deque()
+    with thread_limited_environment():
+        yield from _pool_loop(pending, suspects, fn, workers, on_start)
+
+
+def _pool_loop(pending: deque[VideoJob], suspects: deque[VideoJob], fn: JobFn, workers: int,
+               on_start: Callable[[VideoJob], None]) -> Outcomes:
+    retried: set[str] = set()
+    running: dict[Future, VideoJob] = {}
+    pool = _new_pool(workers)
+
+    def submit(job: VideoJob) -> bool:
+        try:  # a worker that just died makes submit itself raise, before any future does
+            future = pool.submit(fn, job)
+        except BrokenProcessPool:
+            return False
+        on_start(job)
+        running[future] = job
+        return True
+
+    try:
+        while pending or suspects or running:
+            broken = False
+            if suspects and not running:
+                job = suspects.popleft()
+                if submit(job):
+                    retried.add(job.name)
+                else:
+                    suspects.appendleft(job)
+                    broken = True
+            while not broken and not suspects and pending and len(running) < workers:
+                job = pending.popleft()
+                if not submit(job):
+                    pending.appendleft(job)
+                    broken = True
+            if not broken:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            if broken:
+                done, _ = wait(running)  # every job in flight fails with the pool
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = _new_pool(workers)
+            for future in done:
+                job = running.pop(future)
+                err = future.exception()
+                if err is None:
+                    yield job, future.result()
+                elif not isinstance(err, BrokenProcessPool):
+                    yield job, _failed(job, err)
+                elif job.name in retried:
+                    yield job, error_outcome(job, CRASH_MESSAGE)
+                else:
+                    suspects.append(job)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker_init, initargs=(os.getpid(),))
+
+
+def connect_dask(address: str, timeout_s: float) -> Any:
+    """A ``distributed.Client`` connected to the scheduler at ``address``.
+
+    Raises
+    ------
+    InputError
+        dask.distributed is not installed, or the scheduler does not answer.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--executor dask needs dask.distributed: "
+                         'pip install "gaitcheck[cluster]"') from None
+    try:
+        return Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError(f"cannot reach the dask scheduler at {address}: "
+                         f"{type(err).__name__}: {err}") from None
+
+
+def run_dask(jobs: Iterable[VideoJob], fn: JobFn, client: Any,
+             on_start: Callable[[VideoJob], None]) -> Outcomes:
+    """Submit every job to the cluster and yield outcomes as they complete.
+
+    The scheduler decides placement (one job per worker thread: start workers with
+    ``--nthreads 1``). A task's exception, or a worker lost for good (``KilledWorker``),
+    becomes that video's error.
+    """
+    from distributed import as_completed
+
+    run_id = uuid.uuid4().hex[:8]
+    futures = {}
+    try:
+        for job in jobs:
+            on_start(job)
+            future = client.submit(fn, job, key=f"gaitcheck-{job.name}-{run_id}", pure=False)
+            futures[future] = job
+        for future in as_completed(list(futures), loop=client.loop):
+            job = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as err:
+                outcome = _failed(job, err)
+            yield job, outcome
+    finally:
+        client.cancel(list(futures))

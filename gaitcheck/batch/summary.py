@@ -1,0 +1,166 @@
+"""Summary rows of a batch and the ``summary.csv`` / ``summary.json`` files.
+
+One row per video: identity, status (``ok``, ``warning`` = finished with quality
+warnings, ``error``), the error message, key metrics, counts, the manifest's pass-through
+columns, the output folder and the elapsed time. Both files are rewritten atomically after
+every video, so a killed batch leaves a valid summary of what finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gaitcheck import __version__
+from gaitcheck.fsio import write_bytes_atomic, write_text_atomic
+
+SUMMARY_CSV = "summary.csv"
+SUMMARY_JSON = "summary.json"
+#: Metrics whose ``value`` goes into the summary, in column order.
+KEY_METRICS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
+               "trunk_lean_deg", "head_forward_deg", "overstride_pct", "knee_flexion_ic_deg",
+               "vertical_oscillation")
+HEAD_COLUMNS = ("id", "video", "status", "error")
+METRIC_COLUMNS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
+                  "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
+                  "knee_flexion_ic_deg", "vertical_oscillation", "vertical_oscillation_unit",
+                  "findings", "warnings", "detected_view", "detected_setting", "frames")
+MANIFEST_COLUMNS = ("subject_id", "session_date", "view", "height_cm", "treadmill", "notes")
+TAIL_COLUMNS = ("output", "elapsed_s", "reused")
+STATUSES = ("ok", "warning", "error")
+
+
+def outcome_from_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The summary-relevant part of a ``report.json``: key metric values, foot-strike
+    pattern, counts of findings and warnings, detected view and setting."""
+    metrics = report.get("metrics") or {}
+    values = {key: (metrics.get(key) or {}).get("value") for key in KEY_METRICS}
+    warnings = (report.get("quality") or {}).get("warnings") or []
+    return {
+        "status": "warning" if warnings else "ok",
+        "metrics": values,
+        "foot_strike": (metrics.get("foot_strike") or {}).get("pattern"),
+        "vertical_oscillation_unit": (metrics.get("vertical_oscillation") or {}).get("unit"),
+        "findings": len(report.get("findings") or []),
+        "warnings": len(warnings),
+        "warning_codes": [w.get("code") for w in warnings],
+        "detected_view": (report.get("view") or {}).get("label"),
+        "detected_setting": (report.get("setting") or {}).get("value"),
+        "frames": (report.get("quality") or {}).get("frames"),
+    }
+
+
+def summary_row(entry: Any, outcome: dict[str, Any], reused: bool = False) -> dict[str, Any]:
+    """One summary row from a :class:`~gaitcheck.batch.inputs.VideoEntry` and its job
+    outcome (see :func:`gaitcheck.batch.jobs.run_job`)."""
+    ok = outcome.get("status") in ("ok", "warning")
+    row: dict[str, Any] = {
+        "id": entry.id,
+        "video": str(entry.path),
+        "status": outcome.get("status", "error"),
+        "error": outcome.get("error") or "",
+    }
+    metrics = outcome.get("metrics") or {}
+    for column in METRIC_COLUMNS:
+        row[column] = metrics[column] if column in metrics else outcome.get(column)
+    for column in MANIFEST_COLUMNS:
+        row[column] = entry.fields.get(column)
+    for column, value in entry.fields.items():  # free-form manifest columns
+        if column not in MANIFEST_COLUMNS:
+            row[column if column not in _ALL_COLUMNS else f"manifest_{column}"] = value
+    row["output"] = entry.name if ok else ""
+    row["elapsed_s"] = _round(outcome.get("elapsed_s"))
+    row["reused"] = reused
+    return row
+
+
+_ALL_COLUMNS = frozenset(HEAD_COLUMNS + METRIC_COLUMNS + MANIFEST_COLUMNS + TAIL_COLUMNS)
+
+
+def _round(value: Any) -> Any:
+    return round(value, 2) if isinstance(value, float) else value
+
+
+def columns_of(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Fixed columns, with free-form manifest columns before the output folder."""
+    extra: list[str] = []
+    for row in rows:
+        extra += [k for k in row if k not in _ALL_COLUMNS and k not in extra]
+    return [*HEAD_COLUMNS, *METRIC_COLUMNS, *MANIFEST_COLUMNS, *extra, *TAIL_COLUMNS]
+
+
+def counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Number of rows per status."""
+    out = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        out[row["status"]] = out.get(row["status"], 0) + 1
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if isinstance(value, int | float):
+        return text
+    # A spreadsheet runs text starting with =, +, - or @ as a formula (CSV injection);
+    # free-text notes and file names must not. Numbers written as text stay numbers.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """``summary.csv`` content: UTF-8 with a byte-order mark, so a spreadsheet opened
+    by double-click shows accents correctly."""
+    buffer = io.StringIO()
+    columns = columns_of(rows)
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_summary(out_dir: Path, rows: list[dict[str, Any]], info: dict[str, Any],
+                  complete: bool) -> None:
+    """Write ``summary.csv`` and ``summary.json`` atomically.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Batch output folder.
+    rows : list of dict
+        Finished videos in input order (:func:`summary_row`).
+    info : dict
+        Batch description for the JSON header (input, settings, total videos).
+    complete : bool
+        Whether every video of the batch has a row.
+    """
+    write_bytes_atomic(out_dir / SUMMARY_CSV, csv_bytes(rows))
+    document = {
+        "gaitcheck_version": __version__,
+        "updated_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "complete": complete,
+        **info,
+        "counts": counts(rows),
+        "columns": columns_of(rows),
+        "rows": rows,
+    }
+    write_text_atomic(out_dir / SUMMARY_JSON,
+                      json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,265 @@
+"""Before/after comparison of two analyses (``gaitcheck compare A B``).
+
+For every metric both reports measured: A, B, the change (absolute and %), and whether
+the change exceeds the measurement's noise. The noise is the smallest detectable change
+
+    SDC = 1.96 × sqrt(SE_A² + SE_B²),   SE = SD / sqrt(n)
+
+over each report's per-stride values (left and right pooled), i.e. the 95 % limit for a
+difference between two session means given their stride-to-stride scatter. Metrics
+without per-stride data use a fixed floor (:data:`NOISE_FLOORS`). Both describe within-
+session scatter only: a different camera position adds error the reports cannot see.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gaitcheck.errors import InputError
+from gaitcheck.fsio import prepare_output_dir, write_bytes_atomic, write_text_atomic
+
+REPORT_NAME = "report.json"
+#: Metrics in display order; any other metric with a numeric value follows.
+ORDER = ("cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms", "duty_factor_pct",
+         "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
+         "shank_angle_deg", "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
+         "hip_extension_to_deg", "vertical_oscillation", "arm_swing_deg", "elbow_angle_deg",
+         "arm_crossover", "lateral_trunk_lean_deg")
+LABELS = {"cadence_spm": "Cadence", "step_time_ms": "Step time",
+          "ground_contact_ms": "Ground contact time", "flight_ms": "Flight time",
+          "duty_factor_pct": "Duty factor", "trunk_lean_deg": "Trunk lean",
+          "head_forward_deg": "Head forward", "foot_strike": "Foot angle at contact",
+          "overstride_pct": "Overstride", "shank_angle_deg": "Shank angle at contact",
+          "knee_flexion_ic_deg": "Knee flexion at contact",
+          "knee_flexion_peak_stance_deg": "Peak knee flexion in stance",
+          "hip_extension_to_deg": "Hip extension at toe-off",
+          "vertical_oscillation": "Vertical oscillation", "arm_swing_deg": "Arm swing",
+          "elbow_angle_deg": "Elbow angle", "arm_crossover": "Arm crossover",
+          "lateral_trunk_lean_deg": "Lateral trunk lean"}
+#: Noise floors for metrics reported without per-stride values, in the metric's unit
+#: (chosen, not measured). Cadence: one step more or less in a 30-s clip is 2 steps/min.
+#: Lateral trunk lean: one degree, below which camera roll and landmark jitter dominate.
+NOISE_FLOORS = {"cadence_spm": 2.0, "lateral_trunk_lean_deg": 1.0}
+Z95 = 1.96
+CSV_NAME = "compare.csv"
+HTML_NAME = "compare.html"
+EXCEEDS, WITHIN, UNKNOWN, NOT_COMPARABLE = ("exceeds noise", "within noise", "noise unknown",
+                                            "not comparable")
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    """One row of the comparison.
+
+    Attributes
+    ----------
+    key, label, unit : str
+        Report key, display name and unit.
+    a, b : float, optional
+        Values in A (before) and B (after).
+    change, change_pct : float, optional
+        B − A, and that as % of |A|.
+    noise : float, optional
+        Smallest detectable change, in the metric's unit.
+    noise_source : str
+        "per-stride" (from both reports' strides), "fixed floor" or "".
+    verdict : str
+        "exceeds noise", "within noise", "noise unknown" or "not comparable".
+    note : str
+        Why not comparable, or a foot-strike pattern change.
+    """
+
+    key: str
+    label: str
+    unit: str
+    a: float | None
+    b: float | None
+    change: float | None
+    change_pct: float | None
+    noise: float | None
+    noise_source: str
+    verdict: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two analyses and their metric changes."""
+
+    a: dict[str, Any]
+    b: dict[str, Any]
+    a_path: Path
+    b_path: Path
+    rows: list[MetricChange]
+
+
+def load_report(path: str | Path) -> tuple[dict[str, Any], Path]:
+    """``report.json`` from a folder or a file path; returns (report, report path).
+
+    Only the JSON is needed (not the landmarks), so a report mailed on its own compares.
+    """
+    p = Path(path).expanduser()
+    report_path = p / REPORT_NAME if p.is_dir() else p
+    if not report_path.is_file():
+        raise InputError(f"no {REPORT_NAME} in {p}" if p.is_dir() else f"{p} does not exist")
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{report_path} is not a readable report.json ({err})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
+        raise InputError(f"{report_path} is not a gaitcheck report.json")
+    return report, report_path.resolve()
+
+
+def pooled_strides(metric: dict[str, Any]) -> list[float]:
+    """Finite per-stride values of both sides."""
+    values = []
+    for side in (metric.get("per_side") or {}).values():
+        for v in (side or {}).get("per_stride") or []:
+            if isinstance(v, int | float) and math.isfinite(v):
+                values.append(float(v))
+    return values
+
+
+def standard_error(values: list[float]) -> float | None:
+    """SD / sqrt(n) with the sample SD (n − 1); None for fewer than two values."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    return sd / math.sqrt(n)
+
+
+def _view(report: dict[str, Any]) -> str | None:
+    return (report.get("view") or {}).get("value")
+
+
+def _measured(metric: dict[str, Any] | None) -> float | None:
+    if not metric or metric.get("measurable") is False:
+        return None
+    value = metric.get("value")
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def compare_metric(key: str, a: dict[str, Any], b: dict[str, Any]) -> MetricChange:
+    """Compare metric ``key`` of reports ``a`` and ``b``."""
+    ma, mb = (a.get("metrics") or {}).get(key), (b.get("metrics") or {}).get(key)
+    unit = (mb or ma or {}).get("unit") or ""
+    va, vb = _measured(ma), _measured(mb)
+    label = LABELS.get(key, key.replace("_", " "))
+
+    def incomparable(note: str) -> MetricChange:
+        return MetricChange(key, label, unit, va, vb, None, None, None, "", NOT_COMPARABLE,
+                            note)
+
+    view_a, view_b = _view(a), _view(b)
+    if view_a != view_b:
+        valid = set((ma or {}).get("valid_for_view") or []) | set(
+            (mb or {}).get("valid_for_view") or [])
+        if view_a not in valid or view_b not in valid:
+            return incomparable(f"views differ ({view_a or 'unknown'} vs {view_b or 'unknown'})")
+    if va is None or vb is None:
+        missing = [name for name, m, v in (("A", ma, va), ("B", mb, vb)) if v is None]
+        reason = next(((m or {}).get("reason") for m in (ma, mb) if m and m.get("reason")), "")
+        return incomparable(f"not measured in {' and '.join(missing)}"
+                            + (f": {reason}" if reason else ""))
+    if (ma or {}).get("unit") != (mb or {}).get("unit"):
+        return incomparable(f"units differ ({ma.get('unit')} vs {mb.get('unit')}); give "
+                            "--height-cm to both or neither")
+    change = vb - va
+    pct = change / abs(va) * 100 if va != 0 else None
+    se_a, se_b = standard_error(pooled_strides(ma)), standard_error(pooled_strides(mb))
+    if se_a is not None and se_b is not None:
+        noise, source = Z95 * math.sqrt(se_a ** 2 + se_b ** 2), "per-stride"
+    elif key in NOISE_FLOORS:
+        noise, source = NOISE_FLOORS[key], "fixed floor"
+    else:
+        noise, source = None, ""
+    verdict = UNKNOWN if noise is None else (EXCEEDS if abs(change) > noise else WITHIN)
+    note = ""
+    if key == "foot_strike" and ma.get("pattern") != mb.get("pattern"):
+        note = f"pattern {ma.get('pattern') or 'unknown'} → {mb.get('pattern') or 'unknown'}"
+    return MetricChange(key, label, unit, va, vb, change, pct, noise, source, verdict, note)
+
+
+def compare_reports(a_path: str | Path, b_path: str | Path) -> Comparison:
+    """Compare two analyses given as folders or ``report.json`` paths."""
+    a, pa = load_report(a_path)
+    b, pb = load_report(b_path)
+    keys = [k for k in ORDER if k in a["metrics"] or k in b["metrics"]]
+    others = sorted(k for k in set(a["metrics"]) | set(b["metrics"]) if k not in ORDER
+                    and any(isinstance(r["metrics"].get(k), dict) and "value" in r["metrics"][k]
+                            for r in (a, b)))
+    rows = [compare_metric(k, a, b) for k in keys + others]
+    # A metric neither session measured (e.g. arm crossover in two side views) says nothing.
+    return Comparison(a, b, pa, pb, [r for r in rows if r.a is not None or r.b is not None])
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def csv_bytes(comparison: Comparison) -> bytes:
+    """``compare.csv``: one row per metric, UTF-8 with a byte-order mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    fields = list(asdict(comparison.rows[0])) if comparison.rows else ["key"]
+    writer.writerow(fields)
+    for row in comparison.rows:
+        writer.writerow(["" if v is None else (round(v, 4) if isinstance(v, float) else v)
+                         for v in asdict(row).values()])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def describe(report: dict[str, Any], path: Path) -> dict[str, Any]:
+    """What identifies one side of the comparison in the table header and the page."""
+    video = report.get("video") or {}
+    return {"path": str(path), "folder": path.parent.name,
+            "video": Path(video.get("path") or "").name,
+            "created": (report.get("generator") or {}).get("created_utc"),
+            "view": (report.get("view") or {}).get("label") or _view(report),
+            "setting": (report.get("setting") or {}).get("value"),
+            "activity": (report.get("activity") or {}).get("value"),
+            "duration_s": video.get("duration_s")}
+
+
+def write_outputs(comparison: Comparison, out_dir: Path) -> dict[str, Path]:
+    """Write ``compare.csv``, and ``compare.html`` when either side has a report.html."""
+    out = prepare_output_dir(out_dir)
+    files = {"csv": write_bytes_atomic(out / CSV_NAME, csv_bytes(comparison))}
+    html_a = comparison.a_path.parent / "report.html"
+    html_b = comparison.b_path.parent / "report.html"
+    if html_a.is_file() or html_b.is_file():
+        files["html"] = write_text_atomic(out / HTML_NAME, render_html(comparison, out))
+    return files
+
+
+def render_html(comparison: Comparison, out_dir: Path) -> str:
+    """A self-contained page (inline CSS, no scripts, no network)."""
+    import jinja2
+
+    from gaitcheck import __version__
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True)
+    sides = []
+    for name, report, path in (("A", comparison.a, comparison.a_path),
+                               ("B", comparison.b, comparison.b_path)):
+        html = path.parent / "report.html"
+        link = os.path.relpath(html, out_dir) if html.is_file() else None
+        sides.append({"name": name, **describe(report, path),
+                      "link": Path(link).as_posix() if link else None})
+    return env.get_template("compare.html.j2").render(
+        sides=sides, rows=comparison.rows, fmt=_fmt, version=__version__,
+        verdicts={"exceeds": EXCEEDS, "within": WITHIN, "not_comparable": NOT_COMPARABLE},
+        floors=NOISE_FLOORS, z=Z95)
