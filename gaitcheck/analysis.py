@@ -5,6 +5,7 @@ Pure: no I/O. :func:`analyze_tracks` is what ``gaitcheck analyze`` runs after po
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,28 @@ from gaitcheck.metrics.definitions import strike_class
 from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.tracks.clean import clean_tracks
-from gaitcheck.tracks.scene import Scene, understand_scene
+from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.tracks import LandmarkTracks
+
+#: Headline values no runner or walker produces (units of each metric): a value outside
+#: its range means the pose, the view or the events are wrong, not that the runner is
+#: unusual, so it is withheld rather than reported. Deliberately wide.
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "cadence_spm": (40.0, 300.0), "step_time_ms": (150.0, 1600.0),
+    "ground_contact_ms": (70.0, 1600.0), "flight_ms": (-1000.0, 500.0),
+    "duty_factor_pct": (10.0, 90.0), "trunk_lean_deg": (-30.0, 50.0),
+    "head_forward_deg": (-45.0, 80.0), "foot_strike": (-45.0, 60.0),
+    "knee_flexion_ic_deg": (-15.0, 90.0), "knee_flexion_peak_stance_deg": (-10.0, 120.0),
+    "hip_extension_to_deg": (-60.0, 80.0), "overstride_pct": (-60.0, 80.0),
+    "shank_angle_deg": (-50.0, 60.0), "vertical_oscillation": (0.0, 50.0),
+    "arm_swing_deg": (0.0, 180.0), "elbow_angle_deg": (0.0, 180.0),
+    "lateral_trunk_lean_deg": (-40.0, 40.0), "arm_crossover": (-3.0, 3.0),
+}
+#: Confidence factor of the remaining metrics when another one was implausible.
+SUSPECT_FACTOR = 0.5
+#: Strides (two steps) below which averages are unstable (warning), and below which
+#: every metric's confidence is capped at ``FEW_STRIDES_CONFIDENCE``.
+MIN_STRIDES, MIN_STRIDES_ANY, FEW_STRIDES_CONFIDENCE = 4, 2, 0.3
 
 
 @dataclass(frozen=True)
@@ -132,8 +153,12 @@ def frontal_strides(tracks: LandmarkTracks) -> list[Stance]:
     fps = tracks.fps
     peaks, _ = find_peaks(y, distance=max(2, int(0.22 * fps)),
                           prominence=0.1 * np.nanstd(y) + 1e-9)
+    # Frames missing from the video (time gaps) separate segments: no stride spans one.
+    breaks = np.flatnonzero(np.diff(tracks.time_s) > 0.1 + 1.0 / fps) + 1
     return [Stance("left" if k % 2 == 0 else "right", float(p), np.nan,
-                   float(tracks.time_s[p]), np.nan, 0.6) for k, p in enumerate(peaks)]
+                   float(tracks.time_s[p]), np.nan, 0.6,
+                   int(np.searchsorted(breaks, p, side="right")))
+            for k, p in enumerate(peaks)]
 
 
 def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = None) -> Analysis:
@@ -147,9 +172,19 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         Overrides and body height.
     """
     options = options or AnalysisOptions()
-    scene = understand_scene(tracks).with_overrides(options.view, options.setting)
+    scene = understand_scene(tracks)
+    tilt = scene.evidence.get("tilt_deg")
+    tilted = tilt is not None and abs(tilt) > UPRIGHT_MAX_DEG
+    if not tilted:  # a turned video stays unanalysed whatever view the user names
+        scene = scene.with_overrides(options.view, options.setting)
     cleaned = clean_tracks(tracks)
     warnings: list[dict[str, str]] = list(cleaned.report.get("warnings", []))
+    if tilted:
+        warnings.append({"code": "subject_not_upright", "message": f"The runner's trunk "
+                         f"comes out turned by about {tilt:.0f}° from upright: either the "
+                         "video is turned (its rotation is missing or wrong: rotate it "
+                         "upright and analyse it again) or the pose model failed on it "
+                         "(see the other warnings). Nothing was measured."})
     base = float(np.clip(scene.view_confidence, 0.3, 1.0))
     events: GaitEvents | None = None
     activity, activity_conf = None, 0.0
@@ -164,7 +199,8 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         if events.activity == "walk":
             cleaned = clean_tracks(tracks, "walk")
         activity, activity_conf = events.activity, events.activity_confidence
-        stances = pair_stances(list(events.contacts), list(events.toe_offs))
+        stances = pair_stances(list(events.contacts), list(events.toe_offs),
+                               events.segment_of)
         metrics |= temporal(stances, base)
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
@@ -202,10 +238,65 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         for key, unit in (("ground_contact_ms", "ms"), ("foot_strike", "deg"),
                           ("trunk_lean_deg", "deg"), ("head_forward_deg", "deg")):
             metrics[key] = not_measurable(key, unit, ("side",), "needs a side view")
-    else:
+    elif not tilted:
         warnings.append({"code": "view_unknown", "message": "The camera view could not be "
                          "recognised; film the runner from the side for a full analysis."})
+    if events is not None:
+        metrics = _stride_count_check(metrics, len(contacts), warnings)
+    metrics = _plausibility_check(metrics, warnings,
+                                  events.slowmo_factor_suggested if events else None)
     si = asymmetry(metrics)
     text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
     return Analysis(scene, cleaned.report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, warnings, frame_info)
+
+
+def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,
+                        warnings: list[dict[str, str]]) -> dict[str, Metric]:
+    """Warn about few strides; below :data:`MIN_STRIDES_ANY` cap every confidence."""
+    strides = max(n_contacts - 1, 0) / 2.0
+    if strides >= MIN_STRIDES:
+        return metrics
+    if n_contacts == 0:
+        return metrics  # the event detector already said why there are no events
+    warnings.append({"code": "few_strides", "message": f"Only {strides:g} strides "
+                     f"({n_contacts} contacts) were measured; averages over fewer than "
+                     f"{MIN_STRIDES} strides are unstable, so confidences are low. Record "
+                     "10-15 s of steady running."})
+    if strides >= MIN_STRIDES_ANY:
+        return metrics
+    return {k: dataclasses.replace(m, confidence=min(m.confidence, FEW_STRIDES_CONFIDENCE))
+            for k, m in metrics.items()}
+
+
+def _plausibility_check(metrics: dict[str, Metric], warnings: list[dict[str, str]],
+                        slowmo: float | None = None) -> dict[str, Metric]:
+    """Withhold headline values outside :data:`PLAUSIBLE` (``measurable: false`` with
+    the reason) and lower the confidence of the rest: they come from the same pose.
+    ``slowmo``: the factor the event detector suggests for a slowed-down clip (then the
+    clock, not the pose, is the likely culprit)."""
+    bad = {}
+    for key, m in metrics.items():
+        lo, hi = PLAUSIBLE.get(key, (-np.inf, np.inf))
+        if m.value is not None and not (np.isfinite(m.value) and lo <= m.value <= hi):
+            bad[key] = m.value
+    if not bad:
+        return metrics
+    out = {}
+    for key, m in metrics.items():
+        if key in bad:
+            out[key] = not_measurable(key, m.unit, m.valid_for_view, (
+                f"implausible value {bad[key]:.4g} {m.unit} (expected {PLAUSIBLE[key][0]:g}"
+                f" to {PLAUSIBLE[key][1]:g}): the pose, view or gait events are probably "
+                "wrong"))
+        elif not slowmo:  # a slowed clock leaves angles and ratios right
+            out[key] = dataclasses.replace(m, confidence=m.confidence * SUSPECT_FACTOR)
+        else:
+            out[key] = m
+    listed = ", ".join(f"{k} {v:.4g}" for k, v in bad.items())
+    cause = (f"the clip looks like {slowmo:g}× slow motion (see --slowmo)" if slowmo
+             else "the pose model or the detected view is probably wrong for this video; "
+             "the other metrics are less certain")
+    warnings.append({"code": "implausible_metrics", "message": f"Implausible values were "
+                     f"withheld ({listed}): {cause}."})
+    return out

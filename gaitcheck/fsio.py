@@ -4,11 +4,17 @@ Every writer in gaitcheck goes through :func:`atomic_writer`, which writes to a
 temporary file in the destination folder and renames it over the target only once
 the content is complete and flushed, so an interrupted run, a full disk or a crash
 never leaves a half-written report behind.
+
+Inside :func:`transaction` several files are written as one: on any failure half-way
+(a full disk after the landmarks, before the report) every file the block replaced gets
+its previous version back and every new one is removed, so the folder is exactly as it
+was, not a new landmarks file beside an old report.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import os
 import tempfile
@@ -19,7 +25,10 @@ from typing import IO
 from gaitcheck.errors import OutputError
 
 _PROBE_NAME = ".gaitcheck-write-probe"
-
+#: Files replaced in the innermost open :func:`transaction`: (target, backup of its
+#: previous version or None if it is new), in order; None outside a transaction.
+_JOURNAL: contextvars.ContextVar[list[tuple[Path, Path | None]] | None] = (
+    contextvars.ContextVar("gaitcheck_fsio_journal", default=None))
 
 def file_mode() -> int:
     """Mode a plainly created file would get (mkstemp's files are private, 0600)."""
@@ -100,6 +109,9 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        journal = _JOURNAL.get()
+        if journal is not None:
+            journal.append((path, _set_aside(path)))
         Path(tmp_name).replace(path)
         tmp_name = None
     except OSError as err:
@@ -122,3 +134,56 @@ def write_text_atomic(path: Path, text: str) -> Path:
     with atomic_writer(path, "w") as handle:
         handle.write(text)
     return Path(path)
+
+
+def _set_aside(path: Path) -> Path | None:
+    """Move an existing ``path`` to a hidden backup beside it (a rename: no disk space
+    needed); returns the backup, or None if there was nothing to keep."""
+    if not path.exists():
+        return None
+    fd, backup = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bak", dir=path.parent)
+    os.close(fd)
+    path.replace(backup)
+    return Path(backup)
+
+
+@contextlib.contextmanager
+def transaction(hide: Path | None = None) -> Iterator[None]:
+    """Write several files as one (each still atomically, readable once written).
+
+    Parameters
+    ----------
+    hide : Path, optional
+        A file to set aside for the duration, typically ``report.json``: while the block
+        runs the folder does not claim to be complete, even if the process is killed.
+
+    On any exception every file the block replaced gets its previous version back, new
+    files are removed and ``hide`` returns; on success the previous versions are
+    deleted. Nested transactions join the outer one.
+    """
+    if _JOURNAL.get() is not None:
+        yield
+        return
+    journal: list[tuple[Path, Path | None]] = []
+    token = _JOURNAL.set(journal)
+    try:
+        if hide is not None:
+            try:
+                journal.append((Path(hide), _set_aside(Path(hide))))
+            except OSError as err:
+                raise OutputError(_describe(err, Path(hide))) from err
+        yield
+    except BaseException:
+        for path, backup in reversed(journal):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    backup.replace(path)
+                elif path.exists():
+                    path.unlink()
+        raise
+    finally:
+        _JOURNAL.reset(token)
+    for _, backup in journal:
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                backup.unlink()

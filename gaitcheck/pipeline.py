@@ -16,7 +16,7 @@ import numpy as np
 
 from gaitcheck.analysis import AnalysisOptions, analyze_tracks
 from gaitcheck.errors import InputError
-from gaitcheck.fsio import prepare_output_dir
+from gaitcheck.fsio import prepare_output_dir, transaction
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import extract_tracks
 from gaitcheck.report.json_report import build_report
@@ -55,6 +55,12 @@ class AnalyzeOptions:
     formats : tuple of str, optional
         Report formats to write besides ``report.json`` and the landmarks
         (:data:`gaitcheck.report.writers.FORMATS`); None = HTML and CSV.
+    stride : int
+        Analyse every Nth frame of the video (1 = all): high-fps video at a fraction
+        of the pose time, event timing only as fine as the analysed frame interval.
+    analysis_fps : float, optional
+        Instead of ``stride``: the stride that brings the real-time frame rate closest
+        to this (frames/s) without going below it.
     """
 
     start_s: float | None = None
@@ -66,6 +72,8 @@ class AnalyzeOptions:
     setting: str | None = None
     height_cm: float | None = None
     formats: tuple[str, ...] | None = None
+    stride: int = 1
+    analysis_fps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -151,12 +159,14 @@ def analyze_video(
     """
     options = options or AnalyzeOptions()
     t0 = time.perf_counter()
-    reader = VideoReader(video, options.start_s, options.end_s, options.slowmo)
+    reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
+                         options.stride, options.analysis_fps)
     parse_formats(options.formats)
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     result = _result_from_reader(reader, options, progress, backend_factory)
     pose_s = time.perf_counter() - t0
-    save_result(result, out, options.formats)
+    with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
+        save_result(result, out, options.formats)
     return AnalysisOutput(out, _at(result, out), pose_s, time.perf_counter() - t0)
 
 
@@ -168,7 +178,8 @@ def run_video(
 ) -> GaitResult:
     """Pose and analysis of ``video`` in memory, writing nothing (the Python API)."""
     options = options or AnalyzeOptions()
-    reader = VideoReader(video, options.start_s, options.end_s, options.slowmo)
+    reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
+                         options.stride, options.analysis_fps)
     return _result_from_reader(reader, options, progress, backend_factory)
 
 
@@ -206,7 +217,8 @@ def analyze_landmarks(
     parse_formats(options.formats)
     out = prepare_output_dir(out_dir or Path(landmarks).expanduser().resolve().parent)
     result = result_from_landmarks(landmarks, options)
-    save_result(result, out, options.formats)
+    with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
+        save_result(result, out, options.formats)
     return AnalysisOutput(out, _at(result, out), 0.0, time.perf_counter() - t0)
 
 
@@ -236,7 +248,8 @@ def _trim(tracks: LandmarkTracks, options: AnalyzeOptions) -> LandmarkTracks:
         keep &= playback <= options.end_s + 1e-6
     if not keep.any():
         raise InputError("no frames of the landmarks file fall inside --start/--end")
-    window = {"start_s": options.start_s, "end_s": options.end_s}
+    window = (tracks.source.get("window") or {}) | {"start_s": options.start_s,
+                                                     "end_s": options.end_s}
     return LandmarkTracks(tracks.image[keep], tracks.world[keep], tracks.time_s[keep],
                           tracks.frame_index[keep], tracks.video,
                           tracks.source | {"window": window})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -341,3 +342,31 @@ def test_random_nan_patterns_never_raise(short_truth, frames, seed, missing, dro
     assert not out[: seen[0] if seen.size else frames].any()
     assert not seen.size or not out[seen[-1] + 1:].any()
     json.dumps(res.report, allow_nan=False)
+
+
+def test_fast_sliding_median_matches_numpy() -> None:
+    from gaitcheck.tracks.outliers import _nanmedian_last
+
+    rng = np.random.default_rng(5)
+    for shape in [(40, 7), (25, 3, 2, 8), (6, 1), (0, 5)]:
+        a = rng.normal(size=shape)
+        a[rng.random(shape) < 0.4] = np.nan
+        with warnings.catch_warnings():  # NumPy warns about all-NaN windows
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanmedian(a, axis=-1) if a.size else np.zeros(shape[:-1])
+        np.testing.assert_allclose(_nanmedian_last(a), expected, rtol=0, atol=1e-15)
+
+
+def test_hampel_in_column_blocks_equals_all_at_once() -> None:
+    """Blocks of columns and of rows bound memory on long clips, and change nothing."""
+    import gaitcheck.tracks.outliers as outliers
+
+    xy = _truth(artefacts=Artefacts.realistic(), duration_s=4.0).xy_px()
+    floor = np.linspace(1.0, 3.0, 33)[:, None]
+    blocked = hampel_mask(xy, 3, 3.0, floor)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(outliers, "_COLUMNS", 10**6)
+        mp.setattr(outliers, "_CHUNK", 10**6)
+        whole = hampel_mask(xy, 3, 3.0, floor)
+    np.testing.assert_array_equal(blocked, whole)
+    assert blocked.any()

@@ -161,3 +161,73 @@ def test_truncated_streamable_file_decodes_as_far_as_it_goes(tmp_path: Path,
     assert reader.info.frame_count == 120
     assert 10 < len(frames) < 100
     assert reader.decode_stopped_early
+
+
+@pytest.fixture(scope="module")
+def fast_clip(tmp_path_factory: pytest.TempPathFactory, ffmpeg: str) -> Path:
+    """1 s at 120 fps."""
+    return make_video(ffmpeg, tmp_path_factory.mktemp("fast") / "fast.mp4", rate=120)
+
+
+def test_stride_keeps_every_nth_frame_with_true_times(fast_clip: Path) -> None:
+    full = list(VideoReader(fast_clip).frames())
+    reader = VideoReader(fast_clip, stride=4)
+    strided = list(reader.frames())
+    assert len(full) == 120 and len(strided) == 30 == reader.expected_frames
+    assert [f.index for f in strided] == list(range(0, 120, 4))
+    np.testing.assert_allclose([f.time_s for f in strided], [f.time_s for f in full][::4])
+    np.testing.assert_array_equal(strided[1].rgb, full[4].rgb)
+    # The window starts the count: the first frame of the window is always analysed.
+    window = list(VideoReader(fast_clip, start_s=0.5, stride=3).frames())
+    assert window[0].index == 60 and window[1].index == 63
+
+
+@pytest.mark.parametrize(("fps", "slowmo", "stride"), [(30.0, 1.0, 4), (40.0, 1.0, 3),
+                                                        (200.0, 1.0, 1), (60.0, 2.0, 4)])
+def test_analysis_fps_picks_the_stride_that_stays_above_it(fast_clip: Path, fps: float,
+                                                          slowmo: float, stride: int) -> None:
+    reader = VideoReader(fast_clip, analysis_fps=fps, slowmo=slowmo)
+    assert reader.stride == stride
+    assert reader.info.capture_fps / reader.stride >= min(fps, reader.info.capture_fps)
+
+
+def test_stride_for_unknown_rate_keeps_every_frame() -> None:
+    from gaitcheck.video.reader import stride_for
+
+    assert stride_for(float("nan"), 30.0) == 1
+    assert stride_for(239.99999, 60.0) == 4
+    assert stride_for(30.0, None, 5) == 5
+
+
+@pytest.mark.parametrize("stride", [0, -1, 2.5])
+def test_invalid_stride(fast_clip: Path, stride: int) -> None:
+    with pytest.raises(InputError, match="--stride"):
+        VideoReader(fast_clip, stride=stride)
+    with pytest.raises(InputError, match="--analysis-fps"):
+        VideoReader(fast_clip, analysis_fps=0.0)
+
+
+def test_renamed_jpeg_is_a_still_image(tmp_path: Path) -> None:
+    from gaitcheck.video._cv import cv2
+
+    image = tmp_path / "photo.mp4"
+    image.write_bytes(cv2.imencode(".jpg", np.full((64, 64, 3), 128, np.uint8))[1].tobytes())
+    with pytest.raises(InputError, match=r"still image \(JPEG\)"):
+        VideoReader(image)
+
+
+def test_decoding_resumes_after_a_damaged_stretch(tmp_path: Path, ffmpeg: str) -> None:
+    full = make_video(ffmpeg, tmp_path / "full.mp4", "-g", "15", seconds=4.0,
+                      size="320x240")
+    data = bytearray(full.read_bytes())
+    a, b = int(0.4 * len(data)), int(0.45 * len(data))
+    data[a:b] = bytes(b - a)
+    (tmp_path / "bad.mp4").write_bytes(bytes(data))
+    reader = VideoReader(tmp_path / "bad.mp4")
+    frames = list(reader.frames())
+    assert 60 < len(frames) < 120 and frames[-1].index == 119
+    assert reader.decode_errors > 0 and not reader.decode_stopped_early
+    times = [f.time_s for f in frames]
+    assert all(np.diff(times) > 0)
+    # Frame numbers stay in step with the true times across the gap.
+    np.testing.assert_allclose([f.index / 30 for f in frames], times, atol=1e-3)

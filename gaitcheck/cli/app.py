@@ -105,6 +105,12 @@ def analyze(
     annotate: Annotated[bool, typer.Option(
         "--annotate", help="Also write annotated.mp4: skeleton, angles and contacts drawn "
         "on the video (H.264).")] = False,
+    stride: Annotated[int, typer.Option(
+        min=1, max=1000, help="Analyse every Nth frame (high-fps video): faster, event "
+        "timing only as fine as the analysed frame interval.")] = 1,
+    analysis_fps: Annotated[float | None, typer.Option(
+        "--analysis-fps", min=1, help="Pick the stride that brings the frame rate closest "
+        "to this without going below it (e.g. 60 for 240 fps video).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -133,7 +139,10 @@ def analyze(
         options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo, model=model,
                                  max_people=max_people, view=view, setting=setting,
                                  height_cm=height_cm,
-                                 formats=("html", "csv", "video") if annotate else None)
+                                 formats=("html", "csv", "video") if annotate else None,
+                                 stride=stride, analysis_fps=analysis_fps)
+        if (stride != 1 or analysis_fps is not None) and landmarks is not None:
+            raise _usage("--stride and --analysis-fps apply to videos, not to --landmarks")
         if landmarks is not None:
             if video is not None:
                 raise _usage("give either VIDEO or --landmarks, not both")

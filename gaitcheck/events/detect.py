@@ -9,6 +9,8 @@ rules and running/walking (:mod:`gaitcheck.events.rules`) → slow-motion check
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from gaitcheck.events import rules
@@ -92,13 +94,18 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
         warnings.append(f"the pose model exchanged the left and right legs in "
                         f"{int(swapped.sum())} frames; they were relabelled by continuity")
     fs = 1.0 / float(np.median(np.diff(time_s)))
+    min_len = max(8, round(min_segment_s * fs))
     plan = plan_segments(px, scale, time_s, facing, max(1, round(max_gap_s * fs)),
-                         round(turn_margin_s * fs), max(8, round(min_segment_s * fs)))
+                         round(turn_margin_s * fs), min_len)
     warnings += plan.warnings
+    segments = split_at_time_gaps(plan.segments, time_s, max_gap_s + 1.0 / fs, min_len)
+    if len(segments) > len(plan.segments):
+        warnings.append("the video has gaps in time (frames missing from the file or "
+                        "skipped as damaged): no event is placed across them")
 
     found: list[tuple[EventSegment, list[Stance]]] = []
     vis = tracks.image[:, :, 3].astype(np.float64)
-    for a, b, seg_facing in plan.segments:
+    for a, b, seg_facing in segments:
         feet, period = foot_signals(px[a:b], vis[a:b], scale, seg_facing,
                                     max(1, round(max_gap_s * fs)))
         seg = EventSegment(a, b, float(time_s[a]), float(time_s[b - 1]),
@@ -110,6 +117,21 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
         stances = [s for side, f in feet.items() for s in foot_stances(f, side, period, a)]
         found.append((seg, anchor_calibrated(stances, period)))
     return _assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs)
+
+
+def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
+                       max_step_s: float, min_len: int) -> list[tuple[int, int, str]]:
+    """Split ``[start, stop)`` row segments where consecutive rows are more than
+    ``max_step_s`` seconds apart (frames missing from the file, not just without a pose:
+    a row gap is bridged by :func:`plan_segments`, a time gap is not), keeping the parts
+    of at least ``min_len`` rows."""
+    breaks = np.flatnonzero(np.diff(time_s) > max_step_s) + 1
+    out = []
+    for a, b, facing in segments:
+        cuts = [a, *[int(k) for k in breaks if a < k < b], b]
+        out += [(s, e, facing) for s, e in itertools.pairwise(cuts)
+                if e - s >= min_len]
+    return out
 
 
 def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray,

@@ -175,17 +175,23 @@ def classify_activity(contacts: list[GaitEvent], toe_offs: list[GaitEvent],
     n_steps : float
         Number of steps measured.
     """
+    # Sorted times per foot and binary search: linear in the number of events (a
+    # 10-minute clip has thousands).
+    ics = {s: np.sort([c.time_s for c in contacts if c.side == s]) for s in ("left", "right")}
+    tos = {s: np.sort([t.time_s for t in toe_offs if t.side == s]) for s in ("left", "right")}
     flights = []
     for ic in contacts:
         other = "right" if ic.side == "left" else "left"
-        before = [c.time_s for c in contacts if c.side == other and c.time_s < ic.time_s]
-        after = [c.time_s for c in contacts if c.side == other and c.time_s > ic.time_s]
-        if not before:
-            continue
-        ends = [t.time_s for t in toe_offs if t.side == other and before[-1] < t.time_s
-                < (after[0] if after else np.inf)]
-        if ends:
-            flights.append(ic.time_s - ends[0])
+        theirs, ends = ics[other], tos[other]
+        k = int(np.searchsorted(theirs, ic.time_s, side="left"))
+        if k == 0:
+            continue  # the other foot has not landed yet
+        before = theirs[k - 1]  # its latest contact before this one
+        later = theirs[np.searchsorted(theirs, ic.time_s, side="right"):]
+        after = later[0] if len(later) else np.inf
+        j = int(np.searchsorted(ends, before, side="right"))  # its first toe-off after it
+        if j < len(ends) and ends[j] < after:
+            flights.append(ic.time_s - ends[j])
     if len(flights) < 2:
         return None, 0.0, float(len(flights))
     f = np.asarray(flights)

@@ -9,6 +9,7 @@ limbs (×0.6) and for few strides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,7 +43,9 @@ class Event(Protocol):
 
 @dataclass(frozen=True)
 class Stance:
-    """One stance phase: side, IC and TO as fractional frames (TO may be NaN)."""
+    """One stance phase: side, IC and TO as fractional frames (TO may be NaN), times in
+    seconds, and the continuous segment it lies in (no step, stride or flight is
+    measured between stances of different segments: a gap in the video lies between)."""
 
     side: str
     ic: float
@@ -50,20 +53,50 @@ class Stance:
     ic_s: float
     to_s: float
     confidence: float
+    segment: int = 0
 
 
-def pair_stances(contacts: list[Event], toe_offs: list[Event]) -> list[Stance]:
-    """Attach to every IC the first TO of the same foot before that foot's next IC."""
+def pair_stances(contacts: list[Event], toe_offs: list[Event],
+                 segment_of: Callable[[Any], int] | None = None) -> list[Stance]:
+    """Attach to every IC the first TO of the same foot, in the same segment
+    (``segment_of(event)``, default one segment), before that foot's next IC."""
+    seg = segment_of or (lambda e: 0)
     out = []
     for side in SIDES:
         ics = sorted((c for c in contacts if c.side == side), key=lambda e: e.frame)
         tos = sorted((t for t in toe_offs if t.side == side), key=lambda e: e.frame)
         for k, ic in enumerate(ics):
             limit = ics[k + 1].frame if k + 1 < len(ics) else np.inf
-            to = next((t for t in tos if ic.frame < t.frame < limit), None)
+            to = next((t for t in tos if ic.frame < t.frame < limit and seg(t) == seg(ic)),
+                      None)
             out.append(Stance(side, ic.frame, to.frame if to else np.nan, ic.time_s,
-                              to.time_s if to else np.nan, ic.confidence))
+                              to.time_s if to else np.nan, ic.confidence, seg(ic)))
     return sorted(out, key=lambda s: s.ic)
+
+
+def _pooled_cadence(stances: list[Stance]) -> float:
+    """Steps per minute over all segments: (contacts − 1) per segment over its span
+    (:func:`definitions.cadence_spm` within one segment), pooled; NaN without a step."""
+    steps, span = 0, 0.0
+    for k in sorted({s.segment for s in stances}):
+        t = np.asarray([s.ic_s for s in stances if s.segment == k])
+        if len(t) >= 2 and np.isfinite(d.cadence_spm(t)):
+            steps += len(t) - 1
+            span += float(t[-1] - t[0])
+    return 60.0 * steps / span if span > 0 else float("nan")
+
+
+def _finite(x: float, digits: int | None = None) -> float | None:
+    """``x`` (rounded) if finite, else None: reports hold no NaN."""
+    x = float(x)
+    return (round(x, digits) if digits is not None else x) if np.isfinite(x) else None
+
+
+def _next_same(stances: list[Stance], k: int) -> Stance | None:
+    """The next stance of the same foot in the same segment, or None."""
+    st = stances[k]
+    same = next((n for n in stances[k + 1:] if n.side == st.side), None)
+    return same if same is not None and same.segment == st.segment else None
 
 
 def _conf(base: float, n: int, side: str | None, near: str | None) -> float:
@@ -84,22 +117,23 @@ def temporal(stances: list[Stance], base: float) -> dict[str, Metric]:
     flight: dict[str, list[float]] = {s: [] for s in SIDES}
     duty: dict[str, list[float]] = {s: [] for s in SIDES}
     for k, st in enumerate(stances):
-        if k > 0 and stances[k - 1].side != st.side:
-            step[st.side].append(1000 * (st.ic_s - stances[k - 1].ic_s))
+        prev = stances[k - 1] if k > 0 else None
+        if prev is not None and prev.side != st.side and prev.segment == st.segment:
+            step[st.side].append(1000 * (st.ic_s - prev.ic_s))
         if np.isfinite(st.to_s):
             contact[st.side].append(1000 * (st.to_s - st.ic_s))
             nxt = stances[k + 1] if k + 1 < len(stances) else None
-            if nxt is not None and nxt.side != st.side:
+            if nxt is not None and nxt.side != st.side and nxt.segment == st.segment:
                 flight[st.side].append(1000 * (nxt.ic_s - st.to_s))
-            same = next((n for n in stances[k + 1:] if n.side == st.side), None)
-            if same is not None:
+            same = _next_same(stances, k)
+            if same is not None and same.ic_s > st.ic_s:
                 duty[st.side].append(100 * (st.to_s - st.ic_s) / (same.ic_s - st.ic_s))
-    cadence = d.cadence_spm(np.asarray(times))
+    cadence = _pooled_cadence(stances) if len(times) >= 2 else float("nan")
     n = len(times)
     return {
-        "cadence_spm": Metric("cadence_spm", cadence if np.isfinite(cadence) else None,
-                              "steps/min", _conf(base, n / 2, None, None), ALL, n >= 2,
-                              None, {"contacts": n}),
+        "cadence_spm": Metric("cadence_spm", _finite(cadence), "steps/min",
+                              _conf(base, n / 2, None, None) if np.isfinite(cadence) else 0.0,
+                              ALL, bool(np.isfinite(cadence)), None, {"contacts": n}),
         "step_time_ms": from_sides("step_time_ms", "ms", step, ALL, _conf(base, n / 2, None,
                                                                               None)),
         "ground_contact_ms": from_sides("ground_contact_ms", "ms", contact, SIDE,
@@ -121,7 +155,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     """
     n = tracks.n_frames
     stances = [st if np.isnan(st.to) or st.to <= n - 1 else
-               Stance(st.side, st.ic, np.nan, st.ic_s, np.nan, st.confidence)
+               Stance(st.side, st.ic, np.nan, st.ic_s, np.nan, st.confidence, st.segment)
                for st in stances if 0 <= st.ic <= n - 1]
     raw = image_sagittal(tracks, facing)
     ground, ground_conf = ground_angle_deg(raw, [(s.side, s.ic, s.to) for s in stances
@@ -132,7 +166,8 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     ear_mid = mid("left_ear", "right_ear")
     legs = {s: d.leg_length(sag[:, LM[f"{s}_hip"]], sag[:, LM[f"{s}_knee"]],
                             sag[:, LM[f"{s}_ankle"]]) for s in SIDES}
-    leg_px = float(np.nanmedian(legs[near] if near else np.concatenate(list(legs.values()))))
+    leg_all = legs[near] if near else np.concatenate(list(legs.values()))
+    leg_px = float(np.nanmedian(leg_all)) if np.isfinite(leg_all).any() else float("nan")
     trunk = d.trunk_lean_deg(hip_mid, sh_mid)
     head = d.head_forward_deg(sh_mid, ear_mid)
     per: dict[str, dict[str, list[float]]] = {k: {s: [] for s in SIDES} for k in (
@@ -146,7 +181,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
              for st in stances if st.side == side and np.isfinite(st.to)
              for t in range(max(0, int(np.ceil(st.ic + 0.35 * (st.to - st.ic)))),
                             min(len(sag) - 1, int(np.floor(st.ic + 0.55 * (st.to - st.ic)))) + 1)]
-        flat[side] = float(np.clip(np.nanmedian(f), -8, 8)) if f else 0.0
+        flat[side] = float(np.clip(np.nanmedian(f), -8, 8)) if np.isfinite(f).any() else 0.0
     for k, st in enumerate(stances):
         s = st.side
         p = at_frame(sag, st.ic)
@@ -182,7 +217,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                              - np.arctan2(thigh[0], -thigh[1]))
             per["hip_ext_to"][s].append(float(ext))
         nxt = stances[k + 1] if k + 1 < len(stances) else None
-        if nxt is not None:
+        if nxt is not None and nxt.segment == st.segment:
             w = slice(int(np.ceil(st.ic)), int(np.floor(nxt.ic)) + 1)
             up = hip_mid[w, 1]
             if np.isfinite(up).sum() >= 3:
@@ -190,7 +225,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
             for key, series in (("trunk_step", trunk), ("head_step", head)):
                 if np.isfinite(series[w]).any():
                     per[key][s].append(float(np.nanmean(series[w])))
-        same = next((n for n in stances[k + 1:] if n.side == s), None)
+        same = _next_same(stances, k)
         if same is not None:
             w = slice(int(np.ceil(st.ic)), int(np.floor(same.ic)) + 1)
             arm = d.upper_arm_angle_deg(sag[w, LM[f"{s}_shoulder"]], sag[w, LM[f"{s}_elbow"]])
@@ -200,7 +235,9 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                                         sag[w, LM[f"{s}_wrist"]])
             per["elbow"][s].append(float(np.nanmean(elbow)) if np.isfinite(elbow).any()
                                    else np.nan)
-    scale_cm = (LEG_FRACTION_OF_HEIGHT * height_cm / leg_px) if height_cm else None
+    # No leg ever seen (NaN) or a degenerate one: no cm scale rather than a NaN one.
+    scale_cm = (LEG_FRACTION_OF_HEIGHT * height_cm / leg_px) if (
+        height_cm and np.isfinite(leg_px) and leg_px > 0) else None
     osc_unit = "cm" if scale_cm else "% leg length"
     osc_vals = {s: [v * scale_cm if scale_cm else 100 * v / leg_px for v in per["osc"][s]]
                 for s in SIDES}
@@ -216,12 +253,14 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                                  from_sides("", "", per["trunk_step"], SIDE, base).per_side,
                                  {"at_ic": from_sides("", "", per["trunk_ic"], SIDE,
                                                       base).value,
-                                  "sd": float(np.nanstd(trunk))}),
+                                  "sd": _finite(np.nanstd(trunk))
+                                  if np.isfinite(trunk).any() else None}),
         "head_forward_deg": Metric("head_forward_deg", float(np.nanmean(head))
                                    if np.isfinite(head).any() else None, "deg", base, SIDE,
                                    bool(np.isfinite(head).any()),
                                    from_sides("", "", per["head_step"], SIDE, base).per_side,
-                                   {"craniovertebral_deg": 90 - float(np.nanmean(head))}),
+                                   {"craniovertebral_deg": 90 - float(np.nanmean(head))
+                                    if np.isfinite(head).any() else None}),
         "foot_strike": from_sides(
             "foot_strike", "deg", per["foot"], SIDE, conf("foot"),
             pattern=max(counts, key=counts.get) if every else None, counts=counts,
@@ -250,7 +289,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     }
     frame_info = {"ground_angle_deg": round(ground, 2),
                   "ground_confidence": round(ground_conf, 2),
-                  "leg_length_px": round(leg_px, 1),
+                  "leg_length_px": _finite(leg_px, 1),
                   "cm_per_px": round(scale_cm, 4) if scale_cm else None}
     return metrics, {"per_side": per, "frame": frame_info}
 
@@ -265,7 +304,7 @@ def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[Stance],
     width = np.linalg.norm(fr[:, LM["left_shoulder"]] - fr[:, LM["right_shoulder"]], axis=-1)
     cross: dict[str, list[float]] = {s: [] for s in SIDES}
     for k, st in enumerate(stances):
-        same = next((n for n in stances[k + 1:] if n.side == st.side), None)
+        same = _next_same(stances, k)
         if same is None:
             continue
         w = slice(int(np.ceil(st.ic)), int(np.floor(same.ic)) + 1)
@@ -279,7 +318,8 @@ def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[Stance],
                           _side_conf(cross, base, None))
     pct_metric = from_sides("", "%", pct, FRONTAL, 1.0)
     extra = dict(crossing.extra, pct_strides_crossing=pct_metric.value,
-                 pct_strides_crossing_per_side={s: pct_metric.per_side[s].mean for s in SIDES})
+                 pct_strides_crossing_per_side={s: _finite(pct_metric.per_side[s].mean)
+                                                for s in SIDES})
     crossing = Metric(crossing.key, crossing.value, crossing.unit, crossing.confidence,
                       crossing.valid_for_view, crossing.measurable, crossing.per_side, extra)
     return {

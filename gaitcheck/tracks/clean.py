@@ -1,9 +1,10 @@
 """Track cleaning, as pure functions over arrays, in the order of :func:`clean_tracks`:
 visibility gating, left/right swap repair (:func:`detect_swaps`; before the outlier test,
 which would delete half a swapped episode and hide it), far-foot repair
-(:func:`detect_far_foot`), outliers (:func:`hampel_mask`), PCHIP gap filling
-(:func:`fill_gaps`; heel and toe relative to their ankle, as a rigid foot's offset changes
-less than its position) and a zero-lag low-pass on gap-free segments (:func:`lowpass`).
+(:func:`detect_far_foot`), outliers (:func:`~gaitcheck.tracks.outliers.hampel_mask`), PCHIP
+gap filling (:func:`fill_gaps`; heel and toe relative to their ankle, as a rigid foot's
+offset changes less than its position) and a zero-lag low-pass on gap-free segments
+(:func:`lowpass`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy.interpolate import PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -76,55 +77,6 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
 
-def hampel_mask(x: np.ndarray, half_window: int, n_sigma: float = HAMPEL_N_SIGMA,
-                min_sigma: float | np.ndarray = 0.0) -> np.ndarray:
-    """Outliers along axis 0: Hampel identifier plus a one-frame spike test.
-
-    Hampel: farther than ``n_sigma`` robust SDs (1.4826 × MAD) from the window median, with
-    samples on both sides (an edge's one-sided median lags any trend). As a fast limb's
-    window spread hides a one-frame spike, the test also runs on the residual from the
-    neighbours' mean, ``r = x[t] − (x[t-1] + x[t+1]) / 2`` (SD over 3 × the window), where
-    ``r`` has a spike's signature: both neighbours' residuals of the opposite sign and at
-    least a quarter as large (a heel strike's kink or a turning point has not).
-
-    Parameters
-    ----------
-    x : numpy.ndarray, shape (T, ...)
-        Signals, NaN where missing.
-    half_window : int
-        Window half-width, samples (centred window of ``2 × half_window + 1``).
-    n_sigma : float
-        Threshold in robust standard deviations.
-    min_sigma : float or array broadcastable to ``x.shape[1:]``
-        Floor of the robust SD, units of ``x``.
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape of ``x``
-    """
-    x = np.asarray(x, dtype=np.float64)
-    if len(x) < 3 or half_window < 1:
-        return np.zeros(x.shape, bool)
-
-    def windows(a: np.ndarray, h: int) -> np.ndarray:
-        pad = np.full((h, *a.shape[1:]), np.nan)
-        return sliding_window_view(np.concatenate([pad, a, pad]), 2 * h + 1, axis=0)
-
-    win = windows(x, half_window)
-    med = _quiet(np.nanmedian, win, axis=-1)
-    mad = _quiet(np.nanmedian, np.abs(win - med[..., None]), axis=-1)
-    ok = np.isfinite(win)
-    ok = ok[..., :half_window].any(-1) & ok[..., half_window + 1:].any(-1)
-    r = np.concatenate([x[:1] * np.nan, x[1:-1] - (x[:-2] + x[2:]) / 2, x[:1] * np.nan])
-    r_sigma = np.maximum(1.4826 * _quiet(np.nanmedian, np.abs(windows(r, 3 * half_window)),
-                                         axis=-1), min_sigma)
-    before, after = np.roll(r, 1, axis=0), np.roll(r, -1, axis=0)
-    with np.errstate(invalid="ignore"):
-        spike = ((np.abs(r) > n_sigma * r_sigma) & (r * before < 0) & (r * after < 0)
-                 & (np.minimum(np.abs(before), np.abs(after)) > np.abs(r) / 4))
-        return (ok & (np.abs(x - med) > n_sigma * np.maximum(1.4826 * mad, min_sigma))) | spike
-
-
 def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None = None, *,
                  prior: float = SWAP_PRIOR, switch: float = SWITCH_COST,
                  cap: float = SWAP_CAP) -> np.ndarray:
@@ -167,8 +119,12 @@ def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None 
 
     # first[b, c, i-1, k]: cost at i from frame i-1 only; second[a, b, c, i-2, k]: with i-2.
     first = dist(x[None, :, 1:] - x[:, None, :-1])
-    second = dist(x[None, None, :, 2:] - (1 + k) * x[None, :, None, 1:-1]
-                  + k * x[:, None, None, :-2])
+    second = np.empty((2, 2, 2, m - 2, x.shape[3]))
+    for a in range(0, m - 2, 1024):  # blocks: all frames at once took ~5 kB per frame
+        w = slice(a, a + 1024)
+        x0, x1, x2, kw = x[:, :-2][:, w], x[:, 1:-1][:, w], x[:, 2:][:, w], k[w]
+        second[:, :, :, w] = dist(x2[None, None] - (1 + kw) * x1[None, :, None]
+                                  + kw * x0[:, None, None])
     first = np.where(np.isfinite(first).all(axis=(0, 1)), first, 0.0)
     second = np.where(np.isfinite(second).all(axis=(0, 1, 2)), second, first[None, :, :, 1:])
     change, second = switch * (1 - np.eye(2)), second.sum(axis=-1)

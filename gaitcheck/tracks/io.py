@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from gaitcheck.video.reader import VideoInfo
 
 #: Version of the NPZ layout; bump when arrays or metadata change incompatibly.
 TRACKS_FORMAT = "gaitcheck-tracks/1"
+#: Rows formatted at a time when writing the CSV.
+CSV_BLOCK = 1024
 
 
 def save_tracks_npz(tracks: LandmarkTracks, path: Path) -> Path:
@@ -74,8 +76,10 @@ def load_tracks(path: Path) -> LandmarkTracks:
         raise InputError(f"{path.name} is not a gaitcheck landmarks file ({err})") from err
 
 
-def _fmt(value: float, digits: int) -> str:
-    return "" if not np.isfinite(value) else f"{value:.{digits}f}"
+def _column(values: np.ndarray, digits: int) -> list[str]:
+    """One CSV column as text, ``digits`` decimals, empty where not finite."""
+    fmt = f"{{:.{digits}f}}".format
+    return [fmt(v) if math.isfinite(v) else "" for v in values.tolist()]
 
 
 def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
@@ -84,6 +88,8 @@ def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
     Columns: ``frame``, ``time_s``, ``detected``, then for every landmark
     ``<name>_x_px``, ``<name>_y_px`` (pixels in the upright image, y down), ``<name>_z``
     (MediaPipe relative depth) and ``<name>_visibility``. Empty cells mean no pose.
+    Formatted column by column (no cell needs quoting), several times faster than a
+    csv writer per cell on a long clip.
     """
     header = ["frame", "time_s", "detected"]
     for name in LANDMARK_NAMES:
@@ -91,13 +97,16 @@ def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
     xy = tracks.xy_px()
     detected = tracks.detected
     with atomic_writer(Path(path), "w") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for t in range(tracks.n_frames):
-            row: list[str | int] = [int(tracks.frame_index[t]), f"{tracks.time_s[t]:.4f}",
-                                    int(detected[t])]
+        handle.write(",".join(header) + "\n")
+        # Blocks of rows: text for a whole long clip would take ~9 kB per frame at once.
+        for a in range(0, tracks.n_frames, CSV_BLOCK):
+            rows = slice(a, a + CSV_BLOCK)
+            columns = [[str(v) for v in tracks.frame_index[rows].tolist()],
+                       _column(tracks.time_s[rows], 4),
+                       [str(int(v)) for v in detected[rows].tolist()]]
             for k in range(len(LANDMARK_NAMES)):
-                row += [_fmt(xy[t, k, 0], 2), _fmt(xy[t, k, 1], 2),
-                        _fmt(tracks.image[t, k, 2], 4), _fmt(tracks.image[t, k, 3], 3)]
-            writer.writerow(row)
+                columns += [_column(xy[rows, k, 0], 2), _column(xy[rows, k, 1], 2),
+                            _column(tracks.image[rows, k, 2].astype(np.float64), 4),
+                            _column(tracks.image[rows, k, 3].astype(np.float64), 3)]
+            handle.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
     return Path(path)

@@ -15,6 +15,7 @@ MIN_COVERAGE = 0.90          # below this, gaps dominate the analysis
 MIN_PART_VISIBILITY = 0.5    # MediaPipe visibility; below it a part is mostly guessed
 MIN_DURATION_S = 6.0         # about eight running strides
 MIN_FPS = 25.0               # below it contact time is only good to > 40 ms
+MIN_FRAMES = 10              # below it no stride fits (a third of a second at 30 fps)
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,33 @@ def assess_quality(
     def warn(code: str, message: str) -> None:
         warnings.append(QualityWarning(code, message))
 
-    if truncated:
+    decoding = tracks.source.get("decoding") or {}
+    skipped = int(decoding.get("frames_skipped") or 0)
+    if truncated and (decoding.get("stopped_early", True) or not skipped):
         warn("video_truncated", "The video stopped decoding before its declared end "
              f"(truncated or damaged file); analysed the {n} frames that could be read.")
+    if skipped:
+        at = decoding.get("first_error_s")
+        warn("video_damaged", f"{skipped} frames could not be decoded (damaged file"
+             + (f", from {at:.2f} s of the file" if at is not None else "") + "); they were "
+             "skipped and no gait event is placed in the gaps.")
+    if n < MIN_FRAMES:
+        warn("too_few_frames", f"Only {n} frame{'s' if n != 1 else ''} could be analysed; "
+             "gait events and metrics need a few seconds of video, so nothing is measured.")
+    stats = tracks.source.get("image_stats") or {}
+    if stats.get("dark"):
+        warn("dark_video", f"The video is very dark (90 % of pixels below grey level "
+             f"{stats['brightness_p90']:.0f} of 255); the pose model is less reliable, film "
+             "in better light.")
+    if stats.get("blurry"):
+        warn("blurry_video", "The video is very blurred (out of focus or motion blur); "
+             "landmarks are less precise, use a faster shutter or focus on the runner.")
+    sampling = _sampling(tracks)
+    if sampling["stride"] > 1:
+        warn("frame_stride", f"Stride {sampling['stride']} at {sampling['source_fps']:.0f} "
+             f"fps: {sampling['analysed_fps']:.0f} fps analysed, event timing resolution "
+             f"±{sampling['event_resolution_ms']:.0f} ms (contact and flight times are only "
+             "as fine as the analysed frame interval).")
     if n_pose and coverage < MIN_COVERAGE:
         warn("low_pose_coverage", f"A person was found in only {coverage:.0%} of frames "
              f"(longest gap {longest_gap_s:.1f} s); results rest on fewer frames and get "
@@ -99,7 +124,9 @@ def assess_quality(
     if n > 1 and fps < MIN_FPS:
         warn("low_frame_rate", f"The frame rate is {fps:.0f} fps; event timing is only "
              f"good to about ±{1000 / fps:.0f} ms.")
-    if n > 2 and np.ptp(dt) > 0.25 * np.median(dt):
+    # Gaps left by undecodable frames are reported above, not as a variable frame rate.
+    steady = dt[dt < 1.5 * np.median(dt)] if skipped and n > 2 else dt
+    if n > 2 and len(steady) > 1 and np.ptp(steady) > 0.25 * np.median(steady):
         warn("variable_frame_rate", "The video has a variable frame rate; gaitcheck uses "
              "each frame's real timestamp.")
     return {
@@ -111,5 +138,21 @@ def assess_quality(
         "effective_fps": round(fps, 3) if n > 1 else None,
         "mean_visibility": part_vis,
         "out_of_frame_fraction": round(out_frac, 4),
+        "sampling": sampling,
         "warnings": [w.to_dict() for w in warnings],
     }
+
+
+def _sampling(tracks: LandmarkTracks) -> dict[str, Any]:
+    """Frame stride and what it does to timing: ``stride`` (every Nth frame analysed),
+    ``source_fps`` and ``analysed_fps`` (real-time frames/s) and
+    ``event_resolution_ms`` (± half the analysed frame interval, ms)."""
+    window = tracks.source.get("window") or {}
+    stride = int(window.get("stride") or 1)
+    analysed = tracks.fps if tracks.n_frames > 1 else tracks.video.capture_fps / stride
+    source = tracks.video.capture_fps
+    ok = bool(np.isfinite(analysed) and analysed > 0)
+    return {"stride": stride, "requested_fps": window.get("analysis_fps"),
+            "source_fps": round(float(source), 3) if np.isfinite(source) else None,
+            "analysed_fps": round(float(analysed), 3) if ok else None,
+            "event_resolution_ms": round(500.0 / analysed, 1) if ok else None}

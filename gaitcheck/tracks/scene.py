@@ -29,6 +29,9 @@ FRONTAL_SHOULDER_RATIO = 0.7
 #: Yaw from the side view (deg): below the first a view is a side view, above the second a
 #: front or back view, in between oblique.
 SIDE_MAX_DEG, FRONT_MIN_DEG = 30.0, 60.0
+#: Largest trunk angle from image-vertical (deg) of an upright subject: runners lean
+#: 5-15°, sprint starts about 45°; beyond 60° the video is turned (a phone on its side).
+UPRIGHT_MAX_DEG = 60.0
 #: Hip travel (body heights/s) and change of the torso's image size (1/s) that separate
 #: overground from treadmill: the slowest walk (0.5 m/s ≈ 0.3 body heights/s, or 0.1/s in
 #: image scale walking towards a camera 5 m away) is about twice these, a treadmill
@@ -165,6 +168,25 @@ def _r(value: float, digits: int = 3) -> float | None:
     return round(float(value), digits) if np.isfinite(value) else None
 
 
+def _tilt_deg(up: np.ndarray) -> float:
+    """Angle of the median hip → shoulder vector (T, 2) from image-up, degrees in
+    (−180, 180], positive clockwise; NaN if never seen. The median vector, not the
+    median angle, as angles wrap at ±180°."""
+    dx, dy = _median(up[:, 0]), _median(up[:, 1])
+    if not (np.isfinite(dx) and np.isfinite(dy)) or dx == dy == 0:
+        return float("nan")
+    return float(np.degrees(np.arctan2(dx, -dy)))
+
+
+def subject_tilt_deg(tracks: LandmarkTracks) -> float:
+    """How far the subject's trunk is turned from upright in the image, degrees
+    (0 upright, ±90 lying, 180 upside down; NaN if the torso is never seen)."""
+    xy = tracks.image[:, :, :2].astype(np.float64) * np.array(
+        [tracks.video.width, tracks.video.height])
+    mid = lambda a, b: (xy[:, LM[a]] + xy[:, LM[b]]) / 2  # noqa: E731
+    return _tilt_deg(mid("left_shoulder", "right_shoulder") - mid("left_hip", "right_hip"))
+
+
 def _slope(t: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope of ``y`` over ``t`` (finite samples only; NaN with < 3)."""
     ok = np.isfinite(y)
@@ -219,6 +241,14 @@ def understand_scene(tracks: LandmarkTracks) -> Scene:
         return Scene("unknown", None, 0.0, "unknown", 0.0, None, 0.0,
                      {"reason": "the torso is never seen"})
     ev: dict[str, Any] = {"torso_px": _r(torso_len, 1)}
+    tilt = _tilt_deg(mid_sh - mid_hip)
+    ev["tilt_deg"] = _r(tilt, 1)
+    if abs(tilt) > UPRIGHT_MAX_DEG:
+        # A video filmed with the phone turned (rotation metadata lost or never written)
+        # shows the runner lying or upside down: no view, facing or event rule applies.
+        return Scene("unknown", None, 0.0, "unknown", 0.0, None, 0.0,
+                     ev | {"reason": f"the subject is not upright in the image (turned by "
+                           f"about {tilt:.0f}°)"})
 
     # Yaw from the side view, deg (0 = side, 90 = frontal).
     width = _median(np.abs(pt("left_shoulder")[:, 0] - pt("right_shoulder")[:, 0])) / torso_len

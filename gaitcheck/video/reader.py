@@ -20,7 +20,14 @@ from gaitcheck.errors import InputError
 from gaitcheck.video._cv import cv2
 
 SUPPORTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
-_IMAGE_CODECS = {"png ", "mpng", "jpeg", "bmp ", "gif ", "webp", "tiff"}
+_IMAGE_CODECS = {"png ", "mpng", "jpeg", "mjpg", "bmp ", "gif ", "webp", "tiff"}
+#: File signatures of still images: FFmpeg opens a renamed photo as a one-frame "video",
+#: so it is recognised by its first bytes before any decoding.
+_IMAGE_MAGIC = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"),
+                (b"BM", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"))
+#: After a frame fails to decode before the declared end (a damaged stretch of the file),
+#: decoding is retried for this long (seconds of video) before the rest is given up.
+RESUME_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,50 @@ def _fourcc(value: float) -> str:
     return "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4)) if code > 0 else ""
 
 
+def _still_image_kind(head: bytes) -> str | None:
+    """Image format named by the file's first bytes, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for magic, name in _IMAGE_MAGIC if head.startswith(magic)), None)
+
+
+def _mp4_boxes(path: Path, limit: int = 64) -> list[str]:
+    """Types of the top-level boxes of an MP4/MOV file (empty if it is not one)."""
+    boxes: list[str] = []
+    with path.open("rb") as handle:
+        size_total = path.stat().st_size
+        pos = 0
+        while pos + 8 <= size_total and len(boxes) < limit:
+            handle.seek(pos)
+            head = handle.read(16)
+            size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if not kind.isascii() or not kind.decode("ascii").isprintable():
+                break
+            if size == 1 and len(head) == 16:
+                size = int.from_bytes(head[8:16], "big")
+            elif size == 0:
+                size = size_total - pos
+            boxes.append(kind.decode("ascii"))
+            if size < 8:
+                break
+            pos += size
+    return boxes
+
+
+def stride_for(capture_fps: float, analysis_fps: float | None, stride: int = 1) -> int:
+    """Frame stride: ``stride``, or with ``analysis_fps`` the largest stride whose rate
+    ``capture_fps / stride`` stays at or above ``analysis_fps`` (frames/s, real time).
+
+    An unknown frame rate (NaN) gives stride 1: never guess away frames.
+    """
+    if analysis_fps is None:
+        return max(1, int(stride))
+    if not math.isfinite(capture_fps) or capture_fps <= 0:
+        return 1
+    # 1e-6 tolerance: 240 / 60 is exactly 4 even when the container says 239.99999.
+    return max(1, math.floor(capture_fps / analysis_fps + 1e-6))
+
+
 class VideoReader:
     """Open a video and stream its frames.
 
@@ -119,6 +170,14 @@ class VideoReader:
     slowmo : float
         Slow-motion factor (capture fps / playback fps), e.g. 8 for 240 fps footage
         stored at 30 fps. Timestamps are divided by it.
+    stride : int
+        Deliver every ``stride``-th frame of the window (1 = all). Skipped frames are
+        only grabbed (decoded by FFmpeg, as the next frames depend on them, but never
+        converted or copied), so a 240 fps clip analysed at stride 4 costs a fraction
+        of the full pose time. Timestamps stay the frames' true presentation times.
+    analysis_fps : float, optional
+        Instead of ``stride``: the stride that brings the real-time frame rate closest
+        to this value (frames/s) without going below it (:func:`stride_for`).
 
     Raises
     ------
@@ -133,6 +192,8 @@ class VideoReader:
         start_s: float | None = None,
         end_s: float | None = None,
         slowmo: float = 1.0,
+        stride: int = 1,
+        analysis_fps: float | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         if not self.path.exists():
@@ -143,6 +204,10 @@ class VideoReader:
             raise InputError(f"video file is empty (0 bytes): {self.path}")
         if not (math.isfinite(slowmo) and slowmo > 0):
             raise InputError(f"--slowmo must be a positive number, got {slowmo}")
+        if not (isinstance(stride, int) and 1 <= stride <= 1000):
+            raise InputError(f"--stride must be a whole number from 1 to 1000, got {stride}")
+        if analysis_fps is not None and not (math.isfinite(analysis_fps) and analysis_fps > 0):
+            raise InputError(f"--analysis-fps must be a positive number, got {analysis_fps}")
         if start_s is not None and start_s < 0:
             raise InputError(f"--start must be >= 0 s, got {start_s}")
         if start_s is not None and end_s is not None and end_s <= start_s:
@@ -151,11 +216,30 @@ class VideoReader:
         self.end_s = end_s
         self.frames_decoded = 0
         self.decode_stopped_early = False
+        #: Frames that failed to decode (or came out of order) inside the file and were
+        #: skipped, and the file time (s) of the first of them (None when intact).
+        self.decode_errors = 0
+        self.first_error_s: float | None = None
+        with self.path.open("rb") as handle:
+            kind = _still_image_kind(handle.read(16))
+        if kind is not None:
+            raise InputError(f"{self.path.name} is a still image ({kind}), not a video")
         self.info = self._probe(slowmo)
+        self.analysis_fps = analysis_fps
+        self.stride = stride_for(self.info.capture_fps, analysis_fps, stride)
 
     def _open(self) -> Any:
         cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not cap.isOpened():
+            boxes = _mp4_boxes(self.path)
+            if boxes[:1] == ["ftyp"] and "mdat" in boxes and "moov" not in boxes:
+                # Recorders write the index (moov box) when recording stops; without it
+                # neither the codec setup nor the frame positions are known.
+                raise InputError(
+                    f"cannot read {self.path.name}: the file is truncated (corrupt or "
+                    "truncated MP4 without its index, the 'moov' box, which is written "
+                    "when a recording stops): no frame can be decoded; copy or export "
+                    "the video again")
             raise InputError(
                 f"cannot read {self.path.name}: not a video, or the file is corrupt or "
                 "truncated"
@@ -201,42 +285,72 @@ class VideoReader:
         first = math.ceil((self.start_s or 0.0) * info.fps)
         last = info.frame_count if self.end_s is None else min(
             info.frame_count, math.floor(self.end_s * info.fps) + 1)
-        return max(last - first, 0)
+        return -(-max(last - first, 0) // self.stride)
 
     def frames(self) -> Iterator[Frame]:
-        """Yield the frames of the analysis window in order.
+        """Yield every ``stride``-th frame of the analysis window, in order.
 
-        Decoding stops at the first frame that cannot be decoded; if that happens well
-        before the declared end, ``decode_stopped_early`` is set (a truncated file).
+        A frame that fails to decode well before the declared end (a damaged stretch)
+        is skipped and decoding resumes after it, for up to :data:`RESUME_WINDOW_S` of
+        consecutive failures; frames that then come out of time order (decoded from
+        broken references) are skipped too. Both are counted in ``decode_errors``.
+        Decoding ends at the end of the file; when that is well before the declared
+        end, ``decode_stopped_early`` is set (a truncated file).
         """
         cap = self._open()
         fps = self.info.fps if math.isfinite(self.info.fps) else 30.0
+        declared = self.info.frame_count
+        max_failures = max(1, round(RESUME_WINDOW_S * fps))
         last_t = -math.inf
         index = -1
-        self.frames_decoded = 0
+        in_window = 0  # frames of the window seen so far, kept or strided over
+        failures = 0
+        self.frames_decoded = self.decode_errors = 0
+        self.first_error_s = None
         try:
             while True:
                 if not cap.grab():
-                    break
-                index += 1
+                    # Past the declared end, or too long without a decodable frame: done
+                    # (failures with no frame after them are the end of a cut file).
+                    if declared <= 0 or index + failures + 1 >= declared or (
+                            failures >= max_failures):
+                        break
+                    failures += 1
+                    continue
+                for _ in range(failures):  # a damaged stretch, decoding resumed after it
+                    self._error(last_t)
+                previous, index = index, index + failures + 1
+                failures = 0
                 t_file = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if math.isfinite(t_file) and 0 < t_file <= last_t and self.decode_errors:
+                    # After a damaged stretch FFmpeg may output frames decoded from broken
+                    # references out of order: their time is not to be trusted.
+                    self._error(last_t)
+                    continue
                 if not math.isfinite(t_file) or t_file <= last_t or (index > 0 and t_file == 0):
                     # No usable presentation time: fall back to the nominal rate.
                     t_file = max(index / fps, last_t + 1e-3)
+                elif self.decode_errors:
+                    # Damaged packets may yield no frame, or fail without being a frame:
+                    # re-sync the frame number with the time (exact at a constant rate).
+                    index = max(previous + 1, round(t_file * fps))
                 last_t = t_file
                 if self.start_s is not None and t_file < self.start_s - 1e-6:
                     continue
                 if self.end_s is not None and t_file > self.end_s + 1e-6:
                     break
+                in_window += 1
+                if (in_window - 1) % self.stride:
+                    continue  # grabbed (the decoder needs it) but neither copied nor converted
                 ok, bgr = cap.retrieve()
                 if not ok or bgr is None:
-                    break
+                    self._error(last_t)
+                    continue
                 self.frames_decoded += 1
                 yield Frame(index=index, time_s=t_file / self.info.slowmo,
                             rgb=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         finally:
             cap.release()
-        declared = self.info.frame_count
         if self.end_s is None and declared > 0 and index + 1 < declared - max(2, 0.02 * declared):
             self.decode_stopped_early = True
         if self.frames_decoded == 0:
@@ -245,6 +359,12 @@ class VideoReader:
                 if self.start_s is not None or self.end_s is not None
                 else f"no decodable frames in {self.path.name}"
             )
+
+    def _error(self, last_t: float) -> None:
+        """Count one undecodable or out-of-order frame after file time ``last_t`` (s)."""
+        self.decode_errors += 1
+        if self.first_error_s is None:
+            self.first_error_s = max(last_t, 0.0)
 
     def __repr__(self) -> str:
         return f"VideoReader({str(self.path)!r})"

@@ -1,0 +1,383 @@
+"""gaitcheck benchmark: every stage on the same frames in one run, against the goals.
+
+Sections (``--only`` picks some, comma-separated):
+
+* ``model``: the landmark network alone on pre-decoded 256×256 crops (TFLite
+  interpreter from ``ai-edge-litert``, the ``bench`` extra; without it MediaPipe IMAGE
+  mode on pre-cropped frames, which also runs the person detector, and the table says so);
+* ``pose``: decoding alone, and decoding + MediaPipe (``extract_tracks``);
+* ``e2e``: ``analyze_video`` (pose, cleaning, analysis, every report file), with and
+  without the annotated video, plus the ``gaitcheck analyze`` command's wall time
+  including interpreter start-up;
+* ``analysis``: landmarks → report (``build_result``) and the writers, per frame, on the
+  clip and on a 10-minute synthetic track;
+* ``rss``: peak RSS of ``gaitcheck analyze`` on the clip looped 1×, 4× and 16×, each in
+  its own process (``os.wait4`` gives that child's ``ru_maxrss``);
+* ``batch``: ``gaitcheck batch`` throughput with 1 and 2 workers, and 1 worker with
+  thread pools of 2.
+
+Derived inputs (looped clips, the ``--quick`` cut, batch folders) are cached in
+``$GAITCHECK_BENCH_CACHE`` (default ``/tmp/gaitcheck-bench``). Run on an idle machine;
+ratios are taken within one run so a busy machine still compares like with like.
+
+Usage::
+
+    python benchmarks/bench.py [--video CLIP] [--quick] [--only pose,rss] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "videos" / "treadmill_side_30fps.mp4"
+SAMPLE = REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"
+MODEL = REPO / "models" / "pose_landmarker_full.task"
+CACHE = Path(os.environ.get("GAITCHECK_BENCH_CACHE", "/tmp/gaitcheck-bench"))
+SECTIONS = ("model", "pose", "e2e", "analysis", "rss", "batch")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+#: Goals of the issue: end to end ≤ 1.10 × pose; analysis ≤ 2 % of the total; peak RSS
+#: < 700 MB and 16× ≤ 1.10 × 1×; two batch workers ≥ 1.7 × one.
+GOALS = {"e2e/pose": ("<=", 1.10), "analysis/total": ("<=", 0.02),
+         "rss_peak_mb": ("<", 700.0), "rss16/rss1": ("<=", 1.10),
+         "batch2w/1w": (">=", 1.7)}
+
+
+class Bench:
+    """Collects rows and ratios; every section adds to them."""
+
+    def __init__(self, video: Path, frames: int, quick: bool) -> None:
+        self.video, self.frames, self.quick = video, frames, quick
+        self.rows: list[dict[str, Any]] = []
+        self.ratios: dict[str, float | None] = {}
+        self.pose_ms: float | None = None
+        self.tracks: Any = None
+        self.e2e_s: float | None = None
+
+    def row(self, section: str, name: str, seconds: float | None, frames: int | None = None,
+            value: float | str | None = None, unit: str = "s", note: str = "") -> None:
+        per_frame = 1000 * seconds / frames if seconds is not None and frames else None
+        self.rows.append({"section": section, "name": name, "seconds": seconds,
+                          "frames": frames, "ms_per_frame": per_frame,
+                          "value": seconds if value is None else value, "unit": unit,
+                          "note": note})
+
+    def ratio(self, key: str, num: float | None, den: float | None) -> None:
+        self.ratios[key] = num / den if num is not None and den else None
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def count_frames(video: Path) -> int:
+    from gaitcheck.video import VideoReader
+
+    return sum(1 for _ in VideoReader(video).frames())
+
+
+def cached(name: str, make: Callable[[Path], None]) -> Path:
+    """A derived input in the cache, built once (atomically: a killed run leaves none)."""
+    path = CACHE / name
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+        make(tmp)
+        tmp.replace(path)
+    return path
+
+
+def cut(video: Path, frames: int) -> Path:
+    """The first ``frames`` frames of ``video`` (re-encoded: a copy cuts at keyframes)."""
+    return cached(f"{video.stem}_first{frames}.mp4", lambda out: subprocess.run(
+        [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-frames:v",
+         str(frames), "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)], check=True))
+
+
+def looped(video: Path, times: int) -> Path:
+    """``video`` played ``times`` times in a row (stream copy: no re-encoding)."""
+    if times == 1:
+        return video
+    return cached(f"{video.stem}_x{times}.mp4", lambda out: subprocess.run(
+        [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-stream_loop",
+         str(times - 1), "-i", str(video), "-c", "copy", str(out)], check=True))
+
+
+# -- sections ------------------------------------------------------------------------------
+def bench_model(b: Bench) -> None:
+    """Landmark network on 256×256 crops (centre square of each frame)."""
+    from gaitcheck.video import VideoReader
+    from gaitcheck.video._cv import cv2
+
+    crops = []
+    for frame in VideoReader(b.video).frames():
+        h, w = frame.rgb.shape[:2]
+        side = min(h, w)
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        crops.append(cv2.resize(frame.rgb[y0:y0 + side, x0:x0 + side], (256, 256),
+                                interpolation=cv2.INTER_AREA))
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        Interpreter = None
+    if Interpreter is not None:
+        with zipfile.ZipFile(MODEL) as bundle:
+            net = bundle.read("pose_landmarks_detector.tflite")
+        for threads in (1, 2):
+            it = Interpreter(model_content=net, num_threads=threads)
+            it.allocate_tensors()
+            index = it.get_input_details()[0]["index"]
+            inputs = [(c.astype(np.float32) / 255.0)[None] for c in crops]
+            it.set_tensor(index, inputs[0])
+            it.invoke()  # warm-up: XNNPACK builds its plan on the first call
+
+            def run(it: Any = it, index: int = index, inputs: list = inputs) -> None:
+                for x in inputs:
+                    it.set_tensor(index, x)
+                    it.invoke()
+
+            seconds, _ = timed(run)
+            b.row("model", f"landmark net, TFLite, {threads} thread(s)", seconds, len(crops),
+                  note="ai-edge-litert on pre-decoded 256x256 crops")
+        return
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+    options = PoseLandmarkerOptions(base_options=BaseOptions(
+        model_asset_buffer=MODEL.read_bytes()), running_mode=RunningMode.IMAGE)
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        images = [mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(c))
+                  for c in crops]
+        landmarker.detect(images[0])
+        seconds, _ = timed(lambda: [landmarker.detect(im) for im in images])
+    b.row("model", "MediaPipe IMAGE mode, 256x256 crops", seconds, len(crops),
+          note="no TFLite interpreter (pip install -e '.[bench]'): detector + landmarks")
+
+
+def bench_pose(b: Bench) -> None:
+    from gaitcheck.pose.extract import extract_tracks
+    from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
+    from gaitcheck.video import VideoReader
+
+    seconds, n = timed(lambda: sum(1 for _ in VideoReader(b.video).frames()))
+    b.row("pose", "decode only", seconds, n)
+    backend = MediaPipeBackend()
+    try:
+        seconds, extraction = timed(lambda: extract_tracks(VideoReader(b.video), backend))
+    finally:
+        backend.close()
+    b.tracks = extraction.tracks
+    b.pose_ms = 1000 * seconds / b.frames
+    b.row("pose", "pose stage (decode + MediaPipe)", seconds, b.frames)
+
+
+def bench_e2e(b: Bench) -> None:
+    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+
+    with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+        seconds, output = timed(lambda: analyze_video(b.video, Path(tmp) / "plain",
+                                                      AnalyzeOptions()))
+        b.e2e_s, b.tracks = seconds, b.tracks or output.tracks
+        b.row("e2e", "analyze_video (html, csv)", seconds, b.frames)
+        try:
+            seconds, _ = timed(lambda: analyze_video(
+                b.video, Path(tmp) / "annotated",
+                AnalyzeOptions(formats=("html", "csv", "video"))))
+            b.row("e2e", "analyze_video --annotate", seconds, b.frames)
+        except Exception as err:  # the annotated writer may not exist yet
+            b.row("e2e", "analyze_video --annotate", None, b.frames, value="n/a",
+                  unit="", note=f"{type(err).__name__}: {err}"[:80])
+        seconds, run = timed(lambda: subprocess.run(
+            [sys.executable, "-m", "gaitcheck", "analyze", str(b.video), "-o",
+             str(Path(tmp) / "cli"), "-q"], capture_output=True, text=True))
+        b.row("e2e", "gaitcheck analyze (CLI, incl. start-up)", seconds if not run.returncode
+              else None, b.frames, note="" if not run.returncode else run.stderr.strip()[:80])
+    b.ratio("e2e/pose", b.e2e_s, b.pose_ms and b.pose_ms * b.frames / 1000)
+
+
+def _analysis_rows(b: Bench, tracks: Any, label: str) -> tuple[float, float]:
+    from gaitcheck.pipeline import AnalyzeOptions, build_result
+    from gaitcheck.report.writers import save_result
+
+    analysis_s, result = timed(lambda: build_result(tracks, AnalyzeOptions()))
+    with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+        writers_s, _ = timed(lambda: save_result(result, Path(tmp)))
+    n = tracks.n_frames
+    b.row("analysis", f"{label}: build_result", analysis_s, n)
+    b.row("analysis", f"{label}: writers (landmarks, csv, html, json)", writers_s, n)
+    return analysis_s, writers_s
+
+
+def bench_analysis(b: Bench) -> None:
+    if b.tracks is None:
+        from gaitcheck.pipeline import AnalyzeOptions, run_video
+
+        b.tracks = run_video(b.video, AnalyzeOptions()).tracks
+    analysis_s, writers_s = _analysis_rows(b, b.tracks, "clip")
+    total = b.e2e_s or (b.pose_ms and b.pose_ms * b.frames / 1000 + analysis_s + writers_s)
+    b.ratio("analysis/total", analysis_s + writers_s, total)  # the issue's definition
+    b.ratio("build_result/total", analysis_s, total)  # without the report writers
+    from gaitcheck.synth.camera import camera_for_view
+    from gaitcheck.synth.kinematics import generate_motion
+    from gaitcheck.synth.params import GaitParams
+    from gaitcheck.synth.to_tracks import motion_to_tracks
+
+    minutes = 1.0 if b.quick else 10.0
+    gait = GaitParams(duration_s=60.0 * minutes)
+    camera = camera_for_view("side-left", subject_height_m=gait.body_height_m, fps=gait.fps)
+    tracks = motion_to_tracks(generate_motion(gait), camera, None, seed=0)
+    analysis_s, writers_s = _analysis_rows(b, tracks, f"{minutes:g}-min synthetic")
+    pose_ms = b.pose_ms or 45.0  # README: ~45 ms/frame on the 2-core machine
+    pose_s = pose_ms * tracks.n_frames / 1000
+    b.row("analysis", f"{minutes:g}-min synthetic: analysis + writers vs pose", None,
+          value=100 * (analysis_s + writers_s) / pose_s, unit="% of pose",
+          note=f"pose {pose_ms:.1f} ms/frame{'' if b.pose_ms else ' (assumed)'}")
+    b.ratios["analysis/pose (synthetic)"] = (analysis_s + writers_s) / pose_s
+
+
+def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Run ``cmd``; its peak RSS (MB), wall seconds and exit code."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return kb / 1024, time.perf_counter() - t0, proc.returncode
+
+
+def bench_rss(b: Bench) -> None:
+    peaks = {}
+    with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+        for k in (1, 4, 16):
+            video = looped(b.video, k)
+            mb, seconds, code = peak_rss_mb([sys.executable, "-m", "gaitcheck", "analyze",
+                                             str(video), "-o", f"{tmp}/x{k}", "-q"])
+            peaks[k] = mb if code == 0 else None
+            b.row("rss", f"peak RSS, clip x{k}", seconds, b.frames * k,
+                  value=mb if code == 0 else "failed", unit="MB")
+    b.ratios["rss_peak_mb"] = max((v for v in peaks.values() if v), default=None)
+    b.ratio("rss16/rss1", peaks[16], peaks[1])
+
+
+def bench_batch(b: Bench) -> None:
+    n_videos = 2 if b.quick else 4
+    folder = CACHE / f"batch_{b.video.stem}_{n_videos}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(n_videos):  # distinct names, same frames (hard links: no copies)
+        target = folder / f"run_{k}{b.video.suffix}"
+        if not target.exists():
+            try:
+                os.link(b.video, target)
+            except OSError:
+                shutil.copy(b.video, target)
+    if subprocess.run([sys.executable, "-m", "gaitcheck", "batch", "--help"],
+                      capture_output=True).returncode != 0:
+        for name in ("1 worker", "2 workers", "1 worker, 2 threads"):
+            b.row("batch", name, None, value="n/a", unit="", note="no gaitcheck batch")
+        return
+    times = {}
+    for name, workers, threads in (("1 worker", 1, "1"), ("2 workers", 2, "1"),
+                                   ("1 worker, 2 threads", 1, "2")):
+        env = os.environ | dict.fromkeys(THREAD_VARS, threads)
+        with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+            seconds, run = timed(lambda w=workers, e=env, t=tmp: subprocess.run(
+                [sys.executable, "-m", "gaitcheck", "batch", str(folder), "--out", t,
+                 "--workers", str(w), "-q"], capture_output=True, text=True, env=e))
+        ok = run.returncode == 0
+        times[name] = seconds if ok else None
+        b.row("batch", name, seconds if ok else None, n_videos * b.frames,
+              value=60 * n_videos / seconds if ok else "failed", unit="videos/min",
+              note=(f"{n_videos * b.frames / seconds:.1f} frames/s" if ok
+                    else run.stderr.strip()[-80:]))
+    b.ratio("batch2w/1w", times["1 worker"], times["2 workers"])
+    b.ratio("batch 1w2t/1w", times["1 worker"], times["1 worker, 2 threads"])
+
+
+# -- output --------------------------------------------------------------------------------
+def _met(key: str, value: float | None) -> str:
+    if key not in GOALS or value is None:
+        return ""
+    op, goal = GOALS[key]
+    ok = {"<=": value <= goal, "<": value < goal, ">=": value >= goal}[op]
+    return "yes" if ok else "NO"
+
+
+def print_table(b: Bench) -> None:
+    print(f"{b.video.name}: {b.frames} frames{' (--quick)' if b.quick else ''}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    head = f"{'section':9s} {'measurement':48s} {'value':>10s} {'unit':11s} {'ms/frame':>9s}"
+    print(head + "  note")
+    print("-" * (len(head) + 6))
+    for r in b.rows:
+        value = r["value"]
+        shown = f"{value:10.2f}" if isinstance(value, float) else f"{value!s:>10s}"
+        per = f"{r['ms_per_frame']:9.2f}" if r["ms_per_frame"] is not None else " " * 9
+        print(f"{r['section']:9s} {r['name'][:48]:48s} {shown} {r['unit']:11s} {per}  "
+              f"{r['note']}")
+    for key, value in b.ratios.items():
+        goal = " ".join(str(g) for g in GOALS[key]) if key in GOALS else ""
+        shown = f"{value:10.3f}" if value is not None else f"{'n/a':>10s}"
+        print(f"{'ratio':9s} {key:48s} {shown} {'goal ' + goal if goal else '':11s} "
+              f"{'':9s}  {_met(key, value)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, default=SHARED if SHARED.is_file() else SAMPLE)
+    parser.add_argument("--quick", action="store_true",
+                        help="a few frames of the clip: a smoke run of every section")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"sections to run, comma-separated: {','.join(SECTIONS)}")
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    args = parser.parse_args(argv)
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    video = cut(args.video, 12) if args.quick else args.video
+    b = Bench(video, count_frames(video), args.quick)  # also warms the file cache
+    from gaitcheck.cli.native_stderr import native_stderr_silenced
+
+    with native_stderr_silenced():  # MediaPipe's and TFLite's C++ log lines
+        for section in SECTIONS:
+            if section in only:
+                globals()[f"bench_{section}"](b)
+    print_table(b)
+    if args.json:
+        args.json.write_text(json.dumps({
+            "video": str(args.video), "frames": b.frames, "quick": b.quick,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                        "platform": platform.platform()},
+            "rows": b.rows, "ratios": b.ratios,
+            "goals": {k: {"op": op, "value": v, "met": _met(k, b.ratios.get(k))}
+                      for k, (op, v) in GOALS.items()}}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
