@@ -13,6 +13,7 @@ import base64
 import functools
 import json
 import math
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -217,18 +218,28 @@ def files(report: dict[str, Any], extra: dict[str, str]) -> list[dict[str, str]]
     return [{"role": role.replace("_", " "), "name": name} for role, name in listed.items()]
 
 
-def context(result: GaitResult, out_dir: Path | None = None) -> dict[str, Any]:
-    """Everything the page template needs, as plain dicts and strings."""
+def context(result: GaitResult, out_dir: Path | None = None,
+            pending: Future | None = None) -> dict[str, Any]:
+    """Everything the page template needs, as plain dicts and strings.
+
+    ``pending`` is the still-running key-frame extraction, if any: the plots are drawn
+    meanwhile and the key frames read once it is done.
+    """
     report = result.report
     video = report.get("video") or {}
     view = report.get("view") or {}
+    events = result.events
+    panels = cycle_panels(result)
+    video_name = Path(str(video.get("path") or "unknown video")).name
+    plots = {"groups": metric_cards(report),
+             "timeline": timeline_plot(events, video.get("duration_s")),
+             "curves": cycle_plot(panels), "stick": stick_figures(result)}
+    if pending is not None:
+        pending.result()
     frames = keyframes(result, out_dir)
     extra = {"html": HTML_NAME}
     if frames["available"]:
         extra["keyframes"] = f"{KEYFRAMES_DIR}/{INDEX_NAME}"
-    events = result.events
-    panels = cycle_panels(result)
-    video_name = Path(str(video.get("path") or "unknown video")).name
     return {
         "title": f"Running gait report: {video_name}",
         "video_name": video_name,
@@ -237,20 +248,20 @@ def context(result: GaitResult, out_dir: Path | None = None) -> dict[str, Any]:
         "sections": SECTIONS,
         "view": view.get("value"),
         "summary": summary(report),
-        "groups": metric_cards(report),
+        "groups": plots["groups"],
         "symmetry": symmetry_rows(report),
-        "timeline": {"svg": timeline_plot(events, video.get("duration_s")),
+        "timeline": {"svg": plots["timeline"],
                      "counts": [{"side": s, "contacts": sum(c.get("side") == s
                                                             for c in events.get("contacts", [])),
                                  "toe_offs": sum(t.get("side") == s
                                                  for t in events.get("toe_offs", []))}
                                 for s in ("left", "right")]},
-        "curves": {"svg": cycle_plot(panels),
+        "curves": {"svg": plots["curves"],
                    "panels": [{"title": p["title"],
                                "n": {s: c["n_strides"] for s, c in p["sides"].items()}}
                               for p in panels]},
         "keyframes": frames,
-        "stick": stick_figures(result),
+        "stick": plots["stick"],
         "quality": quality(report),
         "files": files(report, extra),
         "version": (report.get("generator") or {}).get("version", __version__),
@@ -278,18 +289,26 @@ def _subtitle(report: dict[str, Any]) -> list[str]:
     return parts
 
 
-def render_html(result: GaitResult, out_dir: Path | None = None) -> str:
+def render_html(result: GaitResult, out_dir: Path | None = None,
+                pending: Future | None = None) -> str:
     """The page as text; ``out_dir`` is where key frames are looked up (None: none)."""
-    return _environment().get_template("report.html.j2").render(context(result, out_dir))
+    return _environment().get_template("report.html.j2").render(
+        context(result, out_dir, pending))
 
 
-def write_html(result: GaitResult, out_dir: Path) -> dict[str, str]:
+def write_html(result: GaitResult, out_dir: Path, pending: Future | None = None
+               ) -> dict[str, str]:
     """Write ``report.html`` into ``out_dir`` atomically.
+
+    Parameters
+    ----------
+    pending : Future, optional
+        Key-frame extraction running in another thread (see :func:`context`).
 
     Returns
     -------
     dict
         ``{"html": "report.html"}``.
     """
-    write_text_atomic(Path(out_dir) / HTML_NAME, render_html(result, Path(out_dir)))
+    write_text_atomic(Path(out_dir) / HTML_NAME, render_html(result, Path(out_dir), pending))
     return {"html": HTML_NAME}

@@ -8,6 +8,7 @@ folder is complete. The same function serves ``analyze`` (after pose) and ``repo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,11 +75,16 @@ def write_reports(result: GaitResult, out_dir: Path,
         from gaitcheck.report.html import write_html
         from gaitcheck.report.keyframes import extract_keyframes
 
-        if video is not None:
-            files |= extract_keyframes(result, video, out_dir)
         # The page lists the folder's files: everything written so far, and itself.
         result.report["files"] = {**result.report.get("files", {}), **files, "html": "report.html"}
-        files |= write_html(result, out_dir)
+        # Decoding the video for key frames (OpenCV releases the GIL) runs on the other
+        # core while matplotlib draws the plots.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = (pool.submit(extract_keyframes, result, video, out_dir)
+                       if video is not None else None)
+            files |= write_html(result, out_dir, pending)
+            if pending is not None:
+                files |= pending.result()
     if "video" in wanted:
         from gaitcheck.report.annotate import write_annotated_video
 
