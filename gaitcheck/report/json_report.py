@@ -16,7 +16,7 @@ from gaitcheck import __version__
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _clean(value: Any) -> Any:
@@ -57,8 +57,15 @@ def build_report(
         "end_s": window.get("end_s"),
         "first_frame": int(tracks.frame_index[0]) if tracks.n_frames else None,
         "last_frame": int(tracks.frame_index[-1]) if tracks.n_frames else None,
+        "stride": window.get("stride", 1),
+        "analysis_fps": window.get("analysis_fps"),
     }
-    pose = {k: v for k, v in tracks.source.items() if k not in ("window", "quality_inputs")}
+    # Decoding and image statistics describe the input, not the pose model.
+    input_keys = ("decoding", "image_stats")
+    pose = {k: v for k, v in tracks.source.items()
+            if k not in ("window", "quality_inputs", *input_keys)}
+    quality = dict(quality) | {k: tracks.source[k] for k in input_keys
+                               if k in tracks.source and k not in quality}
     return _clean({
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "gaitcheck", "version": __version__,
