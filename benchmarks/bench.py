@@ -12,7 +12,8 @@ Sections (``--only`` picks some, comma-separated):
 * ``analysis``: landmarks → report (``build_result``) and the writers, per frame, on the
   clip and on a 10-minute synthetic track;
 * ``rss``: peak RSS of ``gaitcheck analyze`` on the clip looped 1×, 4× and 16×, each in
-  its own process (``os.wait4`` gives that child's ``ru_maxrss``);
+  its own process, started through a small launcher (``os.wait4`` gives that child's
+  ``ru_maxrss``; see :data:`_LAUNCHER` for why the launcher is needed);
 * ``batch``: ``gaitcheck batch`` throughput with 1 and 2 workers, and 1 worker with
   thread pools of 2.
 
@@ -259,15 +260,25 @@ def bench_analysis(b: Bench) -> None:
     b.ratios["analysis/pose (synthetic)"] = (analysis_s + writers_s) / pose_s
 
 
+# Linux carries a process's peak RSS across fork and exec (the child starts with the
+# parent's high-water mark), so a child of this already-large process would report our
+# peak, not its own. A small launcher process in between starts the measured command from
+# a fresh, small address space and reports that child's ``ru_maxrss``.
+_LAUNCHER = ("import os, subprocess, sys\n"
+             "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+             "_, status, usage = os.wait4(p.pid, 0)\n"
+             "print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))\n")
+
+
 def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Run ``cmd``; its peak RSS (MB), wall seconds and exit code."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-    return kb / 1024, time.perf_counter() - t0, proc.returncode
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True,
+                         text=True, env=env, check=True).stdout.split()
+    kb, code = float(out[0]), int(out[1])
+    if sys.platform == "darwin":
+        kb /= 1024
+    return kb / 1024, time.perf_counter() - t0, code
 
 
 def bench_rss(b: Bench) -> None:

@@ -121,13 +121,19 @@ class GaitResult:
         return save_result(self, Path(out_dir), formats)
 
 
-def load_result(path: str | Path) -> GaitResult:
-    """Load a saved analysis from its folder or its ``report.json``.
+def read_report(path: str | Path) -> tuple[dict[str, Any], Path]:
+    """``report.json`` from an analysis folder or the file itself.
+
+    Returns
+    -------
+    report : dict
+    report_path : Path
+        Resolved path of the file read.
 
     Raises
     ------
     InputError
-        No readable report, or its landmark file is missing.
+        Missing, unreadable or not a gaitcheck report.
     """
     p = Path(path).expanduser()
     report_path = p / REPORT_NAME if p.is_dir() else p
@@ -139,8 +145,20 @@ def load_result(path: str | Path) -> GaitResult:
         raise InputError(f"{report_path} is not a readable report.json ({err})") from None
     if not isinstance(report, dict) or "schema_version" not in report:
         raise InputError(f"{report_path} is not a gaitcheck report.json")
+    return report, report_path.resolve()
+
+
+def load_result(path: str | Path) -> GaitResult:
+    """Load a saved analysis from its folder or its ``report.json``.
+
+    Raises
+    ------
+    InputError
+        No readable report, or its landmark file is missing.
+    """
+    report, report_path = read_report(path)
     name = (report.get("files") or {}).get("landmarks_npz", LANDMARKS_NPZ)
     landmarks = report_path.parent / name
     if not landmarks.is_file():
         raise InputError(f"{landmarks} is missing: it holds the tracks the report was made from")
-    return GaitResult(report, load_tracks(landmarks), report_path.parent.resolve())
+    return GaitResult(report, load_tracks(landmarks), report_path.parent)

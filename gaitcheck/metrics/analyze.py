@@ -333,12 +333,8 @@ def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[Stance],
 
 def asymmetry(metrics: dict[str, Metric]) -> dict[str, dict[str, Any]]:
     """Symmetry index (Robinson 1987) of every bilateral metric; flagged above 10 %."""
-    sources = {"step_time": "step_time_ms", "contact_time": "ground_contact_ms",
-               "flight_time": "flight_ms", "knee_flexion_ic": "knee_flexion_ic_deg",
-               "foot_strike_angle": "foot_strike", "arm_swing": "arm_swing_deg",
-               "vertical_excursion": "vertical_oscillation", "arm_crossover": "arm_crossover"}
     out = {}
-    for name, key in sources.items():
+    for name, key in d.SYMMETRY_SOURCES.items():
         m = metrics.get(key)
         if m is None or m.per_side is None or not m.measurable:
             continue

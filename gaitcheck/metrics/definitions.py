@@ -253,3 +253,24 @@ DEFINITIONS: dict[str, MetricDefinition] = {d.key: d for d in (
     MetricDefinition("symmetry_index_pct", "%", "left vs right values of a metric",
                      "0 = symmetric", ALL_VIEWS, "Robinson et al. 1987; flag above 10 %"),
 )}
+
+#: Plain names of the report keys, for reports and tables.
+LABELS = {
+    "cadence_spm": "Cadence", "step_time_ms": "Step time",
+    "ground_contact_ms": "Ground contact time", "flight_ms": "Flight time",
+    "duty_factor_pct": "Duty factor", "trunk_lean_deg": "Forward trunk lean",
+    "head_forward_deg": "Head-forward angle", "lateral_trunk_lean_deg": "Lateral trunk lean",
+    "foot_strike": "Foot strike (foot angle at contact)",
+    "knee_flexion_ic_deg": "Knee flexion at contact",
+    "knee_flexion_peak_stance_deg": "Peak knee flexion in stance",
+    "hip_extension_to_deg": "Hip extension at toe-off", "overstride_pct": "Overstride",
+    "shank_angle_deg": "Shank angle at contact", "vertical_oscillation": "Vertical oscillation",
+    "arm_swing_deg": "Arm swing", "elbow_angle_deg": "Elbow angle",
+    "arm_crossover": "Arm crossover",
+}
+#: Symmetry-index names (``metrics.asymmetry``) → the metric they compare.
+SYMMETRY_SOURCES = {"step_time": "step_time_ms", "contact_time": "ground_contact_ms",
+                    "flight_time": "flight_ms", "knee_flexion_ic": "knee_flexion_ic_deg",
+                    "foot_strike_angle": "foot_strike", "arm_swing": "arm_swing_deg",
+                    "vertical_excursion": "vertical_oscillation",
+                    "arm_crossover": "arm_crossover"}

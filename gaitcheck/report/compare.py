@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 from dataclasses import asdict, dataclass
@@ -24,6 +23,8 @@ from typing import Any
 
 from gaitcheck.errors import InputError
 from gaitcheck.fsio import prepare_output_dir, write_bytes_atomic, write_text_atomic
+from gaitcheck.metrics.definitions import LABELS
+from gaitcheck.result import read_report
 
 REPORT_NAME = "report.json"
 #: Metrics in display order; any other metric with a numeric value follows.
@@ -32,17 +33,6 @@ ORDER = ("cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms", "duty_
          "shank_angle_deg", "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
          "hip_extension_to_deg", "vertical_oscillation", "arm_swing_deg", "elbow_angle_deg",
          "arm_crossover", "lateral_trunk_lean_deg")
-LABELS = {"cadence_spm": "Cadence", "step_time_ms": "Step time",
-          "ground_contact_ms": "Ground contact time", "flight_ms": "Flight time",
-          "duty_factor_pct": "Duty factor", "trunk_lean_deg": "Trunk lean",
-          "head_forward_deg": "Head forward", "foot_strike": "Foot angle at contact",
-          "overstride_pct": "Overstride", "shank_angle_deg": "Shank angle at contact",
-          "knee_flexion_ic_deg": "Knee flexion at contact",
-          "knee_flexion_peak_stance_deg": "Peak knee flexion in stance",
-          "hip_extension_to_deg": "Hip extension at toe-off",
-          "vertical_oscillation": "Vertical oscillation", "arm_swing_deg": "Arm swing",
-          "elbow_angle_deg": "Elbow angle", "arm_crossover": "Arm crossover",
-          "lateral_trunk_lean_deg": "Lateral trunk lean"}
 #: Noise floors for metrics reported without per-stride values, in the metric's unit
 #: (chosen, not measured). Cadence: one step more or less in a 30-s clip is 2 steps/min.
 #: Lateral trunk lean: one degree, below which camera roll and landmark jitter dominate.
@@ -105,17 +95,10 @@ def load_report(path: str | Path) -> tuple[dict[str, Any], Path]:
 
     Only the JSON is needed (not the landmarks), so a report mailed on its own compares.
     """
-    p = Path(path).expanduser()
-    report_path = p / REPORT_NAME if p.is_dir() else p
-    if not report_path.is_file():
-        raise InputError(f"no {REPORT_NAME} in {p}" if p.is_dir() else f"{p} does not exist")
-    try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{report_path} is not a readable report.json ({err})") from None
-    if not isinstance(report, dict) or not isinstance(report.get("metrics"), dict):
+    report, report_path = read_report(path)
+    if not isinstance(report.get("metrics"), dict):
         raise InputError(f"{report_path} is not a gaitcheck report.json")
-    return report, report_path.resolve()
+    return report, report_path
 
 
 def pooled_strides(metric: dict[str, Any]) -> list[float]:

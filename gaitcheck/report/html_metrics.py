@@ -13,7 +13,8 @@ import json
 import math
 from typing import Any
 
-from gaitcheck.metrics.definitions import DEFINITIONS, MetricDefinition
+from gaitcheck.metrics.definitions import DEFINITIONS, LABELS, MetricDefinition
+from gaitcheck.metrics.definitions import SYMMETRY_SOURCES as SYMMETRY_OF
 from gaitcheck.report.plots import band_gauge, stride_plot
 
 #: Card groups in page order; metrics not listed follow in report order.
@@ -26,24 +27,6 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                       "vertical_oscillation")),
     ("Arms", ("arm_swing_deg", "elbow_angle_deg", "arm_crossover")),
 )
-LABELS = {
-    "cadence_spm": "Cadence", "step_time_ms": "Step time",
-    "ground_contact_ms": "Ground contact time", "flight_ms": "Flight time",
-    "duty_factor_pct": "Duty factor", "trunk_lean_deg": "Forward trunk lean",
-    "head_forward_deg": "Head-forward angle", "lateral_trunk_lean_deg": "Lateral trunk lean",
-    "foot_strike": "Foot strike (foot angle at contact)",
-    "knee_flexion_ic_deg": "Knee flexion at contact",
-    "knee_flexion_peak_stance_deg": "Peak knee flexion in stance",
-    "hip_extension_to_deg": "Hip extension at toe-off", "overstride_pct": "Overstride",
-    "shank_angle_deg": "Shank angle at contact", "vertical_oscillation": "Vertical oscillation",
-    "arm_swing_deg": "Arm swing", "elbow_angle_deg": "Elbow angle",
-    "arm_crossover": "Arm crossover",
-}
-#: Symmetry-index names (``metrics.asymmetry``) → the metric they compare.
-SYMMETRY_OF = {"step_time": "step_time_ms", "contact_time": "ground_contact_ms",
-               "flight_time": "flight_ms", "knee_flexion_ic": "knee_flexion_ic_deg",
-               "foot_strike_angle": "foot_strike", "arm_swing": "arm_swing_deg",
-               "vertical_excursion": "vertical_oscillation", "arm_crossover": "arm_crossover"}
 _ALIASES = {"foot_strike": "foot_angle_deg"}
 _DECIMALS = {"steps/min": 0, "ms": 0, "fraction of shoulder width": 2}
 _EXTRA_LABELS = {"contacts": "contacts used", "at_ic": "at initial contact",
