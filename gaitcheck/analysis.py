@@ -86,6 +86,7 @@ class Analysis:
     toe_offs: list[dict[str, Any]]
     warnings: list[dict[str, str]] = field(default_factory=list)
     frame_info: dict[str, Any] = field(default_factory=dict)
+    cleaned_tracks: LandmarkTracks | None = field(default=None, repr=False)
 
     def report_sections(self) -> dict[str, Any]:
         """The ``report.json`` keys this analysis fills."""
@@ -248,7 +249,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     si = asymmetry(metrics)
     text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
     return Analysis(scene, cleaned.report, events, activity, activity_conf, metrics, si, text,
-                    contacts, toe_offs, warnings, frame_info)
+                    contacts, toe_offs, warnings, frame_info, cleaned.tracks)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

@@ -79,5 +79,4 @@ def analyze(
         result = run_video(path, options, progress)
     if out_dir is None:
         return result
-    out = save_result(result, Path(out_dir), options.formats)
-    return GaitResult(result.report, result.tracks, out)
+    return result.at(save_result(result, Path(out_dir), options.formats))

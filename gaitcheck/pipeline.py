@@ -167,7 +167,7 @@ def analyze_video(
     pose_s = time.perf_counter() - t0
     with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
         save_result(result, out, options.formats)
-    return AnalysisOutput(out, _at(result, out), pose_s, time.perf_counter() - t0)
+    return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
 
 
 def run_video(
@@ -219,7 +219,7 @@ def analyze_landmarks(
     result = result_from_landmarks(landmarks, options)
     with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
         save_result(result, out, options.formats)
-    return AnalysisOutput(out, _at(result, out), 0.0, time.perf_counter() - t0)
+    return AnalysisOutput(out, result.at(out), 0.0, time.perf_counter() - t0)
 
 
 def result_from_landmarks(landmarks: Path, options: AnalyzeOptions | None = None) -> GaitResult:
@@ -231,10 +231,6 @@ def result_from_landmarks(landmarks: Path, options: AnalyzeOptions | None = None
     source_info = tracks.source.get("quality_inputs", {})
     return build_result(tracks, options, bool(source_info.get("truncated", False)),
                         int(source_info.get("frames_with_others", 0)))
-
-
-def _at(result: GaitResult, out: Path) -> GaitResult:
-    return GaitResult(result.report, result.tracks, out)
 
 
 def _trim(tracks: LandmarkTracks, options: AnalyzeOptions) -> LandmarkTracks:
@@ -269,7 +265,8 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
                                                       options.height_cm))
     quality["warnings"] += analysis.warnings
-    return GaitResult(build_report(tracks, quality, {}, analysis.report_sections()), tracks)
+    return GaitResult.with_cleaned(build_report(tracks, quality, {}, analysis.report_sections()),
+                                   tracks, analysis.cleaned_tracks)
 
 
 def _mediapipe_backend(options: AnalyzeOptions) -> PoseBackend:

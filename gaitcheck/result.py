@@ -9,7 +9,7 @@ tracks and per-frame angle series are derived deterministically, so a saved fold
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,23 @@ class GaitResult:
                 if c.get("side") == side]
 
     # -- output -----------------------------------------------------------------------
+    @classmethod
+    def with_cleaned(cls, report: dict[str, Any], tracks: LandmarkTracks,
+                     cleaned: LandmarkTracks | None) -> GaitResult:
+        """A result whose cleaned tracks are already known (the analysis made them), so
+        the writers do not clean the tracks a second time."""
+        result = cls(report, tracks)
+        if cleaned is not None:
+            result.__dict__["cleaned"] = cleaned  # fills the cached_property
+        return result
+
+    def at(self, out_dir: Path) -> GaitResult:
+        """The same result, located in ``out_dir``; derived data is kept."""
+        moved = replace(self, out_dir=out_dir)
+        moved.__dict__.update({k: v for k, v in self.__dict__.items()
+                               if k in ("cleaned", "angles")})
+        return moved
+
     def to_json(self, indent: int | None = 2) -> str:
         """The report as JSON text (exactly what ``report.json`` holds)."""
         return json.dumps(self.report, indent=indent, allow_nan=False)

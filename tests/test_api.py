@@ -140,3 +140,12 @@ def test_metrics_table_marks_values_against_bands(side) -> None:
     back = metrics_table(build_result(tracks, AnalyzeOptions()).report)
     assert "Foot strike" not in list(back.columns[0].cells)
     assert "Cadence" in list(back.columns[0].cells)
+
+
+def test_cleaned_tracks_come_from_the_analysis_and_match_a_reload(side, tmp_path: Path) -> None:
+    """The writers reuse the analysis' cleaned tracks; reloading recomputes the same."""
+    _, result = side
+    assert "cleaned" in result.__dict__  # filled by build_result, not recomputed
+    again = load_result(result.save(tmp_path / "run"))
+    np.testing.assert_array_equal(again.cleaned.image, result.cleaned.image)
+    assert result.at(tmp_path).cleaned is result.cleaned
