@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,3 +93,13 @@ def synthetic_tracks(view: str = "side-left", artefacts=None, seed: int = 0, **p
     motion = generate_motion(gait)
     camera = camera_for_view(view, subject_height_m=gait.body_height_m, fps=gait.fps, fill=0.6)
     return motion, motion_to_tracks(motion, camera, artefacts, seed=seed)
+
+
+def resolve(report: dict[str, Any], path: str) -> Any:
+    """A ``data-metric`` path of report.html in ``report["metrics"]``; a bare key means
+    its value."""
+    parts = path.split(".")
+    node = report["metrics"]
+    for part in parts:
+        node = node[part]
+    return node["value"] if len(parts) == 1 else node

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from helpers import REPO
+from helpers import REPO, resolve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,15 +41,6 @@ def _need_browser() -> Any:
             pytest.fail(f"{reason}; CI must provide it")
         pytest.skip(reason)
     return sync_api
-
-
-def resolve(report: dict[str, Any], path: str) -> Any:
-    """A ``data-metric`` path in ``report["metrics"]``; a bare key means its value."""
-    parts = path.split(".")
-    node = report["metrics"]
-    for part in parts:
-        node = node[part]
-    return node["value"] if len(parts) == 1 else node
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from gaitcheck.report.plots import band_gauge, to_svg
 from gaitcheck.result import GaitResult
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.video._cv import cv2
-from helpers import make_video, synthetic_tracks
+from helpers import make_video, resolve, synthetic_tracks
 
 
 class _Page(HTMLParser):
@@ -42,15 +42,6 @@ class _Page(HTMLParser):
         for key in ("src", "href", "xlink:href", "action", "poster"):
             if a.get(key) is not None:
                 self.refs.append((tag, key, a[key]))
-
-
-def resolve(report: dict[str, Any], path: str) -> Any:
-    """A ``data-metric`` path in ``report["metrics"]``; a bare key means its value."""
-    parts = path.split(".")
-    node = report["metrics"]
-    for part in parts:
-        node = node[part]
-    return node["value"] if len(parts) == 1 else node
 
 
 def same(page_value: str, json_value: Any) -> bool:
