@@ -16,11 +16,12 @@ import numpy as np
 
 from gaitcheck.analysis import AnalysisOptions, analyze_tracks
 from gaitcheck.errors import InputError
-from gaitcheck.fsio import prepare_output_dir, transaction
+from gaitcheck.filenames import REPORT_NAME
+from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import extract_tracks
 from gaitcheck.report.json_report import build_report
-from gaitcheck.report.writers import REPORT_NAME, parse_formats, save_result
+from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.result import GaitResult
 from gaitcheck.tracks.io import load_tracks
 from gaitcheck.tracks.quality import assess_quality
@@ -165,8 +166,7 @@ def analyze_video(
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     result = _result_from_reader(reader, options, progress, backend_factory)
     pose_s = time.perf_counter() - t0
-    with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
-        save_result(result, out, options.formats)
+    save_result(result, out, options.formats)
     return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
 
 
@@ -217,8 +217,7 @@ def analyze_landmarks(
     parse_formats(options.formats)
     out = prepare_output_dir(out_dir or Path(landmarks).expanduser().resolve().parent)
     result = result_from_landmarks(landmarks, options)
-    with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
-        save_result(result, out, options.formats)
+    save_result(result, out, options.formats)
     return AnalysisOutput(out, result.at(out), 0.0, time.perf_counter() - t0)
 
 

@@ -17,13 +17,11 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.errors import InputError
+from gaitcheck.filenames import LANDMARKS_NPZ, REPORT_NAME
 from gaitcheck.metrics.curves import frame_angles
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.io import load_tracks
 from gaitcheck.tracks.tracks import LandmarkTracks
-
-REPORT_NAME = "report.json"
-LANDMARKS_NPZ = "landmarks.npz"
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,23 @@ def test_cleaned_tracks_come_from_the_analysis_and_match_a_reload(side, tmp_path
     again = load_result(result.save(tmp_path / "run"))
     np.testing.assert_array_equal(again.cleaned.image, result.cleaned.image)
     assert result.at(tmp_path).cleaned is result.cleaned
+
+
+def test_save_is_all_or_nothing(side, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failing writer during GaitResult.save leaves the previous folder as it was."""
+    import gaitcheck.report.csv_report as csv_report
+    from gaitcheck.errors import OutputError
+
+    _, result = side
+    out = result.save(tmp_path / "run")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full_disk(*args: object, **kwargs: object) -> dict[str, str]:
+        raise OutputError("no space left on device")
+
+    monkeypatch.setattr(csv_report, "write_csvs", full_disk)
+    _, tracks = synthetic_tracks("side-left", duration_s=4.0)  # other landmarks to write
+    with pytest.raises(OutputError):
+        build_result(tracks, AnalyzeOptions()).save(out)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before

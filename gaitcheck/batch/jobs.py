@@ -31,7 +31,6 @@ from typing import Any
 from gaitcheck import __version__
 
 MARKER_NAME = "batch_job.json"
-REPORT_NAME = "report.json"  # as gaitcheck.report.writers (importing it pulls numpy)
 PARTIAL_DIR = ".partial"
 #: Thread-pool sizes of OpenMP, OpenBLAS, MKL, numexpr and Accelerate, read once when
 #: those libraries load: set before the first numpy/OpenCV import in a worker.

@@ -24,7 +24,6 @@ from gaitcheck.batch import executors
 from gaitcheck.batch.inputs import VideoEntry
 from gaitcheck.batch.jobs import (
     PARTIAL_DIR,
-    REPORT_NAME,
     VideoJob,
     effective_options,
     file_sha256,
@@ -34,6 +33,7 @@ from gaitcheck.batch.jobs import (
 )
 from gaitcheck.batch.summary import counts, summary_row, write_summary
 from gaitcheck.errors import InputError, OutputError
+from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
 
 LOG_NAME = "batch.log"

@@ -26,7 +26,6 @@ from gaitcheck.fsio import prepare_output_dir, write_bytes_atomic, write_text_at
 from gaitcheck.metrics.definitions import LABELS
 from gaitcheck.result import read_report
 
-REPORT_NAME = "report.json"
 #: Metrics in display order; any other metric with a numeric value follows.
 ORDER = ("cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms", "duty_factor_pct",
          "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",

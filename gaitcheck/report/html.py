@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from gaitcheck import __version__
+from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.metrics.findings import SEVERITY_ORDER
 from gaitcheck.report.html_metrics import (
@@ -214,7 +215,7 @@ def keyframes(result: GaitResult, out_dir: Path | None) -> dict[str, Any]:
 
 def files(report: dict[str, Any], extra: dict[str, str]) -> list[dict[str, str]]:
     """Files of the output folder by role: the report's list, this page and report.json."""
-    listed = {"report": "report.json"} | dict(report.get("files") or {}) | extra
+    listed = {"report": REPORT_NAME} | dict(report.get("files") or {}) | extra
     return [{"role": role.replace("_", " "), "name": name} for role, name in listed.items()]
 
 

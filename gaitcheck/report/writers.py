@@ -1,7 +1,8 @@
 """Write a :class:`~gaitcheck.result.GaitResult` into its output folder.
 
-Every file is written atomically; ``report.json`` comes last, so its presence means the
-folder is complete. The same function serves ``analyze`` (after pose) and ``report``
+Every file is written atomically, all of them as one transaction (on failure the folder's
+previous files come back), and ``report.json`` last, so its presence means the folder is
+complete. The same function serves ``analyze`` (after pose) and ``report``
 (re-rendering a saved folder without pose).
 """
 
@@ -12,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaitcheck.fsio import prepare_output_dir
+from gaitcheck.filenames import LANDMARKS_CSV, LANDMARKS_NPZ, REPORT_NAME
+from gaitcheck.fsio import prepare_output_dir, transaction
 from gaitcheck.report.json_report import write_report
 from gaitcheck.tracks.io import save_tracks_csv, save_tracks_npz
 
@@ -23,9 +25,6 @@ if TYPE_CHECKING:
 #: and summary tables), ``video`` (annotated H.264 video; needs the source video).
 FORMATS = ("html", "csv", "video")
 DEFAULT_FORMATS = ("html", "csv")
-LANDMARKS_NPZ = "landmarks.npz"
-LANDMARKS_CSV = "landmarks.csv"
-REPORT_NAME = "report.json"
 
 
 def parse_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
@@ -109,13 +108,14 @@ def save_result(result: GaitResult, out_dir: Path,
     """
     _check_video(result, parse_formats(formats), source_video(result))
     out = prepare_output_dir(Path(out_dir))
-    save_tracks_npz(result.tracks, out / LANDMARKS_NPZ)
-    save_tracks_csv(result.tracks, out / LANDMARKS_CSV)
-    files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
-    result.report["files"] = files  # the HTML lists the files, so set them first
-    files |= write_reports(result, out, formats)
-    result.report["files"] = files
-    write_report(result.report, out / REPORT_NAME)
+    with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
+        save_tracks_npz(result.tracks, out / LANDMARKS_NPZ)
+        save_tracks_csv(result.tracks, out / LANDMARKS_CSV)
+        files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
+        result.report["files"] = files  # the HTML lists the files, so set them first
+        files |= write_reports(result, out, formats)
+        result.report["files"] = files
+        write_report(result.report, out / REPORT_NAME)
     return out
 
 
@@ -124,9 +124,10 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[s
     rewritten last with the updated file list, its measurements unchanged."""
     assert result.out_dir is not None
     files = dict(result.report.get("files") or {})
-    if "landmarks_csv" in files:
-        save_tracks_csv(result.tracks, result.out_dir / files["landmarks_csv"])
-    files |= write_reports(result, result.out_dir, formats)
-    result.report["files"] = files
-    write_report(result.report, result.out_dir / REPORT_NAME)
+    with transaction(hide=result.out_dir / REPORT_NAME):
+        if "landmarks_csv" in files:
+            save_tracks_csv(result.tracks, result.out_dir / files["landmarks_csv"])
+        files |= write_reports(result, result.out_dir, formats)
+        result.report["files"] = files
+        write_report(result.report, result.out_dir / REPORT_NAME)
     return files
