@@ -122,6 +122,54 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
                 Path(tmp_name).unlink()
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` for a writer that needs a file name (an external
+    encoder); it replaces ``path`` when the block exits cleanly, else it is removed.
+
+    Inside a :func:`transaction` the replaced file is journaled like every other.
+
+    Raises
+    ------
+    OutputError
+        If the temporary file cannot be created or renamed.
+    """
+    path = Path(path)
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, file_mode())  # mkstemp files are private (0600)
+        os.close(fd)
+        tmp = Path(name)
+        yield tmp
+        journal = _JOURNAL.get()
+        if journal is not None:
+            journal.append((path, _set_aside(path)))
+        tmp.replace(path)
+        tmp = None
+    except OSError as err:
+        raise OutputError(_describe(err, path)) from err
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def remove(path: Path) -> None:
+    """Delete ``path``; inside a :func:`transaction` it comes back if the block fails."""
+    path = Path(path)
+    try:
+        journal = _JOURNAL.get()
+        if journal is None:
+            path.unlink(missing_ok=True)
+            return
+        backup = _set_aside(path)
+        if backup is not None:
+            journal.append((path, backup))
+    except OSError as err:
+        raise OutputError(_describe(err, path)) from err
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically and return ``path``."""
     with atomic_writer(path, "wb") as handle:

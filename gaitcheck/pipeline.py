@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import extract_tracks
+from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.json_report import build_report
+from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.result import GaitResult
 from gaitcheck.tracks.io import load_tracks
@@ -162,11 +165,13 @@ def analyze_video(
     t0 = time.perf_counter()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
-    parse_formats(options.formats)
+    formats = parse_formats(options.formats)
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
-    result = _result_from_reader(reader, options, progress, backend_factory)
-    pose_s = time.perf_counter() - t0
-    save_result(result, out, options.formats)
+    # Key frames come from foot crops kept during the pose pass: no second decode.
+    with CropSpool(CROP_SIZE) if "html" in formats else nullcontext() as spool:
+        result = _result_from_reader(reader, options, progress, backend_factory, spool)
+        pose_s = time.perf_counter() - t0
+        save_result(result, out, options.formats, spool)
     return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
 
 
@@ -186,12 +191,13 @@ def run_video(
 def _result_from_reader(reader: VideoReader, options: AnalyzeOptions,
                         progress: Progress | None,
                         backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
-                        ) -> GaitResult:
+                        spool: CropSpool | None = None) -> GaitResult:
     progress = progress or Progress()
     backend = (backend_factory or _mediapipe_backend)(options)
     progress.start(reader.expected_frames)
     try:
-        extraction = extract_tracks(reader, backend, on_frame=progress.update)
+        extraction = extract_tracks(reader, backend, on_frame=progress.update,
+                                    on_pose=spool.add if spool is not None else None)
     finally:
         progress.stop()
         backend.close()

@@ -103,3 +103,28 @@ def resolve(report: dict[str, Any], path: str) -> Any:
     for part in parts:
         node = node[part]
     return node["value"] if len(parts) == 1 else node
+
+
+def clip_for(ffmpeg: str, path: Path, tracks) -> Path:
+    """A test-pattern video as long as ``tracks``' video, at its frame size and rate."""
+    video = tracks.video
+    return make_video(ffmpeg, path, "-preset", "ultrafast", seconds=video.duration_s,
+                      size=f"{video.width}x{video.height}", rate=round(video.fps))
+
+
+def spool_of(result, clip: Path):
+    """The crop spool the pose pass would have filled: ``clip``'s frames, ``result``'s
+    tracks as the people found."""
+    from gaitcheck.pose.backend import PoseCandidate
+    from gaitcheck.report.cropspool import CropSpool
+    from gaitcheck.report.keyframes import CROP_SIZE
+    from gaitcheck.video.reader import VideoReader
+
+    spool = CropSpool(CROP_SIZE)
+    rows = {int(f): r for r, f in enumerate(result.tracks.frame_index)}
+    for frame in VideoReader(clip).frames():
+        r = rows.get(frame.index)
+        image = result.tracks.image[r] if r is not None else None
+        if image is not None and np.isfinite(image[:, :2]).any():
+            spool.add(frame, [PoseCandidate(image, result.tracks.world[r])])
+    return spool

@@ -19,9 +19,11 @@ from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.subject import select_subject
 from gaitcheck.tracks.tracks import CHANNELS, LandmarkTracks
 from gaitcheck.video._cv import cv2
-from gaitcheck.video.reader import VideoReader
+from gaitcheck.video.reader import Frame, VideoReader
 
 ProgressCallback = Callable[[int], None]
+#: Called with each frame and the people found in it, e.g. to keep a crop of the feet.
+PoseHook = Callable[[Frame, list[PoseCandidate]], None]
 
 #: Image statistics are taken on about this many frames per second of video, on a grey
 #: thumbnail this many pixels high: enough to judge exposure and focus, < 0.1 ms/frame.
@@ -107,6 +109,7 @@ def extract_tracks(
     backend: PoseBackend,
     on_frame: ProgressCallback | None = None,
     require_person: bool = True,
+    on_pose: PoseHook | None = None,
 ) -> Extraction:
     """Run ``backend`` on every analysed frame of ``reader``'s window; follow the subject.
 
@@ -120,6 +123,9 @@ def extract_tracks(
         Called with the number of frames processed so far, after each frame.
     require_person : bool
         Raise :class:`InputError` when no frame has a person (default).
+    on_pose : callable, optional
+        Called after each frame with the frame and every person found in it (the
+        report's key-frame crops are collected this way, without a second decode).
 
     Raises
     ------
@@ -134,7 +140,10 @@ def extract_tracks(
     fps = reader.info.capture_fps / reader.stride
     every = max(1, round(fps / STATS_PER_S)) if np.isfinite(fps) else 15
     for frame in reader.frames():
-        per_frame.append(backend.detect(frame.rgb, round(frame.time_s * 1000.0)))
+        found = backend.detect(frame.rgb, round(frame.time_s * 1000.0))
+        per_frame.append(found)
+        if on_pose is not None and found:
+            on_pose(frame, found)
         if len(times) % every == 0:
             samples.append(image_stats(frame.rgb))
         times.append(frame.time_s)

@@ -1,7 +1,10 @@
 """Key frames: a cropped still of the foot at initial contacts, for the HTML report.
 
-The video is decoded once, frame by frame, and only the frames of the chosen contacts
-are kept long enough to crop them, so memory does not grow with the video's length. The
+The crops come from the foot regions spooled during the pose pass
+(:mod:`gaitcheck.report.cropspool`), so the video is not decoded again; when there is no
+spool (``gaitcheck report DIR``, ``GaitResult.save``) or it lacks a frame, the video is
+decoded once, frame by frame, keeping only the chosen frames long enough to crop them, so
+memory does not grow with the video's length. The
 crops and their index (``keyframes/keyframes.json``) stay in the output folder, so
 ``gaitcheck report DIR`` re-renders the page without the video.
 """
@@ -16,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitcheck.errors import InputError
-from gaitcheck.fsio import write_bytes_atomic, write_text_atomic
+from gaitcheck.fsio import remove, write_bytes_atomic, write_text_atomic
 from gaitcheck.landmarks import LM
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
+    from gaitcheck.report.cropspool import CropSpool
     from gaitcheck.result import GaitResult
 
 KEYFRAMES_DIR = "keyframes"
@@ -85,19 +89,42 @@ def _foot_points(result: GaitResult, row: int, side: str) -> np.ndarray:
 
 
 def _crop(rgb: np.ndarray, norm_pts: np.ndarray, side: str) -> np.ndarray | None:
+    """The key frame from a decoded RGB frame."""
     h, w = rgb.shape[:2]
     px = norm_pts * np.array([w, h], dtype=float)
     box = foot_box(px, w, h)
     if box is None:
         return None
     x0, y0, x1, y1 = box
-    bgr = np.ascontiguousarray(cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2BGR))
+    bgr = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2BGR)
+    return _finish(bgr, px - (x0, y0), side)
+
+
+def _crop_spooled(spool: CropSpool, frame: int, norm_pts: np.ndarray, side: str,
+                  size: tuple[int, int]) -> np.ndarray | None:
+    """The key frame from the pose pass' crop of ``frame`` (None if it has none)."""
+    w, h = size
+    px = norm_pts * np.array([w, h], dtype=float)
+    box = foot_box(px, w, h)
+    found = spool.region(frame, box) if box is not None else None
+    if found is None:
+        return None
+    patch, scale = found
+    return _finish(patch, (px - box[:2]) * scale, side)
+
+
+def _finish(bgr: np.ndarray, px: np.ndarray, side: str) -> np.ndarray:
+    """Resize a BGR foot region to :data:`CROP_SIZE` and draw the heel→toe line.
+
+    ``px`` holds the foot landmarks (heel, foot_index, ankle) in ``bgr``'s pixels.
+    """
+    bgr = np.ascontiguousarray(bgr)
     scale = CROP_SIZE / max(bgr.shape[:2])
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     bgr = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)),
                      interpolation=interp)
     # Heel and toe as the analysis saw them: the line is the measured foot angle.
-    heel, toe = ((px[i] - (x0, y0)) * scale for i in (0, 1))
+    heel, toe = (px[i] * scale for i in (0, 1))
     if np.isfinite(heel).all() and np.isfinite(toe).all():
         pts = [(round(float(p[0])), round(float(p[1]))) for p in (heel, toe)]
         # A white halo keeps the line visible on a shoe of the same colour.
@@ -108,70 +135,88 @@ def _crop(rgb: np.ndarray, norm_pts: np.ndarray, side: str) -> np.ndarray | None
     return bgr
 
 
-def extract_keyframes(result: GaitResult, video: Path, out_dir: Path) -> dict[str, str]:
+def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
+                      spool: CropSpool | None = None) -> dict[str, str]:
     """Save a crop of the contacting foot at (up to :data:`MAX_CROPS`) initial contacts.
 
     Parameters
     ----------
     result : GaitResult
         The analysis (events and tracks).
-    video : Path
-        The analysed video.
+    video : Path, optional
+        The analysed video, decoded for the crops ``spool`` cannot serve.
     out_dir : Path
         Output folder; crops and ``keyframes.json`` go to ``out_dir/keyframes/``.
+    spool : CropSpool, optional
+        Foot crops collected during the pose pass (no second decode when it has them).
 
     Returns
     -------
     dict
         ``{"keyframes": "keyframes/keyframes.json"}``. The index lists ``file``,
         ``time_s``, ``frame``, ``side``, ``strike``, ``strike_inferred`` and
-        ``foot_angle_deg`` per crop; when the video cannot be decoded it lists none and
-        ``note`` says why (the report is still written).
+        ``foot_angle_deg`` per crop; when the video cannot be decoded it lists what the
+        spool had and ``note`` says why (the report is still written).
     """
     folder = Path(out_dir) / KEYFRAMES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     contacts = list(result.events.get("contacts") or [])
-    wanted: dict[int, list[int]] = {}
-    for k in chosen_contacts(contacts):
-        wanted.setdefault(round(float(contacts[k]["frame"])), []).append(k)
-    entries: list[dict[str, Any]] = []
+    chosen = chosen_contacts(contacts)
+    crops: dict[int, np.ndarray] = {}
+    if spool is not None and spool.frame_size is not None:
+        for k in chosen:
+            c = contacts[k]
+            row = round(result.row_of_frame(c["frame"]))
+            crop = _crop_spooled(spool, int(result.tracks.frame_index[row]),
+                                 _foot_points(result, row, c["side"]), c["side"],
+                                 spool.frame_size)
+            if crop is not None:
+                crops[k] = crop
     note = None
-    try:
-        entries = _crop_all(result, video, contacts, wanted, folder)
-    except InputError as err:
-        note = f"the video could not be read for key frames: {err}"
+    missing = [k for k in chosen if k not in crops]
+    if missing and video is not None:
+        try:
+            crops |= _crops_from_video(result, video, contacts, missing)
+        except InputError as err:
+            note = f"the video could not be read for key frames: {err}"
+    entries = []
+    for k, crop in crops.items():
+        ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if not ok:
+            continue
+        c = contacts[k]
+        name = f"ic_{k:03d}_{c['side']}.jpg"
+        write_bytes_atomic(folder / name, jpeg.tobytes())
+        entries.append({"file": name, "time_s": c["time_s"], "frame": c["frame"],
+                        "side": c["side"], "strike": c.get("strike"),
+                        "strike_inferred": bool(c.get("strike_inferred")),
+                        "foot_angle_deg": c.get("foot_angle_deg")})
+    entries.sort(key=lambda e: e["frame"])
     keep = {e["file"] for e in entries}
     for old in folder.iterdir():
         if CROP_NAME.match(old.name) and old.name not in keep:
-            old.unlink()
-    index = {"video": Path(video).name, "keyframes": entries, "note": note}
+            remove(old)
+    index = {"video": Path(video).name if video is not None else None,
+             "keyframes": entries, "note": note}
     write_text_atomic(folder / INDEX_NAME, json.dumps(index, indent=2) + "\n")
     return {"keyframes": f"{KEYFRAMES_DIR}/{INDEX_NAME}"}
 
 
-def _crop_all(result: GaitResult, video: Path, contacts: list[dict[str, Any]],
-              wanted: dict[int, list[int]], folder: Path) -> list[dict[str, Any]]:
-    entries = []
-    if not wanted:
-        return entries
+def _crops_from_video(result: GaitResult, video: Path, contacts: list[dict[str, Any]],
+                      chosen: list[int]) -> dict[int, np.ndarray]:
+    """Decode ``video`` up to the last chosen contact and crop those contacts."""
+    wanted: dict[int, list[int]] = {}
+    for k in chosen:
+        wanted.setdefault(round(float(contacts[k]["frame"])), []).append(k)
+    crops: dict[int, np.ndarray] = {}
     last = max(wanted)
-    reader = VideoReader(video)
-    for frame in reader.frames():
+    for frame in VideoReader(video).frames():
         if frame.index > last:
             break
         for k in wanted.get(frame.index, []):
             c = contacts[k]
             row = round(result.row_of_frame(c["frame"]))
             crop = _crop(frame.rgb, _foot_points(result, row, c["side"]), c["side"])
-            if crop is None:
-                continue
-            ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
-            if not ok:
-                continue
-            name = f"ic_{k:03d}_{c['side']}.jpg"
-            write_bytes_atomic(folder / name, jpeg.tobytes())
-            entries.append({"file": name, "time_s": c["time_s"], "frame": c["frame"],
-                            "side": c["side"], "strike": c.get("strike"),
-                            "strike_inferred": bool(c.get("strike_inferred")),
-                            "foot_angle_deg": c.get("foot_angle_deg")})
-    return sorted(entries, key=lambda e: e["frame"])
+            if crop is not None:
+                crops[k] = crop
+    return crops

@@ -8,6 +8,7 @@ complete. The same function serves ``analyze`` (after pose) and ``report``
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +20,7 @@ from gaitcheck.report.json_report import write_report
 from gaitcheck.tracks.io import save_tracks_csv, save_tracks_npz
 
 if TYPE_CHECKING:
+    from gaitcheck.report.cropspool import CropSpool
     from gaitcheck.result import GaitResult
 
 #: Report formats: ``html`` (report.html + key frames), ``csv`` (per-frame, per-contact
@@ -47,9 +49,12 @@ def source_video(result: GaitResult) -> Path | None:
     return Path(path) if path and Path(path).is_file() else None
 
 
-def write_reports(result: GaitResult, out_dir: Path,
-                  formats: Iterable[str] | None = None) -> dict[str, str]:
+def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
+                  spool: CropSpool | None = None) -> dict[str, str]:
     """Render the requested formats into ``out_dir`` (which must exist).
+
+    ``spool`` holds the foot crops of the pose pass, for the key frames; without it the
+    video is decoded again for them.
 
     Returns
     -------
@@ -76,11 +81,13 @@ def write_reports(result: GaitResult, out_dir: Path,
 
         # The page lists the folder's files: everything written so far, and itself.
         result.report["files"] = {**result.report.get("files", {}), **files, "html": "report.html"}
-        # Decoding the video for key frames (OpenCV releases the GIL) runs on the other
-        # core while matplotlib draws the plots.
+        # Key frames (from the spool, or decoding the video, which releases the GIL) are
+        # made on the other core while the page is built; the copied context carries the
+        # open transaction, so their files roll back with the others.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = (pool.submit(extract_keyframes, result, video, out_dir)
-                       if video is not None else None)
+            pending = (pool.submit(contextvars.copy_context().run, extract_keyframes,
+                                   result, video, out_dir, spool)
+                       if video is not None or spool is not None else None)
             files |= write_html(result, out_dir, pending)
             if pending is not None:
                 files |= pending.result()
@@ -100,11 +107,12 @@ def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None
                          f"{(result.report.get('video') or {}).get('path')}")
 
 
-def save_result(result: GaitResult, out_dir: Path,
-                formats: Iterable[str] | None = None) -> Path:
+def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
+                spool: CropSpool | None = None) -> Path:
     """Write landmarks, reports and finally ``report.json`` into ``out_dir``.
 
-    ``result.report["files"]`` is updated with what was written.
+    ``result.report["files"]`` is updated with what was written; ``spool`` as in
+    :func:`write_reports`.
     """
     _check_video(result, parse_formats(formats), source_video(result))
     out = prepare_output_dir(Path(out_dir))
@@ -113,7 +121,7 @@ def save_result(result: GaitResult, out_dir: Path,
         save_tracks_csv(result.tracks, out / LANDMARKS_CSV)
         files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
         result.report["files"] = files  # the HTML lists the files, so set them first
-        files |= write_reports(result, out, formats)
+        files |= write_reports(result, out, formats, spool)
         result.report["files"] = files
         write_report(result.report, out / REPORT_NAME)
     return out

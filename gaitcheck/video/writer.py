@@ -16,7 +16,6 @@ deleted.
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitcheck.errors import OutputError
-from gaitcheck.fsio import file_mode
+from gaitcheck.fsio import atomic_path
 
 __all__ = ["ffmpeg_exe", "write_video"]
 
@@ -113,15 +112,8 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int =
     height, width = _check(first, None)
     exe = ffmpeg_exe()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.fchmod(fd, file_mode())  # mkstemp files are private (0600)
-        os.close(fd)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-    done = False
-    try:
-        with tempfile.TemporaryFile() as log:
-            proc = subprocess.Popen(_command(exe, width, height, fps, crf, tmp, threads),
+        with atomic_path(path) as tmp, tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(_command(exe, width, height, fps, crf, str(tmp), threads),
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
             broken = False
             try:
@@ -147,14 +139,8 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float, crf: int =
                 detail = log.read().decode(errors="replace").strip().splitlines()
                 raise OutputError(f"ffmpeg failed writing {path}: "
                                   f"{detail[-1] if detail else f'exit code {code}'}")
-        Path(tmp).replace(path)
-        done = True
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-    finally:
-        if not done:
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
     return path
 
 
