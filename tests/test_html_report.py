@@ -217,16 +217,18 @@ def test_band_gauge_positions_and_status() -> None:
 
 
 def test_svg_ids_are_prefixed_and_output_is_stable() -> None:
-    from gaitcheck.report.plots import new_figure, styled
+    from gaitcheck.report.svg import Figure
 
-    @styled
     def draw(name: str) -> str:
-        fig = new_figure(2, 1)
-        fig.add_subplot().plot([0, 1], [1, 0])
-        return to_svg(fig, name, 'a "plot" <x>')
+        fig = Figure(name, 200, 100, 'a "plot" <x>')
+        ax = fig.axes(40, 10, 150, 60)
+        ax.line([0, 1], [1, 0], "#0072B2")
+        ax.x_axis()
+        ax.y_axis()
+        return to_svg(fig)
 
     a, b = draw("one"), draw("two")
-    assert a.startswith("<svg ") and 'aria-label="a &quot;plot&quot; &lt;x>"' in a
+    assert a.startswith("<svg ") and 'aria-label="a &quot;plot&quot; &lt;x&gt;"' in a
     assert a == draw("one") and "xmlns" not in a
     ids_a = set(re.findall(r'\bid="([^"]+)"', a))
     assert ids_a and all(i.startswith("one-") for i in ids_a)

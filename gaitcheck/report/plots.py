@@ -1,101 +1,28 @@
 """Plots of the HTML report as inline SVG: per-stride values, the reference-band gauge and
 the gait-event timeline (body plots: :mod:`gaitcheck.report.plots_body`).
 
-Figures are built with :class:`matplotlib.figure.Figure` directly, never through
-``pyplot``, so rendering neither picks nor changes a global backend and leaves no open
-figures behind. Output is deterministic: no date in the SVG metadata, a fixed hash salt
-per figure, and text kept as text (``svg.fonttype = 'none'``) so the page stays small
-and searchable.
+Figures are drawn with the small SVG kit of :mod:`gaitcheck.report.svg`, not matplotlib:
+a report's plots take milliseconds instead of seconds, and the output is deterministic,
+keeps text as text and needs no post-processing to be inlined in HTML.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import math
-import re
-from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
+
+from gaitcheck.report.svg import INK, MUTED, Figure, nice_ticks, to_svg
+
+__all__ = ["BAND_COLOUR", "INK", "MUTED", "SIDE_COLOURS", "STRIKE_LETTERS", "band_gauge",
+           "stride_plot", "timeline_plot", "to_svg", "unit_label"]
 
 #: Colours of the subject's left and right side (Okabe-Ito: safe for colour blindness).
 SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00"}
 BAND_COLOUR = "#2e9e5b"
-INK = "#1f2933"
-MUTED = "#6b7785"
 STRIKE_LETTERS = {"rearfoot": "R", "midfoot": "M", "forefoot": "F"}
-
-_RC = {
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
-    "font.size": 8.0,
-    "axes.titlesize": 9.0,
-    "axes.labelsize": 8.0,
-    "axes.edgecolor": "#9aa5b1",
-    "axes.labelcolor": INK,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "xtick.color": MUTED,
-    "ytick.color": MUTED,
-    "xtick.labelsize": 7.5,
-    "ytick.labelsize": 7.5,
-    "legend.fontsize": 7.5,
-    "legend.frameon": False,
-    "lines.linewidth": 1.4,
-}
-# Without these the SVG would carry a date and a link to matplotlib.org.
-_NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_ID = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
-_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
-# Inline SVG in HTML needs no namespace declarations (the HTML parser supplies them), and
-# without them the page holds no URL at all.
-_XMLNS = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def styled(func: Callable[P, R]) -> Callable[P, R]:
-    """Run a plotting function with the report's style.
-
-    matplotlib reads its settings when each artist is created, not when the figure is,
-    so the whole function body runs inside the style context.
-    """
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with matplotlib.rc_context(_RC):
-            return func(*args, **kwargs)
-    return wrapper
-
-
-def new_figure(width_in: float, height_in: float) -> Figure:
-    """A figure laid out without overlaps (call inside a :func:`styled` function)."""
-    return Figure(figsize=(width_in, height_in), layout="constrained")
-
-
-def to_svg(fig: Figure, name: str, title: str = "") -> str:
-    """Render ``fig`` as an ``<svg>`` element to inline in HTML.
-
-    Parameters
-    ----------
-    fig : Figure
-        The figure.
-    name : str
-        Unique name of the figure in the page; it seeds the hash salt and prefixes every
-        element id, so several inline SVGs never share an id.
-    title : str
-        Accessible description, added as ``role="img"`` and ``aria-label``.
-    """
-    buf = io.StringIO()
-    with matplotlib.rc_context(_RC | {"svg.hashsalt": f"gaitcheck-{name}"}):
-        fig.savefig(buf, format="svg", metadata=_NO_METADATA)
-    svg = _XMLNS.sub("", _PROLOGUE.sub("", buf.getvalue(), count=1))
-    svg = _ID.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", svg)
-    label = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return svg.replace("<svg ", f'<svg class="plot" role="img" aria-label="{label}" ', 1)
 
 
 def _finite(values: Sequence[Any]) -> np.ndarray:
@@ -160,7 +87,6 @@ def band_gauge(value: float, band: dict[str, Any] | None, sides: dict[str, float
     return out
 
 
-@styled
 def stride_plot(name: str, per_side: dict[str, dict[str, Any]], unit: str,
                 value: float | None, band: dict[str, Any] | None) -> str | None:
     """Per-stride values of the left and right side, with the reference band shaded.
@@ -172,35 +98,36 @@ def stride_plot(name: str, per_side: dict[str, dict[str, Any]], unit: str,
     every = _finite([v for vals in series.values() for v in vals])
     if every.size == 0:
         return None
-    fig = Figure(figsize=(4.2, 1.75))
-    # The same fixed margins for every per-stride plot: aligned cards, and much faster
-    # than solving a layout for each of them.
-    fig.subplots_adjust(left=0.14, right=0.72, bottom=0.25, top=0.95)
-    ax = fig.add_subplot()
-    for side, vals in series.items():
-        if not np.isfinite(vals).any():
-            continue
-        n = int(np.isfinite(vals).sum())
-        ax.plot(np.arange(1, len(vals) + 1), vals, marker="o" if side == "left" else "s",
-                markersize=3.2, color=SIDE_COLOURS.get(side, INK), label=f"{side} (n={n})")
+    fig = Figure(name, 400, 170, "per-stride values, left and right")
+    # The same fixed box for every per-stride plot, so that the cards line up; the legend
+    # on the right has room for "typical range" and "right (n=100)".
+    ax = fig.axes(56, 10, 220, 120)
     lo, hi = float(every.min()), float(every.max())
     span = hi - lo if hi > lo else max(abs(hi) * 0.1, 1.0)
     ax.set_ylim(lo - 0.35 * span, hi + 0.35 * span)
+    n = max(len(vals) for vals in series.values())
+    pad = max(0.05 * (n - 1), 0.5)
+    ax.set_xlim(1 - pad, n + pad)
     if band is not None:
-        ax.axhspan(band["low"] if band.get("low") is not None else -1e9,
-                   band["high"] if band.get("high") is not None else 1e9,
-                   color=BAND_COLOUR, alpha=0.12, linewidth=0, label="typical range")
+        ax.hband(band.get("low"), band.get("high"), BAND_COLOUR, 0.12, label="typical range")
     if value is not None:
-        ax.axhline(value, color=INK, linewidth=0.8, linestyle="--", label="overall")
-    ax.set_xlabel("stride (per side, in time order)")
-    ax.set_ylabel(unit_label(unit))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.6)
-    return to_svg(fig, name, "per-stride values, left and right")
+        ax.hline(value, INK, 1.0, dash="4 3", label="overall")
+    for side, vals in series.items():
+        if not np.isfinite(vals).any():
+            continue
+        count = int(np.isfinite(vals).sum())
+        ax.line(np.arange(1, len(vals) + 1), vals, SIDE_COLOURS.get(side, INK),
+                marker="o" if side == "left" else "s", label=f"{side} (n={count})")
+    ax.x_axis(nice_ticks(*ax.xlim, 6, integer=True), "stride (per side, in time order)")
+    ax.y_axis(label=unit_label(unit))
+    # Sides first, as a reader looks for them; then the reference lines.
+    items = sorted(ax.legend_items, key=lambda i: i["label"] in ("typical range", "overall"))
+    fig.legend(items, ax)
+    return to_svg(fig)
 
 
 def unit_label(unit: str) -> str:
-    """Axis label for a unit ("deg" → "°")."""
+    """Axis label for a unit ("deg" → "degrees")."""
     return {"deg": "degrees", "fraction of shoulder width": "shoulder widths"}.get(unit, unit)
 
 
@@ -215,7 +142,6 @@ def _stances(contacts: list[dict[str, Any]], toe_offs: list[dict[str, Any]],
     return out
 
 
-@styled
 def timeline_plot(events: dict[str, Any], duration_s: float | None) -> str | None:
     """Contacts and toe-offs of each foot over time, stance shaded, strike letters on
     contacts (R rearfoot, M midfoot, F forefoot; hollow when inferred). None without
@@ -226,28 +152,24 @@ def timeline_plot(events: dict[str, Any], duration_s: float | None) -> str | Non
         return None
     times = [e["time_s"] for e in contacts + toe_offs]
     end = max(max(times), duration_s or 0.0)
-    fig = new_figure(10.0, 1.9)
-    ax = fig.add_subplot()
-    letter_size = 7.5 if len(contacts) <= 40 else 5.5
-    for row, side in ((1, "left"), (0, "right")):
-        colour = SIDE_COLOURS[side]
-        bars = [(ic, (to if to is not None else ic + 0.02) - ic)
-                for ic, to in _stances(contacts, toe_offs, side)]
-        ax.broken_barh(bars, (row - 0.18, 0.36), facecolors=colour, alpha=0.25)
-        for c in (c for c in contacts if c.get("side") == side):
-            hollow = bool(c.get("strike_inferred"))
-            ax.plot(c["time_s"], row, marker="v", markersize=6, color=colour,
-                    markerfacecolor="white" if hollow else colour, linestyle="none")
-            letter = STRIKE_LETTERS.get(c.get("strike") or "", "?")
-            ax.text(c["time_s"], row + 0.3, letter, ha="center", va="bottom",
-                    fontsize=letter_size, color=colour)
-        to_t = [t["time_s"] for t in toe_offs if t.get("side") == side]
-        ax.plot(to_t, [row] * len(to_t), marker="|", markersize=9, markeredgewidth=1.4,
-                color=colour, linestyle="none")
-    ax.set_yticks([0, 1], ["right", "left"])
+    fig = Figure("timeline", 960, 180, "gait event timeline: contacts and toe-offs per foot")
+    ax = fig.axes(48, 6, 896, 134)
     ax.set_ylim(-0.6, 1.75)
     ax.set_xlim(0, end * 1.01 if end > 0 else 1.0)
-    ax.set_xlabel("time (s)")
-    ax.spines["left"].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    return to_svg(fig, "timeline", "gait event timeline: contacts and toe-offs per foot")
+    letter_size = 10 if len(contacts) <= 40 else 7.5
+    for row, side in ((1, "left"), (0, "right")):
+        colour = SIDE_COLOURS[side]
+        for ic, to in _stances(contacts, toe_offs, side):
+            ax.rect(ic, to if to is not None else ic + 0.02, row - 0.18, row + 0.18, colour, 0.25)
+        mine = [c for c in contacts if c.get("side") == side]
+        for hollow in (False, True):
+            at = [c["time_s"] for c in mine if bool(c.get("strike_inferred")) == hollow]
+            ax.markers(at, [row] * len(at), "v", colour, 4.5, hollow=hollow)
+        for c in mine:
+            letter = STRIKE_LETTERS.get(c.get("strike") or "", "?")
+            ax.text(c["time_s"], row + 0.3, letter, letter_size, colour)
+        to_t = [t["time_s"] for t in toe_offs if t.get("side") == side]
+        ax.markers(to_t, [row] * len(to_t), "|", colour, 6.0, width=1.9)
+    ax.x_axis(label="time (s)")
+    ax.y_axis([0, 1], labels=["right", "left"], spine=False)
+    return to_svg(fig)

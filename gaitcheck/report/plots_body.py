@@ -1,5 +1,6 @@
 """Body plots of the HTML report: joint-angle curves over the gait cycle and stick
-figures drawn from the cleaned landmarks (no video needed)."""
+figures drawn from the cleaned landmarks (no video needed), as inline SVG
+(:mod:`gaitcheck.report.svg`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.curves import gait_cycle_curves
-from gaitcheck.report.plots import INK, MUTED, SIDE_COLOURS, new_figure, styled, to_svg
+from gaitcheck.report.plots import INK, MUTED, SIDE_COLOURS
+from gaitcheck.report.svg import Axes, Figure, to_svg
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -71,7 +73,6 @@ def cycle_panels(result: GaitResult) -> list[dict[str, Any]]:
     return panels
 
 
-@styled
 def cycle_plot(panels: list[dict[str, Any]]) -> str | None:
     """Curves of :func:`cycle_panels`, left and right overlaid (mean line, ± SD band,
     dashed toe-off). None without panels."""
@@ -79,28 +80,43 @@ def cycle_plot(panels: list[dict[str, Any]]) -> str | None:
         return None
     cols = 2 if len(panels) > 1 else 1
     rows = math.ceil(len(panels) / cols)
-    fig = new_figure(10.0 if cols == 2 else 6.0, 2.6 * rows + 0.3)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, panel in zip(axes, panels, strict=False):
+    width, legend_h, row_h, label_h = (960 if cols == 2 else 580), 26, 250, 18
+    fig = Figure("cycle", width, legend_h + rows * row_h + label_h,
+                 "joint angles over the gait cycle, mean ± SD per side")
+    col_w = width / cols
+    for k, panel in enumerate(panels):
+        row, col = divmod(k, cols)
+        ax = fig.axes(col * col_w + 56, legend_h + row * row_h + 26, col_w - 72, row_h - 54)
+        ax.set_xlim(0, 100)
+        lo, hi = _span([np.concatenate([c["mean"] - c["sd"], c["mean"] + c["sd"], c["mean"]])
+                        for c in panel["sides"].values()])
+        pad = 0.05 * (hi - lo) if hi > lo else 1.0
+        ax.set_ylim(lo - pad, hi + pad)
         for side, curve in panel["sides"].items():
             colour = SIDE_COLOURS[side]
             pct, mean, sd = curve["percent"], curve["mean"], curve["sd"]
-            ax.fill_between(pct, mean - sd, mean + sd, color=colour, alpha=0.18, linewidth=0)
-            ax.plot(pct, mean, color=colour, label=f"{side} mean ± SD")
+            ax.fill_between(pct, mean - sd, mean + sd, colour, 0.18)
+            ax.line(pct, mean, colour, 1.8, label=f"{side} mean ± SD")
+            ax.legend_items[-1]["patch"] = 0.18  # its handle shows the band as well
             if curve["toe_off_pct"] is not None:
-                ax.axvline(curve["toe_off_pct"], color=colour, linestyle="--", linewidth=0.8,
-                           label=f"{side} toe-off")
-        ax.set_title(panel["title"], loc="left", color=INK)
-        ax.set_xlim(0, 100)
-        ax.set_ylabel("degrees")
-    # One legend for all panels: a legend inside a panel would hide part of a curve.
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=len(labels))
-    for ax in axes[-cols:]:
-        ax.set_xlabel("% of gait cycle (initial contact → next initial contact)")
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
-    return to_svg(fig, "cycle", "joint angles over the gait cycle, mean ± SD per side")
+                ax.vline(curve["toe_off_pct"], colour, 1.0, dash="4 3", label=f"{side} toe-off")
+        ax.title(panel["title"])
+        # The x label under the lowest panel of each column only: the rows share it.
+        below = k + cols < len(panels)
+        ax.x_axis([0, 20, 40, 60, 80, 100], None if below else
+                  "% of gait cycle (initial contact → next initial contact)")
+        ax.y_axis(label="degrees")
+    # One legend for all panels, across the top: in a panel it would hide part of a curve.
+    items = {i["label"]: i for ax in reversed(fig.axes_list) for i in ax.legend_items}
+    fig.legend(sorted(items.values(), key=lambda i: i["label"]))
+    return to_svg(fig)
+
+
+def _span(arrays: list[np.ndarray]) -> tuple[float, float]:
+    """Smallest and largest finite value of ``arrays``; (0, 1) without one."""
+    values = np.concatenate(arrays)
+    values = values[np.isfinite(values)]
+    return (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
 
 
 def _pose_rows(result: GaitResult) -> tuple[str | None, list[tuple[str, int]]]:
@@ -135,7 +151,6 @@ def _pose_rows(result: GaitResult) -> tuple[str | None, list[tuple[str, int]]]:
     return None, [("Mid-clip (no gait events)", middle)]
 
 
-@styled
 def stick_figures(result: GaitResult) -> dict[str, Any] | None:
     """Stick figures at contact, mid-stance and toe-off of one stride.
 
@@ -158,54 +173,47 @@ def stick_figures(result: GaitResult) -> dict[str, Any] | None:
     (x0, y0), (x1, y1) = stack.min(axis=0), stack.max(axis=0)
     margin = 0.08 * max(x1 - x0, y1 - y0, 1.0)
     x0, x1, y0, y1 = x0 - margin, x1 + margin, y0 - margin, y1 + margin
-    panel_w = 2.5
-    fig = new_figure(panel_w * len(picks), min(max(panel_w * (y1 - y0) / (x1 - x0), 2.4), 4.2))
-    axes = fig.subplots(1, len(picks), squeeze=False).ravel()
+    panel_w, title_h = 240, 40
+    panel_h = min(max(panel_w * (y1 - y0) / (x1 - x0), 230.0), 400.0)
+    fig = Figure("stick", panel_w * len(picks), round(title_h + panel_h),
+                 "stick figures at contact, mid-stance and toe-off")
     snapshots = []
-    for ax, (label, row), pose in zip(axes, picks, poses, strict=True):
-        _draw_pose(ax, pose, side)
-        feet = pose[_FEET, 1]
-        if np.isfinite(feet).any():
-            ax.axhline(float(np.nanmax(feet)), color=MUTED, linewidth=0.6)
+    for k, ((label, row), pose) in enumerate(zip(picks, poses, strict=True)):
+        ax = fig.axes(k * panel_w + 4, title_h, panel_w - 8, panel_h - 4)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y1, y0)  # image rows grow downwards
-        ax.set_aspect("equal")
-        ax.set_axis_off()
+        ax.set_aspect_equal()
+        feet = pose[_FEET, 1]
+        if np.isfinite(feet).any():
+            ax.hline(float(np.nanmax(feet)), MUTED, 0.8)
+        _draw_pose(ax, pose, side)
         t = float(tracks.time_s[row])
-        ax.set_title(f"{label}\n{t:.2f} s", color=INK)
+        centre = k * panel_w + panel_w / 2
+        fig.text(centre, 15, label, 12)
+        fig.text(centre, 31, f"{t:.2f} s", 12)
         snapshots.append({"label": label, "time_s": round(t, 3),
                           "frame": int(tracks.frame_index[row])})
-    svg = to_svg(fig, "stick", "stick figures at contact, mid-stance and toe-off")
-    return {"svg": svg, "side": side, "snapshots": snapshots}
+    return {"svg": to_svg(fig), "side": side, "snapshots": snapshots}
 
 
-def _draw_pose(ax: Any, pose: np.ndarray, stance: str | None) -> None:
+def _draw_pose(ax: Axes, pose: np.ndarray, stance: str | None) -> None:
     def seg(a: str, b: str, colour: str, width: float) -> None:
         p, q = pose[LM[a]], pose[LM[b]]
-        ax.plot([p[0], q[0]], [p[1], q[1]], color=colour, linewidth=width,
-                solid_capstyle="round")
+        ax.line([p[0], q[0]], [p[1], q[1]], colour, width, caps=True)
 
     for a, b in _TORSO:
-        seg(a, b, MUTED, 2.0)
+        seg(a, b, MUTED, 2.7)
     for side in SIDES:
         for a, b in _ARM:
-            seg(f"{side}_{a}", f"{side}_{b}", SIDE_COLOURS[side], 1.8)
+            seg(f"{side}_{a}", f"{side}_{b}", SIDE_COLOURS[side], 2.4)
         # The stance leg is drawn heavier so the eye finds the supporting foot.
         for a, b in _LEG:
-            seg(f"{side}_{a}", f"{side}_{b}", SIDE_COLOURS[side], 3.0 if side == stance else 1.8)
+            seg(f"{side}_{a}", f"{side}_{b}", SIDE_COLOURS[side], 4.0 if side == stance else 2.4)
     ears = (pose[LM["left_ear"]] + pose[LM["right_ear"]]) / 2
     shoulders = (pose[LM["left_shoulder"]] + pose[LM["right_shoulder"]]) / 2
     if np.isfinite(ears).all() and np.isfinite(shoulders).all():
-        ax.plot([shoulders[0], ears[0]], [shoulders[1], ears[1]], color=MUTED, linewidth=2.0)
-        radius = 0.45 * float(np.linalg.norm(ears - shoulders))
-        ax.add_patch(_circle(ears, radius))
+        ax.line([shoulders[0], ears[0]], [shoulders[1], ears[1]], MUTED, 2.7, caps=True)
+        ax.circle(ears[0], ears[1], 0.45 * float(np.linalg.norm(ears - shoulders)), MUTED, 2.1)
     nose = pose[LM["nose"]]
     if np.isfinite(nose).all():
-        ax.plot(nose[0], nose[1], marker="o", markersize=2.5, color=INK)
-
-
-def _circle(centre: np.ndarray, radius: float) -> Any:
-    from matplotlib.patches import Circle
-
-    return Circle((float(centre[0]), float(centre[1])), radius, fill=False,
-                  edgecolor=MUTED, linewidth=1.6)
+        ax.markers([nose[0]], [nose[1]], "o", INK, 1.7, width=0)
