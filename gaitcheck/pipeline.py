@@ -6,30 +6,36 @@ last, so its presence means the run completed (:mod:`gaitcheck.report.writers`).
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gaitcheck.analysis import AnalysisOptions, analyze_tracks
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import extract_tracks
 from gaitcheck.report.cropspool import CropSpool
-from gaitcheck.report.json_report import build_report
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
-from gaitcheck.result import GaitResult
-from gaitcheck.tracks.io import load_tracks
-from gaitcheck.tracks.quality import assess_quality
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.video.reader import VideoReader
+
+if TYPE_CHECKING:
+    from gaitcheck.result import GaitResult
+
+#: Imported on a spare core while pose runs (scipy.signal alone takes 0.7 s), not before.
+_AFTER_POSE_MODULES = ("gaitcheck.analysis", "gaitcheck.result", "gaitcheck.tracks.quality",
+                       "gaitcheck.report.json_report", "gaitcheck.report.html",
+                       "gaitcheck.report.csv_report", "scipy.optimize")
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,7 @@ def _result_from_reader(reader: VideoReader, options: AnalyzeOptions,
                         spool: CropSpool | None = None) -> GaitResult:
     progress = progress or Progress()
     backend = (backend_factory or _mediapipe_backend)(options)
+    _import_in_background(_AFTER_POSE_MODULES)
     progress.start(reader.expected_frames)
     try:
         extraction = extract_tracks(reader, backend, on_frame=progress.update,
@@ -206,6 +213,18 @@ def _result_from_reader(reader: VideoReader, options: AnalyzeOptions,
         raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
                          f"{reader.path.name}")
     return build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
+
+
+def _import_in_background(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` on a daemon thread: MediaPipe leaves a core idle during pose and
+    releases the GIL while it runs, so the imports cost the run nothing. A module still
+    loading when the main thread needs it simply waits for it (per-module import locks)."""
+    def run() -> None:
+        for name in modules:
+            with contextlib.suppress(Exception):  # the main thread's import will report it
+                importlib.import_module(name)
+
+    threading.Thread(target=run, name="gaitcheck-imports", daemon=True).start()
 
 
 def analyze_landmarks(
@@ -229,6 +248,8 @@ def analyze_landmarks(
 
 def result_from_landmarks(landmarks: Path, options: AnalyzeOptions | None = None) -> GaitResult:
     """Analysis of saved landmark tracks in memory, writing nothing."""
+    from gaitcheck.tracks.io import load_tracks
+
     options = options or AnalyzeOptions()
     tracks = _trim(load_tracks(landmarks), options)
     if not tracks.detected.any():
@@ -263,6 +284,11 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     ``truncated`` (the video ended early) and ``frames_with_others`` (frames where other
     people were seen) feed the quality section and are kept with the tracks.
     """
+    from gaitcheck.analysis import AnalysisOptions, analyze_tracks
+    from gaitcheck.report.json_report import build_report
+    from gaitcheck.result import GaitResult
+    from gaitcheck.tracks.quality import assess_quality
+
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})

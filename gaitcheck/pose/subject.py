@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from gaitcheck.landmarks import LM
 from gaitcheck.pose.backend import PoseCandidate
@@ -162,6 +161,10 @@ def select_subject(
     """
     n = len(per_frame)
     finished: list[_Tracklet] = []
+    # Imported here: scipy.optimize takes 0.4 s to import, which the CLI would otherwise
+    # spend before pose starts (gaitcheck.pipeline imports it on a spare core meanwhile).
+    from scipy.optimize import linear_sum_assignment
+
     active: list[_Tracklet] = []
     counts = []
     for t, raw in enumerate(per_frame):
