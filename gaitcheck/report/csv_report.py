@@ -21,9 +21,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from gaitcheck.fsio import atomic_writer
 from gaitcheck.landmarks import LANDMARK_NAMES
 from gaitcheck.metrics.curves import FRONTAL_SERIES, SAGITTAL_SERIES
+from gaitcheck.tracks.io import CSV_BLOCK, format_column
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -132,16 +135,22 @@ def frames_table(result: GaitResult) -> tuple[list[str], Iterable[list[str]]]:
     for lm in LANDMARK_NAMES:
         header += [f"{lm}_x_px", f"{lm}_y_px", f"{lm}_visibility"]
 
-    def rows() -> Iterable[list[str]]:
+    def rows() -> Iterable[tuple[str, ...]]:
         xy, vis, detected = cleaned.xy_px(), cleaned.visibility(), tracks.detected
-        for t in range(tracks.n_frames):
-            row = [str(int(tracks.frame_index[t])), _cell(float(tracks.time_s[t]), 4),
-                   _cell(bool(detected[t]), 0)]
-            row += [_cell(float(angles[k][t]), 2) for k in names]
+        # Formatted column by column, a block of frames at a time: ~5× faster than a
+        # cell at a time, and a long clip's text is never all in memory.
+        for a in range(0, tracks.n_frames, CSV_BLOCK):
+            block = slice(a, a + CSV_BLOCK)
+            columns = [[str(v) for v in tracks.frame_index[block].tolist()],
+                       format_column(tracks.time_s[block], 4),
+                       ["1" if v else "0" for v in detected[block].tolist()]]
+            columns += [format_column(np.asarray(angles[k][block], np.float64), 2)
+                        for k in names]
             for k in range(len(LANDMARK_NAMES)):
-                row += [_cell(float(xy[t, k, 0]), 2), _cell(float(xy[t, k, 1]), 2),
-                        _cell(float(vis[t, k]), 3)]
-            yield row
+                columns += [format_column(xy[block, k, 0], 2),
+                            format_column(xy[block, k, 1], 2),
+                            format_column(vis[block, k].astype(np.float64), 3)]
+            yield from zip(*columns, strict=True)
 
     return header, rows()
 

@@ -76,7 +76,7 @@ def load_tracks(path: Path) -> LandmarkTracks:
         raise InputError(f"{path.name} is not a gaitcheck landmarks file ({err})") from err
 
 
-def _column(values: np.ndarray, digits: int) -> list[str]:
+def format_column(values: np.ndarray, digits: int) -> list[str]:
     """One CSV column as text, ``digits`` decimals, empty where not finite."""
     fmt = f"{{:.{digits}f}}".format
     return [fmt(v) if math.isfinite(v) else "" for v in values.tolist()]
@@ -102,11 +102,11 @@ def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
         for a in range(0, tracks.n_frames, CSV_BLOCK):
             rows = slice(a, a + CSV_BLOCK)
             columns = [[str(v) for v in tracks.frame_index[rows].tolist()],
-                       _column(tracks.time_s[rows], 4),
+                       format_column(tracks.time_s[rows], 4),
                        [str(int(v)) for v in detected[rows].tolist()]]
             for k in range(len(LANDMARK_NAMES)):
-                columns += [_column(xy[rows, k, 0], 2), _column(xy[rows, k, 1], 2),
-                            _column(tracks.image[rows, k, 2].astype(np.float64), 4),
-                            _column(tracks.image[rows, k, 3].astype(np.float64), 3)]
+                columns += [format_column(xy[rows, k, 0], 2), format_column(xy[rows, k, 1], 2),
+                            format_column(tracks.image[rows, k, 2].astype(np.float64), 4),
+                            format_column(tracks.image[rows, k, 3].astype(np.float64), 3)]
             handle.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
     return Path(path)
