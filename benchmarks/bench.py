@@ -69,6 +69,7 @@ class Bench:
         self.pose_ms: float | None = None
         self.tracks: Any = None
         self.e2e_s: float | None = None
+        self.after_pose_s: float | None = None
 
     def row(self, section: str, name: str, seconds: float | None, frames: int | None = None,
             value: float | str | None = None, unit: str = "s", note: str = "") -> None:
@@ -203,7 +204,10 @@ def bench_e2e(b: Bench) -> None:
         seconds, output = timed(lambda: analyze_video(b.video, Path(tmp) / "plain",
                                                       AnalyzeOptions()))
         b.e2e_s, b.tracks = seconds, b.tracks or output.tracks
+        b.after_pose_s = output.total_s - output.pose_s
         b.row("e2e", "analyze_video (html, csv)", seconds, b.frames)
+        b.row("e2e", "  of which after pose: analysis + writers", b.after_pose_s, b.frames,
+              note="AnalysisOutput.total_s - pose_s")
         try:
             seconds, _ = timed(lambda: analyze_video(
                 b.video, Path(tmp) / "annotated",
@@ -229,7 +233,8 @@ def _analysis_rows(b: Bench, tracks: Any, label: str) -> tuple[float, float]:
         writers_s, _ = timed(lambda: save_result(result, Path(tmp)))
     n = tracks.n_frames
     b.row("analysis", f"{label}: build_result", analysis_s, n)
-    b.row("analysis", f"{label}: writers (landmarks, csv, html, json)", writers_s, n)
+    b.row("analysis", f"{label}: writers (landmarks, csv, html, json)", writers_s, n,
+          note="key frames decoded from the video (no spool)" if label == "clip" else "")
     return analysis_s, writers_s
 
 
@@ -240,8 +245,11 @@ def bench_analysis(b: Bench) -> None:
         b.tracks = run_video(b.video, AnalyzeOptions()).tracks
     analysis_s, writers_s = _analysis_rows(b, b.tracks, "clip")
     total = b.e2e_s or (b.pose_ms and b.pose_ms * b.frames / 1000 + analysis_s + writers_s)
-    b.ratio("analysis/total", analysis_s + writers_s, total)  # the definition
-    b.ratio("build_result/total", analysis_s, total)  # without the report writers
+    # The definition: everything after pose (analysis and every report file) as
+    # analyze_video runs it, key frames from the crops spooled during pose.
+    after_pose = b.after_pose_s if b.e2e_s else analysis_s + writers_s
+    b.ratio("analysis/total", after_pose, total)
+    b.ratio("build_result/total", analysis_s, total)  # landmarks → report.json alone
     from gaitcheck.synth.camera import camera_for_view
     from gaitcheck.synth.kinematics import generate_motion
     from gaitcheck.synth.params import GaitParams

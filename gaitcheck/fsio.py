@@ -155,6 +155,21 @@ def atomic_path(path: Path) -> Iterator[Path]:
                 tmp.unlink()
 
 
+def make_dirs(path: Path) -> Path:
+    """Create the folder ``path`` and its parents if missing; inside a
+    :func:`transaction` the folders this creates are removed if the block fails."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(_describe(err, path)) from err
+    journal = _JOURNAL.get()
+    if journal is not None:
+        journal.extend((p, None) for p in missing)
+    return path
+
+
 def remove(path: Path) -> None:
     """Delete ``path``; inside a :func:`transaction` it comes back if the block fails."""
     path = Path(path)
@@ -226,6 +241,8 @@ def transaction(hide: Path | None = None) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 if backup is not None:
                     backup.replace(path)
+                elif path.is_dir():
+                    path.rmdir()  # a folder the block created (empty again by now)
                 elif path.exists():
                     path.unlink()
         raise

@@ -22,7 +22,7 @@ from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
-from gaitcheck.pose.extract import extract_tracks
+from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
@@ -99,8 +99,9 @@ class AnalysisOutput:
     tracks : LandmarkTracks
         The analysed subject's tracks.
     pose_s, total_s : float
-        Wall-clock seconds spent in pose extraction (0 when re-analysing landmarks) and
-        in the whole run.
+        Wall-clock seconds of the pose pass (opening the video, loading the model,
+        decoding, MediaPipe; 0 when re-analysing landmarks) and of the whole run: what
+        is left is the analysis and the report writers.
     """
 
     out_dir: Path
@@ -175,8 +176,9 @@ def analyze_video(
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     # Key frames come from foot crops kept during the pose pass: no second decode.
     with CropSpool(CROP_SIZE) if "html" in formats else nullcontext() as spool:
-        result = _result_from_reader(reader, options, progress, backend_factory, spool)
+        extraction = _extract(reader, options, progress, backend_factory, spool)
         pose_s = time.perf_counter() - t0
+        result = _result_from_extraction(extraction, options, reader)
         save_result(result, out, options.formats, spool)
     return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
 
@@ -191,13 +193,14 @@ def run_video(
     options = options or AnalyzeOptions()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
-    return _result_from_reader(reader, options, progress, backend_factory)
+    return _result_from_extraction(_extract(reader, options, progress, backend_factory),
+                                   options, reader)
 
 
-def _result_from_reader(reader: VideoReader, options: AnalyzeOptions,
-                        progress: Progress | None,
-                        backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
-                        spool: CropSpool | None = None) -> GaitResult:
+def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | None,
+             backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
+             spool: CropSpool | None = None) -> Extraction:
+    """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
     backend = (backend_factory or _mediapipe_backend)(options)
     _import_in_background(_AFTER_POSE_MODULES)
@@ -208,6 +211,13 @@ def _result_from_reader(reader: VideoReader, options: AnalyzeOptions,
     finally:
         progress.stop()
         backend.close()
+    if spool is not None:
+        spool.finish()
+    return extraction
+
+
+def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
+                            reader: VideoReader) -> GaitResult:
     tracks = extraction.tracks
     if not tracks.detected.any():
         raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "

@@ -35,6 +35,16 @@ def test_failed_transaction_restores_removed_and_externally_written_files(
     assert _snapshot(tmp_path) == before
 
 
+def test_failed_transaction_removes_the_folders_it_created(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    with pytest.raises(RuntimeError), fsio.transaction():
+        fsio.make_dirs(tmp_path / "old")
+        folder = fsio.make_dirs(tmp_path / "new" / "keyframes")
+        fsio.write_text_atomic(folder / "index.json", "{}")
+        raise RuntimeError("later step fails")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
+
+
 def test_successful_transaction_keeps_changes_and_no_backups(tmp_path: Path) -> None:
     (tmp_path / "gone.txt").write_text("old")
     with fsio.transaction():

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitcheck.errors import InputError
-from gaitcheck.fsio import remove, write_bytes_atomic, write_text_atomic
+from gaitcheck.fsio import make_dirs, remove, write_bytes_atomic, write_text_atomic
 from gaitcheck.landmarks import LM
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.reader import VideoReader
@@ -158,8 +158,7 @@ def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
         ``foot_angle_deg`` per crop; when the video cannot be decoded it lists what the
         spool had and ``note`` says why (the report is still written).
     """
-    folder = Path(out_dir) / KEYFRAMES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_dirs(Path(out_dir) / KEYFRAMES_DIR)
     contacts = list(result.events.get("contacts") or [])
     chosen = chosen_contacts(contacts)
     crops: dict[int, np.ndarray] = {}

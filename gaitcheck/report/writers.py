@@ -50,11 +50,23 @@ def source_video(result: GaitResult) -> Path | None:
 
 
 def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
-                  spool: CropSpool | None = None) -> dict[str, str]:
+                  spool: CropSpool | None = None,
+                  landmarks: Iterable[str] = ()) -> dict[str, str]:
     """Render the requested formats into ``out_dir`` (which must exist).
 
-    ``spool`` holds the foot crops of the pose pass, for the key frames; without it the
-    video is decoded again for them.
+    Parameters
+    ----------
+    result : GaitResult
+        What to render.
+    out_dir : Path
+        Destination folder.
+    formats : iterable of str, optional
+        :data:`FORMATS` to write; None gives :data:`DEFAULT_FORMATS`.
+    spool : CropSpool, optional
+        Foot crops of the pose pass, for the key frames; without it the video is decoded
+        again for them.
+    landmarks : iterable of {"npz", "csv"}
+        Landmark files to write as well.
 
     Returns
     -------
@@ -67,30 +79,39 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         The annotated video is asked for but the source video is gone (checked before
         anything is written).
     """
-    files: dict[str, str] = {}
     wanted = parse_formats(formats)
     video = source_video(result)
     _check_video(result, wanted, video)
-    if "csv" in wanted:
-        from gaitcheck.report.csv_report import write_csvs
+    files: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Key frames (JPEG work in OpenCV, which releases the GIL) are made on the other
+        # core while everything else is written; the copied context carries the open
+        # transaction, so their files roll back with the others.
+        pending = None
+        if "html" in wanted and (video is not None or spool is not None):
+            from gaitcheck.report.keyframes import extract_keyframes
 
-        files |= write_csvs(result, out_dir)
-    if "html" in wanted:
-        from gaitcheck.report.html import write_html
-        from gaitcheck.report.keyframes import extract_keyframes
+            pending = pool.submit(contextvars.copy_context().run, extract_keyframes,
+                                  result, video, out_dir, spool)
+        if "npz" in landmarks:
+            save_tracks_npz(result.tracks, out_dir / LANDMARKS_NPZ)
+            files["landmarks_npz"] = LANDMARKS_NPZ
+        if "csv" in landmarks:
+            save_tracks_csv(result.tracks, out_dir / LANDMARKS_CSV)
+            files["landmarks_csv"] = LANDMARKS_CSV
+        if "csv" in wanted:
+            from gaitcheck.report.csv_report import write_csvs
 
-        # The page lists the folder's files: everything written so far, and itself.
-        result.report["files"] = {**result.report.get("files", {}), **files, "html": "report.html"}
-        # Key frames (from the spool, or decoding the video, which releases the GIL) are
-        # made on the other core while the page is built; the copied context carries the
-        # open transaction, so their files roll back with the others.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = (pool.submit(contextvars.copy_context().run, extract_keyframes,
-                                   result, video, out_dir, spool)
-                       if video is not None or spool is not None else None)
+            files |= write_csvs(result, out_dir)
+        if "html" in wanted:
+            from gaitcheck.report.html import write_html
+
+            # The page lists the folder's files: everything written so far, and itself.
+            result.report["files"] = {**result.report.get("files", {}), **files,
+                                      "html": "report.html"}
             files |= write_html(result, out_dir, pending)
-            if pending is not None:
-                files |= pending.result()
+        if pending is not None:
+            files |= pending.result()
     if "video" in wanted:
         from gaitcheck.report.annotate import write_annotated_video
 
@@ -117,11 +138,8 @@ def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None
     _check_video(result, parse_formats(formats), source_video(result))
     out = prepare_output_dir(Path(out_dir))
     with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
-        save_tracks_npz(result.tracks, out / LANDMARKS_NPZ)
-        save_tracks_csv(result.tracks, out / LANDMARKS_CSV)
-        files = {"landmarks_npz": LANDMARKS_NPZ, "landmarks_csv": LANDMARKS_CSV}
-        result.report["files"] = files  # the HTML lists the files, so set them first
-        files |= write_reports(result, out, formats, spool)
+        result.report["files"] = {}  # the HTML lists what this run writes
+        files = write_reports(result, out, formats, spool, landmarks=("npz", "csv"))
         result.report["files"] = files
         write_report(result.report, out / REPORT_NAME)
     return out
@@ -133,9 +151,8 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[s
     assert result.out_dir is not None
     files = dict(result.report.get("files") or {})
     with transaction(hide=result.out_dir / REPORT_NAME):
-        if "landmarks_csv" in files:
-            save_tracks_csv(result.tracks, result.out_dir / files["landmarks_csv"])
-        files |= write_reports(result, result.out_dir, formats)
+        files |= write_reports(result, result.out_dir, formats,
+                               landmarks=("csv",) if "landmarks_csv" in files else ())
         result.report["files"] = files
         write_report(result.report, result.out_dir / REPORT_NAME)
     return files
