@@ -24,6 +24,7 @@ ratios are taken within one run so a busy machine still compares like with like.
 Usage::
 
     python benchmarks/bench.py [--video CLIP] [--quick] [--only pose,rss] [--json OUT]
+                               [--batch-videos N]
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Bench:
         self.tracks: Any = None
         self.e2e_s: float | None = None
         self.after_pose_s: float | None = None
+        self.batch_videos = 4
 
     def row(self, section: str, name: str, seconds: float | None, frames: int | None = None,
             value: float | str | None = None, unit: str = "s", note: str = "") -> None:
@@ -304,7 +306,7 @@ def bench_rss(b: Bench) -> None:
 
 
 def bench_batch(b: Bench) -> None:
-    n_videos = 2 if b.quick else 4
+    n_videos = b.batch_videos
     folder = CACHE / f"batch_{b.video.stem}_{n_videos}"
     folder.mkdir(parents=True, exist_ok=True)
     for k in range(n_videos):  # distinct names, same frames (hard links: no copies)
@@ -373,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"sections to run, comma-separated: {','.join(SECTIONS)}")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--batch-videos", type=int, default=None,
+                        help="videos in the batch section (default 4, 2 with --quick): "
+                             "more videos weigh the workers' start-up less")
     args = parser.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in only if s not in SECTIONS]
@@ -380,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
     video = cut(args.video, 12) if args.quick else args.video
     b = Bench(video, count_frames(video), args.quick)  # also warms the file cache
+    b.batch_videos = args.batch_videos or (2 if args.quick else 4)
     from gaitcheck.cli.native_stderr import native_stderr_silenced
 
     with native_stderr_silenced():  # MediaPipe's and TFLite's C++ log lines
