@@ -203,7 +203,7 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
     backend = (backend_factory or _mediapipe_backend)(options)
-    _import_in_background(_AFTER_POSE_MODULES)
+    _warm_up_in_background()
     progress.start(reader.expected_frames)
     try:
         extraction = extract_tracks(reader, backend, on_frame=progress.update,
@@ -225,16 +225,20 @@ def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
     return build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
 
 
-def _import_in_background(modules: tuple[str, ...]) -> None:
-    """Import ``modules`` on a daemon thread: MediaPipe leaves a core idle during pose and
-    releases the GIL while it runs, so the imports cost the run nothing. A module still
-    loading when the main thread needs it simply waits for it (per-module import locks)."""
+def _warm_up_in_background() -> None:
+    """Import what runs after pose (scipy alone takes 0.7 s) and compile the HTML
+    template on a daemon thread: MediaPipe leaves a core idle during pose and releases
+    the GIL while it runs, so this costs the run nothing. A module still loading when the
+    main thread needs it simply waits for it (per-module import locks)."""
     def run() -> None:
-        for name in modules:
-            with contextlib.suppress(Exception):  # the main thread's import will report it
+        with contextlib.suppress(Exception):  # the main thread's import will report it
+            for name in _AFTER_POSE_MODULES:
                 importlib.import_module(name)
+            from gaitcheck.report.html import compiled_template
 
-    threading.Thread(target=run, name="gaitcheck-imports", daemon=True).start()
+            compiled_template()
+
+    threading.Thread(target=run, name="gaitcheck-warm-up", daemon=True).start()
 
 
 def analyze_landmarks(

@@ -90,3 +90,16 @@ def test_load_rejects_other_files(tmp_path: Path) -> None:
     np.savez(tmp_path / "other.npz", meta=np.array('{"format": "other/9"}'))
     with pytest.raises(InputError, match="unsupported format"):
         load_tracks(tmp_path / "other.npz")
+
+
+def test_format_rows_matches_cell_by_cell_formatting() -> None:
+    from gaitcheck.tracks.io import format_rows
+
+    table = np.array([[3, 0.123456, np.nan, -0.0, 1e6 / 3],
+                      [4, np.inf, -np.inf, -1.005, 2.5]])
+    formats = ["%d", "%.4f", "%.2f", "%.2f", "%.3f"]
+    expected = "".join(
+        ",".join("" if not np.isfinite(v) else f"{v:{f[1:]}}" if f != "%d" else str(int(v))
+                 for v, f in zip(row, formats, strict=True)) + "\r\n" for row in table)
+    assert format_rows(table, formats, newline="\r\n") == expected
+    assert expected.startswith("3,0.1235,,-0.00,333333.333\r\n4,,,")

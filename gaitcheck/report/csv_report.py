@@ -17,7 +17,7 @@ import bisect
 import csv
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ import numpy as np
 from gaitcheck.fsio import atomic_writer
 from gaitcheck.landmarks import LANDMARK_NAMES
 from gaitcheck.metrics.curves import FRONTAL_SERIES, SAGITTAL_SERIES
-from gaitcheck.tracks.io import CSV_BLOCK, format_column
+from gaitcheck.tracks.io import CSV_BLOCK, format_rows
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -86,7 +86,7 @@ def write_csvs(result: GaitResult, out_dir: Path) -> dict[str, str]:
         ``out_dir``.
     """
     out = Path(out_dir)
-    _write(out / FRAMES_CSV, *frames_table(result))
+    _write(out / FRAMES_CSV, *frames_table(result), text=True)
     _write(out / CONTACTS_CSV, list(CONTACT_COLUMNS), contacts_rows(result))
     _write(out / METRICS_CSV, *summary_table(result))
     return {"frames_csv": FRAMES_CSV, "contacts_csv": CONTACTS_CSV, "metrics_csv": METRICS_CSV}
@@ -101,12 +101,18 @@ def _cell(value: Any, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
-def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]] | Iterable[str],
+           text: bool = False) -> None:
+    """A UTF-8 CSV with a byte-order mark (Excel), ``\\r\\n`` line ends; ``rows`` are
+    cell lists, or with ``text`` blocks of ready CSV lines."""
     with atomic_writer(path, "w") as handle:
         handle.write("\ufeff")
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        if text:
+            handle.writelines(rows)  # type: ignore[arg-type]
+        else:
+            writer.writerows(rows)
 
 
 def angle_columns(angles: dict[str, Any]) -> list[str]:
@@ -118,8 +124,8 @@ def angle_columns(angles: dict[str, Any]) -> list[str]:
     return [k for k in known if k in angles] + sorted(k for k in angles if k not in known)
 
 
-def frames_table(result: GaitResult) -> tuple[list[str], Iterable[list[str]]]:
-    """Header and rows of ``frames.csv``: one row per analysed frame.
+def frames_table(result: GaitResult) -> tuple[list[str], Iterator[str]]:
+    """Header and text (blocks of lines) of ``frames.csv``: one row per analysed frame.
 
     Columns: ``frame`` (source-video frame number), ``time_s`` (real time from the start
     of the file, slow-motion corrected, s), ``detected`` (1 if the pose model found the
@@ -135,24 +141,21 @@ def frames_table(result: GaitResult) -> tuple[list[str], Iterable[list[str]]]:
     for lm in LANDMARK_NAMES:
         header += [f"{lm}_x_px", f"{lm}_y_px", f"{lm}_visibility"]
 
-    def rows() -> Iterable[tuple[str, ...]]:
-        xy, vis, detected = cleaned.xy_px(), cleaned.visibility(), tracks.detected
-        # Formatted column by column, a block of frames at a time: ~5× faster than a
-        # cell at a time, and a long clip's text is never all in memory.
+    def blocks() -> Iterator[str]:
+        xy, vis = cleaned.xy_px(), cleaned.visibility()
+        formats = ["%d", "%.4f", "%d", *["%.2f"] * len(names),
+                   *["%.2f", "%.2f", "%.3f"] * len(LANDMARK_NAMES)]
+        # A block of frames at a time: a long clip's text is never all in memory.
         for a in range(0, tracks.n_frames, CSV_BLOCK):
-            block = slice(a, a + CSV_BLOCK)
-            columns = [[str(v) for v in tracks.frame_index[block].tolist()],
-                       format_column(tracks.time_s[block], 4),
-                       ["1" if v else "0" for v in detected[block].tolist()]]
-            columns += [format_column(np.asarray(angles[k][block], np.float64), 2)
-                        for k in names]
-            for k in range(len(LANDMARK_NAMES)):
-                columns += [format_column(xy[block, k, 0], 2),
-                            format_column(xy[block, k, 1], 2),
-                            format_column(vis[block, k].astype(np.float64), 3)]
-            yield from zip(*columns, strict=True)
+            rows = slice(a, a + CSV_BLOCK)
+            per_landmark = np.concatenate([xy[rows], vis[rows, :, None]], axis=2)
+            table = np.column_stack([tracks.frame_index[rows], tracks.time_s[rows],
+                                     tracks.detected[rows],
+                                     *[np.asarray(angles[k][rows]) for k in names],
+                                     per_landmark.reshape(len(per_landmark), -1)])
+            yield format_rows(table.astype(np.float64), formats, newline="\r\n")
 
-    return header, rows()
+    return header, blocks()
 
 
 def match_toe_offs(contacts: list[dict[str, Any]],

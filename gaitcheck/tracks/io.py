@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import zipfile
 from pathlib import Path
 
@@ -76,10 +75,16 @@ def load_tracks(path: Path) -> LandmarkTracks:
         raise InputError(f"{path.name} is not a gaitcheck landmarks file ({err})") from err
 
 
-def format_column(values: np.ndarray, digits: int) -> list[str]:
-    """One CSV column as text, ``digits`` decimals, empty where not finite."""
-    fmt = f"{{:.{digits}f}}".format
-    return [fmt(v) if math.isfinite(v) else "" for v in values.tolist()]
+def format_rows(table: np.ndarray, formats: list[str], newline: str = "\n") -> str:
+    """Rows of a 2-D array as CSV text, one printf format per column ("%.2f", "%d").
+
+    Cells that are not finite are left empty. A whole row is formatted by one ``%``
+    operation: ~4× faster than a cell at a time.
+    """
+    line = ",".join(formats) + newline
+    clean = np.where(np.isfinite(table), table, np.nan)
+    # Only a non-finite cell can print "nan" (numbers print as digits, "." and "-").
+    return "".join(line % row for row in map(tuple, clean.tolist())).replace("nan", "")
 
 
 def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
@@ -95,18 +100,15 @@ def save_tracks_csv(tracks: LandmarkTracks, path: Path) -> Path:
     for name in LANDMARK_NAMES:
         header += [f"{name}_x_px", f"{name}_y_px", f"{name}_z", f"{name}_visibility"]
     xy = tracks.xy_px()
-    detected = tracks.detected
+    formats = ["%d", "%.4f", "%d", *["%.2f", "%.2f", "%.4f", "%.3f"] * len(LANDMARK_NAMES)]
     with atomic_writer(Path(path), "w") as handle:
         handle.write(",".join(header) + "\n")
         # Blocks of rows: text for a whole long clip would take ~9 kB per frame at once.
         for a in range(0, tracks.n_frames, CSV_BLOCK):
             rows = slice(a, a + CSV_BLOCK)
-            columns = [[str(v) for v in tracks.frame_index[rows].tolist()],
-                       format_column(tracks.time_s[rows], 4),
-                       [str(int(v)) for v in detected[rows].tolist()]]
-            for k in range(len(LANDMARK_NAMES)):
-                columns += [format_column(xy[rows, k, 0], 2), format_column(xy[rows, k, 1], 2),
-                            format_column(tracks.image[rows, k, 2].astype(np.float64), 4),
-                            format_column(tracks.image[rows, k, 3].astype(np.float64), 3)]
-            handle.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
+            per_landmark = np.concatenate([xy[rows], tracks.image[rows, :, 2:4]], axis=2)
+            table = np.column_stack([tracks.frame_index[rows], tracks.time_s[rows],
+                                     tracks.detected[rows],
+                                     per_landmark.reshape(len(per_landmark), -1)])
+            handle.write(format_rows(table.astype(np.float64), formats))
     return Path(path)
