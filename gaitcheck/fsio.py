@@ -98,28 +98,12 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
         If writing or renaming fails; the temporary file is removed and ``path`` is
         left untouched.
     """
-    path = Path(path)
-    tmp_name = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.fchmod(fd, file_mode())
-        text = "b" not in mode
-        with os.fdopen(fd, mode, encoding="utf-8" if text else None,
-                       newline="\n" if text else None) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        journal = _JOURNAL.get()
-        if journal is not None:
-            journal.append((path, _set_aside(path)))
-        Path(tmp_name).replace(path)
-        tmp_name = None
-    except OSError as err:
-        raise OutputError(_describe(err, path)) from err
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                Path(tmp_name).unlink()
+    text = "b" not in mode
+    with atomic_path(Path(path)) as tmp, tmp.open(
+            mode, encoding="utf-8" if text else None, newline="\n" if text else None) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager
