@@ -203,7 +203,7 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
     backend = (backend_factory or _mediapipe_backend)(options)
-    _warm_up_in_background()
+    warm_up = _warm_up_in_background()
     progress.start(reader.expected_frames)
     try:
         extraction = extract_tracks(reader, backend, on_frame=progress.update,
@@ -213,6 +213,9 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
         backend.close()
     if spool is not None:
         spool.finish()
+    # Done long ago on a real video; after a very short pose pass this waits rather than
+    # importing the same modules from two threads at once.
+    warm_up.join()
     return extraction
 
 
@@ -225,11 +228,12 @@ def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
     return build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
 
 
-def _warm_up_in_background() -> None:
+def _warm_up_in_background() -> threading.Thread:
     """Import what runs after pose (scipy alone takes 0.7 s) and compile the HTML
     template on a daemon thread: MediaPipe leaves a core idle during pose and releases
-    the GIL while it runs, so this costs the run nothing. A module still loading when the
-    main thread needs it simply waits for it (per-module import locks)."""
+    the GIL while it runs, so this costs the run nothing. The caller joins the thread
+    before importing any of it itself (two threads importing overlapping modules in
+    different orders can trip the import system's deadlock detection)."""
     def run() -> None:
         with contextlib.suppress(Exception):  # the main thread's import will report it
             for name in _AFTER_POSE_MODULES:
@@ -238,7 +242,9 @@ def _warm_up_in_background() -> None:
 
             compiled_template()
 
-    threading.Thread(target=run, name="gaitcheck-warm-up", daemon=True).start()
+    thread = threading.Thread(target=run, name="gaitcheck-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def analyze_landmarks(
