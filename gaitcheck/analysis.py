@@ -28,6 +28,7 @@ from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.tracks.warnings import WarningContext, with_severity
 
 #: Headline values no runner or walker produces (units of each metric): a value outside
 #: its range means the pose, the view or the events are wrong, not that the runner is
@@ -87,6 +88,9 @@ class Analysis:
     warnings: list[dict[str, str]] = field(default_factory=list)
     frame_info: dict[str, Any] = field(default_factory=dict)
     cleaned_tracks: LandmarkTracks | None = field(default=None, repr=False)
+    #: What the warning severities were decided in (view, near side, unfilled gaps): the
+    #: pipeline settles the data-quality warnings' severities in the same context.
+    warning_context: WarningContext = field(default_factory=WarningContext)
 
     def report_sections(self) -> dict[str, Any]:
         """The ``report.json`` keys this analysis fills."""
@@ -248,8 +252,15 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                                   events.slowmo_factor_suggested if events else None)
     si = asymmetry(metrics)
     text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
-    return Analysis(scene, cleaned.report, events, activity, activity_conf, metrics, si, text,
-                    contacts, toe_offs, warnings, frame_info, cleaned.tracks)
+    # Severities need the view (a far-side limb is expected to be poorly visible).
+    context = WarningContext(scene.view, scene.near_side,
+                             dict(cleaned.report.get("unfilled_by_part") or {}),
+                             tracks.fps if tracks.n_frames > 1 else None)
+    report = cleaned.report | {"warnings": with_severity(cleaned.report.get("warnings", []),
+                                                         context)}
+    return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
+                    contacts, toe_offs, with_severity(warnings, context), frame_info,
+                    cleaned.tracks, context)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

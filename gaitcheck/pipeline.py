@@ -308,6 +308,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     from gaitcheck.report.json_report import build_report
     from gaitcheck.result import GaitResult
     from gaitcheck.tracks.quality import assess_quality
+    from gaitcheck.tracks.warnings import with_severity
 
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
@@ -315,6 +316,8 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
     analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
                                                       options.height_cm))
+    # Severities settled with the view (a far-side limb is expected to be poorly visible).
+    quality["warnings"] = with_severity(quality["warnings"], analysis.warning_context)
     quality["warnings"] += analysis.warnings
     return GaitResult.with_cleaned(build_report(tracks, quality, {}, analysis.report_sections()),
                                    tracks, analysis.cleaned_tracks)

@@ -22,6 +22,7 @@ from gaitcheck.metrics.curves import frame_angles
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.io import load_tracks
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.tracks.warnings import severity_of
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,14 @@ class GaitResult:
 
     @property
     def warnings(self) -> list[dict[str, str]]:
-        """Data-quality and gait-event warnings (``code``, ``message``)."""
-        return list((self.report.get("quality") or {}).get("warnings", []))
+        """Data-quality and gait-event warnings (``code``, ``severity``, ``message``);
+        a report from before schema 1.4 has no severities and gets "caution"."""
+        out = []
+        for w in (self.report.get("quality") or {}).get("warnings", []):
+            item = {"code": w.get("code"), "severity": severity_of(w)}
+            item.update((k, v) for k, v in w.items() if k not in item)
+            out.append(item)
+        return out
 
     def value(self, key: str) -> float | None:
         """Shortcut: ``metrics[key]["value"]`` or None."""

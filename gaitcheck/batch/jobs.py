@@ -190,7 +190,8 @@ def run_job(job: VideoJob) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``status`` ("ok", "warning" with quality warnings, "error"), ``error`` (one line),
+        ``status`` ("ok", "warning" with caution or serious quality warnings,
+        "error"), ``error`` (one line),
         key metrics (:func:`gaitcheck.batch.summary.outcome_from_report`), ``frames``,
         ``elapsed_s``, ``pose_s``, ``cpu_s``, ``video_sha256`` and ``worker``.
     """

@@ -1,9 +1,12 @@
 """Summary rows of a batch and the ``summary.csv`` / ``summary.json`` files.
 
-One row per video: identity, status (``ok``, ``warning`` = finished with quality
-warnings, ``error``), the error message, key metrics, counts, the manifest's pass-through
-columns, the output folder and the elapsed time. Both files are rewritten atomically after
-every video, so a killed batch leaves a valid summary of what finished.
+One row per video: identity, status (``ok``, ``warning`` = finished with data-quality
+warnings of severity ``caution`` or ``serious``, ``error``), the error message, key
+metrics, counts, the manifest's pass-through columns, the output folder and the elapsed
+time. Informational (``info``) warnings, such as the far-side arm hidden in a side view,
+are counted apart (``quality_notes``) and leave the status ``ok``. Both files are
+rewritten atomically after every video, so a killed batch leaves a valid summary of what
+finished.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ HEAD_COLUMNS = ("id", "video", "status", "error")
 METRIC_COLUMNS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
                   "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
                   "knee_flexion_ic_deg", "vertical_oscillation", "vertical_oscillation_unit",
-                  "findings", "warnings", "detected_view", "detected_setting", "frames")
+                  "findings", "warnings", "quality_notes", "detected_view", "detected_setting",
+                  "frames")
 MANIFEST_COLUMNS = ("subject_id", "session_date", "view", "height_cm", "treadmill", "notes")
 TAIL_COLUMNS = ("output", "elapsed_s", "reused")
 STATUSES = ("ok", "warning", "error")
@@ -37,10 +41,19 @@ STATUSES = ("ok", "warning", "error")
 
 def outcome_from_report(report: dict[str, Any]) -> dict[str, Any]:
     """The summary-relevant part of a ``report.json``: key metric values, foot-strike
-    pattern, counts of findings and warnings, detected view and setting."""
+    pattern, counts of findings and warnings, detected view and setting.
+
+    ``status`` is "warning" only when a warning lowers trust in the results (severity
+    "caution" or "serious"; a warning saved without severity counts as "caution");
+    ``warnings`` and ``warning_codes`` are those, ``quality_notes`` counts the "info"
+    ones."""
+    # Not at module level: gaitcheck.tracks loads numpy (see gaitcheck.batch).
+    from gaitcheck.tracks.warnings import INFO, severity_of
+
     metrics = report.get("metrics") or {}
     values = {key: (metrics.get(key) or {}).get("value") for key in KEY_METRICS}
-    warnings = (report.get("quality") or {}).get("warnings") or []
+    every = (report.get("quality") or {}).get("warnings") or []
+    warnings = [w for w in every if severity_of(w) != INFO]
     return {
         "status": "warning" if warnings else "ok",
         "metrics": values,
@@ -49,6 +62,7 @@ def outcome_from_report(report: dict[str, Any]) -> dict[str, Any]:
         "findings": len(report.get("findings") or []),
         "warnings": len(warnings),
         "warning_codes": [w.get("code") for w in warnings],
+        "quality_notes": len(every) - len(warnings),
         "detected_view": (report.get("view") or {}).get("label"),
         "detected_setting": (report.get("setting") or {}).get("value"),
         "frames": (report.get("quality") or {}).get("frames"),

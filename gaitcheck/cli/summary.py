@@ -1,5 +1,6 @@
 """The terminal summary printed after ``analyze`` and ``report``: a rich table of the key
-metrics against their reference bands, then the findings and warnings."""
+metrics against their reference bands, then the findings and warnings (informational
+warnings as one dimmed ``notes:`` line)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from gaitcheck.tracks.warnings import INFO, SERIOUS, rank, severity_of
 
 #: Key metrics shown in the table, in order: (report key, label, decimals).
 KEY_METRICS = (
@@ -110,5 +114,21 @@ def print_summary(console: Console, report: dict[str, Any], report_path: Path,
         style = SEVERITY_STYLE.get(finding["severity"], "cyan")
         console.print(f"[{style}]{finding['severity']}:[/] {finding['message']}",
                       highlight=False)
-    for warning in q.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
+    warnings = sorted(q.get("warnings", []), key=rank)
+    for warning in warnings:
+        severity = severity_of(warning)
+        if severity != INFO:
+            label = "[bold red]warning (serious):[/]" if severity == SERIOUS else (
+                "[yellow]warning:[/]")
+            console.print(f"{label} {escape(warning['message'])}", highlight=False)
+    notes = [_clause(w["message"]) for w in warnings if severity_of(w) == INFO]
+    if notes:
+        console.print(f"[dim]notes: {escape('; '.join(notes))} (informational: they do not "
+                      "lower trust in the results)[/]", highlight=False)
+
+
+def _clause(message: str) -> str:
+    """The gist of a warning: its text up to the first ``;``, ``:``, `` (`` or full stop."""
+    cut = min((i for i in (message.find(s) for s in (";", ": ", " (", ". ")) if i > 0),
+              default=len(message))
+    return message[:cut].rstrip(".")

@@ -35,6 +35,7 @@ from gaitcheck.report.html_metrics import (
 from gaitcheck.report.keyframes import CROP_NAME, INDEX_NAME, KEYFRAMES_DIR
 from gaitcheck.report.plots import STRIKE_LETTERS, timeline_plot
 from gaitcheck.report.plots_body import cycle_panels, cycle_plot, stick_figures
+from gaitcheck.tracks.warnings import INFO, SEVERITIES, event_severity, severity_of
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -156,20 +157,41 @@ def quality(report: dict[str, Any]) -> dict[str, Any]:
         ("Points left missing", "unfilled_points"), ("Low-pass cut-off (Hz)", "cutoff_hz"))]
     clean += [("Left/right leg swaps repaired", len(cleaning.get("swaps_repaired") or [])),
               ("Far-foot errors repaired", len(cleaning.get("far_foot_fixed") or []))]
-    events = report.get("events") or {}
-    messages = [w.get("message", "") for w in q.get("warnings") or []]
-    messages += [str(w) for w in events.get("warnings") or []]
-    messages += [w.get("message", "") for w in (report.get("analysis") or {}).get("warnings")
-                 or []]
-    if events.get("slowmo_factor_suggested"):
-        messages.append("The motion looks too slow for real time: this may be a slow-motion "
-                        f"file (try --slowmo {events['slowmo_factor_suggested']}).")
+    warnings = _warnings(report)
     return {"facts": [(k, v) for k, v in facts if v is not None],
             "scene": [(k, v) for k, v in scene if v is not None],
             "visibility": visibility,
             "cleaning": [(k, v) for k, v in clean if v is not None],
-            "warnings": list(dict.fromkeys(sentence(m) + "." for m in messages if m.strip())),
+            "warnings": [w for w in warnings if w["severity"] != INFO],
+            "notes": [w for w in warnings if w["severity"] == INFO],
             "not_measurable": _not_measurable(report.get("metrics") or {})}
+
+
+def _warnings(report: dict[str, Any]) -> list[dict[str, str]]:
+    """Every data-quality, gait-event and analysis warning once, as ``{severity, text}``,
+    serious first, then caution, then info (in report order within a severity).
+
+    Gait-event messages (plain strings) are usually also in ``quality.warnings`` (code
+    ``events``); the first occurrence of a text is kept. Warnings without a severity
+    (reports before schema 1.4) count as caution.
+    """
+    events = report.get("events") or {}
+    items: list[tuple[str, str]] = [(severity_of(w), w.get("message", ""))
+                                    for w in (report.get("quality") or {}).get("warnings")
+                                    or []]
+    items += [(event_severity(str(w)), str(w)) for w in events.get("warnings") or []]
+    items += [(severity_of(w), w.get("message", ""))
+              for w in (report.get("analysis") or {}).get("warnings") or []]
+    if events.get("slowmo_factor_suggested"):
+        text = ("The motion looks too slow for real time: this may be a slow-motion file "
+                f"(try --slowmo {events['slowmo_factor_suggested']}).")
+        items.append((event_severity(text), text))
+    unique: dict[str, str] = {}
+    for severity, message in items:
+        if message.strip():
+            unique.setdefault(sentence(message) + ".", severity)
+    ordered = sorted(unique.items(), key=lambda item: SEVERITIES.index(item[1]))
+    return [{"severity": severity, "text": text} for text, severity in ordered]
 
 
 def _pct(x: float | None) -> float | None:

@@ -18,11 +18,12 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
-from gaitcheck.landmarks import LM
+from gaitcheck.landmarks import BODY_PARTS, LM
 from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.tracks.warnings import warning_severity
 
 #: Visibility says whether a point is in view and unoccluded, not how well it is placed (far
 #: hips and knees in side views score 0.3-0.6 yet sit well); below 0.2 the point is hidden and
@@ -57,10 +58,12 @@ class CleanResult:
     report : dict
         JSON-ready: ``settings``, ``cutoff_hz`` (−3 dB, None if unfiltered), counts of
         positions (``gated_points``, ``outliers``, ``filled_points``, ``unfilled_points``:
-        missing between the first and last frames with a pose), ``filled_frames`` (frames
+        missing between the first and last frames with a pose; ``unfilled_by_part``: the
+        same per body part, parts with none left out), ``filled_frames`` (frames
         without a pose that got one), ``[start, stop)`` array rows (not video frames) of
         ``swaps_repaired`` (legs), ``arm_swaps_repaired`` and ``far_foot_fixed`` (``[start,
-        stop, side]``), and ``warnings`` ({code, message}).
+        stop, side]``), and ``warnings`` ({code, severity, message}; the severity without
+        the view, see :func:`gaitcheck.tracks.warnings.warning_severity`).
     interpolated : numpy.ndarray of bool, shape (T, 33)
         Points whose coordinates were interpolated rather than measured.
     """
@@ -301,7 +304,8 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         pos[mask], world[mask] = np.nan, np.nan
 
     def warn(code: str, message: str) -> None:  # quality.QualityWarning's JSON form
-        issues.append({"code": code, "message": message})
+        # The view-free severity; gaitcheck.analysis settles it once the view is known.
+        issues.append({"code": code, "severity": warning_severity(code), "message": message})
 
     gated = np.isfinite(pos[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0) < min_visibility)
     drop(gated)
@@ -344,7 +348,10 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     elif n < MIN_FILTER_SEGMENT:
         warn("too_short_to_filter", f"Only {n} frames: no low-pass filtering.")
     span = np.cumsum(tracks.detected) * np.cumsum(tracks.detected[::-1])[::-1] > 0
-    unfilled = int(np.count_nonzero(span[:, None] & ~np.isfinite(image[:, :, 0])))
+    left_missing = span[:, None] & ~np.isfinite(image[:, :, 0])
+    unfilled = int(np.count_nonzero(left_missing))
+    unfilled_by_part = {part: int(np.count_nonzero(left_missing[:, list(idx)]))
+                        for part, idx in BODY_PARTS.items()}
     if unfilled:
         warn("unfilled_gaps", f"{unfilled} landmark positions stay missing (visibility "
              f"below {min_visibility}, gaps over {max_gap_ms:.0f} ms, or at the ends).")
@@ -359,7 +366,9 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,
         "filled_points": int(interpolated.sum()),
         "filled_frames": int(np.count_nonzero(~tracks.detected & interpolated.any(axis=1))),
-        "unfilled_points": unfilled, "warnings": issues}
+        "unfilled_points": unfilled,
+        "unfilled_by_part": {k: v for k, v in unfilled_by_part.items() if v},
+        "warnings": issues}
     cleaned = dataclasses.replace(tracks, image=image.astype(np.float32), world=world.astype(
         np.float32), source={**tracks.source, "cleaning": report})
     return CleanResult(tracks=cleaned, report=report, interpolated=interpolated)

@@ -10,6 +10,7 @@ import numpy as np
 from gaitcheck.landmarks import BODY_PARTS
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.tracks.warnings import WarningContext, warning_severity, with_severity
 
 MIN_COVERAGE = 0.90          # below this, gaps dominate the analysis
 MIN_PART_VISIBILITY = 0.5    # MediaPipe visibility; below it a part is mostly guessed
@@ -20,13 +21,18 @@ MIN_FRAMES = 10              # below it no stride fits (a third of a second at 3
 
 @dataclass(frozen=True)
 class QualityWarning:
-    """A data-quality warning: a stable machine code and a plain-language message."""
+    """A data-quality warning: a stable machine code, a plain-language message and a
+    severity ("info", "caution" or "serious"; None = from the code alone, see
+    :func:`gaitcheck.tracks.warnings.warning_severity`)."""
 
     code: str
     message: str
+    severity: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        """``{code, severity, message}``, the form of ``report.json``."""
+        return {"code": self.code, "severity": self.severity or warning_severity(self.code),
+                "message": self.message}
 
 
 def assess_quality(
@@ -50,7 +56,10 @@ def assess_quality(
     dict
         ``frames``, ``frames_with_pose``, ``pose_coverage`` (0..1),
         ``longest_gap_s``, ``mean_visibility`` (per body part, 0..1, ``None`` if never
-        seen), ``out_of_frame_fraction`` and ``warnings`` (list of {code, message}).
+        seen), ``out_of_frame_fraction`` and ``warnings`` (list of {code, severity,
+        message}). Severities that depend on the view (limb visibility) are the cautious
+        ones here: :func:`gaitcheck.pipeline.build_result` settles them once the view is
+        known (:func:`gaitcheck.tracks.warnings.with_severity`).
     """
     n = tracks.n_frames
     detected = tracks.detected
@@ -59,7 +68,8 @@ def assess_quality(
     vis = tracks.visibility()[detected]
     part_vis: dict[str, float | None] = {}
     for part, idx in BODY_PARTS.items():
-        part_vis[part] = round(float(np.nanmean(vis[:, idx])), 3) if n_pose else None
+        seen = vis[:, idx]  # None when never seen (no pose, or the part always missing)
+        part_vis[part] = round(float(np.nanmean(seen)), 3) if np.isfinite(seen).any() else None
     xy = tracks.image[detected][:, :, :2]
     outside = ((xy < 0) | (xy > 1)).any(axis=2).mean(axis=1) if n_pose else np.zeros(0)
     out_frac = float(np.mean(outside > 0.15)) if n_pose else 0.0
@@ -106,11 +116,10 @@ def assess_quality(
              "lower confidence.")
     for part, value in part_vis.items():
         if value is not None and value < MIN_PART_VISIBILITY:
-            usual = ", as is usual for a far-side limb in a side view" if part.startswith(
-                ("left_", "right_")) else ""
+            # Whether that is usual (the far-side limb in a side view) is said once the
+            # view is known (gaitcheck.tracks.warnings).
             warn(f"low_visibility_{part}", f"The {part.replace('_', ' ')} is poorly visible "
-                 f"(mean visibility {value:.2f}){usual}; measures that use it get low "
-                 "confidence.")
+                 f"(mean visibility {value:.2f}); measures that use it get low confidence.")
     if out_frac > 0.05:
         warn("subject_out_of_frame", f"Part of the body was outside the image in "
              f"{out_frac:.0%} of frames; keep the whole body, feet included, in view.")
@@ -139,7 +148,8 @@ def assess_quality(
         "mean_visibility": part_vis,
         "out_of_frame_fraction": round(out_frac, 4),
         "sampling": sampling,
-        "warnings": [w.to_dict() for w in warnings],
+        "warnings": with_severity([w.to_dict() for w in warnings],
+                                  WarningContext(analysed_fps=sampling["analysed_fps"])),
     }
 
 
