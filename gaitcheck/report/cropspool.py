@@ -6,8 +6,9 @@ been analysed. Decoding the video a second time to fetch them cost as much as 10
 pose time, so instead every analysed frame leaves a small JPEG of the region around the
 subject's feet in a temporary file while pose runs. JPEG encoding runs on a background
 thread (OpenCV releases the GIL) and only a bounded backlog of crops is ever held in
-memory, so memory stays flat in video length; the file takes about 11 kB per frame of
-720p video (200 MB for ten minutes at 30 fps) and is deleted on :meth:`CropSpool.close`.
+memory, so memory stays flat in video length; the file takes about 18 kB per frame of
+720p video (about 320 MB for ten minutes at 30 fps) and is deleted on
+:meth:`CropSpool.close`.
 
 A frame whose crop is missing or does not cover the requested box (the feet were not
 found in that frame, or the disk filled up) is simply not served:
