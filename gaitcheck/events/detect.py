@@ -91,8 +91,9 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     px, swapped = repair_leg_swaps(px, scale)
     warnings: list[str] = []
     if swapped.any():
-        warnings.append(f"the pose model exchanged the left and right legs in "
-                        f"{int(swapped.sum())} frames; they were relabelled by continuity")
+        n = int(swapped.sum())
+        warnings.append(f"the pose model exchanged the left and right legs in {n} "
+                        f"frame{'s' if n != 1 else ''}; they were relabelled by continuity")
     fs = 1.0 / float(np.median(np.diff(time_s)))
     min_len = max(8, round(min_segment_s * fs))
     plan = plan_segments(px, scale, time_s, facing, max(1, round(max_gap_s * fs)),
