@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.report.keyframes import foot_box
 from gaitcheck.video._cv import cv2
 
 if TYPE_CHECKING:
@@ -74,8 +75,6 @@ class CropSpool:
         """Queue the feet region of every candidate in ``frame`` (called per frame)."""
         if self.failed is not None:
             return
-        from gaitcheck.report.keyframes import foot_box
-
         h, w = frame.rgb.shape[:2]
         self.frame_size = (w, h)
         for cand in candidates:

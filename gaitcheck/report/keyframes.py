@@ -4,9 +4,9 @@ The crops come from the foot regions spooled during the pose pass
 (:mod:`gaitcheck.report.cropspool`), so the video is not decoded again; when there is no
 spool (``gaitcheck report DIR``, ``GaitResult.save``) or it lacks a frame, the video is
 decoded once, frame by frame, keeping only the chosen frames long enough to crop them, so
-memory does not grow with the video's length. The
-crops and their index (``keyframes/keyframes.json``) stay in the output folder, so
-``gaitcheck report DIR`` re-renders the page without the video.
+memory does not grow with the video's length. The crops and their index
+(``keyframes/keyframes.json``) stay in the output folder, so ``gaitcheck report DIR``
+re-renders the page without the video.
 """
 
 from __future__ import annotations
