@@ -23,6 +23,7 @@ from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction, extract_tracks
+from gaitcheck.pose.segments import extract_in_segments, plan_segments, usable_cores
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
@@ -71,6 +72,11 @@ class AnalyzeOptions:
     analysis_fps : float, optional
         Instead of ``stride``: the stride that brings the real-time frame rate closest
         to this (frames/s) without going below it.
+    jobs : int, optional
+        Processes sharing the pose pass, each on a time segment of the video
+        (:mod:`gaitcheck.pose.segments`); 1 = one pass in this process. Default: the
+        usable cores (one, with a custom ``backend_factory``). Short windows and
+        strided analyses use fewer.
     """
 
     start_s: float | None = None
@@ -84,6 +90,7 @@ class AnalyzeOptions:
     formats: tuple[str, ...] | None = None
     stride: int = 1
     analysis_fps: float | None = None
+    jobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -202,15 +209,28 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
              spool: CropSpool | None = None) -> Extraction:
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
-    backend = (backend_factory or _mediapipe_backend)(options)
-    warm_up = _warm_up_in_background()
-    progress.start(reader.expected_frames)
-    try:
-        extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                    on_pose=spool.add if spool is not None else None)
-    finally:
-        progress.stop()
-        backend.close()
+    jobs = options.jobs if options.jobs is not None else (
+        usable_cores() if backend_factory is None else 1)
+    plans = plan_segments(reader, jobs)
+    if plans:
+        warm_up = _warm_up_in_background()
+        progress.start(reader.expected_frames)
+        try:
+            extraction = extract_in_segments(reader, plans,
+                                             backend_factory or _mediapipe_backend, options,
+                                             progress.update, spool)
+        finally:
+            progress.stop()
+    else:
+        backend = (backend_factory or _mediapipe_backend)(options)
+        warm_up = _warm_up_in_background()
+        progress.start(reader.expected_frames)
+        try:
+            extraction = extract_tracks(reader, backend, on_frame=progress.update,
+                                        on_pose=spool.add if spool is not None else None)
+        finally:
+            progress.stop()
+            backend.close()
     if spool is not None:
         spool.finish()
     # Done long ago on a real video; after a very short pose pass this waits rather than
