@@ -111,6 +111,9 @@ def analyze(
     analysis_fps: Annotated[float | None, typer.Option(
         "--analysis-fps", min=1, help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, max=256, help="Processes sharing the pose pass, each on a "
+        "time segment of the video; 1 = one pass [default: usable cores].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -140,7 +143,7 @@ def analyze(
                                  max_people=max_people, view=view, setting=setting,
                                  height_cm=height_cm,
                                  formats=("html", "csv", "video") if annotate else None,
-                                 stride=stride, analysis_fps=analysis_fps)
+                                 stride=stride, analysis_fps=analysis_fps, jobs=jobs)
         if (stride != 1 or analysis_fps is not None) and landmarks is not None:
             raise _usage("--stride and --analysis-fps apply to videos, not to --landmarks")
         if landmarks is not None:

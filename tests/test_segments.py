@@ -1,0 +1,234 @@
+"""The pose pass split into time segments (gaitcheck.pose.segments, gaitcheck.pose.seams):
+seams leave no duplicated or missing frame, timestamps and frame numbers equal the
+single pass (variable frame rate included), and the analysis matches the single pass."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from equivalence import differences
+
+from gaitcheck.pose import segments
+from gaitcheck.pose.extract import PosePass
+from gaitcheck.pose.seams import SeamError, best_seam, frame_disagreement, join
+from gaitcheck.pose.segments import OVERLAP_S, SegmentPlan, plan_segments, segment_frames
+from gaitcheck.video.reader import VideoReader
+from helpers import REPO, candidate, make_video, shared_video
+
+W, H = 1280, 720
+
+
+def _pass(indices: list[int], times: list[float], people: list[list]) -> PosePass:
+    return PosePass(candidates=people, time_s=times, frame_index=indices,
+                    samples={i: (100.0, 200.0) for i in indices if i % 5 == 0})
+
+
+def _runner(i: int, dx: float = 0.0):
+    return candidate(0.3 + 0.004 * i + dx, 0.55, 0.5, phase=0.4 * i)
+
+
+# -- joining two segments ------------------------------------------------------------------
+def test_join_cuts_where_the_landmarks_agree_and_renumbers_the_later_segment() -> None:
+    head = _pass(list(range(30)), [i / 30 for i in range(30)], [[_runner(i)] for i in range(30)])
+    # The later segment's decoder guessed its frame numbers 3 too low after the seek; its
+    # landmarks settle over the overlap (frames 20..29), agreeing exactly only at 27.
+    noise = {i: 0.02 / (i - 19) if i != 27 else 0.0 for i in range(20, 60)}
+    tail_people = [[_runner(i, noise[i] if i < 30 else 0.0)] for i in range(20, 60)]
+    tail = _pass([i - 3 for i in range(20, 60)], [i / 30 for i in range(20, 60)], tail_people)
+    head_people = list(head.candidates)
+    seam, offset = join(head, tail, W, H)
+    assert (seam.frame_index, seam.overlap_frames, offset) == (27, 10, 3)
+    assert seam.disagreement == 0.0 and seam.time_s == 27 / 30
+    assert head.frame_index == list(range(60))  # no duplicated or missing frame
+    assert head.time_s == [i / 30 for i in range(60)]
+    assert all(head.candidates[i] is head_people[i] for i in range(27))
+    assert all(head.candidates[i] is tail_people[i - 20] for i in range(27, 60))
+    # Image statistics: the samples of the frames each segment contributed, renumbered.
+    assert sorted(head.samples) == [0, 5, 10, 15, 20, 25, 28, 33, 38, 43, 48, 53, 58]
+
+
+@pytest.mark.parametrize("shift, indices, message", [
+    (0.5 / 30, None, "no common frame"),          # times between the head's frames
+    (0.0, [20, 21, 23, 24, 25, 26, 27, 28, 29, 30], "numbers differ"),  # a frame lost
+    (2.0, None, "no common frame"),               # the seek landed after the overlap
+])
+def test_join_refuses_segments_whose_frames_do_not_line_up(shift, indices, message) -> None:
+    head = _pass(list(range(30)), [i / 30 for i in range(30)], [[] for _ in range(30)])
+    idx = indices or list(range(20, 30))
+    tail = _pass(idx + list(range(31, 41)), [i / 30 + shift for i in range(20, 40)],
+                 [[] for _ in range(20)])
+    with pytest.raises(SeamError, match=message):
+        join(head, tail, W, H)
+
+
+def test_frame_disagreement_pairs_people_whatever_their_order() -> None:
+    runner, bystander = _runner(5), candidate(0.8, 0.5, 0.3)
+    assert frame_disagreement([runner, bystander], [bystander, runner], W, H) == 0.0
+    assert frame_disagreement([], [], W, H) == 0.0
+    assert frame_disagreement([runner], [], W, H) == 1.0
+    # Someone else found by one segment only: a count mismatch, whatever the runner does.
+    assert frame_disagreement([runner], [runner, bystander], W, H) == 1.0
+    moved = frame_disagreement([runner], [_runner(5, 0.05)], W, H)
+    assert 0.05 * W / (0.5 * H) * 0.9 < moved < 0.05 * W / (0.5 * H) * 1.1  # body heights
+    assert best_seam([0.0, 0.0, 0.0, 0.0, 0.0]) == 2  # ties: the middle of the overlap
+    assert best_seam([0.3, 0.01, 0.02, 0.0, 0.2]) == 3
+
+
+# -- planning ------------------------------------------------------------------------------
+def _reader(duration_s: float, start_s=None, end_s=None, stride: int = 1, fps: float = 30.0):
+    info = SimpleNamespace(fps=fps, duration_s=duration_s, slowmo=1.0)
+    return SimpleNamespace(info=info, start_s=start_s, end_s=end_s, stride=stride)
+
+
+def test_segments_cover_the_window_with_overlaps_and_a_head_start() -> None:
+    plans = plan_segments(_reader(60.0, start_s=2.0), 4)
+    assert len(plans) == 4
+    assert plans[0] == SegmentPlan(2.0, plans[0].end_s, None)  # decoded like a single pass
+    assert plans[-1].end_s is None
+    lengths = [p.end_s - p.start_s for p in plans[1:-1]]
+    for before, plan in itertools.pairwise(plans):
+        assert plan.start_s == pytest.approx(before.end_s - OVERLAP_S)
+        assert plan.seek_s == pytest.approx(plan.start_s - segments.SEEK_BACK_S)
+    # The first segment is longer by the workers' start-up, the others equal.
+    head_len = plans[0].end_s - 2.0
+    assert head_len == pytest.approx(lengths[0] - OVERLAP_S + segments.HEAD_START_FRAMES / 30)
+    assert np.ptp(lengths) < 1e-9
+
+
+@pytest.mark.parametrize("reader, jobs", [
+    (_reader(60.0), 1),                        # one job: today's single pass
+    (_reader(60.0, stride=2), 4),              # the stride's phase counts from the start
+    (_reader(float("nan")), 4),                # unknown duration
+    (_reader(4.0), 4),                         # too short for two segments of 2 s
+])
+def test_no_segments_where_a_single_pass_is_right(reader, jobs) -> None:
+    assert plan_segments(reader, jobs) == []
+
+
+def test_a_short_window_gets_fewer_segments() -> None:
+    assert len(plan_segments(_reader(7.0), 8)) == 2  # (7 s - head start) / 2 ≥ 2 s
+
+
+# -- decoding segments: frames and times identical to one pass ------------------------------
+@pytest.fixture(scope="module")
+def ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@pytest.mark.parametrize("setpts", [
+    None,                                                           # constant 30 fps
+    "if(lt(N,90),N/30/TB,(3+(N-90)/15)/TB)",                        # 30 fps, then 15
+    "if(lt(N,30),N/10/TB,(3+(N-30)/30)/TB)",                        # 10 fps, then 30
+])
+def test_seeking_segments_decode_exactly_the_single_pass_frames(
+        ffmpeg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setpts) -> None:
+    args = ["-g", "25"] + (["-vf", f"setpts='{setpts}'", "-fps_mode", "vfr"] if setpts else [])
+    clip = make_video(ffmpeg, tmp_path / "clip.mp4", *args, seconds=6.0)
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 0.8)
+    reader = VideoReader(clip)
+    plans = plan_segments(reader, 3)
+    assert len(plans) == 3
+    single = list(reader.frames())
+    parts = []
+    for plan in plans:
+        part = VideoReader(clip, plan.start_s, plan.end_s)
+        frames = list(segment_frames(part, plan))
+        parts.append(_pass([f.index for f in frames], [f.time_s for f in frames],
+                           [[] for _ in frames]))
+    head = parts[0]
+    for tail in parts[1:]:
+        join(head, tail, W, H)
+    assert head.time_s == [f.time_s for f in single]  # identical presentation times
+    assert head.frame_index == [f.index for f in single] == list(range(len(single)))
+
+
+# -- the real pose model ----------------------------------------------------------------------
+def _compare_runs(video: Path, jobs: int, tmp_path: Path, monkeypatch, **options):
+    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+    from gaitcheck.report import keyframes
+
+    def no_second_decode(*args, **kwargs):
+        raise AssertionError("a key frame was not in the crop spool")
+
+    # Every key frame must come from the spool, segments' parts included.
+    monkeypatch.setattr(keyframes, "_crops_from_video", no_second_decode)
+    one = analyze_video(video, tmp_path / "one", AnalyzeOptions(jobs=1, **options))
+    split = analyze_video(video, tmp_path / "split", AnalyzeOptions(jobs=jobs, **options))
+    info = split.tracks.source["segments"]
+    assert info["jobs"] == jobs and "fallback" not in info, info
+    assert len(info["seams"]) == jobs - 1
+    assert np.array_equal(one.tracks.time_s, split.tracks.time_s)  # bit for bit
+    assert np.array_equal(one.tracks.frame_index, split.tracks.frame_index)
+    assert np.all(np.diff(split.tracks.frame_index) == 1)
+    assert differences(one.report, split.report) == []
+    assert (len(list((tmp_path / "split" / "keyframes").glob("*.jpg")))
+            == len(list((tmp_path / "one" / "keyframes").glob("*.jpg"))) > 0)
+    return one, split
+
+
+@pytest.mark.slow
+def test_three_segments_of_a_short_clip_match_one_pass(tmp_path: Path, monkeypatch) -> None:
+    clip = REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"  # 8 s, 240 frames
+    _one, split = _compare_runs(clip, 3, tmp_path, monkeypatch)
+    for seam in split.tracks.source["segments"]["seams"]:
+        assert seam["disagreement"] < 0.02  # both landmarkers on the same runner
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_two_segments_of_the_real_treadmill_clip_match_one_pass(tmp_path, monkeypatch) -> None:
+    _compare_runs(shared_video("treadmill_side_30fps.mp4"), 2, tmp_path, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_segments_follow_the_same_person_among_others(tmp_path: Path) -> None:
+    """Three people in view, two tracked per frame: the walker is chosen over the whole
+    stitched video, in every frame the one the single pass chose."""
+    from gaitcheck.pipeline import AnalyzeOptions, run_video
+
+    video = shared_video("walking_side_distractors.mp4")
+    one = run_video(video, AnalyzeOptions(jobs=1, max_people=2))
+    split = run_video(video, AnalyzeOptions(jobs=2, max_people=2))
+    assert split.tracks.source["segments"]["jobs"] == 2
+    assert np.array_equal(one.tracks.frame_index, split.tracks.frame_index)
+    hips = [r.tracks.image[:, 23:25, :2].mean(axis=1) for r in (one, split)]
+    both = np.isfinite(hips[0][:, 0]) & np.isfinite(hips[1][:, 0])
+    assert both.mean() > 0.9
+    apart = np.abs(hips[0][both] - hips[1][both]).max(axis=1)
+    assert np.percentile(apart, 99) < 0.02  # image fractions: the same person throughout
+
+
+def test_batch_splits_videos_only_over_spare_cores() -> None:
+    from gaitcheck.batch.runner import BatchSettings, pose_jobs_per_video
+
+    assert pose_jobs_per_video(BatchSettings(workers=8), 8) == 1   # one video per worker
+    assert pose_jobs_per_video(BatchSettings(workers=8), 20) == 1
+    assert pose_jobs_per_video(BatchSettings(workers=8), 3) == 2   # 2 spare cores each
+    assert pose_jobs_per_video(BatchSettings(workers=2), 1) == 2
+    assert pose_jobs_per_video(BatchSettings(workers=8, executor="dask"), 1) == 1
+
+
+def test_batch_passes_the_split_to_the_job(tmp_path: Path) -> None:
+    from gaitcheck.batch.inputs import VideoEntry
+    from gaitcheck.batch.jobs import error_outcome
+    from gaitcheck.batch.runner import BatchSettings, run_batch
+
+    seen = []
+
+    def job_fn(job):
+        seen.append(job.options)
+        return error_outcome(job, "not analysed")
+
+    video = tmp_path / "a.mp4"
+    video.write_bytes(b"x")
+    entry = VideoEntry(path=video, rel="a.mp4", name="a", overrides={})
+    run_batch([entry], tmp_path / "out", BatchSettings(workers=2), job_fn=job_fn)
+    assert seen and seen[0]["jobs"] == 2
+
