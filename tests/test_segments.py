@@ -242,3 +242,27 @@ def test_batch_passes_the_split_to_the_job(tmp_path: Path) -> None:
     run_batch([entry], tmp_path / "out", BatchSettings(workers=2), job_fn=job_fn)
     assert seen and seen[0]["jobs"] == 2
 
+
+
+def test_a_workers_spool_part_is_served_under_the_true_frame_numbers(tmp_path: Path) -> None:
+    from gaitcheck.report.cropspool import CropSpool
+    from gaitcheck.video.reader import Frame
+
+    yy, xx = np.mgrid[0:H, 0:W]
+    rgb = np.dstack([xx * 255 // W, yy * 255 // H, (xx + yy) % 256]).astype(np.uint8)
+    with CropSpool(10_000) as spool:  # crops stored at full scale
+        path = spool.part_path(1)
+        part = CropSpool(10_000, path)  # as a worker process does
+        part.add(Frame(index=7, time_s=0.2, rgb=rgb), [_runner(0)])
+        entries = part.entries()
+        part.close()
+        (x0, y0, x1, y1), scale = entries[7][0][:2]
+        assert scale == 1.0 and path.stat().st_size > 0
+        spool.adopt(path, entries, offset=3)  # the worker's frame 7 is the file's 10
+        box = (x0 + 2, y0 + 3, x1 - 2, y1 - 3)
+        assert spool.region(7, box) is None
+        patch, got_scale = spool.region(10, box)
+        expected = rgb[box[1]:box[3], box[0]:box[2], ::-1].astype(float)
+        assert got_scale == 1.0 and patch.shape == expected.shape
+        assert np.abs(patch - expected).mean() < 3  # JPEG quality 92
+    assert not path.parent.exists()  # the parts' folder goes with the spool
