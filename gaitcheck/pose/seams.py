@@ -8,15 +8,16 @@ numbers, which also corrects the later segment's frame numbers, estimated after 
 seek), then cuts at the overlap frame where the two segments' landmarks agree best:
 frames before it come from the earlier segment, the rest from the later one.
 
-Agreement is measured per frame on every person found: people are paired between the
-two segments (the pairing with the smallest total distance), and a pair's distance is
-the median over the 33 landmarks of their image distance, in body heights. A frame where
-the two segments found a different number of people counts as one body height apart.
+Agreement is measured per frame as the distance between the closest pair of people the
+two segments found there (the median over the 33 landmarks of their image distance, in
+body heights), plus a small penalty when they found different numbers of people. One
+shared person is enough: with several people tracked (``--max-people``) the landmarkers
+may follow different bystanders, which does not matter as long as the subject carries
+on across the seam, which :func:`subject_crosses_seams` checks once it is chosen.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,8 +30,13 @@ from gaitcheck.pose.extract import PosePass
 #: accepted as "the same person, tracked the same way": two landmarkers that have
 #: converged on one runner differ by about 0.005; different people by 0.3 or more.
 SEAM_MAX_DISAGREEMENT = 0.05
-#: Disagreement of a frame where the segments found different numbers of people.
-_COUNT_MISMATCH = 1.0
+#: Disagreement of a frame where one segment found people and the other nobody.
+_NOBODY = 1.0
+#: Added where both found people but not as many (prefers seams where they agree).
+_COUNT_PENALTY = SEAM_MAX_DISAGREEMENT / 2
+#: The subject's median landmark jump across a seam (body heights) beyond which the
+#: tracks would join two different people: a sprinter moves < 0.1 per frame at 30 fps.
+SUBJECT_MAX_JUMP = 0.25
 
 
 class SeamError(ValueError):
@@ -81,19 +87,46 @@ def frame_disagreement(a: Sequence[PoseCandidate], b: Sequence[PoseCandidate], w
                        height: int) -> float:
     """How far apart two segments' people in one frame are (see the module docstring).
 
-    Returns 0 when neither found anyone; otherwise the largest pair distance of the best
-    pairing, plus :data:`_COUNT_MISMATCH` when the numbers of people differ.
+    Returns 0 when neither found anyone, 1 when only one did; otherwise the distance of
+    the closest pair, plus a small penalty when the numbers of people differ.
     """
     if not a and not b:
         return 0.0
     if not a or not b:
-        return _COUNT_MISMATCH
-    few, many = (a, b) if len(a) <= len(b) else (b, a)
-    cost = np.array([[pair_distance(p, q, width, height) for q in many] for p in few])
-    best = min((cost[range(len(few)), list(perm)] for perm in
-                itertools.permutations(range(len(many)), len(few))),
-               key=lambda pairs: float(pairs.sum()))
-    return float(best.max()) + (_COUNT_MISMATCH if len(a) != len(b) else 0.0)
+        return _NOBODY
+    closest = min(pair_distance(p, q, width, height) for p in a for q in b)
+    return closest + (_COUNT_PENALTY if len(a) != len(b) else 0.0)
+
+
+def subject_crosses_seams(image: np.ndarray, frame_index: np.ndarray, seams: Sequence[Seam],
+                          width: int, height: int) -> str | None:
+    """Why the chosen subject's tracks do not carry on across a seam, or None.
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (T, 33, >=2)
+        The subject's landmarks (normalised x, y; NaN where not found).
+    frame_index : numpy.ndarray, shape (T,)
+        File frame index of each row.
+    seams, width, height
+        The joins made and the frame size in pixels.
+    """
+    for seam in seams:
+        row = int(np.searchsorted(frame_index, seam.frame_index))
+        if row == 0 or row >= len(frame_index):
+            continue
+        before, after = (np.isfinite(image[r, :, 0]).any() for r in (row - 1, row))
+        if before != after:
+            return (f"the subject is found on one side of the seam at frame "
+                    f"{seam.frame_index} only")
+        if before:
+            a, b = (PoseCandidate(np.nan_to_num(image[r]), np.zeros((1, 3)))
+                    for r in (row - 1, row))
+            jump = pair_distance(a, b, width, height)
+            if jump > SUBJECT_MAX_JUMP:
+                return (f"the subject jumps {jump:.2f} body heights across the seam at "
+                        f"frame {seam.frame_index}")
+    return None
 
 
 def best_seam(disagreement: Sequence[float]) -> int:

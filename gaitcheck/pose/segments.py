@@ -44,7 +44,12 @@ from gaitcheck.pose.extract import (
     run_pose,
     stats_every,
 )
-from gaitcheck.pose.seams import SEAM_MAX_DISAGREEMENT, SeamError, join
+from gaitcheck.pose.seams import (
+    SEAM_MAX_DISAGREEMENT,
+    SeamError,
+    join,
+    subject_crosses_seams,
+)
 from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
@@ -335,8 +340,15 @@ def extract_in_segments(
                 "first_error_s": None}
     segments = {"jobs": len(plans), "overlap_s": OVERLAP_S,
                 "seams": [s.to_dict() for s in seams]}
-    return build_extraction(head, reader, describe, decoding,
-                            extra_source={"segments": segments})
+    extraction = build_extraction(head, reader, describe, decoding,
+                                  extra_source={"segments": segments})
+    tracks = extraction.tracks
+    reason = subject_crosses_seams(tracks.image, tracks.frame_index, seams,
+                                   reader.info.width, reader.info.height)
+    if reason is not None:
+        return _single_pass(reader, backend_factory, options, on_frame, spool,
+                            {"jobs": 1, "planned_jobs": len(plans), "fallback": reason})
+    return extraction
 
 
 def _decode_problem(first: VideoReader, outputs: dict[int, SegmentOutput]) -> str | None:
