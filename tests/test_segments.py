@@ -225,19 +225,27 @@ def test_two_segments_of_the_real_treadmill_clip_match_one_pass(tmp_path, monkey
 @pytest.mark.shared
 def test_segments_follow_the_same_person_among_others(tmp_path: Path) -> None:
     """Three people in view, two tracked per frame: the walker is chosen over the whole
-    stitched video, in every frame the one the single pass chose."""
+    stitched video, where the single pass chose her."""
     from gaitcheck.pipeline import AnalyzeOptions, run_video
 
     video = shared_video("walking_side_distractors.mp4")
     one = run_video(video, AnalyzeOptions(jobs=1, max_people=2))
     split = run_video(video, AnalyzeOptions(jobs=2, max_people=2))
-    assert split.tracks.source["segments"]["jobs"] == 2
+    info = split.tracks.source["segments"]
+    assert info["jobs"] == 2 and "fallback" not in info, info
     assert np.array_equal(one.tracks.frame_index, split.tracks.frame_index)
     hips = [r.tracks.image[:, 23:25, :2].mean(axis=1) for r in (one, split)]
-    both = np.isfinite(hips[0][:, 0]) & np.isfinite(hips[1][:, 0])
-    assert both.mean() > 0.9
-    apart = np.abs(hips[0][both] - hips[1][both]).max(axis=1)
-    assert np.percentile(apart, 99) < 0.02  # image fractions: the same person throughout
+    found = [np.isfinite(h[:, 0]) for h in hips]
+    both = found[0] & found[1]
+    # She walks in from the right and out on the left (frames ~60-185 of 230); during
+    # her crossing with the jumping person the 2-person landmarkers, with different
+    # histories, may each lose her for a few frames.
+    assert both.sum() >= 0.95 * found[0].sum()
+    for h in hips:
+        x = h[both, 0]
+        assert x[0] - x[-1] > 0.5  # right to left: the walker, not a bystander
+    apart = np.abs(hips[0][both] - hips[1][both]).max(axis=1)  # image fractions
+    assert np.median(apart) < 0.005 and np.percentile(apart, 90) < 0.03
 
 
 def test_batch_splits_videos_only_over_spare_cores() -> None:
