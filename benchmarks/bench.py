@@ -42,6 +42,7 @@ Quick jobs=1 against jobs=2 on the clip alone (about a minute)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -324,8 +325,16 @@ def bench_rss(b: Bench) -> None:
             mb, seconds, code = peak_rss_mb([sys.executable, "-m", "gaitcheck", "analyze",
                                              str(video), "-o", f"{tmp}/x{k}", "-q"])
             peaks[k] = mb if code == 0 else None
+            # The launcher reports the largest of the process tree (segment workers are
+            # waited for); report.json names each worker's own peak.
+            note = ""
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                seg = json.loads(Path(f"{tmp}/x{k}/report.json").read_text())["pose"]
+                workers = seg.get("segments", {}).get("worker_peak_rss_mb")
+                note = (f"pose split over {1 + len(workers)} processes; workers' own peaks "
+                        + ", ".join(f"{w:.0f}" for w in workers) + " MB") if workers else ""
             b.row("rss", f"peak RSS, clip x{k}", seconds, b.frames * k,
-                  value=mb if code == 0 else "failed", unit="MB")
+                  value=mb if code == 0 else "failed", unit="MB", note=note)
     b.ratios["rss_peak_mb"] = max((v for v in peaks.values() if v), default=None)
     b.ratio("rss16/rss1", peaks[16], peaks[1])
 

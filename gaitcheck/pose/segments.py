@@ -146,6 +146,23 @@ class SegmentOutput:
     spool_entries: dict[int, list[Any]] | None
     decode_errors: int
     stopped_early: bool
+    peak_rss_mb: float | None = None
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory (MB) since it started, or None if unknown.
+
+    Read from ``/proc/self/status`` (VmHWM, per address space): ``ru_maxrss`` would
+    include the parent's peak, which Linux carries across fork and exec.
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def segment_frames(reader: VideoReader, plan: SegmentPlan) -> Iterator[Frame]:
@@ -191,7 +208,8 @@ def run_segment(job: SegmentJob, messages: Any) -> None:
             backend.close()
         entries = spool.entries() if spool is not None and spool.failed is None else None
         messages.put(("done", job.segment, SegmentOutput(
-            found, entries, reader.decode_errors, reader.decode_stopped_early)))
+            found, entries, reader.decode_errors, reader.decode_stopped_early,
+            peak_rss_mb())))
     except BaseException as err:  # reported to the parent, which decides
         messages.put(("error", job.segment, f"{type(err).__name__}: {err}"))
     finally:
@@ -339,7 +357,9 @@ def extract_in_segments(
     decoding = {"stopped_early": last.stopped_early, "frames_skipped": 0,
                 "first_error_s": None}
     segments = {"jobs": len(plans), "overlap_s": OVERLAP_S,
-                "seams": [s.to_dict() for s in seams]}
+                "seams": [s.to_dict() for s in seams],
+                "worker_peak_rss_mb": [workers.outputs[k].peak_rss_mb
+                                       for k in range(1, len(plans))]}
     extraction = build_extraction(head, reader, describe, decoding,
                                   extra_source={"segments": segments})
     tracks = extraction.tracks
