@@ -29,6 +29,7 @@ import math
 import multiprocessing
 import os
 import queue as queue_mod
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,6 +323,7 @@ def extract_in_segments(
                 workers.poll()
                 report()
 
+        t0 = time.perf_counter()
         first = VideoReader(reader.path, plans[0].start_s, plans[0].end_s, reader.info.slowmo)
         backend = backend_factory(options)
         try:
@@ -330,7 +332,11 @@ def extract_in_segments(
             describe = backend.describe()
         finally:
             backend.close()
+        t1 = time.perf_counter()
         workers.wait(report)
+        # How well the head start balanced the segments (for tuning HEAD_START_FRAMES).
+        timing = {"first_segment_s": round(t1 - t0, 2),
+                  "waited_for_workers_s": round(time.perf_counter() - t1, 2)}
         reason = workers.failure or _decode_problem(first, workers.outputs)
         seams = []
         if reason is None:
@@ -359,7 +365,7 @@ def extract_in_segments(
     segments = {"jobs": len(plans), "overlap_s": OVERLAP_S,
                 "seams": [s.to_dict() for s in seams],
                 "worker_peak_rss_mb": [workers.outputs[k].peak_rss_mb
-                                       for k in range(1, len(plans))]}
+                                       for k in range(1, len(plans))]} | timing
     extraction = build_extraction(head, reader, describe, decoding,
                                   extra_source={"segments": segments})
     tracks = extraction.tracks
