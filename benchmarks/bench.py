@@ -400,6 +400,15 @@ def synth_clip(seconds: float) -> Path:
         check=True, capture_output=True))
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its waited-for children."""
+    import resource
+
+    own, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                      resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def bench_segments(b: Bench) -> None:
     """One video end to end, jobs=1 against jobs=K, alternated (a busy machine slows
     both alike), on the clip and a synthetic clip."""
@@ -413,22 +422,31 @@ def bench_segments(b: Bench) -> None:
         videos.append(("synthetic", video, count_frames(video)))
     for label, video, frames in videos:
         runs: dict[int, list[float]] = {1: [], jobs: []}
+        cpu: dict[int, list[float]] = {1: [], jobs: []}
         ran = "?"
         for _ in range(b.repeat):
             for k in (1, jobs):
+                cpu0 = _cpu_s()
                 with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
                     seconds, out = timed(lambda k=k, t=tmp, v=video: analyze_video(
                         v, Path(t) / "out", AnalyzeOptions(jobs=k)))
                 runs[k].append(seconds)
+                cpu[k].append(_cpu_s() - cpu0)
                 if k == jobs:
                     info = out.tracks.source.get("segments") or {"jobs": 1}
                     ran = f"{info['jobs']}" + (" (fell back)" if "fallback" in info else "")
+                    if "waited_for_workers_s" in info:
+                        ran += (f", first segment {info['first_segment_s']} s + waited "
+                                f"{info['waited_for_workers_s']} s")
         for k, values in runs.items():
             median = float(np.median(values))
+            # CPU seconds (this process and its joined workers) show the cost of the
+            # split (overlap, start-up) even when other jobs load the machine.
             b.row("segments", f"{label} ({video.name}): jobs={k}", median, frames,
                   note=f"{frames / median:.1f} frames/s; runs " +
-                       " ".join(f"{v:.1f}" for v in values) +
-                       (f"; processes used: {ran}" if k == jobs else ""))
+                       " ".join(f"{v:.1f}" for v in values) + "; CPU s " +
+                       " ".join(f"{v:.1f}" for v in cpu[k]) +
+                       (f"; processes: {ran}" if k == jobs else ""))
         one, split = float(np.median(runs[1])), float(np.median(runs[jobs]))
         b.ratio(f"segments speed-up, {label}", one, split)
         if 2 in b.net_ms:
