@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM, N_LANDMARKS
-from gaitcheck.video.reader import VideoInfo
+from gaitcheck.video.info import VideoInfo
 
 #: Channels of :attr:`LandmarkTracks.image`, in order.
 CHANNELS: tuple[str, ...] = ("x", "y", "z", "visibility", "presence")
