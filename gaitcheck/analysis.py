@@ -107,7 +107,10 @@ class Analysis:
             "activity": {"value": self.activity,
                          "confidence": round(self.activity_confidence, 3)},
             "events": {"contacts": self.contacts, "toe_offs": self.toe_offs,
-                       "warnings": list(self.events.warnings) if self.events else [],
+                       # Messages only, as before codes (they are in
+                       # analysis.warnings with code and severity).
+                       "warnings": [w.message for w in self.events.warnings]
+                       if self.events else [],
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
                        if self.events else None},
             "metrics": metrics,
@@ -233,8 +236,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                      "frame": round(_video_frame(cleaned.tracks, e.frame), 2),
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
-        for w in events.warnings:
-            warnings.append({"code": "events", "message": w})
+        warnings += [w.to_dict() for w in events.warnings]
     elif scene.view in ("front", "back"):
         steps = frontal_strides(cleaned.tracks)
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)

@@ -8,11 +8,20 @@ Example
 """
 
 from gaitcheck.events.detect import detect_gait_events
-from gaitcheck.events.model import EventSegment, GaitEvent, GaitEvents, RejectedEvent
+from gaitcheck.events.model import (
+    EVENT_CODES,
+    EventSegment,
+    EventWarning,
+    GaitEvent,
+    GaitEvents,
+    RejectedEvent,
+)
 from gaitcheck.events.slowmo import suggest_slowmo_factor
 
 __all__ = [
+    "EVENT_CODES",
     "EventSegment",
+    "EventWarning",
     "GaitEvent",
     "GaitEvents",
     "RejectedEvent",

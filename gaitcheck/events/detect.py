@@ -14,7 +14,13 @@ import itertools
 import numpy as np
 
 from gaitcheck.events import rules
-from gaitcheck.events.model import EventSegment, GaitEvent, GaitEvents, RejectedEvent
+from gaitcheck.events.model import (
+    EventSegment,
+    EventWarning,
+    GaitEvent,
+    GaitEvents,
+    RejectedEvent,
+)
 from gaitcheck.events.signals import (
     leg_length_px,
     pixel_coords,
@@ -83,17 +89,20 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
         raise ValueError(f"activity must be 'run', 'walk' or None, got {activity!r}")
     time_s = np.asarray(tracks.time_s, dtype=np.float64)
     if tracks.n_frames < 3:
-        return GaitEvents(warnings=("too few frames to find gait events",))
+        return GaitEvents(warnings=(EventWarning("too_few_frames_for_events",
+                                                  "too few frames to find gait events"),))
     px = pixel_coords(tracks)
     scale = leg_length_px(px)
     if not np.isfinite(scale) or scale <= 0:
-        return GaitEvents(warnings=("no legs were found in the clip: no gait events",))
+        return GaitEvents(warnings=(EventWarning(
+            "no_legs", "no legs were found in the clip: no gait events"),))
     px, swapped = repair_leg_swaps(px, scale)
-    warnings: list[str] = []
+    warnings: list[EventWarning] = []
     if swapped.any():
         n = int(swapped.sum())
-        warnings.append(f"the pose model exchanged the left and right legs in {n} "
-                        f"frame{'s' if n != 1 else ''}; they were relabelled by continuity")
+        warnings.append(EventWarning(
+            "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
+            f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
     fs = 1.0 / float(np.median(np.diff(time_s)))
     min_len = max(8, round(min_segment_s * fs))
     plan = plan_segments(px, scale, time_s, facing, max(1, round(max_gap_s * fs)),
@@ -101,8 +110,9 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     warnings += plan.warnings
     segments = split_at_time_gaps(plan.segments, time_s, max_gap_s + 1.0 / fs, min_len)
     if len(segments) > len(plan.segments):
-        warnings.append("the video has gaps in time (frames missing from the file or "
-                        "skipped as damaged): no event is placed across them")
+        warnings.append(EventWarning(
+            "time_gaps", "the video has gaps in time (frames missing from the file or "
+            "skipped as damaged): no event is placed across them"))
 
     found: list[tuple[EventSegment, list[Stance]]] = []
     vis = tracks.image[:, :, 3].astype(np.float64)
@@ -112,8 +122,9 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
         seg = EventSegment(a, b, float(time_s[a]), float(time_s[b - 1]),
                            seg_facing)  # type: ignore[arg-type]
         if not np.isfinite(period):
-            warnings.append(f"no regular stepping between {seg.start_s:.2f} s and "
-                            f"{seg.stop_s:.2f} s: no events there")
+            warnings.append(EventWarning(
+                "no_regular_stepping", f"no regular stepping between {seg.start_s:.2f} s "
+                f"and {seg.stop_s:.2f} s: no events there"))
             continue
         stances = [s for side, f in feet.items() for s in foot_stances(f, side, period, a)]
         found.append((seg, anchor_calibrated(stances, period)))
@@ -136,7 +147,7 @@ def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
 
 
 def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray,
-              hint: str | None, warnings: list[str], slowmo: float,
+              hint: str | None, warnings: list[EventWarning], slowmo: float,
               fs: float) -> GaitEvents:
     """Plausibility rules, activity and slow-motion check over all segments."""
     frame_s = 1.0 / fs
@@ -164,8 +175,9 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
         rejected += c.rejected
         if len(c.contacts) < MIN_CONTACTS:
             if c.contacts:
-                warnings.append(f"only {len(c.contacts)} reliable contacts between "
-                                f"{seg.start_s:.2f} s and {seg.stop_s:.2f} s: not reported")
+                warnings.append(EventWarning(
+                    "too_few_contacts", f"only {len(c.contacts)} reliable contacts between "
+                    f"{seg.start_s:.2f} s and {seg.stop_s:.2f} s: not reported"))
                 rejected += [RejectedEvent(e, "too few reliable contacts in this stretch")
                              for e in c.contacts]
             continue
@@ -174,15 +186,16 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
         toe_offs += c.toe_offs
         warnings += c.warnings
     if not contacts:
-        warnings.append("no reliable gait events: none are reported (is the subject "
-                        "walking or running side-on to the camera?)")
+        warnings.append(EventWarning(
+            "no_events", "no reliable gait events: none are reported (is the subject "
+            "walking or running side-on to the camera?)"))
         return GaitEvents(warnings=tuple(warnings), rejected=tuple(rejected))
 
     detected, conf, _ = rules.classify_activity(contacts, toe_offs, frame_s)
     if hint is not None and detected is not None and detected != hint and conf > 0.5:
-        warnings.append(f"activity given as {hint!r} but the feet show "
-                        f"{'a flight phase' if detected == 'run' else 'double support'}"
-                        f" ({detected})")
+        warnings.append(EventWarning(
+            "activity_contradicted", f"activity given as {hint!r} but the feet show "
+            f"{'a flight phase' if detected == 'run' else 'double support'} ({detected})"))
     events = GaitEvents(tuple(contacts), tuple(toe_offs), detected,
                         conf if detected else 0.0, (), None, tuple(segments), tuple(rejected))
     factor = suggest_slowmo_factor(events.cadence_spm, detected or hint)
@@ -195,10 +208,10 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
         kind = detected or hint
         hi = NORMAL_CADENCE_SPM[kind][1]  # type: ignore[index]
         if events.cadence_spm > hi:
-            warnings.append(f"a cadence of {events.cadence_spm:.0f} steps/min is above what "
-                            f"is possible for {'running' if kind == 'run' else 'walking'} "
-                            f"(at most about {hi:.0f}): check the frame rate and the "
-                            "--slowmo setting")
+            warnings.append(EventWarning(
+                "cadence_impossible", f"a cadence of {events.cadence_spm:.0f} steps/min is "
+                f"above what is possible for {'running' if kind == 'run' else 'walking'} "
+                f"(at most about {hi:.0f}): check the frame rate and the --slowmo setting"))
     return GaitEvents(events.contacts, events.toe_offs, events.activity,
                       events.activity_confidence, tuple(warnings),
                       float(factor) if factor else None, events.segments, events.rejected)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitcheck.events.model import GaitEvent, RejectedEvent
+from gaitcheck.events.model import EventWarning, GaitEvent, RejectedEvent
 from gaitcheck.events.stances import Stance
 from gaitcheck.events.timing import frame_to_time
 
@@ -34,13 +34,13 @@ class Checked:
     ----------
     contacts, toe_offs : list of GaitEvent
     rejected : list of RejectedEvent
-    warnings : list of str
+    warnings : list of EventWarning
     """
 
     contacts: list[GaitEvent]
     toe_offs: list[GaitEvent]
     rejected: list[RejectedEvent]
-    warnings: list[str]
+    warnings: list[EventWarning]
 
 
 def _event(time_s: np.ndarray, side: str, kind: str, index: float,
@@ -86,7 +86,7 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
         suggested factor for a file that looks slowed down), for :data:`MIN_STEP_S`.
     """
     rejected: list[RejectedEvent] = []
-    warnings: list[str] = []
+    warnings: list[EventWarning] = []
     order = sorted(stances, key=lambda s: s.ic)
     kept: list[Stance] = []
     for s in order:
@@ -109,12 +109,14 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
             elif s.side == prev.side and gap < SAME_FOOT_STEPS * step_s:
                 clash = f"second {s.side} contact in a row, {1000 * gap:.0f} ms apart"
             elif s.side == prev.side:
-                warnings.append(f"a {'right' if s.side == 'left' else 'left'} contact "
-                                f"between {frame_to_time(time_s, prev.ic):.2f} s and "
-                                f"{ev.time_s:.2f} s was not detected")
+                warnings.append(EventWarning(
+                    "contacts_missed", f"a {'right' if s.side == 'left' else 'left'} contact "
+                    f"between {frame_to_time(time_s, prev.ic):.2f} s and {ev.time_s:.2f} s "
+                    "was not detected"))
             elif gap > (2.0 - MIN_STEP_FRACTION) * step_s:
-                warnings.append(f"contacts between {frame_to_time(time_s, prev.ic):.2f} s "
-                                f"and {ev.time_s:.2f} s were not detected")
+                warnings.append(EventWarning(
+                    "contacts_missed", f"contacts between {frame_to_time(time_s, prev.ic):.2f}"
+                    f" s and {ev.time_s:.2f} s were not detected"))
             if clash is not None:
                 loser = s if s.ic_conf <= prev.ic_conf else prev
                 lost = _event(time_s, loser.side, "IC", loser.ic, loser.ic_conf)

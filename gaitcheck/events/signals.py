@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 
+from gaitcheck.events.model import EventWarning
 from gaitcheck.landmarks import LM
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -190,12 +191,12 @@ class SegmentPlan:
     segments : list of (int, int, str)
         ``[start, stop)`` row ranges of continuous usable pose, with the facing
         (``"left"``/``"right"``) in each.
-    warnings : list of str
-        Turns, facing disagreements and gaps, in plain language.
+    warnings : list of EventWarning
+        Turns, facing disagreements and a view without side-on feet.
     """
 
     segments: list[tuple[int, int, str]]
-    warnings: list[str]
+    warnings: list[EventWarning]
 
 
 def usable_frames(px: np.ndarray, max_gap: int) -> np.ndarray:
@@ -240,13 +241,14 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
     label = facing_labels(facing_evidence(px, scale), window, window).astype(int)
     label[~ok] = 0
     known = np.flatnonzero(label)
-    warnings: list[str] = []
+    warnings: list[EventWarning] = []
     if not len(known):
         # Feet foreshortened throughout: a front, back or steep oblique view, where
         # forward motion is not in the image plane and nothing here applies.
         if ok.any():
-            warnings.append("the feet are never seen side-on (heel to toe across the "
-                            "image): gait events need a side view")
+            warnings.append(EventWarning(
+                "not_side_on", "the feet are never seen side-on (heel to toe across the "
+                "image): gait events need a side view"))
         return SegmentPlan([], warnings)
     # Undecided frames between two runs of the same facing (or before the first and
     # after the last run) take that facing; between different facings they are the
@@ -257,8 +259,9 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
     fill = (label == 0) & ok & (prev == nxt)
     label[fill] = prev[fill]
     if np.all(label[known] == -given):
-        warnings.append(f"facing was given as {facing!r} but the feet point the other "
-                        "way throughout; events use the direction of the feet")
+        warnings.append(EventWarning(
+            "facing_contradicted", f"facing was given as {facing!r} but the feet point "
+            "the other way throughout; events use the direction of the feet"))
     segments: list[tuple[int, int, str]] = []
     for value in (-1, 1):
         for s, e in true_runs(label == value):
@@ -271,9 +274,10 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
     segments.sort()
     for (_, e1, f1), (s2, _, f2) in itertools.pairwise(segments):
         if f1 != f2:
-            warnings.append(f"the subject turns between {time_s[e1 - 1]:.2f} s and "
-                            f"{time_s[s2]:.2f} s (facing {f1} → {f2}); the turn is left out "
-                            "and the two directions are analysed separately")
+            warnings.append(EventWarning(
+                "subject_turns", f"the subject turns between {time_s[e1 - 1]:.2f} s and "
+                f"{time_s[s2]:.2f} s (facing {f1} → {f2}); the turn is left out and the two "
+                "directions are analysed separately"))
     return SegmentPlan(segments, warnings)
 
 
