@@ -16,11 +16,14 @@ from gaitcheck.events.model import (
     GaitEvents,
     RejectedEvent,
 )
+from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.slowmo import suggest_slowmo_factor
 
 __all__ = [
+    "DEFAULT_EVENT_SETTINGS",
     "EVENT_CODES",
     "EventSegment",
+    "EventSettings",
     "EventWarning",
     "GaitEvent",
     "GaitEvents",

@@ -28,14 +28,8 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import butter, find_peaks, sosfiltfilt
 
+from gaitcheck.events.settings import EventSettings
 from gaitcheck.events.timing import parabolic_peak
-
-#: Fraction of the stance (belt) speed at which the foot counts as carried backwards.
-BELT_FRACTION = 0.7
-#: Smallest ground band, leg lengths (≈ 1 px for a 300 px leg, 4 mm for a 0.9 m leg).
-#: The band is otherwise 2.5 × the measured pose jitter, so noise does not end a descent;
-#: on clean tracks a smaller band keeps the extrapolations short.
-MIN_BAND = 0.004
 
 
 def stride_period(x: np.ndarray, min_lag: int = 4) -> float:
@@ -229,7 +223,7 @@ def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:
 
 
 def carried_index(fwd: np.ndarray, speed: float, start: float, stop: float,
-                  fraction: float = BELT_FRACTION) -> tuple[float, float]:
+                  fraction: float = EventSettings.belt_fraction) -> tuple[float, float]:
     """When the foot starts being carried backwards (initial contact, horizontal cue).
 
     The first frame-to-frame velocity from ``start`` on at or beyond ``fraction`` of the

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from gaitcheck.events.model import EventWarning
+from gaitcheck.events.settings import EventSettings
 from gaitcheck.landmarks import LM
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -60,8 +61,10 @@ def leg_length_px(px: np.ndarray) -> float:
     return float(np.median(both)) if both.size else float("nan")
 
 
-def repair_leg_swaps(px: np.ndarray, scale: float, switch_cost: float = 0.05,
-                     swap_prior: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+def repair_leg_swaps(px: np.ndarray, scale: float,
+                     switch_cost: float = EventSettings.leg_swap_switch_cost,
+                     swap_prior: float = EventSettings.leg_swap_prior,
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Undo short left/right leg confusions of the pose model by continuity.
 
     A two-state Viterbi (legs as labelled / exchanged) minimises the squared frame-to-
@@ -150,7 +153,7 @@ def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
 
 
 def facing_labels(evidence: np.ndarray, window: int, min_run: int,
-                  threshold: float = 0.06) -> np.ndarray:
+                  threshold: float = EventSettings.facing_threshold) -> np.ndarray:
     """Facing of each frame from :func:`facing_evidence`: +1 image-right, -1 image-left,
     0 unknown (no pose, feet foreshortened in a turn, or a run too short to trust).
 
@@ -213,7 +216,8 @@ def usable_frames(px: np.ndarray, max_gap: int) -> np.ndarray:
 
 
 def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
-                  max_gap: int, turn_margin: int, min_len: int) -> SegmentPlan:
+                  max_gap: int, turn_margin: int, min_len: int,
+                  facing_threshold: float = EventSettings.facing_threshold) -> SegmentPlan:
     """Split the clip into continuous segments of one facing direction.
 
     Parameters
@@ -234,11 +238,14 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
         steps into and out of a turn are not straight-line gait.
     min_len : int
         Shortest segment kept, samples.
+    facing_threshold : float
+        Heel-to-toe distance that decides the facing, leg lengths (:func:`facing_labels`).
     """
     given = 1 if facing == "right" else -1
     ok = usable_frames(px, max_gap)
     window = max(3, min_len // 2)
-    label = facing_labels(facing_evidence(px, scale), window, window).astype(int)
+    label = facing_labels(facing_evidence(px, scale), window, window,
+                          facing_threshold).astype(int)
     label[~ok] = 0
     known = np.flatnonzero(label)
     warnings: list[EventWarning] = []
@@ -281,7 +288,8 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
     return SegmentPlan(segments, warnings)
 
 
-def reject_foot_outliers(px: np.ndarray, scale: float, tolerance: float = 0.08) -> np.ndarray:
+def reject_foot_outliers(px: np.ndarray, scale: float,
+                         tolerance: float = EventSettings.foot_outlier_tolerance) -> np.ndarray:
     """Set a foot's heel and foot_index to NaN in frames where either has come loose from
     its ankle.
 
