@@ -129,11 +129,11 @@ def stance_jitter(up: np.ndarray, cycles: list[Cycle]) -> float:
             a = int(np.ceil(c.peak + 0.4 * (c.trough - c.peak)))
             b = int(np.floor(c.peak + 0.6 * (c.trough - c.peak)))
             d.extend(np.diff(up[a:b + 1]).tolist())
-    d = np.asarray(d)
-    d = d[np.isfinite(d)]
-    if len(d) < 4:
+    diffs = np.asarray(d)
+    diffs = diffs[np.isfinite(diffs)]
+    if len(diffs) < 4:
         return float("nan")
-    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2.0))
+    return float(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2.0))
 
 
 def ground_level(up: np.ndarray, lo: float, hi: float) -> float:
@@ -217,9 +217,9 @@ def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:
         a = round(c.peak + 0.35 * (c.trough - c.peak))
         b = round(c.peak + 0.65 * (c.trough - c.peak))
         v.extend(np.diff(fwd[a:b + 1]).tolist())
-    v = np.asarray(v)
-    v = v[np.isfinite(v)]
-    return float(np.median(v)) if len(v) else float("nan")
+    speeds = np.asarray(v)
+    speeds = speeds[np.isfinite(speeds)]
+    return float(np.median(speeds)) if len(speeds) else float("nan")
 
 
 def carried_index(fwd: np.ndarray, speed: float, start: float, stop: float,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -142,7 +143,7 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
 
 
 def classify_activity(contacts: list[GaitEvent], toe_offs: list[GaitEvent],
-                      frame_s: float) -> tuple[str | None, float, float]:
+                      frame_s: float) -> tuple[Literal["run", "walk"] | None, float, float]:
     """Running or walking from the overlap of the two feet's stances.
 
     For every contact, the toe-off that ends the other foot's current stance (the one
@@ -188,7 +189,7 @@ def classify_activity(contacts: list[GaitEvent], toe_offs: list[GaitEvent],
         return None, 0.0, float(len(flights))
     f = np.asarray(flights)
     share = float(np.mean(f > 0))
-    activity = "run" if share >= 0.5 else "walk"
+    activity: Literal["run", "walk"] = "run" if share >= 0.5 else "walk"
     agreement = abs(2.0 * share - 1.0)
     margin = min(1.0, abs(float(np.median(f))) / (2.0 * frame_s))
     return activity, agreement * margin, float(len(f))

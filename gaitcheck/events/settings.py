@@ -122,8 +122,9 @@ class EventSettings:
         """Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
         missing ones take their default."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v
-                      for k, v in data.items() if k in names})
+        kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in data.items() if k in names}
+        return cls(**kwargs)
 
 
 #: The validated defaults.

@@ -121,7 +121,8 @@ def repair_leg_swaps(px: np.ndarray, scale: float,
     swapped = state.astype(bool)
     out = px.copy()
     all_left, all_right = _idx("left", LEG_PARTS), _idx("right", LEG_PARTS)
-    out[np.ix_(swapped, all_left + all_right)] = px[np.ix_(swapped, all_right + all_left)]
+    out[np.ix_(swapped, np.array(all_left + all_right))] = px[
+        np.ix_(swapped, np.array(all_right + all_left))]
     return out, swapped
 
 
@@ -320,5 +321,5 @@ def reject_foot_outliers(px: np.ndarray, scale: float,
             mad = 1.4826 * np.median(np.abs(d[ok] - med))
             with np.errstate(invalid="ignore"):
                 bad |= np.abs(d - med) > max(tolerance, 4.0 * mad)
-        out[np.ix_(bad, _idx(side, FOOT_PARTS))] = np.nan
+        out[np.ix_(bad, np.array(_idx(side, FOOT_PARTS)))] = np.nan
     return out

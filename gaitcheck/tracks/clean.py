@@ -292,13 +292,15 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     """
     cfg = settings or DEFAULT_CLEANING_SETTINGS
     if max_gap_ms is not None or min_visibility is not None:
-        cfg = dataclasses.replace(cfg, **{k: float(v) for k, v in (
-            ("max_gap_ms", max_gap_ms), ("min_visibility", min_visibility)) if v is not None})
+        overrides: dict[str, Any] = {k: float(v) for k, v in (
+            ("max_gap_ms", max_gap_ms), ("min_visibility", min_visibility)) if v is not None}
+        cfg = dataclasses.replace(cfg, **overrides)
     max_gap_ms, min_visibility = cfg.max_gap_ms, cfg.min_visibility
     n, t_s, max_gap_s, fps = tracks.n_frames, tracks.time_s, max_gap_ms / 1e3, tracks.fps or 30.0
     image, world, issues = tracks.image.astype(np.float64), tracks.world.astype(np.float64), []
     pos, scale = image[:, :, :3], np.array([tracks.video.width, tracks.video.height], float)
-    swaps, far_runs = {"legs": [], "arms": []}, []  # far_runs: [start, stop, side]
+    swaps: dict[str, list[list[int]]] = {"legs": [], "arms": []}
+    far_runs: list[list[Any]] = []  # [start, stop, side]
 
     def drop(mask: np.ndarray) -> None:
         pos[mask], world[mask] = np.nan, np.nan
@@ -320,19 +322,20 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
             swapped = detect_swaps(px[:, left], px[:, right], t_s, prior=cfg.swap_prior,
                                    switch=cfg.swap_switch_cost, cap=cfg.swap_cap)
             for arr in (image, world):  # image rows carry visibility and presence along
-                arr[np.ix_(swapped, left + right)] = arr[np.ix_(swapped, right + left)]
+                arr[np.ix_(swapped, np.array(left + right))] = arr[
+                    np.ix_(swapped, np.array(right + left))]
             swaps[group] = [[a, b] for a, b in true_runs(swapped)]
-        far = detect_far_foot(image[:, :, :2] * scale, image[:, :, 2],
-                              collapse_ratio=cfg.far_foot_collapse_ratio,
-                              max_reach=cfg.far_foot_max_reach,
-                              max_anchor_gap=cfg.max_anchor_gap) & np.isfinite(pos[..., 0])
+        far = np.asarray(detect_far_foot(image[:, :, :2] * scale, image[:, :, 2],
+                                         collapse_ratio=cfg.far_foot_collapse_ratio,
+                                         max_reach=cfg.far_foot_max_reach,
+                                         max_anchor_gap=cfg.max_anchor_gap)
+                         & np.isfinite(pos[..., 0]))
         drop(far)
         far_runs = sorted([a, b, s] for s in SIDES for a, b in true_runs(
-            far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]].any(axis=1)))
+            np.any(far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]], axis=1)))
     half = max(1, round(cfg.hampel_half_window_ms / 1000.0 * fps))
-    outliers = hampel_mask(pos[..., :2] * scale, half, cfg.hampel_n_sigma,
-                           cfg.hampel_min_sigma * height)
-    outliers = outliers.any(axis=-1)
+    outliers = np.asarray(hampel_mask(pos[..., :2] * scale, half, cfg.hampel_n_sigma,
+                                      cfg.hampel_min_sigma * height).any(axis=-1))
     drop(outliers)
     missing = ~np.isfinite(image[:, :, 0])
     for arr in (pos, world):

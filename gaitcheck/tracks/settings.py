@@ -100,7 +100,8 @@ class CleaningSettings:
         """Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
         missing ones take their default."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in names}
+        return cls(**kwargs)
 
 
 #: The validated defaults.
