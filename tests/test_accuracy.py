@@ -180,3 +180,22 @@ def test_rendered_videos_through_the_pose_model(rendered) -> None:
     assert back["metrics"]["arm_crossover"]["pct_strides_crossing"] >= 50
     front, _ = rendered["front_runner"]
     assert front["metrics"]["arm_crossover"]["pct_strides_crossing"] == 0
+
+
+@pytest.mark.slow
+def test_readme_evaluation_example(rendered, tmp_path, monkeypatch, capsys) -> None:
+    """README's "Checking gaitcheck against your own labels" runs as printed and prints
+    the output it shows."""
+    from helpers import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("### Checking gaitcheck against your own labels"):]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```python\n", 1)[1].split("```\n", 2)[2].split("```", 1)[0]
+    report, _ = rendered["treadmill_heel_striker_side"]
+    (tmp_path / "out" / "heel").mkdir(parents=True)
+    (tmp_path / "out" / "heel" / "report.json").write_text(json.dumps(report))
+    (tmp_path / "sample_videos").symlink_to(REPO / "sample_videos")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == shown.strip()
