@@ -1,5 +1,4 @@
-"""Checking gaitcheck against a reference: your own labels, a lab system or synthetic
-truth.
+"""Checking gaitcheck against a reference: your own labels, a lab system or synthetic truth.
 
 Gait events: :func:`match_events` pairs detections with reference events (optimal
 one-to-one assignment within a tolerance, per foot) and gives true positives, false

@@ -75,8 +75,11 @@ class EventMatch:
 
     @property
     def timing_errors_s(self) -> np.ndarray:
-        """Signed timing error of each pair, ``detected − reference``, seconds (positive:
-        the detection is late), in the order of :attr:`pairs`."""
+        """Signed timing errors of the pairs, seconds.
+
+        Signed timing error of each pair, ``detected − reference``, seconds (positive:
+        the detection is late), in the order of :attr:`pairs`.
+        """
         if not len(self.pairs):
             return np.zeros(0)
         return self.detected_s[self.pairs[:, 0]] - self.reference_s[self.pairs[:, 1]]
@@ -88,20 +91,29 @@ class EventMatch:
 
     @property
     def recall(self) -> float:
-        """TP / (TP + FN): share of the reference events found (sensitivity); NaN
-        without reference events."""
+        """Recall (sensitivity) of the matching.
+
+        TP / (TP + FN): share of the reference events found (sensitivity); NaN
+        without reference events.
+        """
         return _ratio(self.n_true_positives, self.n_true_positives + self.n_misses)
 
     @property
     def f1(self) -> float:
-        """2·TP / (2·TP + FP + FN), the harmonic mean of precision and recall; 0 when
-        nothing matched, NaN when both inputs are empty."""
+        """F1 score of the matching.
+
+        2·TP / (2·TP + FP + FN), the harmonic mean of precision and recall; 0 when
+        nothing matched, NaN when both inputs are empty.
+        """
         tp = self.n_true_positives
         return _ratio(2 * tp, 2 * tp + self.n_false_positives + self.n_misses)
 
     def timing(self) -> Agreement:
-        """Agreement statistics of the paired times (:func:`parameter_errors`): bias is
-        the mean signed timing error, s."""
+        """Summarise the paired times' agreement with the reference.
+
+        Agreement statistics of the paired times (:func:`parameter_errors`): bias is
+        the mean signed timing error, s.
+        """
         if not len(self.pairs):
             return parameter_errors([], [])
         return parameter_errors(self.detected_s[self.pairs[:, 0]],
@@ -128,7 +140,7 @@ def _finite(x: float) -> float | None:
 
 
 def event_times(events: Iterable[Any]) -> tuple[np.ndarray, np.ndarray | None]:
-    """Times (s) and sides of events given in any of the usual forms.
+    """Read the times (s) and sides of events given in any of the usual forms.
 
     Parameters
     ----------
@@ -231,9 +243,12 @@ def match_events(detected: Iterable[Any], reference: Iterable[Any], tolerance_s:
 
 def _clusters(det: np.ndarray, ref: np.ndarray, tol: float) -> list[tuple[np.ndarray,
                                                                           np.ndarray]]:
-    """Index groups of detections and reference events that can only pair within the
+    """Split the events into clusters that can only pair among themselves.
+
+    Index groups of detections and reference events that can only pair within the
     group: runs of the merged, sorted times without a step larger than ``tol``. Keeps
-    the assignment cubic in a cluster's size, not in the clip's length."""
+    the assignment cubic in a cluster's size, not in the clip's length.
+    """
     times = np.concatenate([det, ref])
     is_ref = np.concatenate([np.zeros(len(det), bool), np.ones(len(ref), bool)])
     idx = np.concatenate([np.arange(len(det)), np.arange(len(ref))])
@@ -262,8 +277,11 @@ def _assign(det: np.ndarray, ref: np.ndarray, tol: float) -> list[tuple[int, int
 
 
 def _nearest(det: np.ndarray, ref: np.ndarray, tol: float) -> list[tuple[int, int]]:
-    """Each reference event with its nearest detection within ``tol`` (shared allowed;
-    ties to the earlier detection)."""
+    """Pair each reference event with its nearest detection (lenient scoring).
+
+    Each reference event with its nearest detection within ``tol`` (shared allowed;
+    ties to the earlier detection).
+    """
     if not len(det):
         return []
     out = []

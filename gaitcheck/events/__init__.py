@@ -1,5 +1,6 @@
-"""Gait events from side-view landmark tracks: initial contact and toe-off of each foot,
-running or walking, and a slow-motion check.
+"""Gait events from side-view landmark tracks.
+
+Initial contact and toe-off of each foot, running or walking, and a slow-motion check.
 
 Example
 -------

@@ -39,7 +39,7 @@ from gaitcheck.tracks.tracks import LandmarkTracks
 
 def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None = None,
                        *, settings: EventSettings | None = None) -> GaitEvents:
-    """Initial contacts and toe-offs of both feet from a side view.
+    """Detect the initial contacts and toe-offs of both feet in a side view.
 
     Parameters
     ----------
@@ -128,10 +128,13 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
 
 def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
                        max_step_s: float, min_len: int) -> list[tuple[int, int, str]]:
-    """Split ``[start, stop)`` row segments where consecutive rows are more than
+    """Split row segments at gaps in time.
+
+    Split ``[start, stop)`` row segments where consecutive rows are more than
     ``max_step_s`` seconds apart (frames missing from the file, not just without a pose:
     a row gap is bridged by :func:`plan_segments`, a time gap is not), keeping the parts
-    of at least ``min_len`` rows."""
+    of at least ``min_len`` rows.
+    """
     breaks = np.flatnonzero(np.diff(time_s) > max_step_s) + 1
     out = []
     for a, b, facing in segments:

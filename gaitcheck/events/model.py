@@ -42,7 +42,7 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 
 
 def steps_between(contacts: list[GaitEvent]) -> list[int]:
-    """Number of steps between successive contacts of one segment (time order).
+    """Count the steps between successive contacts of one segment (time order).
 
     1 between contacts of different feet; where contacts were missed, the interval
     divided by the median step (half the median interval between contacts of the same
@@ -81,15 +81,20 @@ class EventWarning:
     message: str
 
     def __post_init__(self) -> None:
+        """Refuse a code without a severity (a typo would silently become caution)."""
         if self.code not in EVENT_CODES:
             raise ValueError(f"unknown gait-event warning code {self.code!r}")
 
     def __str__(self) -> str:
+        """Return the message."""
         return self.message
 
     def to_dict(self) -> dict[str, str]:
-        """``{code, message}``, the form :func:`~gaitcheck.tracks.warnings.with_severity`
-        completes with the severity."""
+        """Return the JSON-ready ``{code, message}``.
+
+        ``{code, message}``, the form :func:`~gaitcheck.tracks.warnings.with_severity`
+        completes with the severity.
+        """
         return {"code": self.code, "message": self.message}
 
 
@@ -240,8 +245,11 @@ class GaitEvents:
         return 60.0 * steps / span if span > 0 else float("nan")
 
     def stance_phases(self) -> list[tuple[GaitEvent, GaitEvent]]:
-        """(IC, TO) pairs of the same foot where the toe-off ends that contact's stance
-        (the next event of that foot after the IC), in time order."""
+        """Pair each initial contact with the toe-off that ends its stance.
+
+        (IC, TO) pairs of the same foot where the toe-off ends that contact's stance
+        (the next event of that foot after the IC), in time order.
+        """
         pairs = []
         for ic in self.contacts:
             later = [e for e in (*self.contacts, *self.toe_offs)

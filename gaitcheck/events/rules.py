@@ -37,8 +37,11 @@ def _event(time_s: np.ndarray, side: str, kind: str, index: float,
 
 
 def median_step_s(stances: list[Stance], time_s: np.ndarray) -> float:
-    """Median step time, s: half the median interval between successive contacts of the
-    same foot (robust to a missed or false contact of the other foot)."""
+    """Estimate the median step time of a segment, s.
+
+    Median step time, s: half the median interval between successive contacts of the
+    same foot (robust to a missed or false contact of the other foot).
+    """
     strides = []
     for side in ("left", "right"):
         t = np.sort([frame_to_time(time_s, s.ic) for s in stances if s.side == side])
@@ -144,7 +147,7 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
 
 def classify_activity(contacts: list[GaitEvent], toe_offs: list[GaitEvent],
                       frame_s: float) -> tuple[Literal["run", "walk"] | None, float, float]:
-    """Running or walking from the overlap of the two feet's stances.
+    """Tell running from walking by the overlap of the two feet's stances.
 
     For every contact, the toe-off that ends the other foot's current stance (the one
     that began with that foot's latest contact) gives the flight time: positive when the

@@ -119,8 +119,11 @@ class EventSettings:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EventSettings:
-        """Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
-        missing ones take their default."""
+        """Read settings saved by :meth:`to_dict`.
+
+        Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
+        missing ones take their default.
+        """
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                                   for k, v in data.items() if k in names}

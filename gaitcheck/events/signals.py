@@ -127,8 +127,11 @@ def repair_leg_swaps(px: np.ndarray, scale: float,
 
 
 def facing_evidence(px: np.ndarray, scale: float) -> np.ndarray:
-    """Per-frame facing evidence, (T,): mean over the feet of the heel → foot_index
-    horizontal distance in leg lengths; positive when the toes point image-right."""
+    """Measure per-frame facing evidence from the feet.
+
+    Per-frame facing evidence, (T,): mean over the feet of the heel → foot_index
+    horizontal distance in leg lengths; positive when the toes point image-right.
+    """
     dx = np.stack([px[:, LM[f"{s}_foot_index"], 0] - px[:, LM[f"{s}_heel"], 0]
                    for s in SIDES])
     n = np.isfinite(dx).sum(axis=0)
@@ -138,8 +141,11 @@ def facing_evidence(px: np.ndarray, scale: float) -> np.ndarray:
 
 
 def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
-    """Linearly interpolate interior NaN runs of at most ``max_gap`` samples along axis 0
-    (index-based: the gaps are a few frames, where index and time are proportional)."""
+    """Interpolate short interior gaps linearly.
+
+    Linearly interpolate interior NaN runs of at most ``max_gap`` samples along axis 0
+    (index-based: the gaps are a few frames, where index and time are proportional).
+    """
     y = np.array(y, dtype=np.float64, copy=True)
     flat = y.reshape(len(y), -1)
     idx = np.arange(len(y))
@@ -155,7 +161,9 @@ def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
 
 def facing_labels(evidence: np.ndarray, window: int, min_run: int,
                   threshold: float = EventSettings.facing_threshold) -> np.ndarray:
-    """Facing of each frame from :func:`facing_evidence`: +1 image-right, -1 image-left,
+    """Label each frame's facing from the direction of the feet.
+
+    Facing of each frame from :func:`facing_evidence`: +1 image-right, -1 image-left,
     0 unknown (no pose, feet foreshortened in a turn, or a run too short to trust).
 
     Parameters
@@ -204,8 +212,11 @@ class SegmentPlan:
 
 
 def usable_frames(px: np.ndarray, max_gap: int) -> np.ndarray:
-    """Frames with both hips and both feet (heel and foot_index), bridging interior runs
-    of at most ``max_gap`` missing frames (the pose model drops single frames)."""
+    """Mark the frames usable for gait events.
+
+    Frames with both hips and both feet (heel and foot_index), bridging interior runs
+    of at most ``max_gap`` missing frames (the pose model drops single frames).
+    """
     need = _idx("left", ("hip", "heel", "foot_index")) + _idx("right", ("hip", "heel",
                                                                          "foot_index"))
     ok = np.isfinite(px[:, need]).all(axis=(1, 2))
@@ -291,7 +302,9 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
 
 def reject_foot_outliers(px: np.ndarray, scale: float,
                          tolerance: float = EventSettings.foot_outlier_tolerance) -> np.ndarray:
-    """Set a foot's heel and foot_index to NaN in frames where either has come loose from
+    """Drop a foot's heel and toe where they have come loose from the ankle.
+
+    Set a foot's heel and foot_index to NaN in frames where either has come loose from
     its ankle.
 
     Heel → ankle and foot_index → ankle distances change little in a side view (the foot

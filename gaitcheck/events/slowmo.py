@@ -58,7 +58,7 @@ def suggest_slowmo_factor(cadence_spm: float, activity: str | None) -> int | Non
 
 def slowmo_warning(cadence_spm: float, contact_ms: float, activity: str | None,
                    factor: int, current: float = 1.0) -> EventWarning:
-    """The ``slowmo_suspected`` warning for a clip that looks slowed down.
+    """Build the ``slowmo_suspected`` warning for a clip that looks slowed down.
 
     Parameters
     ----------

@@ -32,8 +32,11 @@ from gaitcheck.landmarks import LM
 
 @dataclass(frozen=True)
 class FootSignals:
-    """Sagittal signals of one foot in one segment, leg lengths (see
-    :func:`foot_signals`); ``visibility`` is the mean of heel and foot_index, 0..1."""
+    """Sagittal signals of one foot in one segment.
+
+    Sagittal signals of one foot in one segment, leg lengths (see
+    :func:`foot_signals`); ``visibility`` is the mean of heel and foot_index, 0..1.
+    """
 
     heel_fwd: np.ndarray
     heel_up: np.ndarray
@@ -156,15 +159,21 @@ def foot_signals(px: np.ndarray, vis: np.ndarray, scale: float, facing: str,
 
 
 def _agreement(a: float, b: float, period: float) -> float:
-    """1 when two estimates of one event are within a twentieth of a stride (one frame
-    of a 30 fps run), falling to 0 at three times that."""
+    """Score the agreement of two estimates of one event.
+
+    1 when two estimates of one event are within a twentieth of a stride (one frame
+    of a 30 fps run), falling to 0 at three times that.
+    """
     tol = period / 20.0
     return _clip01(1.0 - (abs(a - b) - tol) / (2.0 * tol))
 
 
 def _visibility_weight(vis: float, settings: EventSettings) -> float:
-    """0..1 weight of a foot's direct cues from its mean visibility: 0 at or below
-    ``visibility_guess``, 1 from ``visibility_seen``, linear between."""
+    """Weight a foot's direct cues by its visibility.
+
+    0..1 weight of a foot's direct cues from its mean visibility: 0 at or below
+    ``visibility_guess``, 1 from ``visibility_seen``, linear between.
+    """
     return _clip01((vis - settings.visibility_guess)
                    / (settings.visibility_seen - settings.visibility_guess))
 
@@ -281,7 +290,7 @@ def _lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray) -> float:
 
 def anchor_calibrated(stances: list[Stance], period: float,
                       settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> list[Stance]:
-    """Final IC and TO of the stances of one segment (see the module docstring).
+    """Compute the final IC and TO of one segment's stances (see the module docstring).
 
     The anchor-to-event lag is the weighted median over the foot's own stances (weight:
     cue quality × visibility weight), or over both feet when one foot is too badly seen

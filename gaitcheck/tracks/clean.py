@@ -1,6 +1,8 @@
-"""Track cleaning, as pure functions over arrays, in the order of :func:`clean_tracks`:
-visibility gating, left/right swap repair (:func:`detect_swaps`; before the outlier test,
-which would delete half a swapped episode and hide it), far-foot repair
+"""Track cleaning, as pure functions over arrays.
+
+In the order of :func:`clean_tracks`: visibility gating, left/right swap repair
+(:func:`detect_swaps`; before the outlier test, which would delete half a swapped
+episode and hide it), far-foot repair
 (:func:`detect_far_foot`), outliers (:func:`~gaitcheck.tracks.outliers.hampel_mask`), PCHIP
 gap filling (:func:`fill_gaps`; heel and toe relative to their ankle, as a rigid foot's
 offset changes less than its position) and a zero-lag low-pass on gap-free segments

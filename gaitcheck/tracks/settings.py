@@ -15,7 +15,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CleaningSettings:
-    """How landmark tracks are gated, repaired, filled and filtered
+    """How landmark tracks are cleaned.
+
+    How landmark tracks are gated, repaired, filled and filtered
     (:func:`gaitcheck.tracks.clean.clean_tracks`).
 
     Parameters
@@ -87,8 +89,11 @@ class CleaningSettings:
     far_foot_max_reach: float = 1.5
 
     def cutoff_hz(self, activity: str | None) -> float:
-        """The low-pass cut-off for ``"run"``, ``"walk"`` or an unknown activity (as
-        running), Hz, before the frame-rate cap."""
+        """Return the low-pass cut-off for an activity, Hz.
+
+        The low-pass cut-off for ``"run"``, ``"walk"`` or an unknown activity (as
+        running), Hz, before the frame-rate cap.
+        """
         return self.cutoff_walk_hz if activity == "walk" else self.cutoff_run_hz
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,8 +102,11 @@ class CleaningSettings:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CleaningSettings:
-        """Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
-        missing ones take their default."""
+        """Read settings saved by :meth:`to_dict`.
+
+        Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
+        missing ones take their default.
+        """
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in names}
         return cls(**kwargs)

@@ -47,6 +47,7 @@ class LandmarkTracks:
     source: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Check that the arrays agree in shape and the clock runs forward."""
         n = len(self.time_s)
         if self.image.shape != (n, N_LANDMARKS, len(CHANNELS)):
             raise ValueError(f"image must be ({n}, {N_LANDMARKS}, 5), got {self.image.shape}")

@@ -168,16 +168,22 @@ def warning_severity(code: str, context: WarningContext | None = None,
 
 
 def _visibility_severity(part: str, context: WarningContext) -> str:
-    """A poorly visible far-side limb in a side or oblique view is expected (the body
+    """Decide the severity of a poorly visible body part.
+
+    A poorly visible far-side limb in a side or oblique view is expected (the body
     hides it, and the metrics that use it already get low confidence): ``info``. The
-    near side, the head or torso, or any part in a front/back view: ``caution``."""
+    near side, the head or torso, or any part in a front/back view: ``caution``.
+    """
     far = context.far_side
     return INFO if far is not None and part in {f"{far}_{limb}" for limb in LIMBS} else CAUTION
 
 
 def far_limb_share(context: WarningContext) -> float:
-    """Share (0..1) of the unfilled landmark positions that lie in far-side limbs; 0
-    without a far side or a per-part count."""
+    """Share of the unfilled positions that lie in far-side limbs.
+
+    Share (0..1) of the unfilled landmark positions that lie in far-side limbs; 0
+    without a far side or a per-part count.
+    """
     counts, far = context.unfilled_by_part or {}, context.far_side
     total = sum(counts.values())
     if far is None or total <= 0:
@@ -187,20 +193,26 @@ def far_limb_share(context: WarningContext) -> float:
 
 
 def legacy_event_code(message: str) -> str:
-    """The code of a gait-event message from a report written before event warnings had
-    codes (:data:`LEGACY_EVENT_CODES`), else ``"events"`` (``caution``)."""
+    """Map a gait-event message of an older report to its code.
+
+    The code of a gait-event message from a report written before event warnings had
+    codes (:data:`LEGACY_EVENT_CODES`), else ``"events"`` (``caution``).
+    """
     text = message.strip().lower()
     return next((code for start, code in LEGACY_EVENT_CODES if text.startswith(start)),
                 "events")
 
 
 def severity_of(warning: Mapping[str, Any] | str) -> str:
-    """The severity of a stored warning: a dict of ``report.json``, or a plain-string
+    """Return the severity of a stored warning.
+
+    The severity of a stored warning: a dict of ``report.json``, or a plain-string
     gait-event message of ``events.warnings`` (read through :func:`legacy_event_code`).
 
     A dict without a valid severity (reports written before schema 1.4) counts as
     :data:`DEFAULT_SEVERITY` ("caution"), whatever its code: it was written before
-    anyone decided it was benign."""
+    anyone decided it was benign.
+    """
     if isinstance(warning, str):
         return SEVERITY.get(legacy_event_code(warning), DEFAULT_SEVERITY)
     severity = warning.get("severity")
@@ -209,9 +221,12 @@ def severity_of(warning: Mapping[str, Any] | str) -> str:
 
 def with_severity(warnings: Iterable[Mapping[str, Any]],
                   context: WarningContext | None = None) -> list[dict[str, Any]]:
-    """Copies of ``warnings`` as ``{code, severity, message}`` (other keys kept) with the
+    """Give stored warnings the severity decided in a context.
+
+    Copies of ``warnings`` as ``{code, severity, message}`` (other keys kept) with the
     severity decided in ``context``; an ``info`` far-side limb or gap warning says why.
-    Calling it again on its output with the same context changes nothing."""
+    Calling it again on its output with the same context changes nothing.
+    """
     out = []
     for w in warnings:
         code, message = str(w.get("code", "")), str(w.get("message", ""))
@@ -225,8 +240,11 @@ def with_severity(warnings: Iterable[Mapping[str, Any]],
 
 
 def _why(code: str, severity: str, context: WarningContext) -> str:
-    """The sentence that says why a limb or gap warning of a side view is (or is not)
-    expected, or ''."""
+    """Explain why a limb or gap warning of a side view is (or is not) expected.
+
+    The sentence that says why a limb or gap warning of a side view is (or is not)
+    expected, or ''.
+    """
     far = context.far_side
     if far is None:
         return ""
