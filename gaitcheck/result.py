@@ -21,6 +21,7 @@ from gaitcheck.filenames import LANDMARKS_NPZ, REPORT_NAME
 from gaitcheck.metrics.curves import frame_angles
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.io import load_tracks
+from gaitcheck.tracks.settings import CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import severity_of
 
@@ -92,8 +93,11 @@ class GaitResult:
     # -- derived data -----------------------------------------------------------------
     @cached_property
     def cleaned(self) -> LandmarkTracks:
-        """Tracks after gap filling, swap repair and zero-lag low-pass filtering."""
-        return clean_tracks(self.tracks, self.activity).tracks
+        """Tracks after gap filling, swap repair and zero-lag low-pass filtering, with the
+        cleaning settings the report records (the defaults for reports before 1.5)."""
+        params = ((self.report.get("analysis") or {}).get("parameters") or {}).get("cleaning")
+        settings = CleaningSettings.from_dict(params) if isinstance(params, dict) else None
+        return clean_tracks(self.tracks, self.activity, settings=settings).tracks
 
     @cached_property
     def angles(self) -> dict[str, np.ndarray]:
