@@ -19,6 +19,7 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import LANDMARKS_NPZ, REPORT_NAME
 from gaitcheck.metrics.curves import frame_angles
+from gaitcheck.staging import recover
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.io import load_tracks
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -158,6 +159,8 @@ def read_report(path: str | Path) -> tuple[dict[str, Any], Path]:
         Missing, unreadable or not a gaitcheck report.
     """
     p = Path(path).expanduser()
+    # A run killed while swapping folders is finished (or undone) before reading.
+    recover(p.parent if p.suffix.lower() == ".json" else p)
     report_path = p / REPORT_NAME if p.is_dir() else p
     if not report_path.is_file():
         raise InputError(f"no {REPORT_NAME} in {p}" if p.is_dir() else f"{p} does not exist")

@@ -1,0 +1,144 @@
+"""Nothing lost under ``kill -9`` and no stale or mismatched output (issue 13: cases 1, 4,
+5, 6 and 7; the batch watchdog of case 2 is in test_batch_watchdog.py).
+
+The SIGKILL test forks the test process (gaitcheck already imported) and kills the child
+at random offsets of :func:`gaitcheck.report.writers.save_result`, slowed by the
+``GAITCHECK_TEST_WRITE_DELAY_S`` hook so each try takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gaitcheck.cli.app import app
+from gaitcheck.pipeline import AnalyzeOptions, build_result
+from gaitcheck.report import writers
+from gaitcheck.result import GaitResult
+from helpers import synthetic_tracks
+
+runner = CliRunner()
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+
+#: The test hook of gaitcheck.fsio: seconds of sleep after each file written.
+WRITE_DELAY_ENV = "GAITCHECK_TEST_WRITE_DELAY_S"
+USER_FILES = {"notes.txt": b"coach's notes", "mine/plan.txt": b"5 x 1 km"}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (hidden ones included) with its content."""
+    if not folder.is_dir():
+        return {}
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    """Hidden files in ``out`` and hidden siblings of it (staging, backups)."""
+    inside = [p.name for p in out.rglob(".*")] if out.is_dir() else []
+    beside = [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+    return inside + beside
+
+
+def result_for(seed: int, duration_s: float) -> GaitResult:
+    _, tracks = synthetic_tracks("side-left", seed=seed, duration_s=duration_s)
+    return build_result(tracks, AnalyzeOptions())
+
+
+@pytest.fixture(scope="module")
+def results() -> tuple[GaitResult, GaitResult]:
+    """An earlier analysis and a different new one of the same folder."""
+    return result_for(0, 3.0), result_for(1, 4.0)
+
+
+def old_folder(root: Path, old: GaitResult) -> Path:
+    out = root / "victim"
+    writers.save_result(old, out)
+    for name, data in USER_FILES.items():
+        (out / name).parent.mkdir(exist_ok=True)
+        (out / name).write_bytes(data)
+    return out
+
+
+def save_in_child(result: GaitResult, out: Path, delay_s: float) -> int:
+    """Fork a child that saves ``result`` into ``out`` with slowed writes; its pid."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 1
+        try:
+            os.environ[WRITE_DELAY_ENV] = str(delay_s)
+            writers.save_result(result, out)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def kill_at(pid: int, offset_s: float) -> None:
+    time.sleep(offset_s)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
+def check_sigkill(tmp_path: Path, results: tuple[GaitResult, GaitResult], tries: int,
+                  seed: int, exchange: bool) -> None:
+    old, new = results
+    ref_old = old_folder(tmp_path / "old", old)
+    before = snapshot(ref_old)
+    ref_new = tmp_path / "new" / "victim"
+    shutil.copytree(ref_old, ref_new)
+    writers.save_result(new, ref_new)
+    after = snapshot(ref_new)
+    assert after != before and set(USER_FILES) <= set(after)
+    out = tmp_path / "work" / "victim"
+    shutil.copytree(ref_old, out)
+    t0 = time.perf_counter()  # how long an undisturbed write phase takes
+    _, status = os.waitpid(save_in_child(new, out, 0.02), 0)
+    write_phase_s = time.perf_counter() - t0
+    assert os.waitstatus_to_exitcode(status) == 0 and snapshot(out) == after
+    rng = random.Random(seed)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(tries):
+        shutil.rmtree(out)
+        shutil.copytree(ref_old, out)
+        kill_at(save_in_child(new, out, 0.02), rng.uniform(0.0, write_phase_s))
+        if exchange:  # one atomic step: right after the kill, no repair needed
+            state = snapshot(out)
+            assert state in (before, after), sorted(set(state) ^ set(after))
+        # `gaitcheck report` finishes or undoes a half-done swap first, then re-renders
+        # (which gives the same bytes: nothing in the folder depends on the time).
+        res = runner.invoke(app, ["report", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        state = snapshot(out)
+        assert state in (before, after), sorted(set(state) ^ set(after))
+        assert not leftovers(out), leftovers(out)
+        outcomes["old" if state == before else "new"] += 1
+    # The offsets really fell inside the write phase: both outcomes were seen.
+    assert outcomes["old"] and outcomes["new"], outcomes
+
+
+def test_sigkill_during_write_leaves_the_old_or_the_new_result(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult]) -> None:
+    """Case 1: 32 SIGKILLs at random points of the write phase (atomic exchange)."""
+    check_sigkill(tmp_path, results, tries=32, seed=13, exchange=True)
+
+
+def test_sigkill_with_the_two_rename_fallback(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Case 1 where RENAME_EXCHANGE is refused (other OS, file system): the journalled
+    two-rename swap, repaired by recovery."""
+    from gaitcheck import staging
+
+    monkeypatch.setattr(staging, "exchange", lambda a, b: False)
+    check_sigkill(tmp_path, results, tries=16, seed=31, exchange=False)
