@@ -8,6 +8,7 @@ at random offsets of :func:`gaitcheck.report.writers.save_result`, slowed by the
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -142,3 +143,55 @@ def test_sigkill_with_the_two_rename_fallback(
 
     monkeypatch.setattr(staging, "exchange", lambda a, b: False)
     check_sigkill(tmp_path, results, tries=16, seed=31, exchange=False)
+
+
+# -- case 5: stale outputs ------------------------------------------------------------------
+def test_reanalysis_removes_stale_outputs_and_keeps_user_files(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult]) -> None:
+    """An annotated.mp4 of an earlier ``--annotate`` run does not survive a run without
+    it; the user's own files do."""
+    old, new = results
+    out = old_folder(tmp_path, old)
+    (out / "annotated.mp4").write_bytes(b"old overlay")
+    report = json.loads((out / "report.json").read_text())
+    report["files"]["annotated_video"] = "annotated.mp4"
+    (out / "report.json").write_text(json.dumps(report))
+    writers.save_result(new, out)
+    after = snapshot(out)
+    assert "annotated.mp4" not in after
+    assert "annotated_video" not in json.loads(after["report.json"])["files"]
+    assert {k: after[k] for k in USER_FILES} == USER_FILES
+    assert not leftovers(out)
+
+
+# -- case 6: damaged report.json --------------------------------------------------------------
+def _edit(report: dict, how: str) -> str:
+    if how == "nan":
+        report["metrics"]["cadence_spm"]["value"] = "NAN_HERE"
+        return json.dumps(report).replace('"NAN_HERE"', "NaN")
+    if how == "null sections":
+        report["metrics"] = None
+        report["events"] = None
+    elif how == "string time_s":
+        report["events"]["contacts"][0]["time_s"] = "0.35"
+    elif how == "string metric value":
+        report["metrics"]["cadence_spm"]["value"] = "fast"
+    return json.dumps(report)
+
+
+@pytest.mark.parametrize("how", ["nan", "null sections", "string time_s",
+                                 "string metric value"])
+@pytest.mark.parametrize("quiet", [True, False])
+def test_damaged_report_json_is_refused_before_anything_is_rewritten(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult], how: str,
+        quiet: bool) -> None:
+    out = old_folder(tmp_path, results[0])
+    report = json.loads((out / "report.json").read_text())
+    (out / "report.json").write_text(_edit(report, how))
+    before = snapshot(out)
+    res = runner.invoke(app, ["report", str(out), *(["-q"] if quiet else [])])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), res.stderr
+    assert "damaged" in lines[0] or "NaN" in lines[0], lines[0]
+    assert snapshot(out) == before
