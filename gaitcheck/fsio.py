@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -192,6 +193,21 @@ def remove(path: Path) -> None:
             journal.append((path, backup))
     except OSError as err:
         raise OutputError(_describe(err, path)) from err
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's content, hex (streamed: videos can be gigabytes).
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> Path:

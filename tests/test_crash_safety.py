@@ -8,6 +8,7 @@ at random offsets of :func:`gaitcheck.report.writers.save_result`, slowed by the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -24,7 +25,7 @@ from gaitcheck.cli.app import app
 from gaitcheck.pipeline import AnalyzeOptions, build_result
 from gaitcheck.report import writers
 from gaitcheck.result import GaitResult
-from helpers import synthetic_tracks
+from helpers import ScriptedBackend, candidate, make_video, synthetic_tracks
 
 runner = CliRunner()
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
@@ -195,3 +196,37 @@ def test_damaged_report_json_is_refused_before_anything_is_rewritten(
     assert len(lines) == 1 and lines[0].startswith("error:"), res.stderr
     assert "damaged" in lines[0] or "NaN" in lines[0], lines[0]
     assert snapshot(out) == before
+
+
+# -- case 4: a report is bound to its video ---------------------------------------------------
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pose replaced by a stepping stick figure in every frame (no model)."""
+    import gaitcheck.pipeline as pipeline
+
+    script = {t: [candidate(0.5, 0.5, 0.6, phase=t / 3)] for t in range(400)}
+    monkeypatch.setattr(pipeline, "_mediapipe_backend",
+                        lambda options: ScriptedBackend(script))
+
+
+def test_annotate_refuses_a_different_video_of_the_same_size(
+        ffmpeg: str, tmp_path: Path, scripted: None) -> None:
+    video = make_video(ffmpeg, tmp_path / "run.mp4", seconds=2.0)
+    other = make_video(ffmpeg, tmp_path / "other.mp4", "-vf", "negate", seconds=2.0)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(video), "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["video"]["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
+    original = video.read_bytes()
+    shutil.copyfile(other, video)  # same frame size and length, other content
+    before = snapshot(out)
+    res = runner.invoke(app, ["report", str(out), "--annotate", "-q"])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not the video this report was made from" in lines[0], lines
+    assert snapshot(out) == before
+    video.write_bytes(original)
+    res = runner.invoke(app, ["report", str(out), "--annotate", "-q"])
+    assert res.exit_code == 0, res.output
+    assert (out / "annotated.mp4").is_file()

@@ -129,6 +129,49 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
     return files
 
 
+def check_same_video(result: GaitResult) -> None:
+    """Refuse to draw on a video other than the analysed one.
+
+    Raises
+    ------
+    InputError
+        The video is gone, or its SHA-256 differs from ``report.json``'s
+        ``video.sha256`` (reports without one, from before schema 1.5, are not checked).
+    """
+    from gaitcheck.errors import InputError
+    from gaitcheck.fsio import file_sha256
+
+    _check_video(result, ("video",), source_video(result))
+    video = source_video(result)
+    recorded = (result.report.get("video") or {}).get("sha256")
+    if video is None or not recorded:
+        return
+    try:
+        actual = file_sha256(video)
+    except OSError as err:
+        raise InputError(f"cannot read the source video {video}: {err.strerror or err}") \
+            from None
+    if actual != recorded:
+        raise InputError(f"{video} is not the video this report was made from (its "
+                         "content differs): put the original back at that path, or analyse "
+                         "this video with gaitcheck analyze")
+
+
+def _keep_video_hash(result: GaitResult, out: Path) -> None:
+    """Re-analysed landmarks know no video hash: keep the one the folder's previous
+    report recorded for the same video file."""
+    video = result.report.get("video")
+    if not isinstance(video, dict) or video.get("sha256"):
+        return
+    try:
+        old = json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))["video"]
+        if (old.get("path") == video.get("path") and old.get("sha256")
+                and old.get("frame_count") == video.get("frame_count")):
+            video["sha256"] = old["sha256"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+
+
 def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None) -> None:
     if "video" in wanted and video is None:
         from gaitcheck.errors import InputError
@@ -160,6 +203,7 @@ def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None
     _check_video(result, parse_formats(formats), source_video(result))
     recover(Path(out_dir).expanduser())  # a half-done swap first: it may hold the folder
     out = prepare_output_dir(Path(out_dir))
+    _keep_video_hash(result, out)
     with staged_folder(out, previous_outputs(out)) as stage:
         result.report["files"] = {}  # the HTML lists what this run writes
         files = write_reports(result, stage, formats, spool, landmarks=("npz", "csv"))
@@ -171,8 +215,17 @@ def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None
 def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[str, str]:
     """Re-render a loaded folder (``gaitcheck report``) with the same atomic swap as
     :func:`save_result`; ``report.json`` gets the updated file list, its measurements
-    unchanged, and files not re-rendered (landmarks, an earlier annotated video) stay."""
+    unchanged, and files not re-rendered (landmarks, an earlier annotated video) stay.
+
+    Raises
+    ------
+    InputError
+        The annotated video is asked for and the file at the recorded path is gone or is
+        not the analysed video (content hash differs from ``report.json``'s).
+    """
     assert result.out_dir is not None
+    if "video" in parse_formats(formats):
+        check_same_video(result)
     files = dict(result.report.get("files") or {})
     with staged_folder(result.out_dir) as stage:
         files |= write_reports(result, stage, formats,
