@@ -230,3 +230,25 @@ def test_annotate_refuses_a_different_video_of_the_same_size(
     res = runner.invoke(app, ["report", str(out), "--annotate", "-q"])
     assert res.exit_code == 0, res.output
     assert (out / "annotated.mp4").is_file()
+
+
+# -- case 7: batch resume checks the folder, not only its marker -------------------------------
+def test_batch_resume_redoes_an_incomplete_folder(ffmpeg: str, tmp_path: Path,
+                                                  scripted: None) -> None:
+    from gaitcheck.batch.inputs import discover
+    from gaitcheck.batch.runner import BatchSettings, run_batch
+
+    (tmp_path / "in").mkdir()
+    make_video(ffmpeg, tmp_path / "in" / "run.mp4", seconds=2.0)
+    entries, _ = discover(str(tmp_path / "in"))
+    out, settings = tmp_path / "out", BatchSettings(workers=1)
+    first = run_batch(entries, out, settings)
+    assert first.rows[0]["status"] in ("ok", "warning"), first.rows
+    assert (out / "run" / "keyframes").is_dir()
+    for victim in ("report.html", "keyframes", "metrics_summary.csv"):
+        target = out / "run" / victim
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        again = run_batch(entries, out, settings)
+        assert again.rows[0]["reused"] is False, victim
+        assert target.exists(), victim
+    assert run_batch(entries, out, settings).rows[0]["reused"] is True

@@ -252,8 +252,13 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
 
 
 def _install(partial: Path, final: Path) -> None:
-    """Move a complete folder into place, replacing an older analysis of the video."""
-    if final.exists() or final.is_symlink():
+    """Move a complete folder into place, replacing an older analysis of the video (in
+    one atomic exchange where the system can)."""
+    from gaitcheck.staging import exchange
+
+    if final.is_dir() and not final.is_symlink() and exchange(partial, final):
+        _remove(partial)  # now the older analysis
+    elif final.exists() or final.is_symlink():
         old = partial.with_name(partial.name + ".old")
         final.rename(old)  # both inside the batch folder: same file system, atomic
         partial.rename(final)
