@@ -252,3 +252,113 @@ def test_batch_resume_redoes_an_incomplete_folder(ffmpeg: str, tmp_path: Path,
         assert again.rows[0]["reused"] is False, victim
         assert target.exists(), victim
     assert run_batch(entries, out, settings).rows[0]["reused"] is True
+
+
+# -- recovery of every state a kill can leave -------------------------------------------------
+def _folder(path: Path, files: dict[str, str]) -> Path:
+    path.mkdir(parents=True)
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("out_state", ["missing", "empty"])
+def test_recover_finishes_a_two_rename_swap(tmp_path: Path, out_state: str) -> None:
+    """Killed between the two renames: the old result set aside, the complete new one
+    beside it; the output folder gone (or empty: analyze creates it early)."""
+    from gaitcheck.staging import recover
+
+    out = tmp_path / "victim"
+    _folder(tmp_path / ".victim.gaitcheck-old-ab12cd", {"report.json": "old"})
+    _folder(tmp_path / ".victim.gaitcheck-new-ab12cd", {"report.json": "new"})
+    if out_state == "empty":
+        out.mkdir()
+    recover(out)
+    assert snapshot(out) == {"report.json": b"new"}
+    assert not leftovers(out)
+
+
+def test_recover_restores_the_old_result_when_no_new_one_is_complete(tmp_path: Path) -> None:
+    from gaitcheck.staging import recover
+
+    out = tmp_path / "victim"
+    _folder(tmp_path / ".victim.gaitcheck-old-ab12cd", {"report.json": "old"})
+    _folder(tmp_path / ".victim.gaitcheck-new-zz99zz", {"report.json": "half"})
+    recover(out)
+    assert snapshot(out) == {"report.json": b"old"}
+    assert not leftovers(out)
+
+
+def test_recover_removes_unfinished_staging_and_old_leftovers(tmp_path: Path) -> None:
+    """An unfinished staging folder goes; so do the .tmp/.bak files of the in-place
+    writes of earlier versions (a backup whose file is missing is put back first)."""
+    from gaitcheck.staging import recover
+
+    out = _folder(tmp_path / "victim", {
+        "report.html": "html", ".report.html.k2j4h5g6.tmp": "half",
+        ".report.json.a1b2c3d4.bak": "old report", ".frames.csv.zzzzzzzz.bak": "old",
+        "frames.csv": "new", ".gaitcheck-write-probe": ""})
+    _folder(tmp_path / ".victim.gaitcheck-new-ab12cd", {"report.json": "half"})
+    _folder(tmp_path / "other", {".x.a1b2c3d4.tmp": "not ours"})
+    recover(out)
+    assert snapshot(out) == {"report.html": b"html", "report.json": b"old report",
+                             "frames.csv": b"new"}
+    assert not leftovers(out)
+    assert (tmp_path / "other" / ".x.a1b2c3d4.tmp").exists()
+
+
+def test_recover_leaves_a_live_swap_alone(tmp_path: Path) -> None:
+    """A staging folder whose process still runs (it holds the lock) is not touched."""
+    from gaitcheck import staging
+
+    out = _folder(tmp_path / "victim", {"report.json": "old"})
+    live = _folder(tmp_path / ".victim.gaitcheck-new-ab12cd", {"report.json": "new"})
+    fd = staging._lock(live)
+    try:
+        staging.recover(out)
+        assert live.is_dir()
+    finally:
+        if fd is not None:
+            os.close(fd)
+    staging.recover(out)
+    assert not live.exists()
+
+
+def test_sigkill_of_the_command_line_keeps_a_complete_report(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult]) -> None:
+    """The issue's repro with the real command: ``gaitcheck analyze --landmarks`` into a
+    folder holding an earlier report, killed as soon as its staging folder appears and
+    at random points after; ``gaitcheck report`` then works and nothing hidden stays."""
+    import subprocess
+
+    old, new = results
+    out = old_folder(tmp_path, old)
+    npz = tmp_path / "new.npz"
+    from gaitcheck.tracks.io import save_tracks_npz
+
+    save_tracks_npz(new.tracks, npz)
+    env = {**os.environ, WRITE_DELAY_ENV: "0.05"}
+    cmd = [sys.executable, "-m", "gaitcheck", "analyze", "--landmarks", str(npz),
+           "--out", str(out), "-q"]
+    rng = random.Random(7)
+    for _ in range(2):  # each try starts the command line (seconds): the 48 above fork
+        before = snapshot(out)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(".victim.gaitcheck-new-")
+                      for p in tmp_path.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, "no write phase"
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.4))
+        proc.kill()
+        proc.wait()
+        res = runner.invoke(app, ["report", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        state = snapshot(out)
+        assert not leftovers(out), leftovers(out)
+        assert {k: state[k] for k in USER_FILES} == USER_FILES
+        report = json.loads(state["report.json"])
+        assert set(state) - {"mine/plan.txt", "notes.txt"} == {
+            *report["files"].values(), "report.json"}
+        assert state == before or report["video"]["frame_count"] == new.tracks.video.frame_count
