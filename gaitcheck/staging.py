@@ -1,10 +1,11 @@
 """Replace a whole output folder in one atomic step, and repair a swap a crash cut short.
 
 A result is written into a hidden sibling ``.<name>.gaitcheck-new-<token>`` of the
-output folder. When it is complete, every entry of the old folder that this run does not
-write again and that is not a stale gaitcheck output (a user's notes, a video) is
-hard-linked into it (copied where the file system has no hard links), then the two
-folders change places:
+output folder. First every entry of the old folder that is not a stale gaitcheck output
+(a user's notes, a video, the landmarks a re-render keeps) is hard-linked into it
+(copied where the file system has no hard links); the run then writes its files, each
+replacing its link by a rename (never writing into a linked file), and when the new
+folder is complete the two change places:
 
 * Linux: ``renameat2(..., RENAME_EXCHANGE)`` swaps the two names in one step; the old
   content, now under the sibling's name, is deleted.
@@ -234,7 +235,9 @@ def staged_folder(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
     ------
     Path
         The folder to write into: a hidden sibling of ``out`` (or ``out`` itself where
-        no sibling can be used). Files must be written with :mod:`gaitcheck.fsio`.
+        no sibling can be used), already holding the entries that are kept. Files must
+        be written with :mod:`gaitcheck.fsio` (a rename replaces a kept link; writing
+        into an existing file would change the old folder too).
 
     Raises
     ------
@@ -252,8 +255,8 @@ def staged_folder(out: Path, stale: Iterable[str] = ()) -> Iterator[Path]:
     stage, fd = made
     try:
         try:
-            yield stage
             _carry_over(out, stage, set(stale))
+            yield stage
             fsio.test_pause()
             old = _swap(out, stage)
         except BaseException:
@@ -281,8 +284,7 @@ def _carry_over(out: Path, stage: Path, stale: set[str]) -> None:
     """Hard-link (or copy) into ``stage`` the entries of ``out`` that must survive."""
     for entry in os.scandir(out):
         name = entry.name
-        if (name in stale or name == fsio.PROBE_NAME or _STRAY.match(name)
-                or os.path.lexists(stage / name)):
+        if name in stale or name == fsio.PROBE_NAME or _STRAY.match(name):
             continue
         try:
             _link_tree(Path(entry.path), stage / name)

@@ -362,3 +362,32 @@ def test_sigkill_of_the_command_line_keeps_a_complete_report(
         assert set(state) - {"mine/plan.txt", "notes.txt"} == {
             *report["files"].values(), "report.json"}
         assert state == before or report["video"]["frame_count"] == new.tracks.video.frame_count
+
+
+def test_report_keeps_what_it_does_not_render_again(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult]) -> None:
+    """`gaitcheck report` without the video keeps the key frames (the page still shows
+    them), the landmarks and an earlier annotated.mp4, and the user's files."""
+    out = old_folder(tmp_path, results[0])
+    report = json.loads((out / "report.json").read_text())
+    contact = report["events"]["contacts"][0]
+    (out / "keyframes").mkdir()
+    (out / "keyframes" / "ic_000_left.jpg").write_bytes(b"jpeg")
+    crop = {"file": "ic_000_left.jpg", "time_s": contact["time_s"], "side": contact["side"],
+            "frame": contact["frame"], "strike": "rearfoot", "strike_inferred": False,
+            "foot_angle_deg": 14.0}
+    (out / "keyframes" / "keyframes.json").write_text(json.dumps(
+        {"video": "run.mp4", "note": None, "keyframes": [crop]}))
+    (out / "annotated.mp4").write_bytes(b"overlay")
+    report["files"] |= {"keyframes": "keyframes/keyframes.json",
+                        "annotated_video": "annotated.mp4"}
+    (out / "report.json").write_text(json.dumps(report))
+    kept = {k: v for k, v in snapshot(out).items()
+            if k.startswith("keyframes") or k in ("annotated.mp4", "landmarks.npz",
+                                                  *USER_FILES)}
+    res = runner.invoke(app, ["report", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    after = snapshot(out)
+    assert {k: after.get(k) for k in kept} == kept
+    assert "data:image/jpeg;base64,anBlZw==" in after["report.html"].decode()  # b"jpeg"
+    assert not leftovers(out)
