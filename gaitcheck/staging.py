@@ -20,9 +20,10 @@ by the next analysis and by ``gaitcheck report``) removes. The process building 
 sibling holds an ``flock`` on it, released by the kernel when the process dies, so
 recovery in another process never touches a swap still in progress.
 
-Where no sibling folder can be made (the output folder is a mount point, or its parent
-is not writable) the files are written in place inside :func:`gaitcheck.fsio.transaction`,
-which restores the old files on any error but not after ``kill -9``.
+Where no sibling folder can be used (the output folder is or holds a mount point, is the
+working folder, or its parent is not writable) the files are written in place inside
+:func:`gaitcheck.fsio.transaction`, which restores the old files on any error but not
+after ``kill -9``.
 """
 
 from __future__ import annotations
@@ -201,11 +202,24 @@ def _clean_strays(out: Path) -> None:
                     path.unlink()
 
 
+def _mounts_inside(out: Path) -> bool:
+    try:
+        return any(e.is_dir(follow_symlinks=False) and os.path.ismount(e.path)
+                   for e in os.scandir(out))
+    except OSError:
+        return False
+
+
 def _make_stage(out: Path) -> tuple[Path, int | None] | None:
     """A new locked sibling folder of ``out`` with its permissions, or None where none
     can be used."""
-    if os.path.ismount(out):
-        return None  # renaming a mount point fails: write in place
+    if os.path.ismount(out) or _mounts_inside(out):
+        return None  # a mount point cannot be renamed or linked across: write in place
+    with contextlib.suppress(OSError):
+        if Path.cwd().resolve().is_relative_to(out.resolve()):
+            # Swapping the working folder away would leave this process, and the shell
+            # that started it, in a deleted folder (``-o .``): write in place.
+            return None
     try:
         stage = Path(tempfile.mkdtemp(prefix=_sibling_prefix(out) + "new-", dir=out.parent))
     except OSError:
@@ -274,7 +288,8 @@ def _in_place(out: Path, stale: set[str]) -> Iterator[Path]:
     with fsio.transaction(hide=out / REPORT_NAME):
         yield out
         journal = fsio.current_journal()
-        written = {p.relative_to(out).parts[0] for p, _ in journal if p.exists()}
+        written = {p.relative_to(out).parts[0] for p, _ in journal
+                   if p.is_relative_to(out) and p != out and p.exists()}
         for name in sorted(stale - written):
             if (out / name).is_file():  # a stale folder is left: backups are per file
                 fsio.remove(out / name)

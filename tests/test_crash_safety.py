@@ -391,3 +391,22 @@ def test_report_keeps_what_it_does_not_render_again(
     assert {k: after.get(k) for k in kept} == kept
     assert "data:image/jpeg;base64,anBlZw==" in after["report.html"].decode()  # b"jpeg"
     assert not leftovers(out)
+
+
+def test_output_in_the_working_folder_is_written_in_place(
+        tmp_path: Path, results: tuple[GaitResult, GaitResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o .``: the folder is not swapped away under the shell; the in-place transaction
+    still drops stale outputs, keeps user files and leaves nothing hidden."""
+    old, new = results
+    out = old_folder(tmp_path, old)
+    (out / "annotated.mp4").write_bytes(b"old overlay")
+    monkeypatch.chdir(out)
+    inode = out.stat().st_ino
+    writers.save_result(new, Path())
+    after = snapshot(out)
+    assert out.stat().st_ino == inode and "annotated.mp4" not in after
+    assert {k: after[k] for k in USER_FILES} == USER_FILES
+    assert json.loads(after["report.json"])["video"]["frame_count"] == \
+        new.tracks.video.frame_count
+    assert not leftovers(out)
