@@ -89,3 +89,26 @@ def test_batch_exits_when_a_worker_process_does_not_end(tmp_path: Path) -> None:
     status, elapsed = run_batch_process(tmp_path, "a,linger,b")
     assert {k: v[0] for k, v in status.items()} == dict.fromkeys(("a", "linger", "b"), "ok")
     assert elapsed < 60, elapsed
+
+
+def test_time_limit_follows_the_frames_to_analyse(tmp_path: Path) -> None:
+    """8 s at 30 fps: 240 frames, 60 in the first 2 s; an unreadable file gets the
+    fallback bound."""
+    from gaitcheck.batch.executors import (
+        LIMIT_BASE_S,
+        LIMIT_PER_FRAME_S,
+        LIMIT_UNKNOWN_S,
+        time_limit_s,
+    )
+    from gaitcheck.batch.jobs import VideoJob
+
+    sample = str(TESTS.parent / "sample_videos" / "treadmill_heel_striker_side.mp4")
+    (tmp_path / "x.mp4").write_bytes(b"not a video")
+
+    def limit(video: str, **options: float) -> float:
+        return time_limit_s(VideoJob(video, "r", "n", str(tmp_path), options, "h"))
+
+    assert limit(sample) == LIMIT_BASE_S + 240 * LIMIT_PER_FRAME_S
+    assert limit(sample, end_s=2.0) == LIMIT_BASE_S + 61 * LIMIT_PER_FRAME_S
+    assert limit(str(tmp_path / "x.mp4")) == limit(str(tmp_path / "gone.mp4")) == \
+        LIMIT_UNKNOWN_S

@@ -14,6 +14,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import threading
 import time
 import uuid
 from collections import deque
@@ -39,23 +40,45 @@ LIMIT_UNKNOWN_S = 3600.0
 TimeLimit = Callable[[VideoJob], float]
 
 
-def time_limit_s(job: VideoJob) -> float:
+def time_limit_s(job: VideoJob, probe_timeout_s: float = 10.0) -> float:
     """The longest one video's analysis may take before the watchdog stops its worker:
-    :data:`LIMIT_BASE_S` + :data:`LIMIT_PER_FRAME_S` per frame of the whole file (the
-    analysis window only shortens the work), or :data:`LIMIT_UNKNOWN_S`."""
+    :data:`LIMIT_BASE_S` + :data:`LIMIT_PER_FRAME_S` per frame to analyse (the file's
+    frame count, cut to ``end_s`` when given), or :data:`LIMIT_UNKNOWN_S` when the
+    header does not say.
+
+    The header is read on a daemon thread given ``probe_timeout_s``: a file that hangs
+    the decoder must not hang the batch process itself.
+    """
+    found: list[tuple[float, float]] = []
+    probe = threading.Thread(target=_probe, args=(job.video, found), daemon=True,
+                             name="gaitcheck-probe")
+    probe.start()
+    probe.join(probe_timeout_s)
+    if not found:
+        return LIMIT_UNKNOWN_S
+    frames, fps = found[0]
+    end_s, slowmo = job.options.get("end_s"), job.options.get("slowmo") or 1.0
+    if isinstance(end_s, int | float) and math.isfinite(end_s) and end_s > 0 and fps > 0:
+        frames = min(frames, end_s * fps * max(1.0, float(slowmo)) + 1)
+    return LIMIT_BASE_S + LIMIT_PER_FRAME_S * frames
+
+
+def _probe(video: str, found: list[tuple[float, float]]) -> None:
+    """Frame count and rate from the container header, if plausible."""
     try:
         from gaitcheck.video._cv import cv2
 
-        capture = cv2.VideoCapture(job.video)
+        capture = cv2.VideoCapture(video)
         try:
-            frames = capture.get(cv2.CAP_PROP_FRAME_COUNT) if capture.isOpened() else 0.0
+            if capture.isOpened():
+                frames = float(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+                fps = float(capture.get(cv2.CAP_PROP_FPS))
+                if math.isfinite(frames) and 0 < frames < 10_000_000:
+                    found.append((frames, fps if math.isfinite(fps) else 0.0))
         finally:
             capture.release()
     except Exception:  # a probe only: the worker reports what is wrong with the file
-        frames = 0.0
-    if not math.isfinite(frames) or not 0 < frames < 10_000_000:
-        return LIMIT_UNKNOWN_S
-    return LIMIT_BASE_S + LIMIT_PER_FRAME_S * frames
+        return
 
 
 def timeout_message(limit_s: float) -> str:
