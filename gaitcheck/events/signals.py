@@ -16,10 +16,10 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from gaitcheck.landmarks import LM
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SIDES = ("left", "right")
 #: Leg landmarks exchanged by a left/right confusion of the pose model.
 LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
 FOOT_PARTS = ("heel", "foot_index")

@@ -22,6 +22,7 @@ import jinja2
 from gaitcheck import __version__
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import write_text_atomic
+from gaitcheck.metrics.definitions import HEADLINE
 from gaitcheck.metrics.findings import SEVERITY_ORDER
 from gaitcheck.report.html_metrics import (
     fmt,
@@ -46,10 +47,7 @@ SECTIONS = {"summary": "Summary", "metrics": "Metrics", "timeline": "Gait events
             "curves": "Joint angles", "keyframes": "Key frames", "quality": "Data quality",
             "files": "Files"}
 #: Headline numbers of the summary card, in order (shown when measurable).
-SUMMARY_KEYS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
-                "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
-                "knee_flexion_ic_deg", "vertical_oscillation", "arm_crossover",
-                "lateral_trunk_lean_deg")
+SUMMARY_KEYS = HEADLINE
 
 
 #: Templates the page imports or includes (jinja2 loads them at render time).

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gaitcheck.landmarks import LM, N_LANDMARKS
-from gaitcheck.metrics.definitions import strike_class
+from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.synth import legs as lg
 from gaitcheck.synth import upper_body as ub
 from gaitcheck.synth.anthropometry import Anthropometry, anthropometry, body_shape

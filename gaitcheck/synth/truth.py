@@ -1,7 +1,7 @@
 """Ground truth of a synthetic clip, computed with the shared metric definitions.
 
 Everything here is measured on the true 3D landmarks and the generated contacts, with
-the same functions the analyzers use (:mod:`gaitcheck.metrics.definitions`), so an
+the same functions the analyzers use (:mod:`gaitcheck.metrics.formulas`), so an
 analyzer's error is its own and not a difference of definition. Values at initial
 contact use the model's exact pose at the contact instant (contacts fall between
 frames and the foot turns flat within ~40 ms of a heel strike); per-step excursions
@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
-from gaitcheck.metrics import definitions as d
+from gaitcheck.metrics import formulas as d
+from gaitcheck.sides import SIDES
 from gaitcheck.synth.camera import Camera
 from gaitcheck.synth.kinematics import build_model
 from gaitcheck.synth.motion import Contact, Motion
 from gaitcheck.synth.params import GaitParams
 
 TRUTH_FORMAT = "gaitcheck-synth-truth/1"
-SIDES = ("left", "right")
 DENSE_DT_S = 1e-3
 
 

@@ -19,6 +19,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
 from gaitcheck.landmarks import BODY_PARTS, LM
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
@@ -44,7 +45,7 @@ FILTER_ORDER, MIN_FILTER_SEGMENT = 2, 10
 #: Swap costs, body heights (:func:`detect_swaps`); ankle gaps bridged (frames, far foot).
 SWAP_PRIOR, SWITCH_COST, SWAP_CAP, MAX_ANCHOR_GAP = 0.02, 0.3, 0.3, 4
 LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
-ARM_PARTS, SIDES = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb"), ("left", "right")
+ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
 
 
 @dataclass(frozen=True, eq=False)
