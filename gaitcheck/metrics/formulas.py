@@ -118,6 +118,17 @@ def shank_angle_deg(knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
     return -angle_from_vertical_deg(ankle, knee)
 
 
+def hip_extension_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, hip: np.ndarray,
+                      knee: np.ndarray) -> np.ndarray:
+    """Hip extension: angle of the thigh (hip → knee) behind the trunk line (shoulder
+    midpoint → hip midpoint, continued downward), degrees, in sagittal pairs; positive
+    when the knee is behind that line (extension), negative in flexion."""
+    trunk_down = np.asarray(hip_mid, dtype=np.float64) - np.asarray(shoulder_mid)
+    thigh = np.asarray(knee, dtype=np.float64) - np.asarray(hip)
+    return np.degrees(np.arctan2(trunk_down[..., 0], -trunk_down[..., 1])
+                      - np.arctan2(thigh[..., 0], -thigh[..., 1]))
+
+
 def overstride_pct(heel_forward: ArrayLike, hip_forward: ArrayLike,
                    leg_length: ArrayLike) -> np.ndarray:
     """Overstride: horizontal heel-ahead-of-hip distance at initial contact, as a

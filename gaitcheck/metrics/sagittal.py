@@ -229,10 +229,9 @@ def hip_extension_at_to(fr: SagittalFrame, k: int) -> float | None:
     if not np.isfinite(st.to):
         return None
     q = at_frame(fr.points, st.to)
-    trunk_down = at_frame(fr.hip_mid, st.to) - at_frame(fr.shoulder_mid, st.to)
-    thigh = q[LM[f"{st.side}_knee"]] - q[LM[f"{st.side}_hip"]]
-    return float(np.degrees(np.arctan2(trunk_down[0], -trunk_down[1])
-                            - np.arctan2(thigh[0], -thigh[1])))
+    return float(f.hip_extension_deg(at_frame(fr.hip_mid, st.to),
+                                     at_frame(fr.shoulder_mid, st.to),
+                                     q[LM[f"{st.side}_hip"]], q[LM[f"{st.side}_knee"]]))
 
 
 def _step_window(fr: SagittalFrame, k: int) -> slice | None:
