@@ -119,7 +119,7 @@ def _usual_strike(angles: list[float], min_contacts: int = 4,
     runners repeat their pattern stride to stride, so the foot's usual class is a far
     better guess than none, and the flag keeps measured and inferred apart.
     """
-    classes = [strike_class(a) for a in angles if np.isfinite(a)]
+    classes = [str(strike_class(a)) for a in angles if np.isfinite(a)]
     if len(classes) < min_contacts:
         return None
     best = max(set(classes), key=classes.count)

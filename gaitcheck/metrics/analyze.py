@@ -28,12 +28,23 @@ SI_FLAG_PCT = 10.0
 
 
 class Event(Protocol):
-    """A gait event as :func:`pair_stances` reads it."""
+    """A gait event as :func:`pair_stances` reads it (read-only: frozen events fit)."""
 
-    side: str
-    time_s: float
-    frame: float
-    confidence: float
+    @property
+    def side(self) -> str:
+        """Foot, "left" or "right"."""
+
+    @property
+    def time_s(self) -> float:
+        """Time, s."""
+
+    @property
+    def frame(self) -> float:
+        """Fractional row of the tracks."""
+
+    @property
+    def confidence(self) -> float:
+        """Confidence 0..1."""
 
 
 @dataclass(frozen=True)
