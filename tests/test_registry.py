@@ -17,7 +17,8 @@ from gaitcheck.metrics.definitions import (
     SYMMETRY_SOURCES,
     in_group,
 )
-from gaitcheck.metrics.sagittal import per_stance_values, sagittal_frame
+from gaitcheck.metrics.sagittal import per_stance_values
+from gaitcheck.metrics.sagittal_frame import sagittal_frame
 from gaitcheck.report.compare import ORDER
 from gaitcheck.report.csv_report import CONTACT_COLUMNS, METRIC_ORDER, PER_CONTACT
 from gaitcheck.report.html import SUMMARY_KEYS

@@ -8,7 +8,7 @@ landmarks' quality and is lowered for far-side limbs (×0.6) and for few strides
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -114,7 +114,7 @@ def finite(x: float, digits: int | None = None) -> float | None:
     return (round(x, digits) if digits is not None else x) if np.isfinite(x) else None
 
 
-def next_stride(stances: list[PairedStance], k: int) -> PairedStance | None:
+def next_stride(stances: Sequence[PairedStance], k: int) -> PairedStance | None:
     """The next stance of the same foot in the same segment, or None."""
     st = stances[k]
     same = next((n for n in stances[k + 1:] if n.side == st.side), None)
