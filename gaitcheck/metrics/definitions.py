@@ -163,7 +163,8 @@ class MetricDefinition:
 SIDE, FRONTAL, ALL_VIEWS = ("side",), ("front", "back"), ("side", "front", "back")
 TIMING, POSTURE, LEG, ARMS = "Timing", "Posture", "Foot and leg", "Arms"
 NOVACHECK = "Novacheck 1998, Gait Posture 7:77, doi:10.1016/S0966-6362(97)00038-6"
-SOUZA = ("Souza 2016, Phys Med Rehabil Clin N Am 27:217, doi:10.1016/j.pmr.2015.08.006")
+SOUZA = "Souza 2016, Phys Med Rehabil Clin N Am 27:217, doi:10.1016/j.pmr.2015.08.006"
+MOORE = "Moore 2016, Sports Med 46:793, doi:10.1007/s40279-016-0474-4"
 
 _ENTRIES = (
     # Timing
@@ -181,10 +182,11 @@ _ENTRIES = (
     MetricDefinition(
         "step_time_ms", "Step time", TIMING, ("ms",),
         "initial contact → next initial contact of the other foot", "none",
-        "step duration", ALL_VIEWS, 0, (150.0, 1600.0), ("step_time_ms",)),
+        f"step duration ({NOVACHECK})", ALL_VIEWS, 0, (150.0, 1600.0), ("step_time_ms",)),
     MetricDefinition(
         "ground_contact_ms", "Ground contact time", TIMING, ("ms",),
-        "initial contact → toe-off of each foot", "none", "stance duration", SIDE, 0,
+        "initial contact → toe-off of each foot", "none", f"stance duration ({NOVACHECK})",
+        SIDE, 0,
         (70.0, 1600.0), ("ground_contact_ms",), headline=True,
         short_label="Ground contact",
         band=Band(180.0, 320.0, "recreational runners at ~170 steps/min (literature "
@@ -192,7 +194,8 @@ _ENTRIES = (
     MetricDefinition(
         "flight_ms", "Flight time", TIMING, ("ms",),
         "toe-off → next initial contact (other foot)",
-        "negative = double support (walking)", "aerial phase", SIDE, 0, (-1000.0, 500.0),
+        "negative = double support (walking)", f"float (aerial) phase ({NOVACHECK})", SIDE, 0,
+        (-1000.0, 500.0),
         ("flight_ms",), headline=True),
     MetricDefinition(
         "duty_factor_pct", "Duty factor", TIMING, ("%",), "contact time / stride time",
@@ -229,8 +232,8 @@ _ENTRIES = (
     MetricDefinition(
         "foot_strike", "Foot strike (foot angle at contact)", LEG, ("deg",),
         "heel → foot_index vs the ground line at IC, relative to the flat foot",
-        "toes up positive", "Altman & Davis 2012 cut-offs 8.0° / -1.6° (Mo et al.: 7.4° / "
-        "-0.8°), Gait Posture 35:298, doi:10.1016/j.gaitpost.2011.09.104", SIDE, 1,
+        "toes up positive", "Altman & Davis 2012, Gait Posture 35:298, doi:10.1016/j.gaitpost."
+        "2011.09.104: cut-offs 8.0° / -1.6° (Mo et al.: 7.4° / -0.8°)", SIDE, 1,
         (-45.0, 60.0), ("foot_strike_angle_deg",), headline=True,
         short_label="Foot strike"),
     MetricDefinition(
@@ -265,7 +268,7 @@ _ENTRIES = (
     MetricDefinition(
         "vertical_oscillation", "Vertical oscillation", LEG, ("cm", "% leg length"),
         "hip midpoint, peak-to-trough per step", "none",
-        "Moore 2016, Sports Med 46:793, doi:10.1007/s40279-016-0474-4", SIDE, 1,
+        MOORE, SIDE, 1,
         (0.0, 50.0), ("vertical_oscillation_cm", "vertical_oscillation_pct_leg"),
         headline=True, short_label="Vertical oscill.",
         band=Band(5.0, 10.0, "recreational runners (Moore 2016)", unit="cm")),
@@ -273,11 +276,13 @@ _ENTRIES = (
     MetricDefinition(
         "arm_swing_deg", "Arm swing", ARMS, ("deg",),
         "shoulder → elbow from the downward vertical", "peak-to-peak range per stride",
-        "sagittal arm swing", SIDE, 1, (0.0, 180.0), ("arm_swing_deg",)),
+        f"sagittal arm swing; keeping it aids running economy ({MOORE})", SIDE, 1,
+        (0.0, 180.0), ("arm_swing_deg",)),
     MetricDefinition(
         "elbow_angle_deg", "Elbow angle", ARMS, ("deg",),
         "shoulder, elbow, wrist; mean over each stride", "flexion positive, 0 = straight",
-        "elbow flexion", SIDE, 1, (0.0, 180.0), ("elbow_angle_deg",)),
+        "elbow flexion (no reference band)", SIDE, 1, (0.0, 180.0),
+        ("elbow_angle_deg",)),
     MetricDefinition(
         "arm_crossover", "Arm crossover", ARMS, ("fraction of shoulder width",),
         "wrist vs shoulder/hip midline, frontal plane", "past midline positive",
