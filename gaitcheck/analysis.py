@@ -232,9 +232,10 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None) 
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
         cadence = temporal(steps, 0.6)["cadence_spm"]
         metrics["cadence_spm"] = cadence
-        for key, unit in (("ground_contact_ms", "ms"), ("foot_strike", "deg"),
-                          ("trunk_lean_deg", "deg"), ("head_forward_deg", "deg")):
-            metrics[key] = not_measurable(key, unit, ("side",), "needs a side view")
+        for key in ("ground_contact_ms", "foot_strike", "trunk_lean_deg", "head_forward_deg"):
+            entry = REGISTRY[key]
+            metrics[key] = not_measurable(key, entry.units[0], entry.valid_views,
+                                          "needs a side view")
     elif not tilted:
         warnings.append({"code": "view_unknown", "message": "The camera view could not be "
                          "recognised; film the runner from the side for a full analysis."})
