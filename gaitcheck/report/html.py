@@ -36,6 +36,7 @@ from gaitcheck.report.html_metrics import (
 from gaitcheck.report.keyframes import CROP_NAME, INDEX_NAME, KEYFRAMES_DIR
 from gaitcheck.report.plots import STRIKE_LETTERS, timeline_plot
 from gaitcheck.report.plots_body import cycle_panels, cycle_plot, stick_figures
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.warnings import INFO, SEVERITIES, event_severity, severity_of
 
 if TYPE_CHECKING:
@@ -289,7 +290,7 @@ def context(result: GaitResult, out_dir: Path | None = None,
                                                             for c in events.get("contacts", [])),
                                  "toe_offs": sum(t.get("side") == s
                                                  for t in events.get("toe_offs", []))}
-                                for s in ("left", "right")]},
+                                for s in SIDES]},
         "curves": {"svg": plots["curves"],
                    "panels": [{"title": p["title"],
                                "n": {s: c["n_strides"] for s, c in p["sides"].items()}}
