@@ -30,10 +30,10 @@ import multiprocessing
 import os
 import queue as queue_mod
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import (
@@ -169,7 +169,7 @@ def peak_rss_mb() -> float | None:
 def segment_frames(reader: VideoReader, plan: SegmentPlan) -> Iterator[Frame]:
     """The frames of one segment: seek, and decode from the start instead when the seek
     landed after the segment's start (its first frame more than a frame interval late)."""
-    frames = reader.frames(seek_s=plan.seek_s)
+    frames = cast(Generator[Frame, None, None], reader.frames(seek_s=plan.seek_s))
     first = next(frames, None)
     late = 1.5 / (reader.info.fps if math.isfinite(reader.info.fps) else 30.0)
     if first is not None and plan.seek_s and plan.start_s is not None and (
