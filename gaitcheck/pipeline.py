@@ -23,7 +23,12 @@ from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction, extract_tracks
-from gaitcheck.pose.segments import extract_in_segments, plan_segments, usable_cores
+from gaitcheck.pose.segments import (
+    extract_in_segments,
+    head_start_frames,
+    plan_segments,
+    usable_cores,
+)
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
@@ -211,7 +216,7 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     progress = progress or Progress()
     jobs = options.jobs if options.jobs is not None else (
         usable_cores() if backend_factory is None else 1)
-    plans = plan_segments(reader, jobs)
+    plans = plan_segments(reader, jobs, head_start_frames())
     if plans:
         warm_up = _warm_up_in_background()
         progress.start(reader.expected_frames)

@@ -110,7 +110,7 @@ def _reader(duration_s: float, start_s=None, end_s=None, stride: int = 1, fps: f
 
 
 def test_segments_cover_the_window_with_overlaps_and_a_head_start() -> None:
-    plans = plan_segments(_reader(60.0, start_s=2.0), 4)
+    plans = plan_segments(_reader(60.0, start_s=2.0), 4, head_start=45)
     assert len(plans) == 4
     assert plans[0] == SegmentPlan(2.0, plans[0].end_s, None)  # decoded like a single pass
     assert plans[-1].end_s is None
@@ -120,7 +120,7 @@ def test_segments_cover_the_window_with_overlaps_and_a_head_start() -> None:
         assert plan.seek_s == pytest.approx(plan.start_s - segments.SEEK_BACK_S)
     # The first segment is longer by the workers' start-up, the others equal.
     head_len = plans[0].end_s - 2.0
-    assert head_len == pytest.approx(lengths[0] - OVERLAP_S + segments.HEAD_START_FRAMES / 30)
+    assert head_len == pytest.approx(lengths[0] - OVERLAP_S + 45 / 30)
     assert np.ptp(lengths) < 1e-9
 
 
@@ -128,14 +128,15 @@ def test_segments_cover_the_window_with_overlaps_and_a_head_start() -> None:
     (_reader(60.0), 1),                        # one job: today's single pass
     (_reader(60.0, stride=2), 4),              # the stride's phase counts from the start
     (_reader(float("nan")), 4),                # unknown duration
-    (_reader(4.0), 4),                         # too short for two segments of 2 s
+    (_reader(3.9), 4),                         # too short for two segments of 2 s
 ])
 def test_no_segments_where_a_single_pass_is_right(reader, jobs) -> None:
     assert plan_segments(reader, jobs) == []
 
 
 def test_a_short_window_gets_fewer_segments() -> None:
-    assert len(plan_segments(_reader(7.0), 8)) == 2  # (7 s - head start) / 2 ≥ 2 s
+    assert len(plan_segments(_reader(7.0), 8)) == 3  # 7 s / 3 ≥ 2 s
+    assert len(plan_segments(_reader(7.0), 8, head_start=60)) == 2  # (7 s - 2 s) / 2
 
 
 # -- decoding segments: frames and times identical to one pass ------------------------------
@@ -188,6 +189,7 @@ def _compare_runs(video: Path, jobs: int, tmp_path: Path, monkeypatch, **options
         return found
 
     monkeypatch.setattr(CropSpool, "region", spy)
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)  # 3 segments of 8 s, head start or not
     run = "one"
     one = analyze_video(video, tmp_path / "one", AnalyzeOptions(jobs=1, **options))
     run = "split"

@@ -29,6 +29,7 @@ import math
 import multiprocessing
 import os
 import queue as queue_mod
+import sys
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -61,9 +62,17 @@ OVERLAP_S = 0.5
 #: Shortest segment worth a process (seconds of video, overlap excluded): a worker
 #: takes about 2 s to start (Python, OpenCV, MediaPipe, the model).
 MIN_SEGMENT_S = 2.0
-#: Extra frames given to this process's own (first) segment: it starts analysing while
-#: the workers are still starting (about 1 s later, ~40 frames of pose on one core).
-HEAD_START_FRAMES = 40
+#: Extra frames given to this process's own (first) segment when MediaPipe is already
+#: loaded here (the Python API called again): the workers still start cold, about 1.5 s
+#: of imports and model loading. From the command line both sides start cold and this
+#: process also compiles the report modules meanwhile, so the segments are equal.
+#: ``tracks.source["segments"]`` records how long this process waited for the workers.
+HEAD_START_FRAMES = 60
+
+
+def head_start_frames() -> int:
+    """:data:`HEAD_START_FRAMES` if MediaPipe is already imported in this process, else 0."""
+    return HEAD_START_FRAMES if "mediapipe.tasks.python.vision" in sys.modules else 0
 #: Workers seek this far before their segment, so the frame FFmpeg lands on is before
 #: it even when the nominal frame rate misplaces times (variable frame rate).
 SEEK_BACK_S = 1.0
@@ -94,8 +103,9 @@ class SegmentPlan:
     seek_s: float | None
 
 
-def plan_segments(reader: VideoReader, jobs: int) -> list[SegmentPlan]:
-    """Split ``reader``'s window into at most ``jobs`` segments.
+def plan_segments(reader: VideoReader, jobs: int, head_start: int = 0) -> list[SegmentPlan]:
+    """Split ``reader``'s window into at most ``jobs`` segments, the first longer by
+    ``head_start`` frames (see :func:`head_start_frames`).
 
     Returns an empty list when the video is analysed in one pass: one job, a frame
     stride (the stride's phase is counted from the window start), an unknown duration,
@@ -107,7 +117,7 @@ def plan_segments(reader: VideoReader, jobs: int) -> list[SegmentPlan]:
         return []
     start = reader.start_s or 0.0
     end = info.duration_s if reader.end_s is None else min(reader.end_s, info.duration_s)
-    lead = HEAD_START_FRAMES / info.fps
+    lead = head_start / info.fps
     k = jobs
     while k > 1 and (end - start - lead) / k < MIN_SEGMENT_S:
         k -= 1
@@ -334,7 +344,7 @@ def extract_in_segments(
             backend.close()
         t1 = time.perf_counter()
         workers.wait(report)
-        # How well the head start balanced the segments (for tuning HEAD_START_FRAMES).
+        # How well the segments were balanced (for tuning HEAD_START_FRAMES).
         timing = {"first_segment_s": round(t1 - t0, 2),
                   "waited_for_workers_s": round(time.perf_counter() - t1, 2)}
         reason = workers.failure or _decode_problem(first, workers.outputs)
