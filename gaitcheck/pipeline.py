@@ -24,10 +24,10 @@ from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.pose.segments import (
+    default_jobs,
     extract_in_segments,
     head_start_frames,
     plan_segments,
-    usable_cores,
 )
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
@@ -79,9 +79,9 @@ class AnalyzeOptions:
         to this (frames/s) without going below it.
     jobs : int, optional
         Processes sharing the pose pass, each on a time segment of the video
-        (:mod:`gaitcheck.pose.segments`); 1 = one pass in this process. Default: the
-        usable cores (one, with a custom ``backend_factory``). Short windows and
-        strided analyses use fewer.
+        (:mod:`gaitcheck.pose.segments`); 1 = one pass in this process. Default:
+        ``$GAITCHECK_JOBS``, else the usable cores (one, with a custom
+        ``backend_factory``). Short windows and strided analyses use fewer.
     """
 
     start_s: float | None = None
@@ -215,7 +215,7 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
     jobs = options.jobs if options.jobs is not None else (
-        usable_cores() if backend_factory is None else 1)
+        default_jobs() if backend_factory is None else 1)
     plans = plan_segments(reader, jobs, head_start_frames())
     if plans:
         warm_up = _warm_up_in_background()

@@ -301,3 +301,15 @@ def test_a_workers_spool_part_is_served_under_the_true_frame_numbers(tmp_path: P
         assert got_scale == 1.0 and patch.shape == expected.shape
         assert np.abs(patch - expected).mean() < 3  # JPEG quality 92
     assert not path.parent.exists()  # the parts' folder goes with the spool
+
+
+def test_gaitcheck_jobs_sets_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gaitcheck.errors import InputError
+
+    monkeypatch.setenv("GAITCHECK_JOBS", "3")
+    assert segments.default_jobs() == 3
+    monkeypatch.setenv("GAITCHECK_JOBS", "")
+    assert segments.default_jobs() == segments.usable_cores()
+    monkeypatch.setenv("GAITCHECK_JOBS", "0")
+    with pytest.raises(InputError, match="GAITCHECK_JOBS"):
+        segments.default_jobs()

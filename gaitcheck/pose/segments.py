@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from gaitcheck.errors import InputError
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import (
     Extraction,
@@ -88,6 +89,24 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def default_jobs() -> int:
+    """Processes for one video's pose pass when none is asked for: ``$GAITCHECK_JOBS``
+    if set (``1`` gives every machine the single pass, and so the same landmarks
+    whatever its core count), else :func:`usable_cores`.
+
+    Raises
+    ------
+    InputError
+        ``$GAITCHECK_JOBS`` is not a whole number from 1 up.
+    """
+    value = os.environ.get("GAITCHECK_JOBS", "").strip()
+    if not value:
+        return usable_cores()
+    if not value.isdigit() or int(value) < 1:
+        raise InputError(f"GAITCHECK_JOBS must be a whole number from 1 up, got {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
