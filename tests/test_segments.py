@@ -4,7 +4,9 @@ single pass (variable frame rate included), and the analysis matches the single 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -313,3 +315,61 @@ def test_gaitcheck_jobs_sets_the_default(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("GAITCHECK_JOBS", "0")
     with pytest.raises(InputError, match="GAITCHECK_JOBS"):
         segments.default_jobs()
+
+
+# -- the segmented pass with a scripted backend (no model: fast) ---------------------------
+class _ByTimeBackend:
+    """A runner whose pose depends on the frame's time only: every landmarker, in any
+    process, reports the same pose for the same frame."""
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list:
+        t = timestamp_ms / 1000
+        return [candidate(0.2 + 0.05 * t, 0.55, 0.5, phase=2 * np.pi * 1.4 * t)]
+
+    def describe(self) -> dict:
+        return {"backend": "scripted by time"}
+
+    def close(self) -> None:
+        pass
+
+
+@dataclasses.dataclass(frozen=True)
+class _Factory:
+    """Picklable backend factory; with ``only_in`` set, fails in any other process."""
+
+    only_in: int | None = None
+
+    def __call__(self, options) -> _ByTimeBackend:
+        if self.only_in is not None and os.getpid() != self.only_in:
+            raise RuntimeError("no model in this worker")
+        return _ByTimeBackend()
+
+
+@pytest.mark.parametrize("fail_in_workers", [False, True])
+def test_split_pass_equals_the_single_pass_or_falls_back_to_it(
+        ffmpeg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_in_workers) -> None:
+    from gaitcheck.pose.extract import extract_tracks
+    from gaitcheck.report.cropspool import CropSpool
+
+    clip = make_video(ffmpeg, tmp_path / "clip.mp4", "-g", "40", seconds=5.0, size="320x240")
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.0)
+    reader = VideoReader(clip)
+    single = extract_tracks(reader, _ByTimeBackend()).tracks
+    plans = plan_segments(reader, 3)
+    assert len(plans) == 3
+    seen: list[int] = []
+    with CropSpool(64) as spool:
+        split = segments.extract_in_segments(
+            reader, plans, _Factory(os.getpid() if fail_in_workers else None), None,
+            seen.append, spool).tracks
+    info = split.source["segments"]
+    if fail_in_workers:
+        assert info["jobs"] == 1 and "no model in this worker" in info["fallback"]
+    else:
+        assert info["jobs"] == 3 and "fallback" not in info
+        assert [s["disagreement"] for s in info["seams"]] == [0.0, 0.0]
+        assert info["worker_peak_rss_mb"][0] is None or info["worker_peak_rss_mb"][0] > 10
+    assert np.array_equal(split.frame_index, single.frame_index)
+    assert np.array_equal(split.time_s, single.time_s)
+    assert np.array_equal(split.image, single.image, equal_nan=True)
+    assert seen and seen[-1] == single.n_frames  # progress reached the end
