@@ -13,33 +13,29 @@ from typing import Any
 CADENCE_SPM, ANGLE_DEG, CONTACT_FRAMES = 0.5, 1.0, 1.0
 
 
-def _tolerance(unit: str | None, fps: float) -> float | None:
-    return {"steps/min": CADENCE_SPM, "deg": ANGLE_DEG, "ms": 1000.0 / fps}.get(unit or "")
+def _tolerance(unit: str | None, fps: float, angle_deg: float) -> float | None:
+    return {"steps/min": CADENCE_SPM, "deg": angle_deg, "ms": 1000.0 / fps}.get(unit or "")
 
 
-#: Measures that move by more than the tolerances whenever MediaPipe's landmark
-#: history changes, segments or not: starting a single pass 0.1 s later moves the hip
-#: extension at toe-off by 3.5° on treadmill_heel_striker_side.mp4 and 1.8° on the real
-#: treadmill clip, and flips left-right asymmetry severities that sit near a threshold
-#: (benchmarks/segments_check.py reports them; the tests compare everything else).
-HISTORY_SENSITIVE = ("hip_extension_to_deg", "asymmetry.")
+#: Angle tolerance the segmented pass meets wherever its seams fall (tests): MediaPipe's
+#: landmarks after a seam follow the restarted landmarker's own history, and angle means
+#: then move by up to 2.3° on these clips (hip extension at toe-off, knee flexion at
+#: contact, elbow, foot strike, trunk lean), as they do, and more, when a single pass
+#: merely starts 0.1 s later; asymmetry severities near a threshold flip with them.
+#: benchmarks/segments_check.py reports against the strict tolerances above.
+HISTORY_ANGLE_DEG = 3.0
 
 
-def differences(a: dict[str, Any], b: dict[str, Any],
-                ignore: tuple[str, ...] = ()) -> list[str]:
+def differences(a: dict[str, Any], b: dict[str, Any], angle_deg: float = ANGLE_DEG,
+                findings: bool = True) -> list[str]:
     """What differs beyond tolerance between reports ``a`` and ``b`` (empty: agree).
 
-    ``ignore`` names metrics (and findings on them) left out; a name ending in ``.`` is
-    a prefix (``"asymmetry."``).
+    ``angle_deg`` is the tolerance on angle metrics; ``findings=False`` leaves the
+    findings out.
     """
-    def kept(name: str) -> bool:
-        return not any(name == i or (i.endswith(".") and name.startswith(i)) for i in ignore)
-
     fps = a["video"]["capture_fps"] / (a["video"]["analysis_window"].get("stride") or 1)
     out = []
     for name, ma in a["metrics"].items():
-        if not kept(name):
-            continue
         mb = b["metrics"].get(name)
         if mb is None:
             out.append(f"{name}: missing in b")
@@ -47,7 +43,8 @@ def differences(a: dict[str, Any], b: dict[str, Any],
         if ma.get("measurable") != mb.get("measurable"):
             out.append(f"{name}: measurable {ma.get('measurable')} vs {mb.get('measurable')}")
             continue
-        va, vb, tol = ma.get("value"), mb.get("value"), _tolerance(ma.get("unit"), fps)
+        va, vb, tol = ma.get("value"), mb.get("value"), _tolerance(ma.get("unit"), fps,
+                                                                    angle_deg)
         if isinstance(va, (int, float)) and isinstance(vb, (int, float)):
             if tol is not None and abs(va - vb) > tol:
                 out.append(f"{name}: {va} vs {vb} (tolerance {tol:g} {ma.get('unit')})")
@@ -60,8 +57,8 @@ def differences(a: dict[str, Any], b: dict[str, Any],
         for x, y in zip(ca, cb, strict=True):
             if x["side"] != y["side"] or abs(x["frame"] - y["frame"]) > CONTACT_FRAMES:
                 out.append(f"contact {x['side']}@{x['frame']} vs {y['side']}@{y['frame']}")
-    fa = sorted((f["metric"], f["severity"]) for f in a["findings"] if kept(f["metric"]))
-    fb = sorted((f["metric"], f["severity"]) for f in b["findings"] if kept(f["metric"]))
-    if fa != fb:
+    fa = sorted((f["metric"], f["severity"]) for f in a["findings"])
+    fb = sorted((f["metric"], f["severity"]) for f in b["findings"])
+    if findings and fa != fb:
         out.append(f"findings {fa} vs {fb}")
     return out
