@@ -38,7 +38,7 @@ HEAD = tuple(range(LM["mouth_right"] + 1))
 SEMI_AXES = (1.05, 1.3)
 LIFT = 0.3
 #: Shift of the centre towards the ears, as a fraction of the nose → ears offset.
-BACK_SHIFT = 0.35
+BACK_SHIFT = 0.25
 #: Head size at least this fraction of the shoulder–hip length (one or two landmarks
 #: found give no size of their own).
 MIN_HEAD_OF_TORSO = 0.2
