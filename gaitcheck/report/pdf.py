@@ -211,7 +211,7 @@ def _plots(result: GaitResult) -> list[Flowable]:
                   "stride); the shaded band is the stride-to-stride spread.", "muted"),
             Spacer(1, 3), drawing]))
     stick = stick_figures(result)
-    drawing = kit.svg_drawing(stick["svg"], kit.FRAME_W * 0.62) if stick else None
+    drawing = kit.svg_drawing(stick["svg"], kit.FRAME_W * 0.5) if stick else None
     if drawing is not None:
         out.append(KeepTogether([kit.p("Posture through the stride", "h2"), drawing]))
     duration = (result.report.get("video") or {}).get("duration_s")

@@ -95,14 +95,17 @@ def _fmt(value: float | None, unit: str, signed: bool = False) -> str:
 
 
 def _value_text(m: HistoryMetric | None) -> str:
-    if not m or m.get("value") is None:
+    """``168 ± 3 steps/min``: the value, half its 95 % interval, the unit once."""
+    from gaitcheck.report.html_metrics import fmt_parts
+
+    if not m or m.get("value") is None or not math.isfinite(float(m["value"])):
         return "—"
     unit = m.get("unit", "")
-    text = _fmt(m["value"], unit)
+    text, suffix = fmt_parts(float(m["value"]), unit)
     ci = m.get("ci95")
     if ci and len(ci) == 2 and all(isinstance(c, int | float) and math.isfinite(c) for c in ci):
-        text += f" ± {_fmt((ci[1] - ci[0]) / 2, unit)}"
-    return text
+        text += f" ± {fmt_parts((ci[1] - ci[0]) / 2, unit)[0]}"
+    return text + suffix
 
 
 def _change(a: HistoryMetric | None, b: HistoryMetric | None) -> tuple[str, bool]:
@@ -138,8 +141,12 @@ def _table(sessions: list[HistorySession]) -> Table:
                                f"{kit.para_text(sub)}</font>", "cell_head"))
     head += [kit.p("Since first", "cell_head"), kit.p("Since previous", "cell_head")]
     rows: list[list[Any]] = [head]
-    first, last = sessions[0], sessions[-1]
-    prev = sessions[-2] if len(sessions) > 1 else None
+    # Changes are between sessions filmed alike: the latest against the first and the
+    # previous comparable ones.
+    last = sessions[-1]
+    alike = [s for s in sessions[:-1] if s.get("comparable", True)]
+    first, prev = (alike[0], alike[-1]) if alike and last.get("comparable", True) \
+        else (None, None)
     for key in keys:
         metric = next((s["metrics"][key] for s in reversed(sessions)
                        if key in (s.get("metrics") or {})), {})
@@ -147,7 +154,7 @@ def _table(sessions: list[HistorySession]) -> Table:
         row += [kit.p(_value_text((sessions[i].get("metrics") or {}).get(key)), "cell")
                 for i in cols]
         for base in (first, prev):
-            if base is None or base is last:
+            if base is None:
                 row.append(kit.p("—", "cell"))
                 continue
             text, real = _change((base.get("metrics") or {}).get(key),
@@ -185,7 +192,16 @@ def _trend(key: str, sessions: list[HistorySession]) -> str | None:
         ax.hband(band.get("low"), band.get("high"), "#2e9e5b", 0.12)
     for (i, _), a, b in zip(pts, lows, highs, strict=True):
         ax.line([i, i], [a, b], MUTED, 1.2)
-    ax.line([i for i, _ in pts], values, "#0b5a8a", 1.8, marker="o", size=3.2)
+    # Sessions filmed differently are shown hollow and left out of the line.
+    alike = [sessions[i].get("comparable", True) for i, _ in pts]
+    xs = [i for i, _ in pts]
+    ax.line([x for x, ok in zip(xs, alike, strict=True) if ok],
+            [v for v, ok in zip(values, alike, strict=True) if ok], "#0b5a8a", 1.8,
+            marker="o", size=3.2)
+    odd = [(x, v) for x, v, ok in zip(xs, values, alike, strict=True) if not ok]
+    if odd:
+        ax.markers([x for x, _ in odd], [v for _, v in odd], "o", "#0b5a8a", 3.2,
+                   hollow=True)
     ax.title(metric.get("label") or key, 11)
     ax.x_axis(list(range(len(sessions))),
               labels=[s.get("date", "")[5:] or str(i + 1) for i, s in enumerate(sessions)])
@@ -212,7 +228,8 @@ def _trends(sessions: list[HistorySession]) -> list[Flowable]:
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     return [kit.p("Trends", "h2"),
             kit.p("Each point is one session; bars are the 95 % interval, the green band "
-                  "the typical range.", "muted"), Spacer(1, 3), table]
+                  "the typical range; hollow points were filmed differently.", "muted"),
+            Spacer(1, 3), table]
 
 
 def _frames(sessions: list[HistorySession]) -> list[Flowable]:

@@ -108,8 +108,9 @@ def styles() -> dict[str, ParagraphStyle]:
     add("title", fontName=BOLD, fontSize=19, leading=23, spaceAfter=2)
     add("subtitle", fontSize=9.5, leading=13, textColor=MUTED, spaceAfter=8)
     add("h2", fontName=BOLD, fontSize=12.5, leading=16, spaceBefore=10, spaceAfter=5,
-        textColor=ACCENT)
-    add("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)
+        textColor=ACCENT, keepWithNext=1)
+    add("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3,
+        keepWithNext=1)
     add("small", fontSize=8, leading=10.5)
     add("muted", fontSize=8, leading=10.5, textColor=MUTED)
     add("cue", fontName=ITALIC, fontSize=9, leading=12, textColor=ACCENT)
