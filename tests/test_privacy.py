@@ -158,7 +158,40 @@ def test_saved_keyframes_are_blurred_in_place_once(rendered, tmp_path: Path) -> 
     kf.extract_keyframes(result, path, tmp_path)
     index_path = tmp_path / "keyframes" / "keyframes.json"
     assert json.loads(index_path.read_text())["faces_blurred"] is False
-    assert kf.anonymize_saved_keyframes(result, tmp_path) == len(
-        json.loads(index_path.read_text())["keyframes"])
+    # Foot crops of a runner filling 60 % of the frame height hold no part of the face:
+    # none is rewritten, but the folder is marked as checked.
+    assert kf.anonymize_saved_keyframes(result, tmp_path) == 0
     assert json.loads(index_path.read_text())["faces_blurred"] is True
     assert kf.anonymize_saved_keyframes(result, tmp_path) == 0  # already done
+
+
+def test_cli_anonymize_reaches_saved_key_frames_and_sticks(rendered, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    from typer.testing import CliRunner
+
+    from gaitcheck.cli.app import app
+    from gaitcheck.report.writers import save_result
+
+    path, result, _, _ = rendered
+    out = save_result(result, tmp_path / "run", ("html", "csv"))
+    # Key frames cut earlier without blurring; the video is not where report.json says.
+    kf.extract_keyframes(result, path, out)
+    index_path = out / "keyframes" / "keyframes.json"
+    first = json.loads(index_path.read_text())["keyframes"][0]["file"]
+    before = (out / "keyframes" / first).read_bytes()
+    runner = CliRunner()
+    monkeypatch.setenv("GAITCHECK_ANONYMIZE", "1")
+    res = runner.invoke(app, ["report", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "report.json").read_text())["privacy"] == {
+        "faces_blurred": True, "frames_without_face": 0}
+    assert json.loads(index_path.read_text())["faces_blurred"] is True
+    after = (out / "keyframes" / first).read_bytes()
+    # This crop is of the feet only (no face in it): blurring left it as it was.
+    assert after == before
+    # Once anonymized, a plain re-render (no flag, no environment) stays anonymized.
+    monkeypatch.delenv("GAITCHECK_ANONYMIZE")
+    res = runner.invoke(app, ["report", str(out), "-q", "--no-anonymize"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "report.json").read_text())["privacy"]["faces_blurred"] is True

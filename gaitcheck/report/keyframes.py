@@ -134,7 +134,7 @@ def anonymize_saved_keyframes(result: GaitResult, out_dir: Path) -> int:
     Returns
     -------
     int
-        Key frames rewritten.
+        Key frames rewritten (those that hold part of the face).
     """
     index_path = Path(out_dir) / KEYFRAMES_DIR / INDEX_NAME
     try:
@@ -158,7 +158,10 @@ def anonymize_saved_keyframes(result: GaitResult, out_dir: Path) -> int:
         box = foot_box(px, w, h)
         if box is None:
             continue
-        _blurred(img, faces[row], box)
+        face = faces[row]
+        scale = max(img.shape[:2]) / max(box[2] - box[0], box[3] - box[1])
+        if face is None or not blur_face(img, face.moved(box[0], box[1], scale)):
+            continue  # the face is not in this crop: the file stays as it is
         ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
         if ok:
             write_bytes_atomic(path, jpeg.tobytes())

@@ -1,10 +1,10 @@
 """``report.pdf``: a 2–4 page A4 summary to hand to the runner or patient.
 
-Page 1: headline numbers against their typical ranges, the findings in plain words (with
-the cue to try when a finding carries one) and the clinician's note. Page 2: key frames
-of the foot at landing and the main plots (joint angles over the stride cycle, posture
-at contact, gait-event timeline). Last: every measurement with left and right, and the
-data-quality warnings that limit how far the numbers can be trusted.
+Page 1: the clinician's note, headline numbers against their typical ranges, the
+findings in plain words (with the cue to try when a finding carries one) and how far the
+numbers can be trusted (coverage, data-quality warnings). Page 2: key frames of the foot
+at landing and the joint angles over the stride cycle. Page 3: posture through the
+stride, the gait-event timeline and every measurement with left and right.
 
 ReportLab lays the pages out (pure Python wheels, no browser or system library at run
 time); the plots are the report's own SVG converted by svglib, so the PDF shows the same
@@ -27,7 +27,6 @@ from reportlab.platypus import (
     Flowable,
     Image,
     KeepTogether,
-    PageBreak,
     Spacer,
     Table,
     TableStyle,
@@ -306,8 +305,9 @@ def render_report_pdf(result: GaitResult, out_path: Path, out_dir: Path | None =
     report = result.report
     video_name = Path(str((report.get("video") or {}).get("path") or "video")).name
     date = report_date(report)
+    walking = (report.get("activity") or {}).get("value") == "walk"
     story: list[Flowable] = [
-        kit.p("Your running analysis", "title"),
+        kit.p(f"Your {'walking' if walking else 'running'} analysis", "title"),
         kit.p(_subtitle(report, video_name) + (f" · analysed {date}" if date else ""),
               "subtitle")]
     story += _note(note)
@@ -317,7 +317,9 @@ def render_report_pdf(result: GaitResult, out_path: Path, out_dir: Path | None =
                  kit.p("No headline number could be measured in this recording.", "muted"))
     story.append(kit.p("What we found", "h2"))
     story += _findings(report)
-    story.append(PageBreak())
+    story.append(KeepTogether(_quality(report)))
+    # Key frames and plots on a new page, unless page 1 spilled over with room to spare.
+    story.append(CondPageBreak(kit.PAGE_H * 0.55))
     frames = keyframe_grid(keyframe_entries(out_dir, result))
     if frames is not None:
         story += [kit.p("Your foot at landing", "h2"),
@@ -327,7 +329,6 @@ def render_report_pdf(result: GaitResult, out_path: Path, out_dir: Path | None =
     story += _plots(result)
     story.append(CondPageBreak(80 * mm))
     story += _measurements(report)
-    story += _quality(report)
     return kit.build_pdf(story, out_path, clinic, "Running gait report", date)
 
 

@@ -118,8 +118,12 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
     _check_video(result, wanted, video)
     render = render or RenderOptions()
     if render.anonymize:
+        from gaitcheck.privacy import face_track
+
+        # Frames with no head found near them cannot be blurred: said, not hidden.
         result.report["privacy"] = {**(result.report.get("privacy") or {}),
-                                    "faces_blurred": True}
+                                    "faces_blurred": True,
+                                    "frames_without_face": face_track(result)[1]}
     files: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Key frames (JPEG work in OpenCV, which releases the GIL) are made on the other
