@@ -189,3 +189,17 @@ def test_cli_report_pdf_and_analyze_formats(folder: tuple[GaitResult, Path],
                               "--formats", "csv,pdf", "-q"])
     assert res.exit_code == 0, res.output
     assert (out / "report.pdf").is_file() and not (out / "report.html").exists()
+
+
+def test_key_frames_shown_are_both_feet_spread_over_the_clip() -> None:
+    from gaitcheck.report.pdf import _balanced
+
+    alternating = [{"side": "right" if i % 2 == 0 else "left"} for i in range(24)]
+    picks = _balanced(alternating, 8)
+    assert len(picks) == 8 and picks == sorted(picks)
+    assert sum(alternating[i]["side"] == "left" for i in picks) == 4
+    assert picks[0] <= 1 and picks[-1] >= 22  # from the start to the end of the clip
+    lopsided = [{"side": "right"}] * 3 + [{"side": "left"}] * 20
+    picks = _balanced(lopsided, 8)
+    assert len(picks) == 8 and {0, 1, 2} <= set(picks)  # every right one, left fills up
+    assert _balanced([{"side": "left"}] * 3, 8) == [0, 1, 2]

@@ -167,10 +167,11 @@ def keyframe_entries(out_dir: Path | None, result: GaitResult | None = None
 
 def keyframe_grid(entries: list[dict[str, Any]], cap: int = PDF_KEYFRAMES,
                   columns: int = 4) -> Table | None:
-    """Up to ``cap`` key frames spread over ``entries``, captioned, ``columns`` a row."""
+    """Up to ``cap`` key frames, half of each foot where there are enough, spread over
+    the clip and in time order; captioned, ``columns`` a row."""
     if not entries:
         return None
-    picks = sorted({round(i) for i in np.linspace(0, len(entries) - 1, min(cap, len(entries)))})
+    picks = _balanced(entries, cap)
     gap = 4 * mm
     cell_w = (kit.FRAME_W - gap * (columns - 1)) / columns
     cells = []
@@ -194,6 +195,25 @@ def keyframe_grid(entries: list[dict[str, Any]], cap: int = PDF_KEYFRAMES,
                                ("RIGHTPADDING", (0, 0), (-1, -1), gap),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
     return table
+
+
+def _spread(items: list[int], n: int) -> list[int]:
+    """``n`` of ``items`` evenly spread (all when there are no more)."""
+    if n >= len(items):
+        return list(items)
+    return [items[round(i)] for i in np.linspace(0, len(items) - 1, n)] if n > 0 else []
+
+
+def _balanced(entries: list[dict[str, Any]], cap: int) -> list[int]:
+    """Indices of at most ``cap`` entries: each foot's share spread over the clip."""
+    sides = {s: [i for i, e in enumerate(entries) if e.get("side") == s]
+             for s in ("left", "right")}
+    other = [i for i, e in enumerate(entries) if e.get("side") not in sides]
+    half = cap // 2
+    left = _spread(sides["left"], max(half, cap - len(sides["right"])))
+    right = _spread(sides["right"], cap - len(left))
+    chosen = sorted(left + right)
+    return sorted(chosen + _spread(other, cap - len(chosen)))
 
 
 def _plots(result: GaitResult) -> list[Flowable]:

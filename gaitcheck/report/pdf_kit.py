@@ -35,8 +35,12 @@ from gaitcheck.fsio import write_bytes_atomic
 FONT, BOLD, ITALIC = "GCSans", "GCSans-Bold", "GCSans-Italic"
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
+#: ReportLab's frame keeps 6 pt of padding inside the margins.
+_PAD = 6
 #: Width of the text column, points.
-FRAME_W = PAGE_W - 2 * MARGIN
+FRAME_W = PAGE_W - 2 * (MARGIN + _PAD)
+#: Left and right edges of the text column (the header and footer rules span it).
+LEFT, RIGHT = MARGIN + _PAD, PAGE_W - MARGIN - _PAD
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#5f6b7a")
 LINE = colors.HexColor("#d9e0e7")
@@ -231,23 +235,23 @@ def page_decorator(clinic: str | None, title: str, date: str | None
         top = PAGE_H - MARGIN + 5 * mm
         canvas.setFillColor(ACCENT)
         canvas.setFont(BOLD, 10.5)
-        canvas.drawString(MARGIN, top, printable(clinic or "gaitcheck"))
+        canvas.drawString(LEFT, top, printable(clinic or "gaitcheck"))
         canvas.setFillColor(MUTED)
         canvas.setFont(FONT, 8.5)
         right = printable(" · ".join(x for x in (title, date) if x))
-        canvas.drawRightString(PAGE_W - MARGIN, top, right)
+        canvas.drawRightString(RIGHT, top, right)
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1.2)
-        canvas.line(MARGIN, top - 2.6 * mm, PAGE_W - MARGIN, top - 2.6 * mm)
+        canvas.line(LEFT, top - 2.6 * mm, RIGHT, top - 2.6 * mm)
         bottom = MARGIN - 8 * mm
         canvas.setStrokeColor(LINE)
         canvas.setLineWidth(0.5)
-        canvas.line(MARGIN, bottom + 4 * mm, PAGE_W - MARGIN, bottom + 4 * mm)
+        canvas.line(LEFT, bottom + 4 * mm, RIGHT, bottom + 4 * mm)
         canvas.setFont(FONT, 7.2)
-        canvas.drawString(MARGIN, bottom, printable(
+        canvas.drawString(LEFT, bottom, printable(
             f"Made with gaitcheck {__version__} from a video. An aid for your clinician, "
             "not a diagnosis."))
-        canvas.drawRightString(PAGE_W - MARGIN, bottom, f"page {number} of {total}")
+        canvas.drawRightString(RIGHT, bottom, f"page {number} of {total}")
         canvas.restoreState()
 
     return decorate
