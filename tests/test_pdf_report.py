@@ -112,6 +112,20 @@ def test_pdf_is_deterministic_and_survives_odd_text(folder: tuple[GaitResult, Pa
 
 
 @needs_poppler
+def test_anonymized_pdf_leaves_out_the_file_name(folder: tuple[GaitResult, Path],
+                                                 tmp_path: Path) -> None:
+    result, out = folder
+    name = Path(result.report["video"]["path"]).name
+    assert name in pdf_text(render_report_pdf(result, tmp_path / "a.pdf", out))
+    result.report["privacy"] = {"faces_blurred": True}
+    try:
+        text = pdf_text(render_report_pdf(result, tmp_path / "b.pdf", out))
+    finally:
+        del result.report["privacy"]
+    assert name not in text and "side view" in text
+
+
+@needs_poppler
 def test_pdf_without_key_frames_or_findings_still_has_two_pages(tmp_path: Path) -> None:
     _, tracks = synthetic_tracks("back", duration_s=6.0)
     result = build_result(tracks, AnalyzeOptions())

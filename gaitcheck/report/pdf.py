@@ -37,13 +37,13 @@ from gaitcheck.report import pdf_kit as kit
 from gaitcheck.report.html import summary
 from gaitcheck.report.html_metrics import metric_cards
 from gaitcheck.report.keyframes import CROP_NAME, INDEX_NAME, KEYFRAMES_DIR
-from gaitcheck.report.pdf_history import write_history_pdf
+from gaitcheck.report.pdf_history import HistoryMetric, HistorySession, write_history_pdf
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
 
-__all__ = ["PDF_NAME", "finding_cue", "render_report_pdf", "write_history_pdf",
-           "write_report_pdf"]
+__all__ = ["PDF_NAME", "HistoryMetric", "HistorySession", "finding_cue", "render_report_pdf",
+           "write_history_pdf", "write_report_pdf"]
 
 PDF_NAME = "report.pdf"
 #: Key frames shown: at most this many, spread over the clip, four to a row.
@@ -78,9 +78,12 @@ def report_date(report: dict[str, Any]) -> str | None:
 
 
 def _subtitle(report: dict[str, Any], video_name: str) -> str:
+    """Video, view, setting, duration and frame rate; an anonymized report leaves the
+    file name out (it often names the patient)."""
     from gaitcheck.report.html import _subtitle as html_subtitle
 
-    return " · ".join([video_name, *html_subtitle(report)])
+    anonymized = bool((report.get("privacy") or {}).get("faces_blurred"))
+    return " · ".join([*([] if anonymized else [video_name]), *html_subtitle(report)])
 
 
 def _tiles(report: dict[str, Any]) -> Table | None:
