@@ -7,6 +7,7 @@ last, so its presence means the run completed (:mod:`gaitcheck.report.writers`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import threading
 import time
@@ -27,6 +28,7 @@ from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.validation import check_options
 from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
@@ -84,6 +86,12 @@ class AnalyzeOptions:
     formats: tuple[str, ...] | None = None
     stride: int = 1
     analysis_fps: float | None = None
+
+    def __post_init__(self) -> None:
+        # Bad numbers fail here, before a video is opened or a model loaded, with the
+        # message the CLI and batch manifests give (gaitcheck.validation).
+        for key, value in check_options(dataclasses.asdict(self)).items():
+            object.__setattr__(self, key, value)
 
 
 @dataclass(frozen=True)
@@ -203,13 +211,19 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
     backend = (backend_factory or _mediapipe_backend)(options)
-    warm_up = _warm_up_in_background()
-    progress.start(reader.expected_frames)
+    # Closed on every path, at once: a landmarker left to the garbage collector is closed
+    # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
+    # torn down; that close fails, its worker thread is never shut down and the process
+    # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
     try:
-        extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                    on_pose=spool.add if spool is not None else None)
+        warm_up = _warm_up_in_background()
+        progress.start(reader.expected_frames)
+        try:
+            extraction = extract_tracks(reader, backend, on_frame=progress.update,
+                                        on_pose=spool.add if spool is not None else None)
+        finally:
+            progress.stop()
     finally:
-        progress.stop()
         backend.close()
     if spool is not None:
         spool.finish()

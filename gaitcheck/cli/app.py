@@ -89,7 +89,7 @@ def analyze(
         help="Pose model: a .task file, or lite/full/heavy from the user model folder "
         "[default: bundled full model].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame. Use 2 or more when someone "
+        help="Most people tracked per frame (1 to 10). Use 2 or more when someone "
         "else is in view: the main runner is then followed (slower, less precise).",
     )] = 1,
     landmarks: Annotated[Path | None, typer.Option(
@@ -101,15 +101,15 @@ def analyze(
         "--treadmill/--overground", help="Setting if detection gets it wrong "
         "[default: detected].", show_default=False)] = None,
     height_cm: Annotated[float | None, typer.Option(
-        min=80, max=250, help="Runner's height in cm: vertical oscillation in cm.")] = None,
+        help="Runner's height in cm (80 to 250): vertical oscillation in cm.")] = None,
     annotate: Annotated[bool, typer.Option(
         "--annotate", help="Also write annotated.mp4: skeleton, angles and contacts drawn "
         "on the video (H.264).")] = False,
     stride: Annotated[int, typer.Option(
-        min=1, max=1000, help="Analyse every Nth frame (high-fps video): faster, event "
+        help="Analyse every Nth frame (1 to 1000) (high-fps video): faster, event "
         "timing only as fine as the analysed frame interval.")] = 1,
     analysis_fps: Annotated[float | None, typer.Option(
-        "--analysis-fps", min=1, help="Pick the stride that brings the frame rate closest "
+        "--analysis-fps", help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     debug: DebugOpt = False,
@@ -215,9 +215,33 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:] or bool(os.environ.get("GAITCHECK_DEBUG"))
     with native_stderr_silenced(enabled=not debug):
         try:
-            app()
+            code = _run_app()
         except SystemExit as exc:
             code = exc.code
-        else:
-            code = 0
     sys.exit(code)
+
+
+def _run_app() -> int:
+    """Run the app; a usage error (bad option value, unknown option) is one line and
+    exit 2, like every other bad-input error, instead of click's boxed panel."""
+    # typer vendors click in recent versions: take the exception classes from the module
+    # typer's own BadParameter comes from, whichever that is.
+    click_exc = sys.modules[typer.BadParameter.__module__]
+    try:
+        result = app(standalone_mode=False)
+    except click_exc.NoArgsIsHelpError as err:
+        err.show()
+        return 2
+    except click_exc.UsageError as err:
+        command = err.ctx.command_path if err.ctx is not None else "gaitcheck"
+        err_console.print(f"[bold red]error:[/] {err.format_message()} (see {command} "
+                          "--help)", highlight=False, soft_wrap=True)
+        return 2
+    except click_exc.ClickException as err:
+        err_console.print(f"[bold red]error:[/] {err.format_message()}", highlight=False,
+                          soft_wrap=True)
+        return err.exit_code
+    except typer.Abort:
+        err_console.print("[bold red]aborted[/]", highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0
