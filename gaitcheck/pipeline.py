@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import importlib
 import threading
 import time
@@ -143,9 +144,25 @@ class Progress:
         """Pose extraction finished or failed."""
 
 
+#: Longest default output folder name, bytes: file systems allow 255, and the crash-safe
+#: writer needs room for a staging sibling's prefix and suffix.
+DEFAULT_OUT_MAX_BYTES = 180
+
+
 def default_out_dir(source: Path) -> Path:
-    """Default output folder: ``<video stem>_gaitcheck`` in the current directory."""
-    return Path.cwd() / f"{Path(source).stem}_gaitcheck"
+    """Default output folder: ``<video stem>_gaitcheck`` in the current directory.
+
+    A stem too long for that (a 246-character file name) is cut at a character
+    boundary and given eight hex digits of the SHA-256 of the full stem, so two long
+    names that share their beginning still get different folders.
+    """
+    stem, suffix = Path(source).stem, "_gaitcheck"
+    if len(f"{stem}{suffix}".encode()) > DEFAULT_OUT_MAX_BYTES:
+        digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        room = DEFAULT_OUT_MAX_BYTES - len(suffix) - len(digest) - 1
+        cut = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+        stem = f"{cut}-{digest}"
+    return Path.cwd() / f"{stem}{suffix}"
 
 
 def analyze_video(

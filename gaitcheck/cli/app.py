@@ -8,6 +8,7 @@ traceback instead.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -46,16 +47,36 @@ def _reported_errors(debug: bool) -> Iterator[None]:
             raise
         err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
+    except OSError as err:
+        if debug or err.errno not in (errno.ENAMETOOLONG, errno.ENOSPC, errno.EROFS,
+                                      errno.EACCES):
+            raise _internal(err, debug) from None
+        # The user's path or disk is at fault, not gaitcheck: exit 2 with what to do.
+        what = {errno.ENAMETOOLONG: "a file or folder name is too long (most file systems "
+                                    "allow 255 bytes): use a shorter name or --out",
+                errno.ENOSPC: "the disk is full: free some space",
+                errno.EROFS: "the file system is read-only: choose another --out",
+                errno.EACCES: "permission denied: choose another --out"}[err.errno]
+        where = f" ({err.filename})" if err.filename else ""
+        err_console.print(f"[bold red]error:[/] {what}{where}", highlight=False,
+                          soft_wrap=True)
+        raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]: no output was half-written")
         raise typer.Exit(130) from None
     except Exception as err:  # an internal error: one line unless --debug
-        if debug:
-            raise
-        err_console.print(f"[bold red]internal error:[/] {type(err).__name__}: {err} "
-                          "(run again with --debug for the traceback)", highlight=False,
-                          soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise _internal(err, debug) from None
+
+
+def _internal(err: Exception, debug: bool) -> BaseException:
+    """What to raise for an internal error: ``err`` itself with ``--debug``, otherwise
+    exit 1 after one line."""
+    if debug:
+        return err
+    err_console.print(f"[bold red]internal error:[/] {type(err).__name__}: {err} "
+                      "(run again with --debug for the traceback)", highlight=False,
+                      soft_wrap=True)
+    return typer.Exit(1)
 
 
 def _version(value: bool) -> None:

@@ -140,8 +140,12 @@ def batch(
             raise _usage("--executor dask needs --scheduler tcp://HOST:PORT")
         if scheduler and executor != "dask":
             raise _usage("--scheduler needs --executor dask")
-        if start is not None and end is not None and end <= start:
-            raise _usage(f"--end ({end} s) must be after --start ({start} s)")
+        # The rules of `analyze` and of manifest cells (gaitcheck.validation): a NaN or
+        # infinite window never reaches a worker.
+        from gaitcheck.validation import check_options
+
+        check_options({"start_s": start, "end_s": end, "slowmo": slowmo,
+                       "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         defaults = {"start_s": start, "end_s": end, "slowmo": slowmo, "model": model,
