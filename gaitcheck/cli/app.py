@@ -149,9 +149,15 @@ def analyze(
 
       gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
     """
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
+    from gaitcheck.pipeline import (
+        AnalyzeOptions,
+        analyze_landmarks,
+        analyze_video,
+        default_out_dir,
+    )
 
-    with _reported_errors(debug):
+    target = out if out is not None else (default_out_dir(video) if video else None)
+    with _reported_errors(debug), _no_empty_folder_left(target):
         if view is not None and view not in ("side", "side-left", "side-right", "front",
                                              "back", "oblique"):
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
@@ -181,6 +187,27 @@ def analyze(
             _print_summary(result)
 
 
+@contextlib.contextmanager
+def _no_empty_folder_left(folder: Path | None) -> Iterator[None]:
+    """On failure, remove ``folder`` if this run created it and left it empty: a failed
+    run leaves nothing behind (a folder that held anything, or existed before, stays)."""
+    existed = folder is None or _exists(folder)
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.expanduser().rmdir()  # type: ignore[union-attr]  # empty only
+        raise
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.expanduser().exists()
+    except OSError:  # a name too long to exist
+        return True
+
+
 def _usage(message: str) -> GaitcheckError:
     err = GaitcheckError(message)
     err.exit_code = 2
@@ -202,7 +229,12 @@ def models(debug: DebugOpt = False) -> None:
     Official lite and heavy bundles from MediaPipe can be placed in the user model
     folder (shown below) and selected with --model lite / --model heavy.
     """
-    from gaitcheck.pose.models import OFFICIAL_FILES, available_models, user_model_dir
+    from gaitcheck.pose.models import (
+        OFFICIAL_FILES,
+        available_models,
+        unusable_models,
+        user_model_dir,
+    )
 
     with _reported_errors(debug):
         table = Table(title="Pose models")
@@ -213,7 +245,12 @@ def models(debug: DebugOpt = False) -> None:
             size = f"{info.path.stat().st_size / 1e6:.1f} MB"
             table.add_row(info.name, info.origin, size, info.sha256[:16] + "…", str(info.path))
         out_console.print(table)
-        missing = [n for n in OFFICIAL_FILES if n not in {m.name for m in found}]
+        broken = unusable_models()
+        for name, path, why in broken:
+            out_console.print(f"[bold red]Unusable[/] {name} ({path}): {why}",
+                              highlight=False, soft_wrap=True)
+        present = {m.name for m in found} | {name for name, _, _ in broken}
+        missing = [n for n in OFFICIAL_FILES if n not in present]
         if missing:
             out_console.print(
                 f"Not installed: {', '.join(missing)}. Put the official "
