@@ -36,7 +36,9 @@ class MediaPipeBackend:
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        import mediapipe as mp
+        from gaitcheck.pose.lazy_matplotlib import import_mediapipe
+
+        mp = import_mediapipe()  # without matplotlib: 1-1.5 s less, no HOME warning
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python.vision import (
             PoseLandmarker,
