@@ -100,10 +100,10 @@ def batch(
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy [default: bundled full].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame (2+ when others are in view).",
+        help="Most people tracked per frame, 1 to 10 (2+ when others are in view).",
     )] = 1,
     height_cm: Annotated[float | None, typer.Option(
-        min=80, max=250, help="Default runner height in cm (manifest height_cm wins).",
+        help="Default runner height in cm, 80 to 250 (manifest height_cm wins).",
     )] = None,
     treadmill: Annotated[bool | None, typer.Option(
         "--treadmill/--overground", help="Setting of every video (manifest treadmill "

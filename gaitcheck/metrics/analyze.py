@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from gaitcheck.events.steps import Cadence, pooled_cadence
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics import definitions as d
 from gaitcheck.metrics.frames import (
@@ -74,16 +75,14 @@ def pair_stances(contacts: list[Event], toe_offs: list[Event],
     return sorted(out, key=lambda s: s.ic)
 
 
-def _pooled_cadence(stances: list[Stance]) -> float:
-    """Steps per minute over all segments: (contacts − 1) per segment over its span
-    (:func:`definitions.cadence_spm` within one segment), pooled; NaN without a step."""
-    steps, span = 0, 0.0
-    for k in sorted({s.segment for s in stances}):
-        t = np.asarray([s.ic_s for s in stances if s.segment == k])
-        if len(t) >= 2 and np.isfinite(d.cadence_spm(t)):
-            steps += len(t) - 1
-            span += float(t[-1] - t[0])
-    return 60.0 * steps / span if span > 0 else float("nan")
+def _pooled_cadence(stances: list[Stance]) -> Cadence:
+    """Steps per minute over all segments, each a run of consecutive contacts: the
+    pooled least-squares step period (:func:`gaitcheck.events.steps.pooled_cadence`;
+    :func:`definitions.cadence_spm` on evenly detected contacts); NaN without a step."""
+    # Issue 13: a missed contact splits the segment (analysis.py renumbers segments at
+    # gaps), so an interval holding a missed contact is never counted as one step.
+    return pooled_cadence([[s.ic_s for s in stances if s.segment == k]
+                           for k in sorted({s.segment for s in stances})])
 
 
 def _finite(x: float, digits: int | None = None) -> float | None:
@@ -128,12 +127,15 @@ def temporal(stances: list[Stance], base: float) -> dict[str, Metric]:
             same = _next_same(stances, k)
             if same is not None and same.ic_s > st.ic_s:
                 duty[st.side].append(100 * (st.to_s - st.ic_s) / (same.ic_s - st.ic_s))
-    cadence = _pooled_cadence(stances) if len(times) >= 2 else float("nan")
+    pooled = _pooled_cadence(stances)
+    cadence = pooled.spm if len(times) >= 2 else float("nan")
     n = len(times)
     return {
         "cadence_spm": Metric("cadence_spm", _finite(cadence), "steps/min",
                               _conf(base, n / 2, None, None) if np.isfinite(cadence) else 0.0,
-                              ALL, bool(np.isfinite(cadence)), None, {"contacts": n}),
+                              ALL, bool(np.isfinite(cadence)), None,
+                              {"contacts": n, "steps_used": pooled.steps,
+                               "step_runs": pooled.runs}),
         "step_time_ms": from_sides("step_time_ms", "ms", step, ALL, _conf(base, n / 2, None,
                                                                               None)),
         "ground_contact_ms": from_sides("ground_contact_ms", "ms", contact, SIDE,
