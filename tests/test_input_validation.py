@@ -266,8 +266,8 @@ def test_a_long_output_name_is_one_line_exit_2(clip: Path, tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_a_246_character_video_name_is_analysed(tmp_path: Path, ffmpeg: str) -> None:
-    """With the default output folder (the name plus "_gaitcheck" is over 255 bytes)."""
-    video = make_video(ffmpeg, tmp_path / ("b" * 242 + ".mp4"))
+    """With the default output folder (the stem plus "_gaitcheck" is over 255 bytes)."""
+    video = make_video(ffmpeg, tmp_path / ("b" * 246 + ".mp4"))
     proc = gaitcheck("analyze", str(video), "-q", cwd=tmp_path)
     # The test pattern holds no person: a clear exit 2, not "File name too long" (1).
     assert_one_line(proc, "no person detected")
