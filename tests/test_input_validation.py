@@ -337,7 +337,8 @@ def test_a_non_npz_landmarks_file_is_named_as_such(clip: Path, tmp_path: Path) -
     fake = tmp_path / "landmarks.npz"
     fake.write_bytes(clip.read_bytes())
     line = assert_one_line(gaitcheck("analyze", "--landmarks", str(fake), "--out",
-                                     str(tmp_path / "o")), "not a NumPy .npz archive")
+                                     str(tmp_path / "o")), "not a NumPy .npz archive",
+                      "not a gaitcheck landmarks file")
     assert "allow_pickle" not in line and "unsafely" not in line
     assert not (tmp_path / "o").exists()  # a failed run leaves no empty folder
 

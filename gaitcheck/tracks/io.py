@@ -58,7 +58,7 @@ def load_tracks(path: Path) -> LandmarkTracks:
     # advice nobody should follow for a file of unknown origin (issue 13).
     with path.open("rb") as handle:
         if handle.read(4) != b"PK\x03\x04":
-            raise InputError(f"{path.name} is not a landmarks file: it is not a NumPy .npz "
+            raise InputError(f"{path.name} is not a gaitcheck landmarks file: not a NumPy .npz "
                              "archive; give the landmarks.npz (or landmarks.csv) that a "
                              "gaitcheck analysis wrote")
     try:
