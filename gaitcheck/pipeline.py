@@ -197,6 +197,7 @@ def analyze_video(
     t0 = time.perf_counter()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
+    reader.check_analysable()  # a window/stride leaving < 2 frames: say so before pose
     formats = parse_formats(options.formats)
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     # Key frames come from foot crops kept during the pose pass: no second decode.
@@ -218,6 +219,7 @@ def run_video(
     options = options or AnalyzeOptions()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
+    reader.check_analysable()  # a window/stride leaving < 2 frames: say so before pose
     return _result_from_extraction(_extract(reader, options, progress, backend_factory),
                                    options, reader)
 

@@ -151,9 +151,8 @@ def extract_tracks(
         if on_frame is not None:
             on_frame(len(times))
     stats = summarise_image_stats(samples)
-    if len(times) < 2:
-        raise InputError(f"{reader.path.name} holds a single decodable frame: gait "
-                         "analysis needs a video (several seconds of running)")
+    if len(times) < 2:  # says whether the window, the stride or the file left so few
+        raise InputError(reader.few_frames_message(len(times)))
     time_s = np.asarray(times, dtype=np.float64)
     info = reader.info
     selection = select_subject(per_frame, time_s, info.width, info.height)

@@ -271,9 +271,21 @@ class VideoReader:
         self.info = self._probe(slowmo)
         self.analysis_fps = analysis_fps
         self.stride = stride_for(self.info.capture_fps, analysis_fps, stride)
+
+    def check_analysable(self) -> None:
+        """Refuse, before any frame is decoded, a window or stride that leaves fewer than
+        two frames (by the container's frame count) and video slower than
+        :data:`MIN_CAPTURE_FPS` frames per real second: gait analysis needs both. The
+        reader itself reads any window.
+
+        Raises
+        ------
+        InputError
+            With what left so few frames (or so low a rate) and what to do.
+        """
         expected = self.expected_frames
         if expected is not None and expected < 2 and (
-                self.stride > 1 or start_s is not None or end_s is not None):
+                self.stride > 1 or self.start_s is not None or self.end_s is not None):
             raise InputError(self.few_frames_message(expected))
         rate = self.info.capture_fps / self.stride
         if math.isfinite(rate) and rate < MIN_CAPTURE_FPS:
