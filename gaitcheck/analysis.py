@@ -12,39 +12,31 @@ from typing import Any
 import numpy as np
 from scipy.signal import find_peaks
 
-from gaitcheck.events import GaitEvents, detect_gait_events
+from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
-    Stance,
+    PairedStance,
     asymmetry,
     frontal_metrics,
     pair_stances,
-    sagittal_metrics,
     temporal,
 )
-from gaitcheck.metrics.definitions import strike_class
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.findings import bands_for, findings
+from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.metrics.result import Metric, not_measurable
+from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
+from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import WarningContext, with_severity
 
-#: Headline values no runner or walker produces (units of each metric): a value outside
-#: its range means the pose, the view or the events are wrong, not that the runner is
-#: unusual, so it is withheld rather than reported. Deliberately wide.
-PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "cadence_spm": (40.0, 300.0), "step_time_ms": (150.0, 1600.0),
-    "ground_contact_ms": (70.0, 1600.0), "flight_ms": (-1000.0, 500.0),
-    "duty_factor_pct": (10.0, 90.0), "trunk_lean_deg": (-30.0, 50.0),
-    "head_forward_deg": (-45.0, 80.0), "foot_strike": (-45.0, 60.0),
-    "knee_flexion_ic_deg": (-15.0, 90.0), "knee_flexion_peak_stance_deg": (-10.0, 120.0),
-    "hip_extension_to_deg": (-60.0, 80.0), "overstride_pct": (-60.0, 80.0),
-    "shank_angle_deg": (-50.0, 60.0), "vertical_oscillation": (0.0, 50.0),
-    "arm_swing_deg": (0.0, 180.0), "elbow_angle_deg": (0.0, 180.0),
-    "lateral_trunk_lean_deg": (-40.0, 40.0), "arm_crossover": (-3.0, 3.0),
-}
+#: Plausible range of each headline value (:attr:`MetricDefinition.plausible
+#: <gaitcheck.metrics.definitions.MetricDefinition>`): outside it the value is withheld.
+PLAUSIBLE: dict[str, tuple[float, float]] = {k: e.plausible for k, e in REGISTRY.items()}
 #: Confidence factor of the remaining metrics when another one was implausible.
 SUSPECT_FACTOR = 0.5
 #: Strides (two steps) below which averages are unstable (warning), and below which
@@ -53,8 +45,9 @@ MIN_STRIDES, MIN_STRIDES_ANY, FEW_STRIDES_CONFIDENCE = 4, 2, 0.3
 
 
 @dataclass(frozen=True)
-class AnalysisOptions:
-    """User-given facts and units.
+class RecordingFacts:
+    """What the user states about the recording and the runner (not how to analyse it:
+    those are :class:`gaitcheck.pipeline.AnalyzeOptions`).
 
     Attributes
     ----------
@@ -92,6 +85,9 @@ class Analysis:
     #: What the warning severities were decided in (view, near side, unfilled gaps): the
     #: pipeline settles the data-quality warnings' severities in the same context.
     warning_context: WarningContext = field(default_factory=WarningContext)
+    #: The algorithm settings used (``analysis.parameters`` of report.json).
+    event_settings: EventSettings = DEFAULT_EVENT_SETTINGS
+    cleaning_settings: CleaningSettings = DEFAULT_CLEANING_SETTINGS
 
     def report_sections(self) -> dict[str, Any]:
         """The ``report.json`` keys this analysis fills."""
@@ -108,14 +104,19 @@ class Analysis:
             "activity": {"value": self.activity,
                          "confidence": round(self.activity_confidence, 3)},
             "events": {"contacts": self.contacts, "toe_offs": self.toe_offs,
-                       "warnings": list(self.events.warnings) if self.events else [],
+                       # Messages only, as before codes (they are in
+                       # analysis.warnings with code and severity).
+                       "warnings": [w.message for w in self.events.warnings]
+                       if self.events else [],
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
                        if self.events else None},
             "metrics": metrics,
             "reference_bands": bands_for(self.metrics, self.activity),
             "findings": self.findings,
             "analysis": {"cleaning": self.cleaning, "frame": self.frame_info,
-                         "warnings": self.warnings},
+                         "warnings": self.warnings,
+                         "parameters": {"events": self.event_settings.to_dict(),
+                                        "cleaning": self.cleaning_settings.to_dict()}},
         }
 
 
@@ -128,7 +129,7 @@ def _usual_strike(angles: list[float], min_contacts: int = 4,
     runners repeat their pattern stride to stride, so the foot's usual class is a far
     better guess than none, and the flag keeps measured and inferred apart.
     """
-    classes = [strike_class(a) for a in angles if np.isfinite(a)]
+    classes = [str(strike_class(a)) for a in angles if np.isfinite(a)]
     if len(classes) < min_contacts:
         return None
     best = max(set(classes), key=classes.count)
@@ -143,7 +144,7 @@ def _video_frame(tracks: LandmarkTracks, row: float) -> float:
     return float(fi[i] + (row - i) * (fi[j] - fi[i]))
 
 
-def frontal_strides(tracks: LandmarkTracks) -> list[Stance]:
+def frontal_strides(tracks: LandmarkTracks) -> list[PairedStance]:
     """Step markers for front/back views, where heel-forward cues are not visible.
 
     The hip midpoint is lowest once per step (mid-stance); alternating markers are
@@ -161,29 +162,42 @@ def frontal_strides(tracks: LandmarkTracks) -> list[Stance]:
                           prominence=0.1 * np.nanstd(y) + 1e-9)
     # Frames missing from the video (time gaps) separate segments: no stride spans one.
     breaks = np.flatnonzero(np.diff(tracks.time_s) > 0.1 + 1.0 / fps) + 1
-    return [Stance("left" if k % 2 == 0 else "right", float(p), np.nan,
-                   float(tracks.time_s[p]), np.nan, 0.6,
-                   int(np.searchsorted(breaks, p, side="right")))
+    return [PairedStance("left" if k % 2 == 0 else "right", float(p), np.nan,
+                         float(tracks.time_s[p]), np.nan, 0.6,
+                         int(np.searchsorted(breaks, p, side="right")))
             for k, p in enumerate(peaks)]
 
 
-def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = None) -> Analysis:
+def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, *,
+                   event_settings: EventSettings | None = None,
+                   cleaning_settings: CleaningSettings | None = None) -> Analysis:
     """Scene, cleaning, events and every metric for one subject.
 
     Parameters
     ----------
     tracks : LandmarkTracks
         Raw tracks from the pose backend (or the synthesiser).
-    options : AnalysisOptions, optional
-        Overrides and body height.
+    facts : RecordingFacts, optional
+        View and setting overrides, body height.
+    event_settings : EventSettings, optional
+        Gait-event detection settings; the validated defaults when omitted.
+    cleaning_settings : CleaningSettings, optional
+        Track-cleaning settings; the validated defaults when omitted.
+
+    Notes
+    -----
+    Both settings are recorded in :meth:`Analysis.report_sections` under
+    ``analysis.parameters``, so a report says how it was made.
     """
-    options = options or AnalysisOptions()
+    facts = facts or RecordingFacts()
+    event_settings = event_settings or DEFAULT_EVENT_SETTINGS
+    cleaning_settings = cleaning_settings or DEFAULT_CLEANING_SETTINGS
     scene = understand_scene(tracks)
     tilt = scene.evidence.get("tilt_deg")
     tilted = tilt is not None and abs(tilt) > UPRIGHT_MAX_DEG
     if not tilted:  # a turned video stays unanalysed whatever view the user names
-        scene = scene.with_overrides(options.view, options.setting)
-    cleaned = clean_tracks(tracks)
+        scene = scene.with_overrides(facts.view, facts.setting)
+    cleaned = clean_tracks(tracks, settings=cleaning_settings)
     warnings: list[dict[str, str]] = list(cleaned.report.get("warnings", []))
     if tilted:
         warnings.append({"code": "subject_not_upright", "message": f"The runner's trunk "
@@ -201,9 +215,9 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     if scene.view in ("side", "oblique") and scene.facing:
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
-        events = detect_gait_events(tracks, scene.facing)
+        events = detect_gait_events(tracks, scene.facing, settings=event_settings)
         if events.activity == "walk":
-            cleaned = clean_tracks(tracks, "walk")
+            cleaned = clean_tracks(tracks, "walk", settings=cleaning_settings)
         activity, activity_conf = events.activity, events.activity_confidence
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
@@ -212,22 +226,22 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         # missed is listed but measures nothing (no step, and no stride where both legs
         # were seen, so it would only skew the left-right comparison).
         stances, run_sizes = split_at_missed_contacts(stances)
-        measured = [st for st in stances if run_sizes[st.segment] >= 2]
-        metrics |= temporal(measured, base)
+        in_runs = [st for st in stances if run_sizes[st.segment] >= 2]
+        metrics |= temporal(in_runs, base)
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
-        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, measured,
-                                     options.height_cm, base * (0.6 if scene.view == "oblique"
+        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, in_runs,
+                                     facts.height_cm, base * (0.6 if scene.view == "oblique"
                                                                 else 1.0),
                                      filled=cleaned.interpolated)
         metrics |= sag
         frame_info = info["frame"]
         counters = {"left": 0, "right": 0}
-        usual = {s: _usual_strike(info["per_side"]["foot"][s]) for s in ("left", "right")}
+        usual = {s: _usual_strike(info["per_side"]["foot_strike"][s]) for s in SIDES}
         for st in stances:
             angle = np.nan  # lone contacts (not measured) are listed without an angle
             if run_sizes[st.segment] >= 2:
-                angle = info["per_side"]["foot"][st.side][counters[st.side]]
+                angle = info["per_side"]["foot_strike"][st.side][counters[st.side]]
                 counters[st.side] += 1
             measured = bool(np.isfinite(angle))
             contacts.append({"time_s": round(st.ic_s, 4),
@@ -241,16 +255,16 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                      "frame": round(_video_frame(cleaned.tracks, e.frame), 2),
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
-        for w in events.warnings:
-            warnings.append({"code": "events", "message": w})
+        warnings += [w.to_dict() for w in events.warnings]
     elif scene.view in ("front", "back"):
         steps = frontal_strides(cleaned.tracks)
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
         cadence = temporal(steps, 0.6)["cadence_spm"]
         metrics["cadence_spm"] = cadence
-        for key, unit in (("ground_contact_ms", "ms"), ("foot_strike", "deg"),
-                          ("trunk_lean_deg", "deg"), ("head_forward_deg", "deg")):
-            metrics[key] = not_measurable(key, unit, ("side",), "needs a side view")
+        for key in ("ground_contact_ms", "foot_strike", "trunk_lean_deg", "head_forward_deg"):
+            entry = REGISTRY[key]
+            metrics[key] = not_measurable(key, entry.units[0], entry.valid_views,
+                                          "needs a side view")
     elif not tilted:
         warnings.append({"code": "view_unknown", "message": "The camera view could not be "
                          "recognised; film the runner from the side for a full analysis."})
@@ -268,7 +282,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                                                          context)}
     return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
-                    cleaned.tracks, context)
+                    cleaned.tracks, context, event_settings, cleaning_settings)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

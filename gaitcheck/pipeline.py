@@ -22,7 +22,7 @@ import numpy as np
 
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
-from gaitcheck.fsio import prepare_output_dir
+from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.report.cropspool import CropSpool
@@ -258,7 +258,10 @@ def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
     if not tracks.detected.any():
         raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
                          f"{reader.path.name}")
-    return build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
+    result = build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
+    # Binds the report to this very video: `report --annotate` refuses another file.
+    result.report["video"]["sha256"] = file_sha256(reader.path)
+    return result
 
 
 def _warm_up_in_background() -> threading.Thread:
@@ -337,7 +340,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     ``truncated`` (the video ended early) and ``frames_with_others`` (frames where other
     people were seen) feed the quality section and are kept with the tracks.
     """
-    from gaitcheck.analysis import AnalysisOptions, analyze_tracks
+    from gaitcheck.analysis import RecordingFacts, analyze_tracks
     from gaitcheck.report.json_report import build_report
     from gaitcheck.result import GaitResult
     from gaitcheck.tracks.quality import assess_quality
@@ -347,7 +350,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
-    analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
+    analysis = analyze_tracks(tracks, RecordingFacts(options.view, options.setting,
                                                       options.height_cm))
     # Severities settled with the view (a far-side limb is expected to be poorly visible).
     quality["warnings"] = with_severity(quality["warnings"], analysis.warning_context)

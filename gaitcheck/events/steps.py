@@ -18,9 +18,10 @@ and runs separated by a gap are joined without guessing how many steps the gap h
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -32,8 +33,13 @@ MAX_STEP_RATIO = 1.45
 class Contact(Protocol):
     """What this module needs of a contact: the foot and its time (s)."""
 
-    side: str
-    time_s: float
+    @property
+    def side(self) -> str:
+        """"left" or "right"."""
+
+    @property
+    def time_s(self) -> float:
+        """Time of the contact, s."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,11 @@ class Cadence:
 
 
 def median_step_s(contacts: Sequence[Contact]) -> float:
-    """Median step time, s: half the median interval between successive contacts of the
-    same foot, which a missed contact of the other foot does not change."""
+    """Return the median step time, s.
+
+    Half the median interval between successive contacts of the same foot, which a
+    missed contact of the other foot does not change.
+    """
     strides: list[float] = []
     for side in ("left", "right"):
         t = np.sort([c.time_s for c in contacts if c.side == side])
@@ -66,7 +75,7 @@ def median_step_s(contacts: Sequence[Contact]) -> float:
 
 
 def step_runs(contacts: Sequence[Contact], step_s: float | None = None) -> list[list[int]]:
-    """Indices of ``contacts`` (one continuous segment, time order) grouped in runs.
+    """Group the indices of ``contacts`` (one continuous segment, time order) in runs.
 
     A new run starts after a *gap*: the same foot twice in a row, or an interval longer
     than :data:`MAX_STEP_RATIO` median steps.
@@ -117,22 +126,28 @@ def pooled_cadence(runs: Sequence[Sequence[float]]) -> Cadence:
 
 
 class _Stance(Protocol):
-    side: str
-    ic_s: float
-    segment: int
+    @property
+    def side(self) -> str: ...
+
+    @property
+    def ic_s(self) -> float: ...
+
+    @property
+    def segment(self) -> int: ...
 
 
-def split_at_missed_contacts(stances: Sequence[_Stance]) -> tuple[list, dict[int, int]]:
-    """Stances (time order) renumbered so that every step run is its own segment.
+S = TypeVar("S", bound=_Stance)
+
+
+def split_at_missed_contacts(stances: Sequence[S]) -> tuple[list[S], dict[int, int]]:
+    """Renumber stances (dataclasses, time order) so every step run is its own segment.
 
     Metrics never pair stances of different segments (no step, flight or stride across
     a gap in the video), so after this they never pair stances across a missed contact
     either. Returns the renumbered stances (``dataclasses.replace`` copies) and the
     number of contacts in each new segment.
     """
-    import dataclasses
-
-    out: list = []
+    out: list[S] = []
     sizes: dict[int, int] = {}
     new_id = 0
     for seg in sorted({s.segment for s in stances}):
@@ -140,7 +155,8 @@ def split_at_missed_contacts(stances: Sequence[_Stance]) -> tuple[list, dict[int
         contacts = [_AsContact(s.side, s.ic_s) for s in members]
         for run in step_runs(contacts):
             sizes[new_id] = len(run)
-            out += [dataclasses.replace(members[k], segment=new_id) for k in run]
+            out += [dataclasses.replace(members[k], segment=new_id)  # type: ignore[type-var]
+                    for k in run]
             new_id += 1
     return sorted(out, key=lambda s: s.ic_s), sizes
 
