@@ -256,12 +256,17 @@ def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
                             reader: VideoReader) -> GaitResult:
     tracks = extraction.tracks
     if not tracks.detected.any():
-        raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
+        raise InputError(f"no person detected in {_frames(tracks.n_frames)} of "
                          f"{reader.path.name}")
     result = build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
     # Binds the report to this very video: `report --annotate` refuses another file.
     result.report["video"]["sha256"] = file_sha256(reader.path)
     return result
+
+
+def _frames(n: int) -> str:
+    """ "the only frame" or "any of the N frames": never "1 frames"."""
+    return "the only frame" if n == 1 else f"any of the {n} frames"
 
 
 def _warm_up_in_background() -> threading.Thread:
@@ -309,7 +314,7 @@ def result_from_landmarks(landmarks: Path, options: AnalyzeOptions | None = None
     options = options or AnalyzeOptions()
     tracks = _trim(load_tracks(landmarks), options)
     if not tracks.detected.any():
-        raise InputError(f"no person in any of the {tracks.n_frames} frames of {landmarks}")
+        raise InputError(f"no person in {_frames(tracks.n_frames)} of {landmarks}")
     source_info = tracks.source.get("quality_inputs", {})
     return build_result(tracks, options, bool(source_info.get("truncated", False)),
                         int(source_info.get("frames_with_others", 0)))

@@ -380,3 +380,10 @@ def test_a_failed_run_leaves_no_empty_output_folder(clip: Path, tmp_path: Path) 
     out = tmp_path / "never"
     assert_one_line(gaitcheck("analyze", str(clip), "--out", str(out)), "no person detected")
     assert not out.exists()
+
+
+def test_one_frame_is_never_1_frames() -> None:
+    from gaitcheck.pose.extract import no_person_message
+
+    assert no_person_message(1, "a.mp4", {}) == "no person detected in the only frame of a.mp4"
+    assert "any of the 2 frames" in no_person_message(2, "a.mp4", {})

@@ -101,7 +101,8 @@ def no_person_message(n_frames: int, name: str, stats: dict[str, Any]) -> str:
     if stats.get("blurry"):
         reasons.append("the video is very blurred (out of focus or motion blur)")
     why = f": {' and '.join(reasons)}" if reasons else ""
-    return f"no person detected in any of the {n_frames} frames of {name}{why}"
+    frames_text = "the only frame" if n_frames == 1 else f"any of the {n_frames} frames"
+    return f"no person detected in {frames_text} of {name}{why}"
 
 
 def extract_tracks(
