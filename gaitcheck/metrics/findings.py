@@ -27,7 +27,7 @@ def _finding(key: str, severity: str, message: str, value: Any,
 
 
 def bands_for(metrics: dict[str, Metric], activity: str | None) -> dict[str, dict[str, Any]]:
-    """The reference band of every metric that has one, for the report."""
+    """Return the reference band of every metric that has one, by key, for the report."""
     out = {}
     for key, metric in metrics.items():
         band = band_for(key, metric.unit, activity)
