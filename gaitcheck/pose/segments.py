@@ -219,11 +219,11 @@ def run_segment(job: SegmentJob, messages: Any) -> None:
 
         cv2.setNumThreads(1)  # one process per core already
         reader = VideoReader(job.video, job.plan.start_s, job.plan.end_s, job.slowmo)
-        backend = job.backend_factory(job.options)
         if job.spool_path is not None:
             from gaitcheck.report.cropspool import CropSpool
 
             spool = CropSpool(job.spool_min_side, Path(job.spool_path))
+        backend = job.backend_factory(job.options)
 
         def on_frame(done: int) -> None:
             if done % _PROGRESS_EVERY == 0:
