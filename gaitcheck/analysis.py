@@ -26,6 +26,7 @@ from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
@@ -264,6 +265,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         metrics = _stride_count_check(metrics, len(contacts), warnings)
     metrics = _plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
+    metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
     si = asymmetry(metrics)
     text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
     # Severities need the view (a far-side limb is expected to be poorly visible).

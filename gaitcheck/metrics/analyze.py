@@ -167,7 +167,10 @@ def temporal(stances: list[PairedStance], base: float) -> dict[str, Metric]:
     return {
         "cadence_spm": Metric("cadence_spm", finite(cadence), entry.units[0],
                               conf if np.isfinite(cadence) else 0.0, entry.valid_views,
-                              bool(np.isfinite(cadence)), None, {"contacts": n}),
+                              bool(np.isfinite(cadence)), None, {"contacts": n},
+                              # per-step cadence, for its interval
+                              samples=tuple(60000.0 / v for s in SIDES for v in step[s]
+                                            if v > 0)),
         "step_time_ms": measured_metric("step_time_ms", step, conf),
         "ground_contact_ms": measured_metric("ground_contact_ms", contact, conf),
         "flight_ms": measured_metric("flight_ms", flight, conf),

@@ -18,8 +18,11 @@ Pure data: importable without numpy (the batch summary reads it in the main proc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from gaitcheck.metrics.systematic import floors
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,14 @@ class MetricDefinition:
         Smallest change ``gaitcheck compare`` calls real for a metric reported without
         per-stride values, in its unit (chosen, not measured); None = per-stride noise.
     uncertainty_floor : float or None
-        Systematic measurement floor in its unit (room for the consistency issue);
-        None = not yet measured.
+        Systematic floor of its 95 % interval, a half-width in its unit (in video frames
+        for the frame-timed metrics of :data:`gaitcheck.metrics.systematic.FRAME_TIMED`),
+        from the consistency suite's ``systematic.json`` or else its documented
+        fallback (:mod:`gaitcheck.metrics.systematic`); filled on import.
+    floor_origin : str
+        "measured" (consistency suite) or "fallback" (chosen, not measured).
     cue : str or None
-        Coaching cue when outside its band (room for the findings issue); None = none.
+        What a runner can try when a finding fires (:data:`CUES`); filled on import.
     """
 
     key: str
@@ -127,6 +134,7 @@ class MetricDefinition:
     above_band_severity: str = "mild"
     noise_floor: float | None = None
     uncertainty_floor: float | None = None
+    floor_origin: str = ""
     cue: str | None = None
 
     @property
@@ -164,6 +172,8 @@ SIDE, FRONTAL, ALL_VIEWS = ("side",), ("front", "back"), ("side", "front", "back
 TIMING, POSTURE, LEG, ARMS = "Timing", "Posture", "Foot and leg", "Arms"
 NOVACHECK = "Novacheck 1998, Gait Posture 7:77, doi:10.1016/S0966-6362(97)00038-6"
 SOUZA = "Souza 2016, Phys Med Rehabil Clin N Am 27:217, doi:10.1016/j.pmr.2015.08.006"
+#: Cues by metric key (see :data:`CUES`, filled below the bands).
+CUES: dict[str, str] = {}
 MOORE = "Moore 2016, Sports Med 46:793, doi:10.1007/s40279-016-0474-4"
 
 _ENTRIES = (
@@ -290,6 +300,11 @@ _ENTRIES = (
         ("arm_crossover_frac_shoulder_width",), headline=True),
 )
 
+_FLOORS = floors()
+_ENTRIES = tuple(dataclasses.replace(e, uncertainty_floor=_FLOORS[e.key][0] if e.key in _FLOORS
+                                     else None,
+                                     floor_origin=_FLOORS.get(e.key, (None, ""))[1],
+                                     cue=CUES.get(e.key)) for e in _ENTRIES)
 #: Every reported metric by ``report.json`` key, in display order.
 REGISTRY: dict[str, MetricDefinition] = {e.key: e for e in _ENTRIES}
 #: HTML card groups in page order.
