@@ -16,7 +16,6 @@ from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, 
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
     PairedStance,
-    asymmetry,
     frontal_metrics,
     pair_stances,
     temporal,
@@ -26,6 +25,7 @@ from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.metrics.symmetry import asymmetry, seen_timing, stances_seen
 from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
@@ -212,6 +212,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     contacts: list[dict[str, Any]] = []
     toe_offs: list[dict[str, Any]] = []
     frame_info: dict[str, Any] = {}
+    seen_values: dict[str, dict[str, list[float]]] | None = None
     if scene.view in ("side", "oblique") and scene.facing:
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
@@ -222,6 +223,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
         metrics |= temporal(stances, base)
+        seen_values = seen_timing(stances, stances_seen(cleaned.tracks, cleaned.interpolated,
+                                                        stances))
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
         sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, stances,
@@ -266,8 +269,10 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     metrics = _plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
     metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
-    si = asymmetry(metrics)
-    text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
+    si = asymmetry(metrics, scene.view, tracks.fps if tracks.n_frames > 1 else None,
+                   seen_values)
+    text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side",
+                    scene.near_side)
     # Severities need the view (a far-side limb is expected to be poorly visible).
     context = WarningContext(scene.view, scene.near_side,
                              dict(cleaned.report.get("unfilled_by_part") or {}),

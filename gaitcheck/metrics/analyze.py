@@ -1,4 +1,4 @@
-"""Stances paired from gait events, the timing and frontal metrics, and asymmetry.
+"""Stances paired from gait events, the timing and frontal metrics.
 
 Each metric follows its entry in :mod:`gaitcheck.metrics.definitions` (unit, valid
 views) and its formula in :mod:`gaitcheck.metrics.formulas`; the side-view metrics are
@@ -16,15 +16,13 @@ import numpy as np
 
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics import formulas as f
-from gaitcheck.metrics.definitions import REGISTRY, SYMMETRY_SOURCES
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.frames import image_frontal
 from gaitcheck.metrics.result import Metric, from_sides
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 FAR_SIDE_FACTOR = 0.6
-#: Symmetry index above which a left-right difference is flagged, %.
-SI_FLAG_PCT = 10.0
 
 
 class Event(Protocol):
@@ -219,20 +217,3 @@ def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[PairedStanc
                                          entry.units[0], base, entry.valid_views, seen),
     }
 
-
-def asymmetry(metrics: dict[str, Metric]) -> dict[str, dict[str, Any]]:
-    """Symmetry index (Robinson 1987) of every bilateral metric the registry names one
-    for, in registry order; flagged above :data:`SI_FLAG_PCT`."""
-    out = {}
-    for name, key in SYMMETRY_SOURCES.items():
-        m = metrics.get(key)
-        if m is None or m.per_side is None or not m.measurable:
-            continue
-        left, right = m.per_side["left"].mean, m.per_side["right"].mean
-        si = float(f.symmetry_index_pct(left, right)) if np.isfinite(left + right) else None
-        out[name] = {"si_pct": None if si is None or not np.isfinite(si) else round(si, 2),
-                     "left": None if not np.isfinite(left) else round(left, 3),
-                     "right": None if not np.isfinite(right) else round(right, 3),
-                     "flagged": bool(si is not None and np.isfinite(si) and si > SI_FLAG_PCT),
-                     "confidence": round(m.confidence, 2)}
-    return out
