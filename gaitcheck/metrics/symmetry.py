@@ -17,8 +17,12 @@ difference there measures the camera, not the runner. So:
   |L − R| in the metric's unit (an SI of two small angles explodes).
 * The 95 % interval of the difference is a Welch interval of the two side means
   (``t · √(s_L²/n_L + s_R²/n_R)``) combined in quadrature with the metric's systematic
-  floor × √2 (one floor per leg). A comparison is flagged only when the whole interval
-  of |L − R| (or of the SI) lies above its threshold.
+  floor: the consistency suite measures the floor of the mean, not of the difference
+  (a bias common to both legs cancels in L − R), so a leg-specific bias is assumed no
+  larger than the floor of the mean. A comparison is flagged only when the whole
+  interval of |L − R| (or of the SI) lies above its threshold. At 30 fps the
+  frame-timed floor (1.7 frames ≈ 57 ms) keeps a 10-15 % contact-time difference from
+  being flagged: film at 60 fps or more to judge timing symmetry.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ def compare(left: np.ndarray, right: np.ndarray, kind: str, threshold: float,
     # Welch-Satterthwaite degrees of freedom.
     dof = (vl + vr) ** 2 / (vl ** 2 / (left.size - 1) + vr ** 2 / (right.size - 1)) \
         if vl + vr > 0 else float(left.size + right.size - 2)
-    half = math.hypot(float(stats.t.ppf(0.975, dof)) * se, floor * math.sqrt(2.0))
+    half = math.hypot(float(stats.t.ppf(0.975, dof)) * se, floor)
     diff = ml - mr
     scale = 100.0 / (0.5 * (ml + mr)) if kind == "si" and ml + mr > 0 else 1.0
     lo, hi = (diff - half) * scale, (diff + half) * scale
