@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from gaitcheck.metrics.analyze import frontal_metrics, pair_stances, temporal
-from gaitcheck.metrics.symmetry import asymmetry
 from gaitcheck.metrics.findings import findings
 from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.metrics.symmetry import asymmetry
 from gaitcheck.synth.truth import true_metrics
 from helpers import synthetic_tracks
 
