@@ -74,7 +74,7 @@ def _finding(key: str, severity: str, message: str, value: Any, band: Band | Non
 
 
 def bands_for(metrics: dict[str, Metric], activity: str | None) -> dict[str, dict[str, Any]]:
-    """The reference band of every metric that has one, for the report."""
+    """Return the reference band of every metric that has one, by key, for the report."""
     out = {}
     for key, metric in metrics.items():
         band = band_for(key, metric.unit, activity)
@@ -90,7 +90,7 @@ def _fmt(x: float, unit: str, decimals: int) -> str:
 
 
 def evidence(m: Metric, view: str | None, near: str | None) -> dict[str, Any]:
-    """What a finding on ``m`` rests on: strides (values) per side, view, near/far leg."""
+    """Describe what a finding on ``m`` rests on: values per side, view, near/far leg."""
     n = (m.uncertainty or {}).get("n")
     out: dict[str, Any] = {"view": view, "values": n}
     if m.per_side is not None:

@@ -89,8 +89,10 @@ def stances_seen(tracks: LandmarkTracks, filled: np.ndarray | None,
 
 def seen_timing(stances: Sequence[PairedStance], seen: Sequence[bool]
                 ) -> dict[str, dict[str, list[float]]]:
-    """Step, contact and flight time (ms) per side from seen stances only: a value
-    counts when every stance it is timed from was seen."""
+    """Step, contact and flight time (ms) per side from seen stances only.
+
+    A value counts when every stance it is timed from was seen.
+    """
     out: dict[str, dict[str, list[float]]] = {
         k: {s: [] for s in SIDES} for k in ("step_time_ms", "ground_contact_ms", "flight_ms")}
     for k, st in enumerate(stances):
@@ -114,7 +116,7 @@ def _side_values(m: Metric) -> dict[str, np.ndarray]:
 
 def compare(left: np.ndarray, right: np.ndarray, kind: str, threshold: float,
             floor: float) -> dict[str, Any]:
-    """Left-right comparison of two sets of per-stride values (see module docstring)."""
+    """Compare two sets of per-stride values, left and right (see module docstring)."""
     ml, mr = float(np.mean(left)), float(np.mean(right))
     vl = float(np.var(left, ddof=1)) / left.size
     vr = float(np.var(right, ddof=1)) / right.size

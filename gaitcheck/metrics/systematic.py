@@ -44,9 +44,11 @@ FALLBACK_FLOORS: dict[str, float] = {
 
 
 def load_systematic(path: Path | None = None) -> dict[str, float]:
-    """Measured systematic floors per metric key (95 % half-widths; frames for
-    :data:`FRAME_TIMED`), from the consistency suite's table; {} when it is absent or
-    unreadable (then :data:`FALLBACK_FLOORS` apply)."""
+    """Read the measured systematic floors per metric key from the suite's table.
+
+    Floors are 95 % half-widths (frames for :data:`FRAME_TIMED`); {} when the table is
+    absent or unreadable (then :data:`FALLBACK_FLOORS` apply).
+    """
     try:
         data = json.loads((path or SYSTEMATIC_PATH).read_text())
         table = data["metrics"]
@@ -71,8 +73,10 @@ def floors() -> dict[str, tuple[float, str]]:
 
 
 def floor_in_unit(key: str, floor: float | None, fps: float | None) -> float:
-    """The floor of ``key`` in the metric's unit: frames → ms for :data:`FRAME_TIMED`
-    (0 without a frame rate); 0 when None."""
+    """Convert the floor of ``key`` to the metric's unit.
+
+    Frames → ms for :data:`FRAME_TIMED` (0 without a frame rate); 0 when None.
+    """
     if floor is None:
         return 0.0
     if key in FRAME_TIMED:

@@ -39,8 +39,10 @@ MIN_VALUES = 3
 
 
 def statistical_half_width(values: Sequence[float] | np.ndarray) -> tuple[float, int]:
-    """Student-t 95 % half-width of the mean of the finite ``values`` and their count;
-    NaN half-width below :data:`MIN_VALUES` values."""
+    """Student-t 95 % half-width of the mean of the finite ``values``, and their count.
+
+    The half-width is NaN below :data:`MIN_VALUES` values.
+    """
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
     if v.size < MIN_VALUES:
@@ -63,7 +65,7 @@ def interval(value: float | None, half: float, digits: int = 3) -> list[float] |
 
 def describe(method: str, n: int, stat_half: float, floor: float,
              floor_origin: str) -> dict[str, Any]:
-    """The ``uncertainty`` block of a metric in ``report.json``."""
+    """Build the ``uncertainty`` block of a metric in ``report.json``."""
     return {"method": method, "n": n,
             "statistical_half_width": None if not math.isfinite(stat_half)
             else round(stat_half, 3),
