@@ -96,16 +96,19 @@ def evidence(m: Metric, view: str | None, near: str | None) -> dict[str, Any]:
     if m.per_side is not None:
         counts = {s: int(m.per_side[s].valid.size) for s in SIDES}
         out["per_side"] = counts
-        if view in ("side", "oblique") and near in SIDES:
+        entry = REGISTRY.get(m.key)
+        if view in ("side", "oblique") and near in SIDES and entry is not None \
+                and entry.group in ("Timing", "Foot and leg"):
             far = next(s for s in SIDES if s != near)
             out["legs"] = f"near ({near}) leg {counts[near]}, far ({far}) leg {counts[far]}"
         else:
-            out["legs"] = f"left {counts['left']}, right {counts['right']}"
+            out["legs"] = f"strides of the left foot {counts['left']}, of the right " \
+                f"{counts['right']}"
     return out
 
 
 def _evidence_words(ev: dict[str, Any]) -> str:
-    parts = [f"{ev['values']} values" if ev.get("values") else None,
+    parts = [f"{ev['values']} per-stride values" if ev.get("values") else None,
              f"{ev['view']} view" if ev.get("view") else None, ev.get("legs")]
     return "; ".join(p for p in parts if p)
 
