@@ -83,8 +83,9 @@ class AnalyzeOptions:
     jobs : int, optional
         Processes sharing the pose pass, each on a time segment of the video
         (:mod:`gaitcheck.pose.segments`); 1 = one pass in this process. Default:
-        ``$GAITCHECK_JOBS``, else the usable cores (one, with a custom
-        ``backend_factory``). Short windows and strided analyses use fewer.
+        ``$GAITCHECK_JOBS``, else 1 (the same landmarks on every machine; see
+        :func:`gaitcheck.pose.segments.default_jobs`). Short windows and strided
+        analyses use fewer.
     anonymize : bool
         Blur the runner's face in the annotated video and the key frames.
     clinic, note : str, optional

@@ -264,11 +264,16 @@ def test_segments_follow_the_same_person_among_others(monkeypatch) -> None:
 def test_batch_splits_videos_only_over_spare_cores() -> None:
     from gaitcheck.batch.runner import BatchSettings, pose_jobs_per_video
 
-    assert pose_jobs_per_video(BatchSettings(workers=8), 8) == 1   # one video per worker
-    assert pose_jobs_per_video(BatchSettings(workers=8), 20) == 1
-    assert pose_jobs_per_video(BatchSettings(workers=8), 3) == 2   # 2 spare cores each
-    assert pose_jobs_per_video(BatchSettings(workers=2), 1) == 2
-    assert pose_jobs_per_video(BatchSettings(workers=8, executor="dask"), 1) == 1
+    def split(**kw: object) -> BatchSettings:
+        return BatchSettings(split_videos=True, **kw)  # type: ignore[arg-type]
+
+    assert pose_jobs_per_video(split(workers=8), 8) == 1   # one video per worker
+    assert pose_jobs_per_video(split(workers=8), 20) == 1
+    assert pose_jobs_per_video(split(workers=8), 3) == 2   # 2 spare cores each
+    assert pose_jobs_per_video(split(workers=2), 1) == 2
+    assert pose_jobs_per_video(split(workers=8, executor="dask"), 1) == 1
+    # Off by default: the same numbers whatever the batch's size.
+    assert pose_jobs_per_video(BatchSettings(workers=8), 3) == 1
 
 
 def test_batch_passes_the_split_to_the_job(tmp_path: Path) -> None:
@@ -285,7 +290,8 @@ def test_batch_passes_the_split_to_the_job(tmp_path: Path) -> None:
     video = tmp_path / "a.mp4"
     video.write_bytes(b"x")
     entry = VideoEntry(path=video, rel="a.mp4", name="a", overrides={})
-    run_batch([entry], tmp_path / "out", BatchSettings(workers=2), job_fn=job_fn)
+    run_batch([entry], tmp_path / "out", BatchSettings(workers=2, split_videos=True),
+              job_fn=job_fn)
     assert seen and seen[0]["jobs"] == 2
 
 
@@ -320,7 +326,7 @@ def test_gaitcheck_jobs_sets_the_default(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("GAITCHECK_JOBS", "3")
     assert segments.default_jobs() == 3
     monkeypatch.setenv("GAITCHECK_JOBS", "")
-    assert segments.default_jobs() == segments.usable_cores()
+    assert segments.default_jobs() == 1  # one pass: the same landmarks on every machine
     monkeypatch.setenv("GAITCHECK_JOBS", "0")
     with pytest.raises(InputError, match="GAITCHECK_JOBS"):
         segments.default_jobs()

@@ -66,6 +66,10 @@ class BatchSettings:
         Seconds after which a pool worker still analysing one video is stopped and the
         video failed; default: a generous bound from the video's frame count
         (:func:`gaitcheck.batch.executors.time_limit_s`).
+    split_videos : bool
+        Give each video's pose pass the cores no other video uses (few, long videos;
+        :func:`pose_jobs_per_video`). Off by default: a split pass can move angles by
+        up to ~2° after a seam, so results would depend on the batch's size.
     """
 
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -75,6 +79,7 @@ class BatchSettings:
     force: bool = False
     connect_timeout_s: float = 10.0
     time_limit_s: float | None = None
+    split_videos: bool = False
 
 
 class BatchReporter:
@@ -321,8 +326,9 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
 def pose_jobs_per_video(settings: BatchSettings, videos: int) -> int:
     """Pose processes per video: the cores left over when there are fewer videos than
     local workers allowed (``settings.workers``, default the available cores), shared
-    evenly; 1 otherwise, and on dask (one video per worker thread)."""
-    if settings.executor != "local" or videos <= 0:
+    evenly, when ``settings.split_videos`` asks for it; 1 otherwise, and on dask (one
+    video per worker thread)."""
+    if not settings.split_videos or settings.executor != "local" or videos <= 0:
         return 1
     budget = settings.workers or executors.available_cores()
     return max(1, budget // videos)

@@ -135,7 +135,8 @@ def analyze(
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, max=256, help="Processes sharing the pose pass, each on a "
-        "time segment of the video; 1 = one pass [default: usable cores].")] = None,
+        "time segment of the video (faster; angles can move by up to ~2° after a seam); "
+        "1 = one pass [default: 1, or $GAITCHECK_JOBS].")] = None,
     formats: ro.FormatsOpt = None,
     pdf: ro.PdfOpt = False,
     anonymize: ro.AnonymizeOpt = None,
