@@ -16,6 +16,14 @@ from gaitcheck.sides import SIDES
 
 __all__ = ["FOOT_CHAIN", "detect_foot_jumps"]
 
+#: A jump must also exceed this multiple of the foot's speed (pixels per frame) in the
+#: frames just outside it.
+SPEED_FACTOR = 1.5
+
+#: A foot whose centre lies within this many shank lengths of the other foot's centre is
+#: on it (MediaPipe drawing both feet on one).
+ONTO_OTHER = 0.15
+
 #: The points that move as one rigid foot.
 FOOT_CHAIN = ("ankle", "heel", "foot_index")
 
@@ -27,7 +35,7 @@ def _shank_px(xy_px: np.ndarray, side: str) -> float:
 
 
 def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
-                     max_len: int = 2) -> np.ndarray:
+                     max_len: int = 2, onto_other: np.ndarray | None = None) -> np.ndarray:
     """Frames in which a rigid foot left its path and came back within ``max_len`` frames.
 
     A run of ``L ≤ max_len`` frames is a candidate when *every* point of the foot in
@@ -51,12 +59,18 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
         0.29-1.5.
     max_len : int
         Longest run of frames tested, frames.
+    onto_other : numpy.ndarray of bool, shape (T,), optional
+        Frames where the foot lies on the other foot. A run on it needs no more than
+        ``max_jump``; elsewhere the displacement must also exceed ``SPEED_FACTOR`` × the
+        foot's speed just outside the run (a blurred swing foot is placed less surely
+        than one on or near the ground).
 
     Returns
     -------
     numpy.ndarray of bool, shape (T,)
     """
     n = len(foot)
+    onto = np.zeros(n, bool) if onto_other is None else np.asarray(onto_other, bool)
     bad = np.zeros(n, bool)
     if not np.isfinite(scale) or scale <= 0 or n < 4:
         return bad
@@ -91,7 +105,13 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
                 score = np.minimum(score, np.linalg.norm(x[t + k] - line, axis=-1).min(-1))
                 before += bend(x[t + k - 1], x[t + k], x[t + k + 1])
             after = bend(xp[a], x[a], lines[0]) + bend(lines[-1], x[b], xp[b + 2])
-            gain = np.where(score / scale > max_jump, (before - after) / scale, 0.0)
+            speed = np.maximum(np.nan_to_num(np.linalg.norm(x[a] - xp[a], axis=-1).mean(-1)),
+                               np.nan_to_num(np.linalg.norm(xp[b + 2] - x[b], axis=-1).mean(-1)))
+            on_other = np.ones(len(t), bool)
+            for k in range(length):
+                on_other &= onto[t + k]
+            jump = (score > max_jump * scale) & ((score > SPEED_FACTOR * speed) | on_other)
+            gain = np.where(jump, (before - after) / scale, 0.0)
             i = int(np.argmax(gain))
             if gain[i] > best_gain:
                 best_gain, where = float(gain[i]), slice(int(t[i]), int(b[i]))
@@ -103,6 +123,9 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
 def detect_foot_jumps(xy_px: np.ndarray, max_jump: float = 0.25,
                       max_len: int = 2) -> np.ndarray:
     """Whole-foot jumps of both feet (see :func:`foot_jump_frames`).
+
+    A foot drawn onto the other foot (centres within ``ONTO_OTHER`` shank lengths) needs
+    no more than ``max_jump`` to count, however fast it moves.
 
     Parameters
     ----------
@@ -119,8 +142,14 @@ def detect_foot_jumps(xy_px: np.ndarray, max_jump: float = 0.25,
         True at the ankle, heel and foot_index of a foot in the frames it jumped.
     """
     out = np.zeros(xy_px.shape[:2], bool)
+    centre = {s: xy_px[:, [LM[f"{s}_{p}"] for p in FOOT_CHAIN]].mean(axis=1) for s in SIDES}
+    with np.errstate(invalid="ignore"):
+        apart = np.linalg.norm(centre["left"] - centre["right"], axis=-1)
     for side in SIDES:
         idx = [LM[f"{side}_{p}"] for p in FOOT_CHAIN]
-        bad = foot_jump_frames(xy_px[:, idx], _shank_px(xy_px, side), max_jump, max_len)
+        shank = _shank_px(xy_px, side)
+        with np.errstate(invalid="ignore"):
+            onto = apart < ONTO_OTHER * shank
+        bad = foot_jump_frames(xy_px[:, idx], shank, max_jump, max_len, onto)
         out[np.ix_(bad, idx)] = True
     return out
