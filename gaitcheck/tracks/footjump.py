@@ -83,41 +83,41 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
         """Mean |second difference| over the foot's points, 0 where unknown."""
         return np.nan_to_num(np.linalg.norm(prev - 2 * mid + nxt, axis=-1).mean(-1))
 
-    while True:
-        good = ok & ~bad
-        best_gain, where = 0.0, None
-        for length in range(1, max_len + 1):
-            t = np.arange(1, n - length)
-            a, b = t - 1, t + length
-            valid = good[a] & good[b]
-            for k in range(length):
-                valid &= good[t + k]
-            if not valid.any():
-                continue
-            t, a, b = t[valid], a[valid], b[valid]
-            score = np.full(len(t), np.inf)
-            before = bend(xp[a], x[a], x[t]) + bend(x[b - 1], x[b], xp[b + 2])
-            lines = []
-            for k in range(length):
-                w = (k + 1) / (length + 1)
-                line = (1 - w) * x[a] + w * x[b]
-                lines.append(line)
-                score = np.minimum(score, np.linalg.norm(x[t + k] - line, axis=-1).min(-1))
-                before += bend(x[t + k - 1], x[t + k], x[t + k + 1])
-            after = bend(xp[a], x[a], lines[0]) + bend(lines[-1], x[b], xp[b + 2])
-            speed = np.maximum(np.nan_to_num(np.linalg.norm(x[a] - xp[a], axis=-1).mean(-1)),
-                               np.nan_to_num(np.linalg.norm(xp[b + 2] - x[b], axis=-1).mean(-1)))
-            on_other = np.ones(len(t), bool)
-            for k in range(length):
-                on_other &= onto[t + k]
-            jump = (score > max_jump * scale) & ((score > SPEED_FACTOR * speed) | on_other)
-            gain = np.where(jump, (before - after) / scale, 0.0)
-            i = int(np.argmax(gain))
-            if gain[i] > best_gain:
-                best_gain, where = float(gain[i]), slice(int(t[i]), int(b[i]))
-        if where is None:
-            return bad
-        bad[where] = True
+    # Gains depend on the measured positions only, so greedy removal is one pass over
+    # the candidates by falling gain, skipping those that touch a frame already removed.
+    cand: list[tuple[float, int, int]] = []  # (gain, first frame, stop)
+    for length in range(1, max_len + 1):
+        t = np.arange(1, n - length)
+        a, b = t - 1, t + length
+        valid = ok[a] & ok[b]
+        for k in range(length):
+            valid &= ok[t + k]
+        t, a, b = t[valid], a[valid], b[valid]
+        if not len(t):
+            continue
+        score = np.full(len(t), np.inf)
+        before = bend(xp[a], x[a], x[t]) + bend(x[b - 1], x[b], xp[b + 2])
+        lines = []
+        for k in range(length):
+            w = (k + 1) / (length + 1)
+            lines.append((1 - w) * x[a] + w * x[b])
+            score = np.minimum(score, np.linalg.norm(x[t + k] - lines[-1], axis=-1).min(-1))
+            before += bend(x[t + k - 1], x[t + k], x[t + k + 1])
+        after = bend(xp[a], x[a], lines[0]) + bend(lines[-1], x[b], xp[b + 2])
+        # The foot's own speed just outside the run.
+        speed = np.maximum(np.nan_to_num(np.linalg.norm(x[a] - xp[a], axis=-1).mean(-1)),
+                           np.nan_to_num(np.linalg.norm(xp[b + 2] - x[b], axis=-1).mean(-1)))
+        on_other = np.ones(len(t), bool)
+        for k in range(length):
+            on_other &= onto[t + k]
+        jump = (score > max_jump * scale) & ((score > SPEED_FACTOR * speed) | on_other)
+        gain = (before - after) / scale
+        keep = jump & (gain > 0)
+        cand += zip(gain[keep].tolist(), t[keep].tolist(), b[keep].tolist(), strict=True)
+    for _, first, stop in sorted(cand, reverse=True):
+        if not bad[first - 1:stop + 1].any():
+            bad[first:stop] = True
+    return bad
 
 
 def detect_foot_jumps(xy_px: np.ndarray, max_jump: float = 0.25,
