@@ -34,6 +34,13 @@ err_console = Console(stderr=True)
 out_console = Console()
 
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Clinic database: a file, or postgresql://USER@HOST/DB [default: "
+    "$GAITCHECK_DB, else sessions.sqlite in the user data folder].", show_default=False,
+    rich_help_panel="Clinic")]
+KeepPathsOpt = Annotated[bool, typer.Option(
+    "--keep-paths", help="Store the video's absolute path in the database (default: its "
+    "file name only).", rich_help_panel="Clinic")]
 
 
 @contextlib.contextmanager
@@ -112,6 +119,14 @@ def analyze(
         "--analysis-fps", min=1, help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    patient: Annotated[str | None, typer.Option(
+        help="Patient id: record the analysis as a session in the clinic database.",
+        rich_help_panel="Clinic")] = None,
+    session_date: Annotated[str | None, typer.Option(
+        help="Session date YYYY-MM-DD [default: today].", rich_help_panel="Clinic",
+        show_default=False)] = None,
+    db: DbOpt = None,
+    keep_paths: KeepPathsOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a running video: report.html, report.json, CSV tables and landmarks.
@@ -127,10 +142,19 @@ def analyze(
       gaitcheck analyze run.mp4 --annotate --height-cm 178
 
       gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
+
+      gaitcheck analyze run.mp4 --patient P0042 --session-date 2026-03-31
     """
     from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
 
     with _reported_errors(debug):
+        if patient is None and (session_date is not None or keep_paths):
+            raise _usage("--session-date and --keep-paths record a session: give --patient")
+        if patient is not None:
+            from gaitcheck.clinic.record import check_patient_id, parse_date
+
+            check_patient_id(patient)
+            parse_date(session_date)
         if view is not None and view not in ("side", "side-left", "side-right", "front",
                                              "back", "oblique"):
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
@@ -158,6 +182,11 @@ def analyze(
             result = analyze_video(video, out, options, progress)
         if not quiet:
             _print_summary(result)
+        if patient is not None:
+            from gaitcheck.cli.clinic_cmd import record_analysis
+
+            record_analysis(result, options, landmarks or video, patient, session_date, db,
+                            keep_paths, quiet)
 
 
 def _usage(message: str) -> GaitcheckError:
@@ -202,7 +231,13 @@ def models(debug: DebugOpt = False) -> None:
 
 def _register_commands() -> None:
     # Commands in their own modules attach themselves to ``app`` on import.
-    from gaitcheck.cli import batch_cmd, compare_cmd, report_cmd, synth_cmd  # noqa: F401
+    from gaitcheck.cli import (  # noqa: F401
+        batch_cmd,
+        clinic_cmd,
+        compare_cmd,
+        report_cmd,
+        synth_cmd,
+    )
 
 
 _register_commands()
