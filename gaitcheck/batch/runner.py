@@ -65,6 +65,15 @@ class BatchSettings:
         Seconds after which a pool worker still analysing one video is stopped and the
         video failed; default: a generous bound from the video's frame count
         (:func:`gaitcheck.batch.executors.time_limit_s`).
+    record : bool
+        Record every finished video with a manifest ``subject_id`` / ``patient_id`` as a
+        session in the clinic database (:mod:`gaitcheck.clinic`), from this process
+        only, one transaction per video; videos already done are recorded again
+        (idempotent), so a re-run completes a database a killed batch left behind.
+    database : str, optional
+        Database path or URL (default: ``$GAITCHECK_DB``, else the per-user file).
+    keep_paths : bool
+        Store the videos' absolute paths in the database (default: file names only).
     """
 
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +83,9 @@ class BatchSettings:
     force: bool = False
     connect_timeout_s: float = 10.0
     time_limit_s: float | None = None
+    record: bool = True
+    database: str | None = None
+    keep_paths: bool = False
 
 
 class BatchReporter:
@@ -99,6 +111,7 @@ class BatchResult:
     elapsed_s: float
     workers: int
     where: str
+    clinic: dict[str, Any] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -234,13 +247,19 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     outcomes: dict[str, dict[str, Any]] = {}
     rows: dict[str, dict[str, Any]] = {}
     jobs: list[VideoJob] = []
+    clinic = SessionRecorder(settings, out, log) if settings.record and any(
+        e.fields.get("subject_id") for e in entries) else None
     for entry in entries:
         options = effective_options(settings.defaults, entry.overrides)
         shash = settings_hash(options)
+        if clinic is not None:
+            clinic.settings[entry.name] = (shash, options)
         done = None if settings.force else reusable_outcome(out / entry.name, entry, shash)
         if done is not None:
             outcomes[entry.name] = done
             rows[entry.name] = summary_row(entry, done, reused=True)
+            if clinic is not None:
+                clinic.record(entry, done)
         else:
             jobs.append(VideoJob(str(entry.path), entry.rel, entry.name, str(out), options,
                                  shash, limit_threads=settings.executor == "dask"))
@@ -291,6 +310,8 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
             entry = by_name[job.name]
             outcomes[job.name] = outcome
             rows[job.name] = row = summary_row(entry, outcome)
+            if clinic is not None:
+                clinic.record(entry, outcome)
             if row["status"] == "error":
                 log(f"error {job.name}: {row['error']}")
             else:
@@ -303,12 +324,65 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     finally:
         if client is not None:
             client.close()
+        if clinic is not None:
+            clinic.close()
     ordered = save(complete=True)
     elapsed = time.perf_counter() - t0
     tally = counts(ordered)
     log(f"batch end: {tally['ok']} ok, {tally['warning']} with warnings, {tally['error']} "
         f"failed, {len(ordered)} videos in {elapsed:.1f} s (pid {os.getpid()})")
-    return BatchResult(out, ordered, outcomes, elapsed, workers, where)
+    return BatchResult(out, ordered, outcomes, elapsed, workers, where,
+                       clinic.summary() if clinic is not None else {})
+
+
+class SessionRecorder:
+    """Records finished videos of a batch in the clinic database (opened on first use).
+
+    A database failure is logged and counted, never stops the batch: the analyses are
+    on disk, and a re-run records them.
+    """
+
+    def __init__(self, settings: BatchSettings, out: Path, log: BatchLog) -> None:
+        self._settings, self._out, self._log = settings, out, log
+        self.settings: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._db: Any = None
+        self.recorded = self.updated = 0
+        self.errors: list[str] = []
+
+    def record(self, entry: VideoEntry, outcome: dict[str, Any]) -> None:
+        patient = entry.fields.get("subject_id")
+        if not patient or outcome.get("status") not in ("ok", "warning"):
+            return
+        from gaitcheck.clinic.db import open_database
+        from gaitcheck.clinic.record import record_session
+
+        shash, options = self.settings[entry.name]
+        try:
+            if self._db is None:
+                self._db = open_database(self._settings.database)
+                self._log(f"clinic database {self._db.describe()}")
+            session_id, new = record_session(
+                self._db, self._out / entry.name, str(patient), entry.fields.get(
+                    "session_date"), shash, entry.path, self._settings.keep_paths,
+                outcome.get("video_sha256"), options)
+        except Exception as err:  # the analysis stands; a re-run records it
+            message = f"{entry.name}: {type(err).__name__}: {err}"
+            self.errors.append(message)
+            self._log(f"database error {message}")
+            return
+        self.recorded += new
+        self.updated += not new
+        self._log(f"{'recorded' if new else 'updated'} session {session_id} of patient "
+                  f"{patient} <- {entry.name}")
+
+    def summary(self) -> dict[str, Any]:
+        where = self._db.describe() if self._db is not None else None
+        return {"database": where, "recorded": self.recorded, "updated": self.updated,
+                "errors": self.errors}
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
 
 
 def _time_limit(settings: BatchSettings) -> executors.TimeLimit:

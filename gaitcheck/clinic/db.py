@@ -149,6 +149,10 @@ class Database:
                              f"'gaitcheck[postgresql]' ({err})") from None
         self._retrying(self._migrate)
 
+    def describe(self) -> str:
+        """The location fit for messages (password masked)."""
+        return describe(self.location)
+
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
