@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,12 @@ def _geometry(landmarks: Path, width: float, height: float) -> dict[str, float]:
     for hip, knee, ankle in zip(_HIP, _KNEE, _ANKLE, strict=True):
         leg = leg + 0.5 * (np.linalg.norm(xy[:, knee] - xy[:, hip], axis=-1)
                            + np.linalg.norm(xy[:, ankle] - xy[:, knee], axis=-1))
-    leg_px = float(np.nanmedian(leg))
-    # The lowest foot point per frame lies on the ground in stance; the 90th percentile
-    # over frames skips the flight phases (image y grows downwards).
-    ground = float(np.nanpercentile(np.nanmax(xy[:, _FEET, 1], axis=1), 90))
+    with warnings.catch_warnings():  # frames without feet are NaN, and skipped
+        warnings.simplefilter("ignore", RuntimeWarning)
+        leg_px = float(np.nanmedian(leg))
+        # The lowest foot point per frame lies on the ground in stance; the 90th
+        # percentile over frames skips the flight phases (image y grows downwards).
+        ground = float(np.nanpercentile(np.nanmax(xy[:, _FEET, 1], axis=1), 90))
     if not (math.isfinite(leg_px) and leg_px > 1 and math.isfinite(ground)):
         return {}
     return {"camera_height_legs": round((ground - height / 2) / leg_px, 2),
