@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from clinic_helpers import db_location  # noqa: F401  (clinic tests: SQLite and PostgreSQL)
 
 

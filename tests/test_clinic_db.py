@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from clinic_helpers import synth_landmarks
 
+from clinic_helpers import synth_landmarks
 from gaitcheck.clinic import db as dbmod
 from gaitcheck.clinic import schema
 from gaitcheck.clinic.db import Database, SessionRecord, open_database
