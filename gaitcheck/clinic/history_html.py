@@ -93,8 +93,9 @@ def session_crops(session: dict[str, Any]) -> list[dict[str, str]]:
 def _change_text(change: Any, digits: int) -> str:
     if change is None or change.change is None:
         return ""
-    sign = "+" if change.change > 0 else ("−" if change.change < 0 else "±")
-    return f"{sign}{abs(change.change):.{digits}f}"
+    shown = round(change.change, digits)
+    sign = "+" if shown > 0 else ("−" if shown < 0 else "±")
+    return f"{sign}{abs(shown):.{digits}f}"
 
 
 def context(table: HistoryTable, clinic: str | None = None) -> dict[str, Any]:
