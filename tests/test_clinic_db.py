@@ -203,3 +203,54 @@ def test_filming_differences() -> None:
                                               "frame_height_legs": 6.0})
     assert len(notes) == 3 and "camera height" in notes[0]
     assert filming_differences(base, base | {"camera_height_legs": 1.2}) == []
+
+
+def test_compare_warns_when_sessions_were_filmed_differently(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gaitcheck.cli.app import app
+    from gaitcheck.pipeline import analyze_landmarks
+
+    folders = []
+    for fps in (30.0, 60.0):
+        npz = synth_landmarks(tmp_path / f"fps{fps:.0f}.landmarks.npz", seed=5, fps=fps,
+                              duration_s=6.0)
+        folders.append(str(analyze_landmarks(npz, tmp_path / f"r{fps:.0f}").out_dir))
+    result = CliRunner().invoke(app, ["compare", *folders, "--out", str(tmp_path / "c"),
+                                      "-q"])
+    assert result.exit_code == 0, result.output
+    assert "filmed differently" in result.output and "frame rate 30 vs 60 fps" in result.output
+    same = CliRunner().invoke(app, ["compare", folders[0], folders[0], "--out",
+                                    str(tmp_path / "c2"), "-q"])
+    assert same.exit_code == 0 and "filmed differently" not in same.output
+
+
+def test_analyze_patient_records_one_session_shared_with_batch(
+        tmp_path: Path, analysed: tuple[Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from gaitcheck.cli.app import app
+
+    npz, db = analysed[1], str(tmp_path / "db.sqlite")
+    run = CliRunner().invoke
+    args = ["analyze", "--landmarks", str(npz), "--out", str(tmp_path / "a"), "--db", db,
+            "--patient", "P1", "--session-date", "2026-05-04"]
+    first = run(app, args)
+    assert first.exit_code == 0 and "recorded session 1 of patient P1" in first.output
+    again = run(app, args)
+    assert again.exit_code == 0 and "updated session 1" in again.output
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"video,patient_id,session_date\n{npz},P1,2026-05-04\n")
+    batch = run(app, ["batch", str(manifest), "--out", str(tmp_path / "b"), "--db", db])
+    assert batch.exit_code == 0 and "0 sessions recorded, 1 updated" in batch.output
+    with open_database(db) as database:
+        (session,) = database.sessions("P1")
+    assert Path(session["report_dir"]).parent == (tmp_path / "b").resolve()
+    for bad, message in ((["--session-date", "4 May"], "not a date"),
+                         (["--patient", " "], "patient id is empty")):
+        refused = run(app, ["analyze", "--landmarks", str(npz), "--out",
+                            str(tmp_path / "c"), "--db", db, "--patient", "P2", *bad])
+        assert refused.exit_code == 2 and message in refused.output
+        assert not (tmp_path / "c").exists()
+    orphan = run(app, ["analyze", "--landmarks", str(npz), "--session-date", "2026-05-04"])
+    assert orphan.exit_code == 2 and "give --patient" in orphan.output
