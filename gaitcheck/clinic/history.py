@@ -93,6 +93,37 @@ class HistoryTable:
         """Index of the latest comparable session (the one the changes describe)."""
         return max(i for i, ok in enumerate(self.comparable) if ok)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The table as plain JSON-ready values (for other writers, e.g. a PDF).
+
+        ``sessions``: number, date (ISO), view, setting, activity, comparable,
+        filming_notes, findings, report_dir. ``rows``: key, label, unit, band_low,
+        band_high and ``cells`` (one per session: value, low, high, interval_source,
+        note, and ``since_first`` / ``since_previous`` as {change, noise, verdict} or
+        None). ``latest``: index of the session the changes describe.
+        """
+        def change(c: MetricChange | None) -> dict[str, Any] | None:
+            return None if c is None else {"change": c.change, "noise": c.noise,
+                                           "verdict": c.verdict}
+
+        return {
+            "patient_id": self.patient_id, "latest": self.latest,
+            "sessions": [{"number": n, "date": s["session_date"].isoformat(),
+                          "view": s.get("view_label") or s.get("view"),
+                          "setting": s.get("setting"), "activity": s.get("activity"),
+                          "comparable": s["comparable"],
+                          "filming_notes": list(s["filming_notes"]),
+                          "findings": s.get("findings") or [],
+                          "report_dir": s.get("report_dir")}
+                         for n, s in enumerate(self.sessions, start=1)],
+            "rows": [{"key": r.key, "label": r.label, "unit": r.unit,
+                      "band_low": r.band_low, "band_high": r.band_high,
+                      "cells": [{"value": c.value, "low": c.low, "high": c.high,
+                                 "interval_source": c.interval_source, "note": c.note,
+                                 "since_first": change(c.since_first),
+                                 "since_previous": change(c.since_previous)}
+                                for c in r.cells]} for r in self.rows]}
+
     def changed(self) -> list[Row]:
         """Rows whose latest comparable value differs from the first beyond noise."""
         return [row for row in self.rows if flagged(row.cells[self.latest].since_first)]
