@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 
 def default_path() -> Path:
-    """The per-user database file: ``<user data dir>/gaitcheck/sessions.sqlite``."""
+    """Return the per-user database file, ``<user data dir>/gaitcheck/sessions.sqlite``."""
     xdg = os.environ.get("XDG_DATA_HOME")
     if xdg:
         return Path(xdg) / "gaitcheck" / DB_FILE
@@ -53,7 +53,7 @@ def default_path() -> Path:
 
 
 def resolve(db: str | Path | None = None) -> str:
-    """The database to use: ``db``, else ``$GAITCHECK_DB``, else :func:`default_path`.
+    """Choose the database: ``db``, else ``$GAITCHECK_DB``, else :func:`default_path`.
 
     Returns a path (as text) or a URL; see :func:`engine_url`.
     """
@@ -95,7 +95,7 @@ def describe(location: str) -> str:
 
 
 def sqlite_path(location: str) -> Path | None:
-    """The file of an SQLite database, or None for a server database."""
+    """Return the file of an SQLite database, or None for a server database."""
     url = engine_url(location)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -150,7 +150,7 @@ class Database:
         self._retrying(self._migrate)
 
     def describe(self) -> str:
-        """The location fit for messages (password masked)."""
+        """Return the location fit for messages (password masked)."""
         return describe(self.location)
 
     def close(self) -> None:
@@ -158,9 +158,11 @@ class Database:
         self.engine.dispose()
 
     def __enter__(self) -> Database:
+        """Use as a context manager: closed on leaving."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the connections."""
         self.close()
 
     # -- transactions -----------------------------------------------------------------
@@ -209,8 +211,9 @@ class Database:
     # -- writes -----------------------------------------------------------------------
 
     def upsert_session(self, record: SessionRecord) -> tuple[int, bool]:
-        """Insert or update the session of ``record`` (key: patient, video content,
-        settings) with all its metrics, in one transaction.
+        """Insert or update the session of ``record`` with all its metrics.
+
+        The key is (patient, video content, settings); one transaction.
 
         Returns
         -------
@@ -241,8 +244,11 @@ class Database:
         return self._retrying(lambda conn: [dict(r._mapping) for r in conn.execute(query)])
 
     def sessions(self, patient_id: str | None = None) -> list[dict[str, Any]]:
-        """Sessions (of one patient, or all), oldest first, each with ``metrics``: a
-        dict metric key → {value, unit, ci95_low, ci95_high, confidence, detail}."""
+        """Read sessions (of one patient, or all), oldest first.
+
+        Each has ``metrics``: metric key → {value, unit, ci95_low, ci95_high,
+        confidence, detail}.
+        """
         query = sa.select(sessions).order_by(sessions.c.patient_id, sessions.c.session_date,
                                              sessions.c.id)
         if patient_id is not None:
@@ -295,9 +301,11 @@ def _upsert(conn: sa.Connection, record: SessionRecord) -> tuple[int, bool]:
     values = {**record.columns, "session_date": record.session_date, "recorded_utc": _now()}
     existing = conn.execute(sa.select(sessions.c.id).where(*key)).scalar()
     if existing is None:
-        session_id = conn.execute(sessions.insert().values(
+        inserted = conn.execute(sessions.insert().values(
             patient_id=record.patient_id, video_sha256=record.video_sha256,
-            settings_hash=record.settings_hash, **values)).inserted_primary_key[0]
+            settings_hash=record.settings_hash, **values)).inserted_primary_key
+        assert inserted is not None  # a single-row insert always has one
+        session_id = inserted[0]
     else:
         session_id = existing
         conn.execute(sessions.update().where(sessions.c.id == session_id).values(**values))
@@ -310,8 +318,10 @@ def _upsert(conn: sa.Connection, record: SessionRecord) -> tuple[int, bool]:
 
 
 def _transient(err: sa.exc.DBAPIError) -> bool:
-    """A lock, deadlock, serialization failure or a concurrent insert of the same key:
-    worth another try."""
+    """Tell whether a failure is worth another try.
+
+    A lock, deadlock, serialization failure or a concurrent insert of the same key is.
+    """
     if isinstance(err, sa.exc.IntegrityError):
         return "uq_session" in str(err.orig) or "UNIQUE constraint failed: sessions" in str(
             err.orig)
@@ -326,6 +336,8 @@ def _now() -> str:
 
 
 def open_database(db: str | Path | None = None) -> Database:
-    """Open (creating and migrating as needed) the database named by ``db`` / the
-    environment / the default location."""
+    """Open the database named by ``db``, the environment or the default location.
+
+    It is created and migrated as needed.
+    """
     return Database(resolve(db))

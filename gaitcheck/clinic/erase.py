@@ -22,7 +22,7 @@ class Erasure:
 
 
 def report_folder(session: dict[str, Any]) -> Path | None:
-    """A session's report folder, or None when the database names none."""
+    """Return a session's report folder, or None when the database names none."""
     text = session.get("report_dir")
     return Path(text) if text else None
 

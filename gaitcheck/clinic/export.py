@@ -1,5 +1,4 @@
-"""``gaitcheck export --pseudonymize``: the database as CSV, patient ids replaced by
-salted hashes.
+"""``gaitcheck export --pseudonymize``: the database as CSV, patient ids hashed.
 
 The salt is 32 random bytes in a file that stays with the clinic (:func:`salt_path`:
 next to an SQLite database, in the user data folder for a server database, or where
@@ -40,7 +39,7 @@ def salt_path(location: str) -> Path:
 
 
 def load_salt(path: Path) -> bytes:
-    """The salt in ``path``, created (owner-readable only) if absent.
+    """Read the salt in ``path``, creating it (owner-readable only) if absent.
 
     Raises
     ------

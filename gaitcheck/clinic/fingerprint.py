@@ -94,8 +94,10 @@ def camera_fingerprint(report: dict[str, Any], report_dir: Path | None = None
 
 
 def filming_differences(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[str]:
-    """Why sessions filmed as ``a`` and ``b`` should not be compared, in plain words
-    (empty when they are comparable as far as the fingerprints tell)."""
+    """List why sessions filmed as ``a`` and ``b`` should not be compared.
+
+    Plain words; empty when they are comparable as far as the fingerprints tell.
+    """
     a, b = a or {}, b or {}
     notes = []
     for key, what in (("view", "view"), ("facing", "running direction"),

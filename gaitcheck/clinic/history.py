@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gaitcheck.clinic.fingerprint import filming_differences
+from gaitcheck.metrics.definitions import REGISTRY, SYMMETRY_INDICES
 from gaitcheck.report.compare import (
     EXCEEDS,
     ORDER,
@@ -30,11 +31,6 @@ from gaitcheck.report.compare import (
     pooled_strides,
     standard_error,
 )
-
-try:  # the registry's public names (gaitcheck.metrics.definitions)
-    from gaitcheck.metrics.definitions import LABELS
-except ImportError:  # pragma: no cover - a registry being restructured
-    LABELS = {}
 
 
 @dataclass(frozen=True)
@@ -86,6 +82,7 @@ class HistoryTable:
 
     @property
     def comparable(self) -> list[bool]:
+        """Whether each session is comparable (see :func:`mark_comparability`)."""
         return [s["comparable"] for s in self.sessions]
 
     @property
@@ -94,7 +91,7 @@ class HistoryTable:
         return max(i for i, ok in enumerate(self.comparable) if ok)
 
     def to_dict(self) -> dict[str, Any]:
-        """The table as plain JSON-ready values (for other writers, e.g. a PDF).
+        """Return the table as plain JSON-ready values (for other writers, e.g. a PDF).
 
         ``sessions``: number, date (ISO), view, setting, activity, comparable,
         filming_notes, findings, report_dir. ``rows``: key, label, unit, band_low,
@@ -174,8 +171,11 @@ def _keys(sessions: list[dict[str, Any]]) -> list[str]:
 
 def _label(key: str) -> str:
     if key.startswith("asymmetry."):
-        return "Symmetry index: " + key.split(".", 1)[1].replace("_", " ")
-    return LABELS.get(key, key.replace("_", " "))
+        name = key.split(".", 1)[1]
+        phrase = next((si.phrase for si in SYMMETRY_INDICES if si.name == name), None)
+        return "Symmetry index: " + (phrase or name.replace("_", " "))
+    entry = REGISTRY.get(key)
+    return entry.label if entry else key.replace("_", " ")
 
 
 def _band(sessions: list[dict[str, Any]], key: str) -> tuple[float | None, float | None]:
@@ -211,8 +211,10 @@ def mark_comparability(sessions: list[dict[str, Any]]) -> None:
 
 
 def build_history(patient_id: str, sessions: list[dict[str, Any]]) -> HistoryTable:
-    """The progress table of ``sessions`` (one patient, oldest first; see
-    :meth:`gaitcheck.clinic.db.Database.sessions`)."""
+    """Build the progress table of ``sessions``.
+
+    ``sessions``: one patient's, oldest first (:meth:`gaitcheck.clinic.db.Database.sessions`).
+    """
     sessions = [dict(s) for s in sessions]
     mark_comparability(sessions)
     reports = [_as_report(s) for s in sessions]
@@ -225,10 +227,12 @@ def build_history(patient_id: str, sessions: list[dict[str, Any]]) -> HistoryTab
         for i, session in enumerate(sessions):
             cell = _cell(session, key, unit)
             if session["comparable"] and cell.value is not None:
-                since_first = (compare_metric(key, reports[first], reports[i])
-                               if first is not None else None)
-                since_previous = (compare_metric(key, reports[previous], reports[i])
-                                  if previous is not None else None)
+                since_first: MetricChange | None = (
+                    compare_metric(key, reports[first], reports[i])
+                    if first is not None else None)
+                since_previous: MetricChange | None = (
+                    compare_metric(key, reports[previous], reports[i])
+                    if previous is not None else None)
                 cell = Cell(cell.value, cell.low, cell.high, cell.interval_source, cell.unit,
                             since_first, since_previous, cell.note)
                 first = i if first is None else first
@@ -258,8 +262,10 @@ def _num(value: float | None) -> Any:
 
 
 def csv_bytes(table: HistoryTable) -> bytes:
-    """The table as CSV (one row per metric and session), UTF-8 with a byte-order mark
-    so that Excel reads ±, ° and accents."""
+    """Return the table as CSV, one row per metric and session.
+
+    UTF-8 with a byte-order mark, so that Excel reads ±, ° and accents.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_FIELDS)

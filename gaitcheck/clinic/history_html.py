@@ -1,5 +1,7 @@
-"""``history.html``: a patient's progress as one self-contained page (inline CSS and
-SVG, images as data URIs, no script, no network), and the ``history.csv`` beside it."""
+"""``history.html``, a patient's progress on one self-contained page, and its CSV.
+
+Inline CSS and SVG, images as data URIs, no script, no network.
+"""
 
 from __future__ import annotations
 
@@ -65,8 +67,10 @@ def plot(row: Row, comparable: list[bool], index: int) -> str:
 
 
 def session_crops(session: dict[str, Any]) -> list[dict[str, str]]:
-    """Up to :data:`CROPS_PER_SESSION` foot key frames of a session's report folder
-    (one per side when both exist), as data URIs."""
+    """Return up to :data:`CROPS_PER_SESSION` foot key frames of a session, as data URIs.
+
+    One per side when both exist, from the session's report folder.
+    """
     folder = Path(session.get("report_dir") or "")
     index_path = folder / "keyframes" / "keyframes.json"
     try:
@@ -99,7 +103,7 @@ def _change_text(change: Any, digits: int) -> str:
 
 
 def context(table: HistoryTable, clinic: str | None = None) -> dict[str, Any]:
-    """Template variables of the page."""
+    """Collect the template variables of the page."""
     from gaitcheck import __version__
 
     comparable = table.comparable
@@ -152,7 +156,7 @@ def context(table: HistoryTable, clinic: str | None = None) -> dict[str, Any]:
 
 
 def render_html(table: HistoryTable, clinic: str | None = None) -> str:
-    """The page as text."""
+    """Render the page as text."""
     import jinja2
 
     env = jinja2.Environment(

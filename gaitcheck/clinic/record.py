@@ -39,7 +39,7 @@ def check_patient_id(patient_id: str) -> str:
 
 
 def parse_date(text: str | _dt.date | None) -> _dt.date:
-    """A session date from ``YYYY-MM-DD`` (today, local time, when None or empty).
+    """Parse a session date ``YYYY-MM-DD`` (today, local time, when None or empty).
 
     Raises
     ------
@@ -70,8 +70,10 @@ def _interval(metric: dict[str, Any]) -> tuple[float | None, float | None]:
 
 
 def metric_rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every metric of a report as database rows (symmetry indices as
-    ``asymmetry.<name>``, in %)."""
+    """Turn every metric of a report into database rows.
+
+    Symmetry indices become ``asymmetry.<name>``, in %.
+    """
     rows: dict[str, dict[str, Any]] = {}
     for key, metric in (report.get("metrics") or {}).items():
         if not isinstance(metric, dict):
@@ -96,7 +98,7 @@ def session_record(report_dir: Path, patient_id: str, session_date: str | _dt.da
                    settings_hash: str, source: Path | None = None,
                    keep_paths: bool = False, video_sha256: str | None = None,
                    settings: dict[str, Any] | None = None) -> SessionRecord:
-    """The record of the analysis in ``report_dir``.
+    """Build the record of the analysis in ``report_dir``.
 
     Parameters
     ----------
