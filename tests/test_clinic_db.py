@@ -216,12 +216,11 @@ def test_compare_warns_when_sessions_were_filmed_differently(tmp_path: Path) -> 
         npz = synth_landmarks(tmp_path / f"fps{fps:.0f}.landmarks.npz", seed=5, fps=fps,
                               duration_s=6.0)
         folders.append(str(analyze_landmarks(npz, tmp_path / f"r{fps:.0f}").out_dir))
-    result = CliRunner().invoke(app, ["compare", *folders, "--out", str(tmp_path / "c"),
-                                      "-q"])
+    result = CliRunner().invoke(app, ["compare", *folders, "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     assert "filmed differently" in result.output and "frame rate 30 vs 60 fps" in result.output
     same = CliRunner().invoke(app, ["compare", folders[0], folders[0], "--out",
-                                    str(tmp_path / "c2"), "-q"])
+                                    str(tmp_path / "c2")])
     assert same.exit_code == 0 and "filmed differently" not in same.output
 
 

@@ -69,9 +69,9 @@ def compare(
     with _reported_errors(debug):
         comparison = compare_reports(a, b)
         files = write_outputs(comparison, out or _default_out(a, b))
-        _warn_filming(comparison)
         if quiet:
             return
+        _warn_filming(comparison)
         da, db = describe(comparison.a, comparison.a_path), describe(comparison.b,
                                                                       comparison.b_path)
         table = Table(title=f"A {da['folder']} ({da['view']}) → B {db['folder']} "
