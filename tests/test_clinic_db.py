@@ -253,3 +253,23 @@ def test_analyze_patient_records_one_session_shared_with_batch(
         assert not (tmp_path / "c").exists()
     orphan = run(app, ["analyze", "--landmarks", str(npz), "--session-date", "2026-05-04"])
     assert orphan.exit_code == 2 and "give --patient" in orphan.output
+
+
+def test_history_table_for_the_patient_pdf(tmp_path: Path,
+                                            analysed: tuple[Path, Path]) -> None:
+    from gaitcheck.clinic.history import build_history
+    from gaitcheck.clinic.history_pdf import pdf_history
+
+    with open_database(tmp_path / "db.sqlite") as db:
+        for i, date in enumerate(("2026-01-05", "2026-02-05")):
+            record_session(db, analysed[0], "P1", date, f"h{i}", source=analysed[1])
+        table = build_history("P1", db.sessions("P1"))
+    data = pdf_history(table)
+    assert data["patient"] == "P1"
+    assert [s["date"] for s in data["sessions"]] == ["2026-01-05", "2026-02-05"]
+    lean = data["sessions"][1]["metrics"]["trunk_lean_deg"]
+    cell = next(r for r in table.rows if r.key == "trunk_lean_deg").cells[1]
+    assert lean["value"] == cell.value and lean["ci95"] == [cell.low, cell.high]
+    assert lean["sdc"] == cell.since_previous.noise > 0 and lean["label"]
+    assert not any(k.startswith("asymmetry.") for k in data["sessions"][0]["metrics"])
+    assert json.dumps(table.to_dict())  # plain values throughout

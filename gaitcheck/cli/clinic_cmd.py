@@ -120,8 +120,10 @@ def history(
             except ImportError:
                 raise _usage("--pdf needs the PDF writer (gaitcheck.report.pdf), which this "
                              "installation lacks") from None
-            files["pdf"] = Path(write_history_pdf(table, out / "history.pdf", clinic=clinic,
-                                                  note=note))
+            from gaitcheck.clinic.history_pdf import pdf_history
+
+            files["pdf"] = Path(write_history_pdf(pdf_history(table), out / "history.pdf",
+                                                  clinic=clinic, note=note))
         flagged = len(table.changed())
         apart = sum(1 for s in table.sessions if not s["comparable"])
         out_console.print(
