@@ -120,6 +120,10 @@ def test_clinic_day(db_location: str, clinic_inputs: Path, analysed_batch: Path,
     assert "<script" not in html and "http://" not in html and "https://" not in html
     if pdf_args:
         assert (hist / "history.pdf").read_bytes()[:5] == b"%PDF-"
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(hist / "history.pdf"), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            assert ANNA in text and "Physio Nord" in text and "Cadence" in text
 
     bob = tmp_path / "bob_history"
     _cli("history", BOB, "--out", str(bob), "--db", db_location)
