@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from gaitcheck.batch.runner import BatchReporter
+from gaitcheck.cli import render_options as ro
 from gaitcheck.cli.app import (
     DbOpt,
     DebugOpt,
@@ -109,16 +110,19 @@ def batch(
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy [default: bundled full].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame (2+ when others are in view).",
+        help="Most people tracked per frame, 1 to 10 (2+ when others are in view).",
     )] = 1,
     height_cm: Annotated[float | None, typer.Option(
-        min=80, max=250, help="Default runner height in cm (manifest height_cm wins).",
+        help="Default runner height in cm, 80 to 250 (manifest height_cm wins).",
     )] = None,
     treadmill: Annotated[bool | None, typer.Option(
         "--treadmill/--overground", help="Setting of every video (manifest treadmill "
         "wins) [default: detected].", show_default=False)] = None,
     annotate: Annotated[bool, typer.Option(
         "--annotate", help="Also write annotated.mp4 for every video (slower).")] = False,
+    pdf: ro.PdfOpt = False,
+    anonymize: ro.AnonymizeOpt = None,
+    clinic: ro.ClinicOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or status "
                                         "lines.")] = False,
     db: DbOpt = None,
@@ -158,13 +162,20 @@ def batch(
             raise _usage("--executor dask needs --scheduler tcp://HOST:PORT")
         if scheduler and executor != "dask":
             raise _usage("--scheduler needs --executor dask")
-        if start is not None and end is not None and end <= start:
-            raise _usage(f"--end ({end} s) must be after --start ({start} s)")
+        # The rules of `analyze` and of manifest cells (gaitcheck.validation): a NaN or
+        # infinite window never reaches a worker.
+        from gaitcheck.validation import check_options
+
+        check_options({"start_s": start, "end_s": end, "slowmo": slowmo,
+                       "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         defaults = {"start_s": start, "end_s": end, "slowmo": slowmo, "model": model,
                     "max_people": max_people, "height_cm": height_cm, "setting": setting,
-                    "formats": ["html", "csv", "video"] if annotate else None}
+                    "formats": ro.formats_list(None, annotate=annotate, pdf=pdf),
+                    # Only when on: the settings hash of earlier batches stays valid.
+                    "anonymize": ro.anonymize_default(anonymize) or None,
+                    "clinic": ro.clinic_default(clinic) if pdf else None}
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},
                                  workers=workers, executor=executor, scheduler=scheduler,
                                  force=force, connect_timeout_s=connect_timeout,
