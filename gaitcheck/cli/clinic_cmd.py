@@ -38,9 +38,13 @@ def record_analysis(result: Any, options: Any, source: Path | None, patient: str
 
     # The same settings hash a batch computes for these options: a video analysed by
     # `analyze` and by `batch` with the same settings is one session, not two.
-    given = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
-    if given.get("stride") == 1:
-        given.pop("stride")
+    # A batch leaves out options at their defaults, and the PDF's clinic name and note
+    # when it writes no PDF.
+    given = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)
+             if getattr(options, f.name) != f.default}
+    if "pdf" not in (options.formats or ()):
+        given.pop("clinic", None)
+        given.pop("note", None)
     settings = effective_options({}, given)
     with _open(db) as database:
         session_id, new = record_session(database, result.out_dir, patient, session_date,
