@@ -141,6 +141,7 @@ def test_ci95_is_stored_when_the_report_has_one(tmp_path: Path,
     shutil.copytree(analysed[0], folder)
     report = json.loads((folder / "report.json").read_text())
     report["metrics"]["trunk_lean_deg"]["ci95"] = [6.5, 7.5]
+    report["metrics"]["cadence_spm"].pop("ci95", None)  # as in reports before schema 1.6
     (folder / "report.json").write_text(json.dumps(report))
     with open_database(tmp_path / "db.sqlite") as db:
         record_session(db, folder, "P1", None, "h", source=analysed[1])
