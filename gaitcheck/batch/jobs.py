@@ -195,13 +195,15 @@ def run_job(job: VideoJob) -> dict[str, Any]:
     try:
         if job.limit_threads:
             limit_threads()
-        from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+        from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
 
         options = dict(job.options)
         if options.get("formats") is not None:
             options["formats"] = tuple(options["formats"])
         _remove(partial)
-        result = analyze_video(Path(job.video), partial, AnalyzeOptions(**options))
+        # A manifest may list saved landmark tracks (.npz) to re-analyse without pose.
+        analyze = analyze_landmarks if job.video.lower().endswith(".npz") else analyze_video
+        result = analyze(Path(job.video), partial, AnalyzeOptions(**options))
         outcome = {"name": job.name, "rel": job.rel, "video": job.video, "error": None,
                    **outcome_from_report(result.report), "pose_s": round(result.pose_s, 3)}
         # The analysis hashed the video it decoded (report.json binds it to the report).

@@ -70,6 +70,15 @@ class BatchSettings:
         Give each video's pose pass the cores no other video uses (few, long videos;
         :func:`pose_jobs_per_video`). Off by default: a split pass can move angles by
         up to ~2° after a seam, so results would depend on the batch's size.
+    record : bool
+        Record every finished video with a manifest ``subject_id`` / ``patient_id`` as a
+        session in the clinic database (:mod:`gaitcheck.clinic`), from this process
+        only, one transaction per video; videos already done are recorded again
+        (idempotent), so a re-run completes a database a killed batch left behind.
+    database : str, optional
+        Database path or URL (default: ``$GAITCHECK_DB``, else the per-user file).
+    keep_paths : bool
+        Store the videos' absolute paths in the database (default: file names only).
     """
 
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -80,6 +89,9 @@ class BatchSettings:
     connect_timeout_s: float = 10.0
     time_limit_s: float | None = None
     split_videos: bool = False
+    record: bool = True
+    database: str | None = None
+    keep_paths: bool = False
 
 
 class BatchReporter:
@@ -105,6 +117,7 @@ class BatchResult:
     elapsed_s: float
     workers: int
     where: str
+    clinic: dict[str, Any] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -240,13 +253,19 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     outcomes: dict[str, dict[str, Any]] = {}
     rows: dict[str, dict[str, Any]] = {}
     jobs: list[VideoJob] = []
+    clinic = SessionRecorder(settings, out, log) if settings.record and any(
+        e.fields.get("subject_id") for e in entries) else None
     for entry in entries:
         options = effective_options(settings.defaults, entry.overrides)
         shash = settings_hash(options)
+        if clinic is not None:
+            clinic.settings[entry.name] = (shash, options)
         done = None if settings.force else reusable_outcome(out / entry.name, entry, shash)
         if done is not None:
             outcomes[entry.name] = done
             rows[entry.name] = summary_row(entry, done, reused=True)
+            if clinic is not None:
+                clinic.record(entry, done)
         else:
             jobs.append(VideoJob(str(entry.path), entry.rel, entry.name, str(out), options,
                                  shash, limit_threads=settings.executor == "dask"))
@@ -303,6 +322,8 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
             entry = by_name[job.name]
             outcomes[job.name] = outcome
             rows[job.name] = row = summary_row(entry, outcome)
+            if clinic is not None:
+                clinic.record(entry, outcome)
             if row["status"] == "error":
                 log(f"error {job.name}: {row['error']}")
             else:
@@ -315,12 +336,65 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     finally:
         if client is not None:
             client.close()
+        if clinic is not None:
+            clinic.close()
     ordered = save(complete=True)
     elapsed = time.perf_counter() - t0
     tally = counts(ordered)
     log(f"batch end: {tally['ok']} ok, {tally['warning']} with warnings, {tally['error']} "
         f"failed, {len(ordered)} videos in {elapsed:.1f} s (pid {os.getpid()})")
-    return BatchResult(out, ordered, outcomes, elapsed, workers, where)
+    return BatchResult(out, ordered, outcomes, elapsed, workers, where,
+                       clinic.summary() if clinic is not None else {})
+
+
+class SessionRecorder:
+    """Records finished videos of a batch in the clinic database (opened on first use).
+
+    A database failure is logged and counted, never stops the batch: the analyses are
+    on disk, and a re-run records them.
+    """
+
+    def __init__(self, settings: BatchSettings, out: Path, log: BatchLog) -> None:
+        self._settings, self._out, self._log = settings, out, log
+        self.settings: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._db: Any = None
+        self.recorded = self.updated = 0
+        self.errors: list[str] = []
+
+    def record(self, entry: VideoEntry, outcome: dict[str, Any]) -> None:
+        patient = entry.fields.get("subject_id")
+        if not patient or outcome.get("status") not in ("ok", "warning"):
+            return
+        from gaitcheck.clinic.db import open_database
+        from gaitcheck.clinic.record import record_session
+
+        shash, options = self.settings[entry.name]
+        try:
+            if self._db is None:
+                self._db = open_database(self._settings.database)
+                self._log(f"clinic database {self._db.describe()}")
+            session_id, new = record_session(
+                self._db, self._out / entry.name, str(patient), entry.fields.get(
+                    "session_date"), shash, entry.path, self._settings.keep_paths,
+                outcome.get("video_sha256"), options)
+        except Exception as err:  # the analysis stands; a re-run records it
+            message = f"{entry.name}: {type(err).__name__}: {err}"
+            self.errors.append(message)
+            self._log(f"database error {message}")
+            return
+        self.recorded += new
+        self.updated += not new
+        self._log(f"{'recorded' if new else 'updated'} session {session_id} of patient "
+                  f"{patient} <- {entry.name}")
+
+    def summary(self) -> dict[str, Any]:
+        where = self._db.describe() if self._db is not None else None
+        return {"database": where, "recorded": self.recorded, "updated": self.updated,
+                "errors": self.errors}
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
 
 
 def pose_jobs_per_video(settings: BatchSettings, videos: int) -> int:

@@ -36,6 +36,13 @@ err_console = Console(stderr=True)
 out_console = Console()
 
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Clinic database: a file, or postgresql://USER@HOST/DB [default: "
+    "$GAITCHECK_DB, else sessions.sqlite in the user data folder].", show_default=False,
+    rich_help_panel="Clinic")]
+KeepPathsOpt = Annotated[bool, typer.Option(
+    "--keep-paths", help="Store the video's absolute path in the database (default: its "
+    "file name only).", rich_help_panel="Clinic")]
 
 
 @contextlib.contextmanager
@@ -143,6 +150,14 @@ def analyze(
     clinic: ro.ClinicOpt = None,
     note: ro.NoteOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    patient: Annotated[str | None, typer.Option(
+        help="Patient id: record the analysis as a session in the clinic database.",
+        rich_help_panel="Clinic")] = None,
+    session_date: Annotated[str | None, typer.Option(
+        help="Session date YYYY-MM-DD [default: today].", rich_help_panel="Clinic",
+        show_default=False)] = None,
+    db: DbOpt = None,
+    keep_paths: KeepPathsOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a running video: report.html, report.json, CSV tables and landmarks.
@@ -160,6 +175,8 @@ def analyze(
       gaitcheck analyze run.mp4 --formats html,csv,pdf --anonymize --clinic "Physio Nord"
 
       gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
+
+      gaitcheck analyze run.mp4 --patient P0042 --session-date 2026-03-31
     """
     from gaitcheck.pipeline import (
         AnalyzeOptions,
@@ -170,6 +187,13 @@ def analyze(
 
     target = out if out is not None else (default_out_dir(video) if video else None)
     with _reported_errors(debug), _no_empty_folder_left(target):
+        if patient is None and (session_date is not None or keep_paths):
+            raise _usage("--session-date and --keep-paths record a session: give --patient")
+        if patient is not None:
+            from gaitcheck.clinic.record import check_patient_id, parse_date
+
+            check_patient_id(patient)
+            parse_date(session_date)
         if view is not None and view not in ("side", "side-left", "side-right", "front",
                                              "back", "oblique"):
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
@@ -199,6 +223,11 @@ def analyze(
             result = analyze_video(video, out, options, progress)
         if not quiet:
             _print_summary(result)
+        if patient is not None:
+            from gaitcheck.cli.clinic_cmd import record_analysis
+
+            record_analysis(result, options, landmarks or video, patient, session_date, db,
+                            keep_paths, quiet)
 
 
 @contextlib.contextmanager
@@ -276,6 +305,7 @@ def _register_commands() -> None:
     # Commands in their own modules attach themselves to ``app`` on import.
     from gaitcheck.cli import (  # noqa: F401
         batch_cmd,
+        clinic_cmd,
         compare_cmd,
         guide_cmd,
         report_cmd,

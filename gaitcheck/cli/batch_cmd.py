@@ -18,7 +18,16 @@ from rich.progress import (
 
 from gaitcheck.batch.runner import BatchReporter
 from gaitcheck.cli import render_options as ro
-from gaitcheck.cli.app import DebugOpt, _reported_errors, _usage, app, err_console, out_console
+from gaitcheck.cli.app import (
+    DbOpt,
+    DebugOpt,
+    KeepPathsOpt,
+    _reported_errors,
+    _usage,
+    app,
+    err_console,
+    out_console,
+)
 
 _SYMBOL = {"ok": "[green]✓[/]", "warning": "[yellow]⚠[/]", "error": "[red]✗[/]"}
 
@@ -120,13 +129,22 @@ def batch(
     clinic: ro.ClinicOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or status "
                                         "lines.")] = False,
+    db: DbOpt = None,
+    keep_paths: KeepPathsOpt = False,
+    record: Annotated[bool, typer.Option(
+        "--record/--no-record", help="Record videos with a manifest patient_id / "
+        "subject_id as sessions in the clinic database.", rich_help_panel="Clinic")] = True,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse many videos: a report folder each, summary.csv and summary.json.
 
     Re-running skips videos already done (same content, same settings), so an
     interrupted batch resumes where it stopped. Exit code 0 when every video
-    finished (warnings included), 3 when some failed, 2 for bad arguments.
+    finished (warnings included), 3 when some failed (or could not be recorded in
+    the clinic database), 2 for bad arguments.
+
+    A manifest with a patient_id (or subject_id) column and a session_date column
+    records each video as a session of that patient in the clinic database (--db).
 
     Examples:
 
@@ -165,7 +183,8 @@ def batch(
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},
                                  workers=workers, executor=executor, scheduler=scheduler,
                                  force=force, connect_timeout_s=connect_timeout,
-                                 split_videos=split_videos)
+                                 split_videos=split_videos,
+                                 record=record, database=db, keep_paths=keep_paths)
         reporter = ConsoleReporter(out_console, err_console,
                                    show_bar=not quiet and err_console.is_terminal)
         try:
@@ -180,5 +199,13 @@ def batch(
                 f"[bold]{len(result.rows)} videos[/]: {tally['ok']} ok, {tally['warning']} "
                 f"with warnings, {tally['error']} failed in {result.elapsed_s:.1f} s → "
                 f"{result.out_dir / 'summary.csv'}", highlight=False, soft_wrap=True)
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+            if result.clinic.get("database"):
+                out_console.print(f"clinic database {result.clinic['database']}: "
+                                  f"{result.clinic['recorded']} sessions recorded, "
+                                  f"{result.clinic['updated']} updated", highlight=False,
+                                  soft_wrap=True)
+        for message in result.clinic.get("errors", []):
+            err_console.print(f"[yellow]not recorded[/] {message} (run the batch again)",
+                              highlight=False, soft_wrap=True)
+    if result.exit_code or result.clinic.get("errors"):
+        raise typer.Exit(result.exit_code or 3)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gaitcheck.cli.app import DebugOpt, _reported_errors, app, out_console
+from gaitcheck.cli.app import DebugOpt, _reported_errors, app, err_console, out_console
 
 _SHORT = {"exceeds noise": "yes", "within noise": "no", "noise unknown": "unknown",
           "not comparable": "not comparable"}
@@ -25,6 +25,19 @@ def _default_out(a: Path, b: Path) -> Path:
         return (p if p.is_dir() else p.parent).name or "report"
 
     return Path.cwd() / safe_name(f"compare_{name(a)}_vs_{name(b)}")
+
+
+def _warn_filming(comparison: Any) -> None:
+    """Warn (stderr) when the two sessions were filmed too differently to compare angles:
+    camera height, distance, frame rate, view, direction or setting."""
+    from gaitcheck.clinic.fingerprint import camera_fingerprint, filming_differences
+
+    a, b = (camera_fingerprint(report, path.parent) for report, path in (
+        (comparison.a, comparison.a_path), (comparison.b, comparison.b_path)))
+    for note in filming_differences(a, b):
+        err_console.print(f"[yellow]filmed differently:[/] {escape(note)}; 2D angles and "
+                          "timing may differ for that reason alone", highlight=False,
+                          soft_wrap=True)
 
 
 @app.command()
@@ -58,6 +71,7 @@ def compare(
         files = write_outputs(comparison, out or _default_out(a, b))
         if quiet:
             return
+        _warn_filming(comparison)
         da, db = describe(comparison.a, comparison.a_path), describe(comparison.b,
                                                                       comparison.b_path)
         table = Table(title=f"A {da['folder']} ({da['view']}) → B {db['folder']} "

@@ -1,0 +1,1 @@
+"""The clinic: a sessions database per patient, progress reports, export and erasure."""
