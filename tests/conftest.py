@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from clinic_helpers import db_location  # noqa: F401  (clinic tests: SQLite and PostgreSQL)
 
 # Tests compare analyses with fixed numbers: one pose pass whatever the machine's cores

@@ -75,7 +75,7 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
     if not np.isfinite(scale) or scale <= 0 or n < 4:
         return bad
     x = np.asarray(foot, dtype=np.float64)
-    ok = np.isfinite(x).all(axis=(1, 2))
+    ok: np.ndarray = np.isfinite(x).all(axis=(1, 2))
     pad = np.full((1, *x.shape[1:]), np.nan)
     xp = np.concatenate([pad, x, pad])  # xp[i + 1] = x[i]; NaN outside the clip
 
@@ -89,7 +89,7 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
     for length in range(1, max_len + 1):
         t = np.arange(1, n - length)
         a, b = t - 1, t + length
-        valid = ok[a] & ok[b]
+        valid: np.ndarray = ok[a] & ok[b]
         for k in range(length):
             valid &= ok[t + k]
         t, a, b = t[valid], a[valid], b[valid]
@@ -151,5 +151,5 @@ def detect_foot_jumps(xy_px: np.ndarray, max_jump: float = 0.25,
         with np.errstate(invalid="ignore"):
             onto = apart < ONTO_OTHER * shank
         bad = foot_jump_frames(xy_px[:, idx], shank, max_jump, max_len, onto)
-        out[np.ix_(bad, idx)] = True
+        out[np.ix_(bad, np.asarray(idx))] = True
     return out
