@@ -22,6 +22,7 @@ from gaitcheck.metrics.analyze import (
     sagittal_metrics,
     temporal,
 )
+from gaitcheck.metrics.context import FindingContext
 from gaitcheck.metrics.definitions import strike_class
 from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.result import Metric, not_measurable
@@ -91,6 +92,8 @@ class Analysis:
     #: What the warning severities were decided in (view, near side, unfilled gaps): the
     #: pipeline settles the data-quality warnings' severities in the same context.
     warning_context: WarningContext = field(default_factory=WarningContext)
+    #: Activity, view and suspected slow motion the findings were judged in.
+    context: FindingContext | None = None
 
     def report_sections(self) -> dict[str, Any]:
         """The ``report.json`` keys this analysis fills."""
@@ -111,8 +114,10 @@ class Analysis:
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
                        if self.events else None},
             "metrics": metrics,
-            "reference_bands": bands_for(self.metrics, self.activity),
+            "reference_bands": bands_for(self.metrics, self.context.band_activity
+                                         if self.context else self.activity),
             "findings": self.findings,
+            "findings_context": self.context.to_dict() if self.context else None,
             "analysis": {"cleaning": self.cleaning, "frame": self.frame_info,
                          "warnings": self.warnings},
         }
@@ -251,7 +256,10 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     metrics = _plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
     si = asymmetry(metrics)
-    text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
+    judged = FindingContext(activity, activity_conf, scene.view,
+                            events.slowmo_factor_suggested if events else None)
+    text = findings(metrics, si, judged.band_activity,
+                    scene.view if scene.view != "oblique" else "side", judged)
     # Severities need the view (a far-side limb is expected to be poorly visible).
     context = WarningContext(scene.view, scene.near_side,
                              dict(cleaned.report.get("unfilled_by_part") or {}),
@@ -260,7 +268,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                                                          context)}
     return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
-                    cleaned.tracks, context)
+                    cleaned.tracks, context, judged)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

@@ -71,6 +71,10 @@ class AnalyzeOptions:
     analysis_fps : float, optional
         Instead of ``stride``: the stride that brings the real-time frame rate closest
         to this (frames/s) without going below it.
+    slowmo_auto : bool
+        ``--slowmo auto``: apply the slow-motion factor the gait timing suggests when the
+        evidence is firm (:func:`gaitcheck.events.slowmo_auto.decide_slowmo`), on top
+        of ``slowmo``.
     """
 
     start_s: float | None = None
@@ -84,6 +88,7 @@ class AnalyzeOptions:
     formats: tuple[str, ...] | None = None
     stride: int = 1
     analysis_fps: float | None = None
+    slowmo_auto: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,6 +310,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     people were seen) feed the quality section and are kept with the tracks.
     """
     from gaitcheck.analysis import AnalysisOptions, analyze_tracks
+    from gaitcheck.events.slowmo_auto import apply_slowmo, decide_slowmo, slowmo_section
     from gaitcheck.report.json_report import build_report
     from gaitcheck.result import GaitResult
     from gaitcheck.tracks.quality import assess_quality
@@ -313,13 +319,20 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
+    analysis_options = AnalysisOptions(options.view, options.setting, options.height_cm)
+    analysis = analyze_tracks(tracks, analysis_options)
+    decision = decide_slowmo(analysis.events)
+    applied = options.slowmo_auto and decision.confident
+    if applied:  # re-time the tracks and analyse again: cheap, no pose
+        tracks = apply_slowmo(tracks, decision.factor)
+        analysis = analyze_tracks(tracks, analysis_options)
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
-    analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
-                                                      options.height_cm))
     # Severities settled with the view (a far-side limb is expected to be poorly visible).
     quality["warnings"] = with_severity(quality["warnings"], analysis.warning_context)
     quality["warnings"] += analysis.warnings
-    return GaitResult.with_cleaned(build_report(tracks, quality, {}, analysis.report_sections()),
+    sections = analysis.report_sections() | {
+        "slowmo": slowmo_section(tracks, options.slowmo_auto, decision, applied)}
+    return GaitResult.with_cleaned(build_report(tracks, quality, {}, sections),
                                    tracks, analysis.cleaned_tracks)
 
 

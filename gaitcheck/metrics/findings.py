@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gaitcheck.metrics.context import FindingContext, finding_allowed
 from gaitcheck.metrics.result import Metric
 
 SEVERITY_ORDER = {"moderate": 0, "mild": 1, "info": 2}
@@ -57,7 +58,8 @@ WALKING_BANDS: dict[str, Band] = {
 
 
 def _band_for(key: str, metric: Metric, activity: str | None) -> Band | None:
-    bands = WALKING_BANDS if activity == "walk" else RUNNING_BANDS
+    # Walking gets walking bands or none; an unknown activity gets none.
+    bands = {"walk": WALKING_BANDS, "run": RUNNING_BANDS}.get(activity or "", {})
     if key == "vertical_oscillation":
         return bands.get("vertical_oscillation_cm") if metric.unit == "cm" else None
     return bands.get(key)
@@ -80,7 +82,8 @@ def bands_for(metrics: dict[str, Metric], activity: str | None) -> dict[str, dic
 
 
 def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
-             activity: str | None, view: str | None) -> list[dict[str, Any]]:
+             activity: str | None, view: str | None,
+             context: FindingContext | None = None) -> list[dict[str, Any]]:
     """Plain-language findings, worst first, only for measurable metrics of this view.
 
     Parameters
@@ -93,6 +96,9 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
         Detected activity; bands differ.
     view : {"side", "front", "back"} or None
         Recording view; metrics not valid in it give no finding.
+    context : FindingContext, optional
+        Suspected slow motion, activity and view: findings it does not allow are
+        dropped (:func:`gaitcheck.metrics.context.finding_allowed`).
     """
     out: list[dict[str, Any]] = []
     usable = {k: m for k, m in metrics.items()
@@ -155,6 +161,9 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
                                 f"{si['si_pct']:.0f} % (left {si['left']:.3g}, right "
                                 f"{si['right']:.3g}; above 10 % is flagged).{caveat}",
                                 si["si_pct"]))
+    if context is not None:
+        out = [f for f in out
+               if finding_allowed(context, f["metric"], f["band"] is not None) is None]
     return sorted(out, key=lambda f: SEVERITY_ORDER[f["severity"]])
 
 
