@@ -94,8 +94,9 @@ def batch(
         help="Start of the window in every video, seconds (manifest start_s wins).")] = None,
     end: Annotated[float | None, typer.Option(
         help="End of the window in every video, seconds (manifest end_s wins).")] = None,
-    slowmo: Annotated[float | None, typer.Option(
-        help="Slow-motion factor of every video (manifest slowmo wins) [default: 1].",
+    slowmo: Annotated[str | None, typer.Option(
+        help="Slow-motion factor of every video, or auto (manifest slowmo wins) "
+        "[default: 1].",
         show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy [default: bundled full].")] = None,
@@ -131,6 +132,7 @@ def batch(
     """
     from gaitcheck.batch.inputs import discover
     from gaitcheck.batch.runner import BatchSettings, run_batch
+    from gaitcheck.events.slowmo_auto import parse_slowmo
 
     reporter = None
     with _reported_errors(debug):
@@ -144,7 +146,13 @@ def batch(
             raise _usage(f"--end ({end} s) must be after --start ({start} s)")
         entries, kind = discover(input_, exclude=out)
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-        defaults = {"start_s": start, "end_s": end, "slowmo": slowmo, "model": model,
+        try:
+            slowmo_factor, slowmo_auto = (None, False) if slowmo is None else parse_slowmo(
+                slowmo)
+        except ValueError as exc:
+            raise _usage(str(exc)) from None
+        defaults = {"start_s": start, "end_s": end, "slowmo": slowmo_factor,
+                    "slowmo_auto": slowmo_auto or None, "model": model,
                     "max_people": max_people, "height_cm": height_cm, "setting": setting,
                     "formats": ["html", "csv", "video"] if annotate else None}
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gaitcheck.report.context_lead import lead
 from gaitcheck.tracks.warnings import INFO, SERIOUS, rank, severity_of
 
 #: Key metrics shown in the table, in order: (report key, label, decimals).
@@ -29,6 +30,7 @@ KEY_METRICS = (
     ("arm_crossover", "Arm crossover", 2),
     ("lateral_trunk_lean_deg", "Lateral trunk lean", 1),
 )
+LEAD_STYLE = {"serious": "bold red", "caution": "yellow", "info": "cyan"}
 SEVERITY_STYLE = {"moderate": "bold red", "mild": "yellow", "info": "cyan"}
 UNIT_SHORT = {"deg": "°", "steps/min": " spm", "ms": " ms", "%": " %",
               "% leg length": " % leg", "cm": " cm", "fraction of shoulder width": " ×sw"}
@@ -107,6 +109,12 @@ def print_summary(console: Console, report: dict[str, Any], report_path: Path,
         console.print(f"view {view.get('label')}, {(report.get('setting') or {}).get('value')}, "
                       f"activity {(report.get('activity') or {}).get('value') or 'unknown'}",
                       highlight=False)
+    for item in lead(report):  # context before verdicts: slow motion, activity
+        style = LEAD_STYLE.get(item["severity"], "cyan")
+        console.print(f"[{style}]{escape(item['text'])}[/]", highlight=False)
+        if item.get("command"):
+            console.print(f"  re-run: [bold]{escape(item['command'])}[/]", highlight=False,
+                          soft_wrap=True)
     table = metrics_table(report)
     if table.row_count:
         console.print(table)

@@ -158,3 +158,29 @@ def slowmo_section(tracks: LandmarkTracks, auto: bool, decision: SlowmoDecision,
     return {"factor": round(total, 3), "source": source, "user_factor": round(user, 3),
             "auto_requested": auto, "applied_auto_factor": decision.factor if applied
             else None, "suggested_total": suggested, "decision": decision.to_dict()}
+
+
+def parse_slowmo(value: str | float) -> tuple[float, bool]:
+    """``--slowmo`` as given: a factor, or ``"auto"``.
+
+    Returns
+    -------
+    factor : float
+        The factor to apply (1 for ``"auto"``: the detected one is applied on top).
+    auto : bool
+        Whether ``"auto"`` was asked for.
+
+    Raises
+    ------
+    ValueError
+        Neither a positive finite number nor ``"auto"`` (with a one-line message).
+    """
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return 1.0, True
+    try:
+        factor = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"--slowmo must be a positive number or 'auto', got {value!r}") from None
+    if not (np.isfinite(factor) and factor > 0):
+        raise ValueError(f"--slowmo must be a positive number or 'auto', got {value!r}")
+    return factor, False

@@ -23,6 +23,7 @@ from gaitcheck import __version__
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.metrics.findings import SEVERITY_ORDER
+from gaitcheck.report.context_lead import lead
 from gaitcheck.report.html_metrics import (
     fmt,
     label,
@@ -109,6 +110,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "findings": [{"severity": f.get("severity", "info"), "message": f.get("message", ""),
                       "anchor": _anchor(metrics, str(f.get("metric", "")))} for f in findings],
         "not_measurable": _not_measurable(metrics),
+        "lead": lead(report),
+        "withheld": ((report.get("findings_context") or {}).get("withheld") or {}),
     }
 
 

@@ -16,7 +16,7 @@ from gaitcheck import __version__
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def _clean(value: Any) -> Any:
