@@ -13,6 +13,8 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from gaitcheck.events import GaitEvents, detect_gait_events
+from gaitcheck.events.activity_evidence import activity_evidence
+from gaitcheck.events.slowmo_auto import suspected_factor
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
     Stance,
@@ -94,6 +96,8 @@ class Analysis:
     warning_context: WarningContext = field(default_factory=WarningContext)
     #: Activity, view and suspected slow motion the findings were judged in.
     context: FindingContext | None = None
+    #: What the activity rests on (flight phase, duty factor).
+    activity_evidence: dict[str, Any] = field(default_factory=dict)
 
     def report_sections(self) -> dict[str, Any]:
         """The ``report.json`` keys this analysis fills."""
@@ -108,7 +112,8 @@ class Analysis:
             "setting": {"value": s.setting, "confidence": round(s.setting_confidence, 3),
                         "overridden": "setting" in s.overridden},
             "activity": {"value": self.activity,
-                         "confidence": round(self.activity_confidence, 3)},
+                         "confidence": round(self.activity_confidence, 3),
+                         "evidence": self.activity_evidence},
             "events": {"contacts": self.contacts, "toe_offs": self.toe_offs,
                        "warnings": list(self.events.warnings) if self.events else [],
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
@@ -198,6 +203,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     base = float(np.clip(scene.view_confidence, 0.3, 1.0))
     events: GaitEvents | None = None
     activity, activity_conf = None, 0.0
+    activity_ev: dict[str, Any] = {}
     metrics: dict[str, Metric] = {}
     contacts: list[dict[str, Any]] = []
     toe_offs: list[dict[str, Any]] = []
@@ -208,7 +214,8 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         events = detect_gait_events(tracks, scene.facing)
         if events.activity == "walk":
             cleaned = clean_tracks(tracks, "walk")
-        activity, activity_conf = events.activity, events.activity_confidence
+        # Flight/double support and the duty factor must agree (events/activity_evidence).
+        activity, activity_conf, activity_ev = activity_evidence(events)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
         metrics |= temporal(stances, base)
@@ -257,7 +264,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                                   events.slowmo_factor_suggested if events else None)
     si = asymmetry(metrics)
     judged = FindingContext(activity, activity_conf, scene.view,
-                            events.slowmo_factor_suggested if events else None)
+                            suspected_factor(events, activity))
     text = findings(metrics, si, judged.band_activity,
                     scene.view if scene.view != "oblique" else "side", judged)
     # Severities need the view (a far-side limb is expected to be poorly visible).
@@ -268,7 +275,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                                                          context)}
     return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
-                    cleaned.tracks, context, judged)
+                    cleaned.tracks, context, judged, activity_ev)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

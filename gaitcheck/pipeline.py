@@ -7,10 +7,11 @@ last, so its presence means the run completed (:mod:`gaitcheck.report.writers`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +22,14 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
-from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
-from gaitcheck.video.reader import VideoReader
+from gaitcheck.video.reader import Frame, VideoReader
+from gaitcheck.video.scene_motion import SceneMotionTracker
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -210,14 +212,25 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     backend = (backend_factory or _mediapipe_backend)(options)
     warm_up = _warm_up_in_background()
     progress.start(reader.expected_frames)
+    # The scene's image motion (a panning or shaking phone) for the setting decision.
+    scene = SceneMotionTracker()
+
+    def on_pose(frame: Frame, found: Sequence[PoseCandidate]) -> None:
+        scene.add(frame, found)
+        if spool is not None:
+            spool.add(frame, found)
+
     try:
         extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                    on_pose=spool.add if spool is not None else None)
+                                    on_pose=on_pose)
     finally:
         progress.stop()
         backend.close()
     if spool is not None:
         spool.finish()
+    tracks = extraction.tracks
+    extraction = dataclasses.replace(extraction, tracks=dataclasses.replace(
+        tracks, source=tracks.source | {"scene_motion": scene.as_source(tracks.frame_index)}))
     # Done long ago on a real video; after a very short pose pass this waits rather than
     # importing the same modules from two threads at once.
     warm_up.join()
@@ -321,7 +334,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
     analysis_options = AnalysisOptions(options.view, options.setting, options.height_cm)
     analysis = analyze_tracks(tracks, analysis_options)
-    decision = decide_slowmo(analysis.events)
+    decision = decide_slowmo(analysis.events, analysis.activity, analysis.activity_confidence)
     applied = options.slowmo_auto and decision.confident
     if applied:  # re-time the tracks and analyse again: cheap, no pose
         tracks = apply_slowmo(tracks, decision.factor)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.events.model import GaitEvents
-from gaitcheck.events.slowmo import NORMAL_CADENCE_SPM, SLOWMO_FACTORS
+from gaitcheck.events.slowmo import NORMAL_CADENCE_SPM, SLOWMO_FACTORS, suggest_slowmo_factor
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 #: Least confidence of the activity (stance overlap), 0..1.
@@ -79,34 +79,58 @@ def _step_cv(events: GaitEvents) -> float:
     return float(np.std(s) / np.mean(s))
 
 
-def decide_slowmo(events: GaitEvents | None) -> SlowmoDecision:
-    """Decide whether ``events``' suggested slow-motion factor can be applied.
+def suspected_factor(events: GaitEvents | None, activity: str | None) -> float | None:
+    """The slow-motion factor the timing suggests for ``activity`` (the activity both
+    stance cues agree on, :func:`gaitcheck.events.activity_evidence.activity_evidence`).
+
+    With the activity unknown, a clip is suspected only when its cadence is impossible
+    for walking too (below 60 steps/min): a cadence of 100 is a normal walk, and
+    calling it a 2× slowed run would judge a walker as a runner.
+    """
+    if events is None:
+        return None
+    cadence = events.cadence_spm
+    if not np.isfinite(cadence):
+        return None
+    if activity not in NORMAL_CADENCE_SPM and cadence >= NORMAL_CADENCE_SPM["walk"][0]:
+        return None
+    factor = suggest_slowmo_factor(cadence, activity)
+    return float(factor) if factor else None
+
+
+def decide_slowmo(events: GaitEvents | None, activity: str | None = None,
+                  activity_confidence: float = 0.0) -> SlowmoDecision:
+    """Decide whether the suspected slow-motion factor can be applied.
 
     Parameters
     ----------
     events : GaitEvents or None
         Events on the current clock (None: no side view, no events).
+    activity : {"run", "walk"} or None
+        The activity both stance cues agree on (not the cadence: that is what the
+        clock changes).
+    activity_confidence : float
+        0..1.
 
     Returns
     -------
     SlowmoDecision
     """
-    if events is None or not events.slowmo_factor_suggested:
+    factor = suspected_factor(events, activity)
+    if events is None or factor is None:
         return SlowmoDecision(None, False, "the gait timing looks real-time")
-    factor = float(events.slowmo_factor_suggested)
     cadence = events.cadence_spm
     cv = _step_cv(events)
-    activity = events.activity
     fits = []
     if activity in NORMAL_CADENCE_SPM:
         lo, hi = NORMAL_CADENCE_SPM[activity]
         fits = [k for k in SLOWMO_FACTORS if lo <= k * cadence <= hi]
     evidence = {"cadence_spm_file_clock": round(cadence, 1) if np.isfinite(cadence) else None,
-                "activity": activity, "activity_confidence": round(
-                    events.activity_confidence, 3), "contacts": len(events.contacts),
+                "activity": activity, "activity_confidence": round(activity_confidence, 3),
+                "contacts": len(events.contacts),
                 "step_time_cv": round(cv, 3) if np.isfinite(cv) else None,
                 "factors_that_fit": fits}
-    if activity is None or events.activity_confidence < MIN_ACTIVITY_CONFIDENCE:
+    if activity is None or activity_confidence < MIN_ACTIVITY_CONFIDENCE:
         why = "running or walking could not be told from the feet with confidence"
     elif len(events.contacts) < MIN_CONTACTS:
         why = f"only {len(events.contacts)} foot contacts were timed (at least " \

@@ -109,7 +109,8 @@ def scene_shift_px(source: dict[str, Any], n_frames: int) -> tuple[np.ndarray, s
     x, y = scene.get("x_px"), scene.get("y_px")
     if x is None or y is None or len(x) != n_frames or len(y) != n_frames:
         return np.zeros((n_frames, 2)), "assumed static"
-    shift = np.column_stack([np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)])
+    shift = np.array([[np.nan if a is None else a for a in x],
+                      [np.nan if b is None else b for b in y]], dtype=np.float64).T
     for j in range(2):  # hold the last known shift through frames it could not be measured
         col = shift[:, j]
         ok = np.isfinite(col)
