@@ -103,23 +103,20 @@ def _median(x: np.ndarray) -> float:
 
 def scene_shift_px(source: dict[str, Any], n_frames: int) -> tuple[np.ndarray, str]:
     """The scene's cumulative image shift (T, 2) pixels from ``source["scene_motion"]``
-    (gaps filled by holding the last value), and how it was obtained; zeros and
-    ``"assumed static"`` without one."""
+    (linear between measured frames), and how it was obtained; zeros and ``"assumed
+    static"`` without one."""
     scene = source.get("scene_motion") or {}
     x, y = scene.get("x_px"), scene.get("y_px")
     if x is None or y is None or len(x) != n_frames or len(y) != n_frames:
         return np.zeros((n_frames, 2)), "assumed static"
     shift = np.array([[np.nan if a is None else a for a in x],
                       [np.nan if b is None else b for b in y]], dtype=np.float64).T
-    for j in range(2):  # hold the last known shift through frames it could not be measured
-        col = shift[:, j]
-        ok = np.isfinite(col)
+    rows = np.arange(n_frames)
+    for j in range(2):  # linear between measured frames, held beyond the first and last
+        ok = np.isfinite(shift[:, j])
         if not ok.any():
             return np.zeros((n_frames, 2)), "assumed static"
-        idx = np.where(ok, np.arange(n_frames), 0)
-        np.maximum.accumulate(idx, out=idx)
-        first = int(np.argmax(ok))
-        col[:] = np.where(np.arange(n_frames) < first, col[first], col[idx])
+        shift[:, j] = np.interp(rows, rows[ok], shift[ok, j])
     return shift, str(scene.get("method", "measured"))
 
 

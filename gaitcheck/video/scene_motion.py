@@ -20,15 +20,19 @@ import numpy as np
 from gaitcheck.pose.backend import PoseCandidate
 from gaitcheck.video.reader import Frame
 
-#: Width of the grey image the flow is computed on, pixels: the background moves by
-#: whole pixels per frame when panning, and 320 px keeps the cost to a millisecond or two.
-WORK_WIDTH = 320
+#: Width of the grey image the flow is computed on, pixels: a pan moves the background
+#: by pixels per frame even at this size, and it keeps the cost to a few milliseconds.
+WORK_WIDTH = 192
+#: Shortest time between measured frames, s: the scene's motion is smooth at this
+#: rate (a pan, a hand's sway), and measuring every frame of a 60-240 fps clip would
+#: cost as much as the pose.
+MIN_INTERVAL_S = 1.0 / 15.0
 #: Margin added around each person's landmark box, fraction of its size (limbs and
 #: clothing reach beyond the landmarks).
 PERSON_MARGIN = 0.25
 #: Fewest tracked background corners for a frame's shift to be measured.
 MIN_CORNERS = 12
-_LK = {"winSize": (15, 15), "maxLevel": 3,
+_LK = {"winSize": (11, 11), "maxLevel": 2,
        "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03)}
 
 
@@ -42,6 +46,7 @@ class SceneMotionTracker:
         self._total = np.zeros(2)
         self.shift: dict[int, tuple[float, float]] = {}
         self.measured = 0
+        self._last_s = -np.inf
 
     def _mask(self, shape: tuple[int, int], candidates: Sequence[PoseCandidate]) -> np.ndarray:
         h, w = shape
@@ -59,12 +64,15 @@ class SceneMotionTracker:
         return mask
 
     def add(self, frame: Frame, candidates: Sequence[PoseCandidate]) -> None:
-        """Measure the scene's shift since the previous frame given (pose hook)."""
+        """Measure the scene's shift since the previous frame measured (pose hook)."""
+        if frame.time_s - self._last_s < MIN_INTERVAL_S - 1e-6:
+            return
+        self._last_s = frame.time_s
         h, w = frame.rgb.shape[:2]
         self._scale = w / self.work_width
         small = cv2.resize(cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY),
                            (self.work_width, max(1, round(h / self._scale))),
-                           interpolation=cv2.INTER_AREA)
+                           interpolation=cv2.INTER_LINEAR)
         mask = self._mask(small.shape, candidates)
         if self._prev is not None:
             prev, prev_mask = self._prev
@@ -78,8 +86,8 @@ class SceneMotionTracker:
     @staticmethod
     def _flow(prev: np.ndarray, prev_mask: np.ndarray, cur: np.ndarray,
               cur_mask: np.ndarray) -> np.ndarray | None:
-        corners = cv2.goodFeaturesToTrack(prev, maxCorners=200, qualityLevel=0.01,
-                                          minDistance=6, mask=prev_mask)
+        corners = cv2.goodFeaturesToTrack(prev, maxCorners=80, qualityLevel=0.01,
+                                          minDistance=5, mask=prev_mask)
         if corners is None or len(corners) < MIN_CORNERS:
             return None
         moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, corners, None, **_LK)
@@ -98,7 +106,8 @@ class SceneMotionTracker:
     def as_source(self, frame_index: np.ndarray) -> dict[str, Any]:
         """``source["scene_motion"]`` for tracks with these source frame indices:
         cumulative shift (pixels of the full frame, x right, y down) per row, None
-        where the frame had no person (no measurement)."""
+        where the frame was not measured (no person in it, or between measured
+        frames)."""
         xs = [self.shift.get(int(i), (None, None))[0] for i in frame_index]
         ys = [self.shift.get(int(i), (None, None))[1] for i in frame_index]
         return {"x_px": [None if v is None else round(v, 2) for v in xs],
