@@ -16,6 +16,7 @@ and back (a turn), and a camera that follows the subject (panning or handheld).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -53,9 +54,9 @@ def there_and_back(motion: Motion, turn_s: float | None = None,
     Returns
     -------
     Motion
-        Points rotated and moved; ``params`` gain ``path`` and ``turn_s``. The contacts
-        keep their times (the feet slide during the turn itself, where no event is
-        expected).
+        Points rotated and moved (``params`` unchanged: they generate the straight
+        motion). The contacts keep their times (the feet slide during the turn itself,
+        where no event is expected).
     """
     t = np.asarray(motion.time_s, dtype=np.float64)
     t0 = float(np.median(t)) if turn_s is None else float(turn_s)
@@ -75,9 +76,7 @@ def there_and_back(motion: Motion, turn_s: float | None = None,
     out = rel.copy()
     out[..., 0] = c * rel[..., 0] + s * rel[..., 2] + x[:, None]
     out[..., 2] = -s * rel[..., 0] + c * rel[..., 2]
-    params = dict(motion.params) | {"path": "there-and-back", "turn_s": t0,
-                                    "turn_duration_s": turn_duration_s}
-    return dataclasses.replace(motion, points=out, params=params)
+    return dataclasses.replace(motion, points=out)
 
 
 def follow_camera(motion: Motion, camera: Camera, artefacts: Artefacts | None = None,
@@ -115,22 +114,11 @@ def follow_camera(motion: Motion, camera: Camera, artefacts: Artefacts | None = 
         right, y down), ``"method": "synthetic"``; ``source["camera_motion"]`` the
         settings.
     """
-    t = np.asarray(motion.time_s, dtype=np.float64)
     pts = np.asarray(motion.points, dtype=np.float64)
-    hip_x = _hip_mid(pts)[:, 0]
-    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
-    k = max(1, round(lag_s * fps))
-    padded = np.pad(hip_x, (k // 2, k - 1 - k // 2), mode="edge")
-    follow = np.convolve(padded, np.ones(k) / k, mode="valid")
-    shift_m = follow - follow[0]  # camera travel along world x, m
+    shift_m = _follow_shift_m(motion, lag_s)  # camera travel along world x, m
     depth = float(camera.to_camera(_hip_mid(pts)[:1])[0, 2])
     px_per_m = camera.focal_px / depth
-    rng = np.random.default_rng(seed + 7919)
-    shake = np.zeros((len(t), 2))
-    if shake_px > 0:
-        walk = np.cumsum(rng.normal(0.0, 1.0, (len(t), 2)), axis=0)
-        walk -= np.linspace(0, 1, len(t))[:, None] * walk[-1]  # returns to the start
-        shake = shake_px * walk / max(float(np.std(walk)), 1e-9)
+    shake = _shake(len(shift_m), shake_px, seed)
     # Moving the camera by d along world x moves every world point by −d relative to
     # it; the shake moves the image by whole pixels (a small rotation of the phone).
     moved = pts.copy()
@@ -150,3 +138,65 @@ def follow_camera(motion: Motion, camera: Camera, artefacts: Artefacts | None = 
                               "camera_motion": {"kind": "follow", "shake_px": shake_px,
                                                 "lag_s": lag_s}}
     return dataclasses.replace(tracks, image=image, source=source)
+
+
+def _follow_shift_m(motion: Motion, lag_s: float) -> np.ndarray:
+    """Camera travel along world x that follows the hip midpoint smoothed over
+    ``lag_s`` (m per frame, 0 at the first frame)."""
+    t = np.asarray(motion.time_s, dtype=np.float64)
+    hip_x = _hip_mid(np.asarray(motion.points, dtype=np.float64))[:, 0]
+    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    k = max(1, round(lag_s * fps))
+    padded = np.pad(hip_x, (k // 2, k - 1 - k // 2), mode="edge")
+    follow = np.convolve(padded, np.ones(k) / k, mode="valid")
+    return follow - follow[0]
+
+
+def _shake(n: int, shake_px: float, seed: int) -> np.ndarray:
+    """A smooth hand shake (n, 2) pixels with SD ``shake_px``, back at the start."""
+    if shake_px <= 0 or n < 2:
+        return np.zeros((n, 2))
+    rng = np.random.default_rng(seed + 7919)
+    walk = np.cumsum(rng.normal(0.0, 1.0, (n, 2)), axis=0)
+    walk -= np.linspace(0, 1, n)[:, None] * walk[-1]
+    return shake_px * walk / max(float(np.std(walk)), 1e-9)
+
+
+def render_follow_frames(motion: Motion, camera: Camera, style: Any = None, seed: int = 0,
+                         shake_px: float = 0.0, lag_s: float = 0.5) -> Iterator[np.ndarray]:
+    """Rendered frames of a phone panning with the subject.
+
+    The scene is rendered once through a wider camera (same centre, focal length and
+    orientation) and each frame is the ``camera``-sized window that follows the
+    subject's hip (smoothed over ``lag_s``) plus a hand shake: for a pinhole camera
+    this is a pan (the principal point moves), and the scene slides across the frame
+    while the subject stays near its centre.
+
+    Parameters
+    ----------
+    motion : Motion
+    camera : Camera
+        Output size and the view at the first frame.
+    style : SceneStyle, optional
+    seed : int
+        Seed of the sensor noise and the shake.
+    shake_px : float
+        Hand shake SD, pixels.
+    lag_s : float
+        Smoothing of the follow, s.
+    """
+    from gaitcheck.synth.render import render_frames
+
+    shift_m = _follow_shift_m(motion, lag_s)
+    depth = float(camera.to_camera(_hip_mid(np.asarray(motion.points))[:1])[0, 2])
+    offset = float(camera.rotation[0, 0]) * shift_m * camera.focal_px / depth
+    shake = _shake(len(shift_m), shake_px, seed)
+    mx = int(np.ceil(np.max(np.abs(offset + shake[:, 0])))) + 2
+    my = int(np.ceil(np.max(np.abs(shake[:, 1])))) + 2
+    mx, my = mx + mx % 2, my + my % 2
+    wide = dataclasses.replace(camera, width=camera.width + 2 * mx,
+                               height=camera.height + 2 * my)
+    for k, frame in enumerate(render_frames(motion, wide, style, seed)):
+        x0 = int(np.rint(mx + offset[k] + shake[k, 0]))
+        y0 = int(np.rint(my + shake[k, 1]))
+        yield np.ascontiguousarray(frame[y0:y0 + camera.height, x0:x0 + camera.width])
