@@ -24,7 +24,7 @@ from gaitcheck.metrics.analyze import (
     sagittal_metrics,
     temporal,
 )
-from gaitcheck.metrics.context import FindingContext
+from gaitcheck.metrics.context import FindingContext, judged_bands
 from gaitcheck.metrics.definitions import strike_class
 from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.result import Metric, not_measurable
@@ -119,8 +119,9 @@ class Analysis:
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
                        if self.events else None},
             "metrics": metrics,
-            "reference_bands": bands_for(self.metrics, self.context.band_activity
-                                         if self.context else self.activity),
+            "reference_bands": judged_bands(bands_for(
+                self.metrics, self.context.band_activity), self.context) if self.context
+            else bands_for(self.metrics, self.activity),
             "findings": self.findings,
             "findings_context": self.context.to_dict() if self.context else None,
             "analysis": {"cleaning": self.cleaning, "frame": self.frame_info,

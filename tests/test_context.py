@@ -19,6 +19,7 @@ from gaitcheck.metrics.context import (
     FindingContext,
     finding_allowed,
     findings_allowed,
+    judged_bands,
 )
 from gaitcheck.metrics.findings import RUNNING_BANDS, WALKING_BANDS, bands_for
 from gaitcheck.metrics.result import Metric
@@ -152,3 +153,10 @@ def test_lead_says_when_auto_applied_the_factor() -> None:
     assert kinds == ["slowmo_applied", "activity"]
     assert "4× was detected and applied" in lead(report)[0]["text"]
     assert "walking ranges only" in lead(report)[1]["text"]
+
+
+def test_suspected_slow_motion_drops_the_bands_of_time_based_metrics() -> None:
+    bands = {"cadence_spm": {"low": 160}, "trunk_lean_deg": {"low": 3}}
+    slowed = FindingContext("run", 1.0, "side", slowmo_suspected=2.0)
+    assert judged_bands(bands, slowed) == {"trunk_lean_deg": {"low": 3}}
+    assert judged_bands(bands, FindingContext("run", 1.0, "side")) == bands

@@ -121,6 +121,7 @@ def test_slow_motion_plain_and_auto(activity: str, factor: int, seed: int) -> No
     assert plain["slowmo"]["suggested_total"] == factor
     assert plain["findings_context"]["slowmo_suspected"] == factor
     assert not [f for f in plain["findings"] if f["metric"] in TIME_BASED]
+    assert not set(plain["reference_bands"]) & TIME_BASED  # no "below typical" either
     auto = build_result(tracks, AnalyzeOptions(slowmo_auto=True)).report
     assert auto["slowmo"]["source"] == "auto" and auto["slowmo"]["factor"] == factor
     assert auto["video"]["slowmo"] == factor
