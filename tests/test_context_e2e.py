@@ -47,7 +47,8 @@ def rendered(request: pytest.FixtureRequest,
     name = request.param
     folder = tmp_path_factory.mktemp(name)
     video = make_clip(folder / f"{name}.mp4", CLIPS[name])["video"]
-    plain = analyze_video(video, folder / "out", AnalyzeOptions(formats=()))
+    formats = None if name == "runner_slowmo_2x" else ()  # one HTML summary card is checked
+    plain = analyze_video(video, folder / "out", AnalyzeOptions(formats=formats))
     auto = result_from_landmarks(folder / "out" / "landmarks.npz",
                                  AnalyzeOptions(slowmo_auto=True))
     return name, plain.report, auto.report
@@ -69,6 +70,14 @@ def test_rendered_clips_activity_setting_and_slow_motion(rendered: tuple[str, di
         assert not [f for f in plain["findings"] if f["metric"] in TIME_BASED]
         assert auto["slowmo"]["source"] == "auto" and auto["slowmo"]["factor"] == 2.0
         assert auto["metrics"]["cadence_spm"]["value"] == pytest.approx(170.0, rel=0.03)
+        # The summary card leads with the suspected factor and the command to re-run.
+        html = (Path(plain["video"]["path"]).parent / "out" / "report.html").read_text()
+        summary = html[html.index('<section id="summary">'):html.index('id="metrics"')]
+        assert summary.index("2× slow motion") < summary.index('class="tiles"')
+        assert "--slowmo auto would apply it" in summary
+        assert f"gaitcheck analyze {plain['video']['path']} --slowmo 2</code>" in summary
+        # The cadence tile (85 steps/min on the file's clock) says nothing about a range.
+        assert 'class="tile none" href="#m-cadence_spm"' in summary
         return
     # The walker turns round (no net travel) and the panning phone keeps the runner
     # still in the image: both are overground.

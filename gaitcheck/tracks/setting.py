@@ -161,7 +161,8 @@ def decide_setting(px: np.ndarray, time_s: np.ndarray, height_px: float,
         return "unknown", 0.0, ev | {"reason": "the hips are seen for under 0.5 s"}
     # Travel: median |displacement| over one-second windows (a turn costs one window).
     fs = 1.0 / float(np.median(np.diff(t)))
-    k = max(1, min(round(TRAVEL_WINDOW_S * fs), n - 1))
+    # One second, or most of what is seen of a subject crossing the frame quickly.
+    k = max(1, min(round(TRAVEL_WINDOW_S * fs), round(0.8 * span * fs), n - 1))
     disp = np.abs(hip[k:] - hip[:-k]) / (t[k:] - t[:-k])
     travel = _median(disp) / height_px
     # Belt: share of the stance foot's motion relative to the hip done by the foot.
