@@ -160,3 +160,26 @@ def test_suspected_slow_motion_drops_the_bands_of_time_based_metrics() -> None:
     slowed = FindingContext("run", 1.0, "side", slowmo_suspected=2.0)
     assert judged_bands(bands, slowed) == {"trunk_lean_deg": {"low": 3}}
     assert judged_bands(bands, FindingContext("run", 1.0, "side")) == bands
+
+
+def test_batch_manifest_and_option_accept_slowmo_auto(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gaitcheck.batch.inputs import read_manifest
+    from gaitcheck.batch.jobs import effective_options, settings_hash
+    from gaitcheck.cli.app import app
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,slowmo\na.mp4,auto\nb.mp4,4\nc.mp4,\n", encoding="utf-8")
+    a, b, c = read_manifest(manifest)
+    assert a.overrides == {"slowmo_auto": True}
+    assert b.overrides == {"slowmo_auto": False, "slowmo": 4.0}
+    assert c.overrides == {}
+    batch_wide = {"slowmo_auto": True}
+    assert effective_options(batch_wide, a.overrides)["slowmo_auto"] is True
+    assert effective_options(batch_wide, b.overrides)["slowmo_auto"] is False  # 4 wins
+    assert settings_hash(effective_options({}, a.overrides)) != settings_hash(
+        effective_options({}, c.overrides))  # switching auto on redoes the video
+    result = CliRunner().invoke(app, ["batch", str(manifest), "--out", str(tmp_path / "o"),
+                                      "--slowmo", "sometimes"])
+    assert result.exit_code == 2 and "positive number or 'auto'" in result.output
