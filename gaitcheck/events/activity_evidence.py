@@ -30,8 +30,10 @@ MIN_STANCES = 3
 
 
 def duty_factors(events: GaitEvents) -> list[float]:
-    """Contact time / stride time of every stance whose foot lands again within the
-    same segment (fraction)."""
+    """Return contact time / stride time of every stance, as fractions.
+
+    Only stances whose foot lands again within the same segment count.
+    """
     out = []
     for ic, to in events.stance_phases():
         later = [c.time_s for c in events.contacts if c.side == ic.side
@@ -44,7 +46,7 @@ def duty_factors(events: GaitEvents) -> list[float]:
 
 
 def activity_evidence(events: GaitEvents | None) -> tuple[str | None, float, dict[str, Any]]:
-    """The activity both cues support, its confidence and the evidence.
+    """Return the activity both cues support, its confidence and the evidence.
 
     Parameters
     ----------

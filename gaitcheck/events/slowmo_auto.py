@@ -66,8 +66,11 @@ class SlowmoDecision:
 
 
 def _step_cv(events: GaitEvents) -> float:
-    """Coefficient of variation of the time between successive contacts of different
-    feet within a segment (NaN with fewer than three such steps)."""
+    """Return the coefficient of variation of the step time.
+
+    Steps are the intervals between successive contacts of different feet within a
+    segment; NaN with fewer than three.
+    """
     steps = []
     for k in range(len(events.segments)):
         seg = [c for c in events.contacts if events.segment_of(c) == k]
@@ -80,8 +83,10 @@ def _step_cv(events: GaitEvents) -> float:
 
 
 def suspected_factor(events: GaitEvents | None, activity: str | None) -> float | None:
-    """The slow-motion factor the timing suggests for ``activity`` (the activity both
-    stance cues agree on, :func:`gaitcheck.events.activity_evidence.activity_evidence`).
+    """Return the slow-motion factor the timing suggests for ``activity``, or None.
+
+    ``activity`` is the one both stance cues agree on
+    (:func:`gaitcheck.events.activity_evidence.activity_evidence`).
 
     With the activity unknown, a clip is suspected only when its cadence is impossible
     for walking too (below 60 steps/min): a cadence of 100 is a normal walk, and
@@ -150,8 +155,11 @@ def decide_slowmo(events: GaitEvents | None, activity: str | None = None,
 
 
 def apply_slowmo(tracks: LandmarkTracks, factor: float) -> LandmarkTracks:
-    """``tracks`` re-timed for a further slow-motion ``factor``: real time = current
-    time / factor, and ``video.slowmo`` multiplied by it (frames are unchanged)."""
+    """Return ``tracks`` re-timed for a further slow-motion ``factor``.
+
+    Real time = current time / factor, and ``video.slowmo`` is multiplied by it (the
+    frames are unchanged).
+    """
     video = dataclasses.replace(tracks.video, slowmo=tracks.video.slowmo * float(factor))
     return LandmarkTracks(tracks.image, tracks.world, tracks.time_s / float(factor),
                           tracks.frame_index, video, tracks.source)
@@ -159,8 +167,10 @@ def apply_slowmo(tracks: LandmarkTracks, factor: float) -> LandmarkTracks:
 
 def slowmo_section(tracks: LandmarkTracks, auto: bool, decision: SlowmoDecision,
                    applied: bool) -> dict[str, Any]:
-    """The ``report.json`` ``slowmo`` section: the factor the times are on, who set it,
-    and the automatic decision with its evidence.
+    """Build the ``report.json`` ``slowmo`` section.
+
+    It holds the factor the times are on, who set it, and the automatic decision with
+    its evidence.
 
     Parameters
     ----------

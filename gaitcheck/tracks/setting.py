@@ -82,8 +82,10 @@ def _rolling_max(y: np.ndarray, k: int) -> np.ndarray:
 
 
 def _direction_consistency(signs: np.ndarray, k: int) -> float:
-    """Median over windows of ``k`` frames of ``|mean sign|`` (NaN-ignoring; windows
-    with fewer than 3 signs skipped)."""
+    """Return the median over windows of ``k`` frames of ``|mean sign|``.
+
+    NaN-ignoring; windows with fewer than 3 signs are skipped.
+    """
     if len(signs) < k:
         k = len(signs)
     windows = np.lib.stride_tricks.sliding_window_view(signs, k)[::max(1, k // 2)]
@@ -102,9 +104,11 @@ def _median(x: np.ndarray) -> float:
 
 
 def scene_shift_px(source: dict[str, Any], n_frames: int) -> tuple[np.ndarray, str]:
-    """The scene's cumulative image shift (T, 2) pixels from ``source["scene_motion"]``
-    (linear between measured frames), and how it was obtained; zeros and ``"assumed
-    static"`` without one."""
+    """Return the scene's cumulative image shift (T, 2), pixels, and how it was obtained.
+
+    From ``source["scene_motion"]``, linear between measured frames; zeros and
+    ``"assumed static"`` without one.
+    """
     scene = source.get("scene_motion") or {}
     x, y = scene.get("x_px"), scene.get("y_px")
     if x is None or y is None or len(x) != n_frames or len(y) != n_frames:
