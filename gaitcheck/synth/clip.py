@@ -147,8 +147,10 @@ def make_clip(out: Path, spec: ClipSpec, landmarks_only: bool = False,
         written["video"] = _write_video(out, motion, camera, spec, seed)
     doc = truth_document(motion, camera, out.stem)
     doc["view"] = spec.view
-    doc["path"], doc["camera_motion"] = spec.path, spec.camera_motion
-    doc["playback_fps"] = spec.playback_fps
+    # Only when not the default, so existing truth files stay byte-identical.
+    extra = {"path": (spec.path, "straight"), "camera_motion": (spec.camera_motion, "static"),
+             "shake_px": (spec.shake_px, 0.0), "playback_fps": (spec.playback_fps, None)}
+    doc |= {k: v for k, (v, default) in extra.items() if v != default}
     doc["artefacts"] = spec.artefacts.to_dict() if landmarks_only else None
     written["truth"] = write_text_atomic(truth_path(out), json.dumps(doc) + "\n")
     return written
