@@ -325,7 +325,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     ``truncated`` (the video ended early) and ``frames_with_others`` (frames where other
     people were seen) feed the quality section and are kept with the tracks.
     """
-    from gaitcheck.analysis import AnalysisOptions, analyze_tracks
+    from gaitcheck.analysis import RecordingFacts, analyze_tracks
     from gaitcheck.events.slowmo_auto import apply_slowmo, decide_slowmo, slowmo_section
     from gaitcheck.report.json_report import build_report
     from gaitcheck.result import GaitResult
@@ -335,7 +335,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
-    analysis_options = AnalysisOptions(options.view, options.setting, options.height_cm)
+    analysis_options = RecordingFacts(options.view, options.setting, options.height_cm)
     analysis = analyze_tracks(tracks, analysis_options)
     decision = decide_slowmo(analysis.events, analysis.activity, analysis.activity_confidence)
     applied = options.slowmo_auto and decision.confident

@@ -21,7 +21,8 @@ from gaitcheck.metrics.context import (
     findings_allowed,
     judged_bands,
 )
-from gaitcheck.metrics.findings import RUNNING_BANDS, WALKING_BANDS, bands_for
+from gaitcheck.metrics.definitions import REGISTRY
+from gaitcheck.metrics.findings import bands_for
 from gaitcheck.metrics.result import Metric
 from gaitcheck.report.context_lead import lead, rerun_command
 
@@ -48,12 +49,17 @@ def test_unknown_activity_or_view_withholds_band_based_findings(
 
 
 def test_walking_gets_walking_bands_or_none_never_running_bands() -> None:
-    metrics = {key: Metric(key, 1.0, "ms", 1.0, ("side",)) for key in RUNNING_BANDS}
+    metrics = {key: Metric(key, 1.0, entry.units[0], 1.0, ("side",))
+               for key, entry in REGISTRY.items()}
+    walking = {k: e.walking_band.to_dict() for k, e in REGISTRY.items()
+               if e.walking_band is not None}
+    running = {k: e.band.to_dict() for k, e in REGISTRY.items() if e.band is not None}
+    assert walking and running
     walk = bands_for(metrics, "walk")
-    assert set(walk) == set(WALKING_BANDS) & set(metrics)
-    assert walk["cadence_spm"]["low"] == WALKING_BANDS["cadence_spm"].low
+    assert set(walk) <= set(walking) and all(walk[k] == walking[k] for k in walk)
+    assert not [k for k in walk if walk[k] == running.get(k)]
     assert bands_for(metrics, None) == {}
-    assert bands_for(metrics, "run")["ground_contact_ms"]["high"] == 320.0
+    assert bands_for(metrics, "run")["ground_contact_ms"] == running["ground_contact_ms"]
 
 
 def _events(side_times: list[tuple[str, float]], to_after: float,

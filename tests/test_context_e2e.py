@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from gaitcheck.cli.app import app
 from gaitcheck.metrics.context import TIME_BASED
-from gaitcheck.metrics.findings import RUNNING_BANDS
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.pipeline import AnalyzeOptions, analyze_video, result_from_landmarks
 from gaitcheck.synth.clip import ClipSpec, make_clip
 from gaitcheck.synth.params import GaitParams
@@ -55,7 +55,7 @@ def rendered(request: pytest.FixtureRequest,
 
 
 def _running_verdicts(report: dict) -> list[str]:
-    bands = [b.to_dict() for b in RUNNING_BANDS.values()]
+    bands = [e.band.to_dict() for e in REGISTRY.values() if e.band is not None]
     return [f["metric"] for f in report["findings"] if f.get("band") in bands]
 
 

@@ -17,7 +17,7 @@ import pytest
 from gaitcheck.analysis import analyze_tracks
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.context import TIME_BASED
-from gaitcheck.metrics.findings import RUNNING_BANDS
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.pipeline import AnalyzeOptions, build_result
 from gaitcheck.synth.artefacts import Artefacts
 from gaitcheck.synth.camera import camera_for_view
@@ -55,7 +55,7 @@ def _tracks(activity: str, situation: str, seed: int, view: str = "side-left",
 def _running_band_findings(findings: list[dict]) -> list[str]:
     """Findings judged against a running band."""
     return [f["metric"] for f in findings if f.get("band") is not None
-            and f["band"] in [b.to_dict() for b in RUNNING_BANDS.values()]]
+            and f["band"] in [e.band.to_dict() for e in REGISTRY.values() if e.band is not None]]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

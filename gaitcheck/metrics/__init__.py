@@ -1,1 +1,2 @@
-"""Gait metrics: shared definitions (used by analyzers and synthetic truth alike)."""
+"""Gait metrics: the registry of reported metrics (definitions), their formulas (shared by
+the analyzers and the synthetic truth), and the analyzers."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-SIDES = ("left", "right")
+from gaitcheck.sides import SIDES
 
 
 def _r(x: float | None, nd: int = 3) -> float | None:
