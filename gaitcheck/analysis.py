@@ -48,8 +48,9 @@ MIN_STRIDES, MIN_STRIDES_ANY, FEW_STRIDES_CONFIDENCE = 4, 2, 0.3
 
 @dataclass(frozen=True)
 class RecordingFacts:
-    """What the user states about the recording and the runner (not how to analyse it:
-    those are :class:`gaitcheck.pipeline.AnalyzeOptions`).
+    """What the user states about the recording and the runner.
+
+    Not how to analyse it: those are :class:`gaitcheck.pipeline.AnalyzeOptions`.
 
     Attributes
     ----------
@@ -96,7 +97,7 @@ class Analysis:
     activity_evidence: dict[str, Any] = field(default_factory=dict)
 
     def report_sections(self) -> dict[str, Any]:
-        """The ``report.json`` keys this analysis fills."""
+        """Return the ``report.json`` sections this analysis fills, by top-level key."""
         s = self.scene
         metrics = {k: m.to_dict() for k, m in self.metrics.items()}
         metrics["asymmetry"] = self.asymmetry
@@ -132,8 +133,9 @@ class Analysis:
 
 def _usual_strike(angles: list[float], min_contacts: int = 4,
                   min_share: float = 0.8) -> str | None:
-    """The strike class a foot shows on at least ``min_share`` of its measured contacts
-    (at least ``min_contacts`` of them), else None.
+    """Return the strike class of at least ``min_share`` of a foot's measured contacts.
+
+    None with fewer than ``min_contacts`` measured contacts or without such a majority.
 
     A contact whose foot was hidden at IC gets this class, flagged ``strike_inferred``:
     runners repeat their pattern stride to stride, so the foot's usual class is a far
@@ -160,6 +162,13 @@ def frontal_strides(tracks: LandmarkTracks) -> list[PairedStance]:
     The hip midpoint is lowest once per step (mid-stance); alternating markers are
     labelled left/right arbitrarily (the stance side is not resolved from the front), so
     only side-agnostic metrics (cadence, crossover per stride) use them.
+
+    Returns
+    -------
+    list of PairedStance
+        One per hip-midpoint low, in time order, with NaN toe-off, confidence 0.6 and
+        the segment (split at time gaps) it lies in; empty with fewer than 10 frames
+        showing the hips.
     """
     y = np.nanmean(tracks.image[:, [LM["left_hip"], LM["right_hip"]], 1], axis=1)
     ok = np.isfinite(y)
@@ -314,10 +323,14 @@ def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,
 
 def _plausibility_check(metrics: dict[str, Metric], warnings: list[dict[str, str]],
                         slowmo: float | None = None) -> dict[str, Metric]:
-    """Withhold headline values outside :data:`PLAUSIBLE` (``measurable: false`` with
-    the reason) and lower the confidence of the rest: they come from the same pose.
-    ``slowmo``: the factor the event detector suggests for a slowed-down clip (then the
-    clock, not the pose, is the likely culprit)."""
+    """Withhold headline values outside :data:`PLAUSIBLE` and lower the rest's confidence.
+
+    A withheld metric becomes ``measurable: false`` with the reason; the others come from
+    the same pose, so their confidence is scaled by :data:`SUSPECT_FACTOR`. ``slowmo``:
+    the factor the event detector suggests for a slowed-down clip (then the clock, not
+    the pose, is the likely culprit, and the others keep their confidence). Appends an
+    ``implausible_metrics`` warning to ``warnings``.
+    """
     bad = {}
     for key, m in metrics.items():
         lo, hi = PLAUSIBLE.get(key, (-np.inf, np.inf))

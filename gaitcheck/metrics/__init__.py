@@ -1,2 +1,5 @@
-"""Gait metrics: the registry of reported metrics (definitions), their formulas (shared by
-the analyzers and the synthetic truth), and the analyzers."""
+"""Gait metrics: the registry of reported metrics, their formulas, and the analyzers.
+
+The registry is :mod:`~gaitcheck.metrics.definitions`; the formulas
+(:mod:`~gaitcheck.metrics.formulas`) are shared by the analyzers and the synthetic truth.
+"""

@@ -80,8 +80,20 @@ class PairedStance:
 
 def pair_stances(contacts: list[Event], toe_offs: list[Event],
                  segment_of: Callable[[Any], int] | None = None) -> list[PairedStance]:
-    """Attach to every IC the first TO of the same foot, in the same segment
-    (``segment_of(event)``, default one segment), before that foot's next IC."""
+    """Attach to every IC the first TO of the same foot, same segment, before its next IC.
+
+    Parameters
+    ----------
+    contacts, toe_offs : list of Event
+        Initial contacts and toe-offs of both feet, any order.
+    segment_of : callable, optional
+        Continuous segment of an event's frame; default: one segment.
+
+    Returns
+    -------
+    list of PairedStance
+        One per initial contact, in IC order; ``to`` and ``to_s`` NaN without a TO.
+    """
     seg = segment_of or (lambda e: 0)
     out = []
     for side in SIDES:
@@ -97,8 +109,11 @@ def pair_stances(contacts: list[Event], toe_offs: list[Event],
 
 
 def _pooled_cadence(stances: list[PairedStance]) -> float:
-    """Steps per minute over all segments: (contacts − 1) per segment over its span
-    (:func:`formulas.cadence_spm` within one segment), pooled; NaN without a step."""
+    """Cadence pooled over all segments, steps/min; NaN without a step.
+
+    (contacts − 1) per segment over its span (:func:`formulas.cadence_spm` within one
+    segment), summed over segments before dividing.
+    """
     steps, span = 0, 0.0
     for k in sorted({s.segment for s in stances}):
         t = np.asarray([s.ic_s for s in stances if s.segment == k])
@@ -115,15 +130,19 @@ def finite(x: float, digits: int | None = None) -> float | None:
 
 
 def next_stride(stances: Sequence[PairedStance], k: int) -> PairedStance | None:
-    """The next stance of the same foot in the same segment, or None."""
+    """Return the next stance of the same foot in the same segment, or None."""
     st = stances[k]
     same = next((n for n in stances[k + 1:] if n.side == st.side), None)
     return same if same is not None and same.segment == st.segment else None
 
 
 def confidence(base: float, n: float, side: str | None, near: str | None) -> float:
-    """``base`` lowered for fewer than 6 values (``n``, strides or steps) and by
-    :data:`FAR_SIDE_FACTOR` for the far side (``side`` not ``near``)."""
+    """Lower confidence ``base`` for few values and for the far side, 0..1.
+
+    Scaled by ``min(1, n / 6)`` for ``n`` values (strides or steps), and by
+    :data:`FAR_SIDE_FACTOR` when ``side`` is not ``near`` (the limb farther from the
+    camera); ``side`` or ``near`` None means no far-side factor.
+    """
     c = base * min(1.0, n / 6.0)
     return c * (FAR_SIDE_FACTOR if near and side and side != near else 1.0)
 
@@ -136,14 +155,30 @@ def side_confidence(values: dict[str, list[float]], base: float, near: str | Non
 
 def measured_metric(key: str, values: dict[str, list[float]], conf: float,
                     unit: str | None = None, **extra: Any) -> Metric:
-    """:func:`~gaitcheck.metrics.result.from_sides` with the unit and valid views of the
-    registry entry ``key``; ``unit`` overrides a unit that depends on the input."""
+    """Build the metric ``key`` from per-side values with its registry unit and views.
+
+    :func:`~gaitcheck.metrics.result.from_sides` with the unit and valid views of the
+    registry entry ``key``; ``unit`` overrides a unit that depends on the input.
+    """
     entry = REGISTRY[key]
     return from_sides(key, unit or entry.units[0], values, entry.valid_views, conf, **extra)
 
 
 def temporal(stances: list[PairedStance], base: float) -> dict[str, Metric]:
-    """Cadence, step time, contact time, flight time and duty factor."""
+    """Cadence, step time, contact time, flight time and duty factor.
+
+    Parameters
+    ----------
+    stances : list of PairedStance
+        Paired gait events in IC order (:func:`pair_stances`).
+    base : float
+        Confidence 0..1 before the stride-count factor (:func:`confidence`).
+
+    Returns
+    -------
+    dict of Metric
+        By report key; times in ms, duty factor in % of the stride.
+    """
     step: dict[str, list[float]] = {s: [] for s in SIDES}
     contact: dict[str, list[float]] = {s: [] for s in SIDES}
     flight: dict[str, list[float]] = {s: [] for s in SIDES}
@@ -177,7 +212,26 @@ def temporal(stances: list[PairedStance], base: float) -> dict[str, Metric]:
 
 def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[PairedStance],
                     base: float) -> dict[str, Metric]:
-    """Arm crossover and lateral trunk lean (front and back views)."""
+    """Arm crossover and lateral trunk lean (front and back views).
+
+    Parameters
+    ----------
+    tracks : LandmarkTracks
+        Cleaned tracks.
+    view : {"front", "back"}
+        Camera view; a front view is mirrored so lateral is positive to the subject's
+        right (:func:`~gaitcheck.metrics.frames.image_frontal`).
+    stances : list of PairedStance
+        Paired gait events in IC order; crossover is measured per stride.
+    base : float
+        Confidence 0..1 before the stride-count factor (:func:`confidence`).
+
+    Returns
+    -------
+    dict of Metric
+        ``arm_crossover`` (fraction of shoulder width, with the % of strides crossing)
+        and ``lateral_trunk_lean_deg`` (deg, positive towards the subject's right).
+    """
     fr = image_frontal(tracks, view)
 
     def mid(a: str, b: str) -> np.ndarray:
@@ -218,8 +272,16 @@ def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[PairedStanc
 
 
 def asymmetry(metrics: dict[str, Metric]) -> dict[str, dict[str, Any]]:
-    """Symmetry index (Robinson 1987) of every bilateral metric the registry names one
-    for, in registry order; flagged above :data:`SI_FLAG_PCT`."""
+    """Symmetry index (Robinson 1987) of every bilateral metric the registry names one for.
+
+    Returns
+    -------
+    dict
+        By symmetry name, in registry order: ``si_pct`` (%), the ``left`` and ``right``
+        means (the metric's unit), ``flagged`` (SI above :data:`SI_FLAG_PCT`) and the
+        metric's ``confidence``; metrics not measurable or without per-side values are
+        left out, and a side without a value gives ``None``.
+    """
     out = {}
     for name, key in SYMMETRY_SOURCES.items():
         m = metrics.get(key)

@@ -116,9 +116,11 @@ def finding_allowed(context: FindingContext, metric: str, band_based: bool) -> s
 
 
 def judged_bands(bands: dict[str, Any], context: FindingContext) -> dict[str, Any]:
-    """``bands`` (metric key → band) without those whose verdicts are withheld: the
-    time-based metrics of a suspected slow-motion clip (a tile or table row would
-    otherwise still show "below typical" next to a cadence on the wrong clock)."""
+    """Return ``bands`` (metric key → band) without those whose verdicts are withheld.
+
+    These are the time-based metrics of a suspected slow-motion clip: a tile or table
+    row would otherwise still show "below typical" next to a cadence on the wrong clock.
+    """
     if "time_based" not in findings_allowed(context):
         return bands
     return {k: v for k, v in bands.items() if k not in TIME_BASED}

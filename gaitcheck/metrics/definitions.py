@@ -43,7 +43,7 @@ class Band:
     unit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The band as ``report.json`` ``reference_bands`` holds it."""
+        """Return the band as ``report.json`` ``reference_bands`` holds it."""
         return {"low": self.low, "high": self.high, "source": self.source}
 
 
@@ -140,19 +140,28 @@ class MetricDefinition:
         return self.short_label or self.label
 
     def csv_column(self, unit: str | None) -> str:
-        """Summary-CSV column of the metric reported in ``unit`` (the last column when
-        the unit is not one of :attr:`units`)."""
+        """Summary-CSV column of the metric reported in ``unit``.
+
+        The last column when the unit is not one of :attr:`units`.
+        """
         return self.csv_columns[self.units.index(unit)] if unit in self.units else \
             self.csv_columns[-1]
 
     def band_for(self, unit: str | None, activity: str | None) -> Band | None:
-        """Reference band for ``activity`` ("walk" or running) of the metric reported in
-        ``unit``, or None."""
+        """Return the reference band of the metric reported in ``unit``, or None.
+
+        Parameters
+        ----------
+        unit : str or None
+            Unit the metric is reported in; a band tied to another unit does not apply.
+        activity : str or None
+            ``"walk"`` selects :attr:`walking_band`; anything else (running) :attr:`band`.
+        """
         band = self.walking_band if activity == "walk" else self.band
         return band if band is not None and band.unit in (None, unit) else None
 
     def describe(self) -> dict[str, Any]:
-        """What the HTML report shows of the definition."""
+        """Return what the HTML report shows of the definition."""
         return {"key": self.key, "unit": self.unit, "landmarks": self.landmarks,
                 "sign": self.sign, "valid_views": self.valid_views,
                 "reference": self.reference}
@@ -300,9 +309,11 @@ HEADLINE: tuple[str, ...] = tuple(e.key for e in _ENTRIES if e.headline)
 
 @dataclass(frozen=True)
 class SymmetryIndex:
-    """A left-right symmetry index ``metrics.asymmetry.<name>`` (Robinson et al. 1987,
-    J Manipulative Physiol Ther 10:172, PMID 2958572): SI = |L − R| / (0.5 (L + R)) ×
-    100 of the per-side means of a registry metric, flagged above 10 %.
+    """A left-right symmetry index ``metrics.asymmetry.<name>``.
+
+    SI = |L − R| / (0.5 (L + R)) × 100 of the per-side means of a registry metric,
+    flagged above 10 % (Robinson et al. 1987, J Manipulative Physiol Ther 10:172, PMID
+    2958572).
 
     Attributes
     ----------
@@ -345,7 +356,10 @@ def in_group(group: str) -> tuple[str, ...]:
 
 
 def band_for(key: str, unit: str | None, activity: str | None) -> Band | None:
-    """Reference band of metric ``key`` reported in ``unit`` for ``activity``, or None
-    (also for keys not in the registry)."""
+    """Return the reference band of metric ``key`` reported in ``unit`` for ``activity``.
+
+    None when the metric has no band for them, or ``key`` is not in the registry; see
+    :meth:`MetricDefinition.band_for`.
+    """
     entry = REGISTRY.get(key)
     return entry.band_for(unit, activity) if entry is not None else None

@@ -28,8 +28,10 @@ def _finding(key: str, severity: str, message: str, value: Any,
 
 
 def bands_for(metrics: dict[str, Metric], activity: str | None) -> dict[str, dict[str, Any]]:
-    """The reference band of every metric that has one, for the report (none for an
-    unknown activity: running and walking bands differ)."""
+    """Return the reference band of every metric that has one, by key, for the report.
+
+    None for an unknown activity: running and walking bands differ.
+    """
     out: dict[str, dict[str, Any]] = {}
     if activity not in ACTIVITIES:
         return out

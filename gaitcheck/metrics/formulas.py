@@ -49,22 +49,27 @@ def trunk_lean_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray) -> np.ndarray:
 
 
 def head_forward_deg(shoulder_mid: np.ndarray, ear_mid: np.ndarray) -> np.ndarray:
-    """Head-forward angle: shoulder-midpoint → ear-midpoint line from vertical, forward
-    positive. MediaPipe has no C7 landmark, so the shoulder stands in for it."""
+    """Head-forward angle: shoulder-midpoint → ear-midpoint line from vertical, degrees.
+
+    Forward positive. MediaPipe has no C7 landmark, so the shoulder stands in for it.
+    """
     return angle_from_vertical_deg(shoulder_mid, ear_mid)
 
 
 def craniovertebral_deg(shoulder_mid: np.ndarray, ear_mid: np.ndarray) -> np.ndarray:
-    """Craniovertebral-style angle: the same line measured from the horizontal,
+    """Craniovertebral-style angle: the head-forward line from the horizontal, degrees.
+
     ``90 - head_forward_deg``; smaller means a more forward head (clinical CVA uses
-    C7 and the tragus, about 50° or more being typical upright posture)."""
+    C7 and the tragus, about 50° or more being typical upright posture).
+    """
     return 90.0 - head_forward_deg(shoulder_mid, ear_mid)
 
 
 def foot_angle_deg(heel: np.ndarray, toe: np.ndarray,
                    ground_angle_deg: ArrayLike = 0.0) -> np.ndarray:
-    """Foot angle: the heel → foot_index line relative to the ground line, toes-up
-    positive.
+    """Foot angle: the heel → foot_index line relative to the ground line, degrees.
+
+    Toes-up positive.
 
     Parameters
     ----------
@@ -73,6 +78,12 @@ def foot_angle_deg(heel: np.ndarray, toe: np.ndarray,
     ground_angle_deg : float or numpy.ndarray
         Inclination of the ground line in the same frame, degrees, positive when the
         ground rises forward (a tilted camera); 0 for level ground.
+
+    Returns
+    -------
+    numpy.ndarray
+        Foot angle, degrees, shape ``(...)``: positive toes up (heel lower than the
+        foot_index), 0 parallel to the ground.
     """
     hf, hu = _xy(heel)
     tf, tu = _xy(toe)
@@ -95,9 +106,11 @@ def strike_class(angle_deg: ArrayLike,
 
 def joint_flexion_deg(proximal: np.ndarray, joint: np.ndarray,
                       distal: np.ndarray) -> np.ndarray:
-    """Flexion at ``joint``: 180° minus the angle between joint→proximal and
-    joint→distal (0 = straight). Knee: hip, knee, ankle; elbow: shoulder, elbow, wrist.
-    Works for 2D or 3D points (unsigned)."""
+    """Flexion at ``joint``, degrees: 180° minus the joint→proximal / joint→distal angle.
+
+    0 = straight. Knee: hip, knee, ankle; elbow: shoulder, elbow, wrist. Works for 2D or
+    3D points (unsigned).
+    """
     p, j, d = (np.asarray(v, dtype=np.float64) for v in (proximal, joint, distal))
     a, b = p - j, d - j
     cos = np.sum(a * b, axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
@@ -105,24 +118,32 @@ def joint_flexion_deg(proximal: np.ndarray, joint: np.ndarray,
 
 
 def upper_arm_angle_deg(shoulder: np.ndarray, elbow: np.ndarray) -> np.ndarray:
-    """Upper-arm angle: shoulder → elbow line from the downward vertical, forward
-    (flexion) positive; arm swing is its peak-to-peak range over a stride."""
+    """Upper-arm angle: shoulder → elbow line from the downward vertical, degrees.
+
+    Forward (flexion) positive; arm swing is its peak-to-peak range over a stride.
+    """
     sf, su = _xy(shoulder)
     ef, eu = _xy(elbow)
     return np.degrees(np.arctan2(ef - sf, su - eu))
 
 
 def shank_angle_deg(knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
-    """Shank angle: ankle → knee line from vertical, positive when the ankle is ahead of
-    the knee (the foot lands in front of the knee, a sign of overstriding)."""
+    """Shank angle: ankle → knee line from vertical, degrees.
+
+    Positive when the ankle is ahead of the knee (the foot lands in front of the knee, a
+    sign of overstriding).
+    """
     return -angle_from_vertical_deg(ankle, knee)
 
 
 def hip_extension_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, hip: np.ndarray,
                       knee: np.ndarray) -> np.ndarray:
-    """Hip extension: angle of the thigh (hip → knee) behind the trunk line (shoulder
-    midpoint → hip midpoint, continued downward), degrees, in sagittal pairs; positive
-    when the knee is behind that line (extension), negative in flexion."""
+    """Hip extension: angle of the thigh (hip → knee) behind the trunk line, degrees.
+
+    The trunk line runs from the shoulder midpoint to the hip midpoint, continued
+    downward; sagittal pairs. Positive when the knee is behind that line (extension),
+    negative in flexion.
+    """
     trunk_down = np.asarray(hip_mid, dtype=np.float64) - np.asarray(shoulder_mid)
     thigh = np.asarray(knee, dtype=np.float64) - np.asarray(hip)
     return np.degrees(np.arctan2(trunk_down[..., 0], -trunk_down[..., 1])
@@ -131,8 +152,21 @@ def hip_extension_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, hip: np.nda
 
 def overstride_pct(heel_forward: ArrayLike, hip_forward: ArrayLike,
                    leg_length: ArrayLike) -> np.ndarray:
-    """Overstride: horizontal heel-ahead-of-hip distance at initial contact, as a
-    percentage of leg length (``leg_length`` = hip→knee + knee→ankle)."""
+    """Overstride: heel-ahead-of-hip distance at initial contact, % of leg length.
+
+    Parameters
+    ----------
+    heel_forward, hip_forward : float or numpy.ndarray
+        Forward coordinates of the contacting heel and of the hip midpoint at initial
+        contact, any one length unit.
+    leg_length : float or numpy.ndarray
+        Hip→knee + knee→ankle (:func:`leg_length`), same unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        Overstride, %; positive when the heel lands ahead of the hip.
+    """
     return 100.0 * (np.asarray(heel_forward) - np.asarray(hip_forward)) / np.asarray(leg_length)
 
 
@@ -149,8 +183,11 @@ def vertical_oscillation(up: np.ndarray) -> float:
 
 
 def cadence_spm(ic_times_s: np.ndarray) -> float:
-    """Cadence in steps/min from the initial contacts of both feet (time order):
-    ``60 × (n − 1) / (t_last − t_first)``. NaN with fewer than two contacts."""
+    """Cadence, steps/min, from the initial contacts of both feet.
+
+    ``60 × (n − 1) / (t_last − t_first)`` over the ``n`` contact times ``ic_times_s``
+    (s, sorted here). NaN with fewer than two contacts.
+    """
     t = np.sort(np.asarray(ic_times_s, dtype=np.float64))
     if len(t) < 2 or t[-1] <= t[0]:
         return float("nan")
@@ -158,8 +195,12 @@ def cadence_spm(ic_times_s: np.ndarray) -> float:
 
 
 def symmetry_index_pct(left: ArrayLike, right: ArrayLike) -> np.ndarray:
-    """Symmetry index SI = |L − R| / (0.5 (L + R)) × 100 (Robinson et al. 1987, J
-    Manipulative Physiol Ther 10:172). 0 is perfect symmetry; NaN when L + R = 0."""
+    """Symmetry index SI = |L − R| / (0.5 (L + R)) × 100, %.
+
+    Robinson et al. 1987, J Manipulative Physiol Ther 10:172. ``left`` and ``right`` are
+    one metric's values for each side, same unit. 0 is perfect symmetry; NaN when
+    L + R = 0.
+    """
     left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         si = np.abs(left - right) / (0.5 * (left + right)) * 100.0
@@ -168,8 +209,9 @@ def symmetry_index_pct(left: ArrayLike, right: ArrayLike) -> np.ndarray:
 
 def crossover_fraction(wrist_lateral: ArrayLike, midline_lateral: ArrayLike,
                        shoulder_width: ArrayLike, side: str) -> np.ndarray:
-    """Arm crossover: how far a wrist passes the body midline in the frontal plane, as a
-    fraction of shoulder width; positive means it crossed.
+    """Arm crossover: how far a wrist passes the body midline, fraction of shoulder width.
+
+    Frontal plane; positive means it crossed.
 
     Parameters
     ----------
@@ -180,6 +222,12 @@ def crossover_fraction(wrist_lateral: ArrayLike, midline_lateral: ArrayLike,
         Distance between the shoulders, same unit.
     side : {"left", "right"}
         Which wrist: the left wrist crosses towards the right, and vice versa.
+
+    Returns
+    -------
+    numpy.ndarray
+        Crossing distance over shoulder width (0 on the midline, 1 one shoulder width
+        past it); negative while the wrist stays on its own side.
     """
     sign = 1.0 if side == "left" else -1.0
     return sign * (np.asarray(wrist_lateral) - np.asarray(midline_lateral)) / np.asarray(

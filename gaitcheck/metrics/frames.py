@@ -28,8 +28,10 @@ def image_sagittal(tracks: LandmarkTracks, facing: str) -> np.ndarray:
 
 
 def image_frontal(tracks: LandmarkTracks, view: str) -> np.ndarray:
-    """Landmarks (T, 33, 2) as ``(lateral, up)`` pixels, lateral positive to the
-    subject's right: a front view mirrors the subject (their right on image-left)."""
+    """Landmarks (T, 33, 2) as ``(lateral, up)`` pixels, lateral positive to the subject's right.
+
+    A front view mirrors the subject (their right on image-left).
+    """
     xy = tracks.xy_px()
     sign = -1.0 if view == "front" else 1.0
     return np.stack([sign * xy[..., 0], -xy[..., 1]], axis=-1)

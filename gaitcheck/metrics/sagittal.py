@@ -33,8 +33,10 @@ LEG_FRACTION_OF_HEIGHT = 0.491
 # One function per metric and stance ------------------------------------------------------
 
 def foot_angle_at_ic(fr: SagittalFrame, k: int) -> float:
-    """Foot angle at IC relative to the flat foot, deg; NaN when the foot was filled in
-    by the cleaning around the contact (occluded or misplaced: not classified).
+    """Foot angle at IC relative to the flat foot, deg, toes-up positive.
+
+    NaN when the foot was filled in by the cleaning around the contact (occluded or
+    misplaced: not classified).
 
     The foot slaps flat within ~40 ms of a heel strike, faster than a 30 fps frame
     interval, so it is read in the last frame at or before IC, while the foot is still
@@ -50,9 +52,10 @@ def foot_angle_at_ic(fr: SagittalFrame, k: int) -> float:
 
 
 def knee_flexion_at_ic(fr: SagittalFrame, k: int) -> float:
-    """Knee flexion at IC, deg: the least among the frames bracketing IC and the
-    interpolated pose (the knee is at its most extended around contact and flexes fast
-    after it)."""
+    """Knee flexion at IC, deg: the least of the bracketing frames and the interpolated pose.
+
+    The knee is at its most extended around contact and flexes fast after it.
+    """
     st = fr.stances[k]
     s = st.side
     poses = (at_frame(fr.points, st.ic), fr.points[int(np.floor(st.ic))],
@@ -104,8 +107,10 @@ def hip_extension_at_to(fr: SagittalFrame, k: int) -> float | None:
 
 
 def vertical_oscillation_of_step(fr: SagittalFrame, k: int) -> float | None:
-    """Peak-to-trough of the hip midpoint over the step, pixels; None without a next
-    step or with fewer than 3 measured frames."""
+    """Peak-to-trough of the hip midpoint over the step, pixels.
+
+    None without a next step or with fewer than 3 measured frames.
+    """
     w = fr.step_window(k)
     if w is None or np.isfinite(fr.hip_mid[w, 1]).sum() < 3:
         return None
@@ -120,16 +125,17 @@ def trunk_lean_of_step(fr: SagittalFrame, k: int) -> float | None:
 
 
 def head_forward_of_step(fr: SagittalFrame, k: int) -> float | None:
-    """Mean head-forward angle over the step, deg; None without a next step or a
-    value."""
+    """Mean head-forward angle over the step, deg; None without a next step or a value."""
     w = fr.step_window(k)
     return None if w is None or not np.isfinite(fr.head_deg[w]).any() else \
         float(np.nanmean(fr.head_deg[w]))
 
 
 def arm_swing_of_stride(fr: SagittalFrame, k: int) -> float | None:
-    """Peak-to-peak upper-arm angle over the stride, deg; None without a next stride
-    or with fewer than 3 measured frames."""
+    """Peak-to-peak upper-arm angle over the stride, deg.
+
+    None without a next stride or with fewer than 3 measured frames.
+    """
     w = fr.stride_window(k)
     if w is None:
         return None
@@ -242,7 +248,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
 
 def _foot_strike(angles: Metric, per: dict[str, list[float]],
                  flat: dict[str, float]) -> Metric:
-    """The foot-angle metric with the strike classes (Altman & Davis cut-offs)."""
+    """Add the strike classes (Altman & Davis cut-offs) to the foot-angle metric."""
     classes = {s: [str(f.strike_class(a)) for a in per[s] if np.isfinite(a)] for s in SIDES}
     every = classes["left"] + classes["right"]
     counts = {c: every.count(c) for c in ("rearfoot", "midfoot", "forefoot")}
@@ -271,8 +277,10 @@ def _trunk_lean(fr: SagittalFrame, per: dict[str, dict[str, list[float]]],
 
 def _head_forward(fr: SagittalFrame, per: dict[str, dict[str, list[float]]],
                   base: float) -> Metric:
-    """Mean head-forward angle over the clip, per side by step, with the
-    craniovertebral-style complement."""
+    """Mean head-forward angle over the clip, per side by step, with the CVA-style complement.
+
+    ``extra["craniovertebral_deg"]`` is ``90 −`` the mean (:func:`formulas.craniovertebral_deg`).
+    """
     head, views = fr.head_deg, REGISTRY["head_forward_deg"].valid_views
     seen = bool(np.isfinite(head).any())
     return Metric("head_forward_deg", float(np.nanmean(head)) if seen else None, "deg",

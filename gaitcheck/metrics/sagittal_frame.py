@@ -80,24 +80,22 @@ class SagittalFrame:
         return self.points[window, LM[f"{side}_{part}"]]
 
     def next_step(self, k: int) -> PairedStance | None:
-        """The next stance (either foot) in the same segment, or None."""
+        """Return the next stance (either foot) in the same segment, or None."""
         nxt = self.stances[k + 1] if k + 1 < len(self.stances) else None
         return nxt if nxt is not None and nxt.segment == self.stances[k].segment else None
 
     def next_stride(self, k: int) -> PairedStance | None:
-        """The next stance of the same foot in the same segment, or None."""
+        """Return the next stance of the same foot in the same segment, or None."""
         return next_stride(self.stances, k)
 
     def step_window(self, k: int) -> slice | None:
-        """Frames from stance ``k``'s IC to the next IC (either foot, same segment), or
-        None."""
+        """Frames from stance ``k``'s IC to the next IC (either foot, same segment), or None."""
         nxt = self.next_step(k)
         return None if nxt is None else slice(int(np.ceil(self.stances[k].ic)),
                                               int(np.floor(nxt.ic)) + 1)
 
     def stride_window(self, k: int) -> slice | None:
-        """Frames from stance ``k``'s IC to the same foot's next IC (same segment), or
-        None."""
+        """Frames from stance ``k``'s IC to the same foot's next IC (same segment), or None."""
         same = self.next_stride(k)
         return None if same is None else slice(int(np.ceil(self.stances[k].ic)),
                                                int(np.floor(same.ic)) + 1)
@@ -106,7 +104,7 @@ class SagittalFrame:
 def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
                    stances: list[PairedStance],
                    filled: np.ndarray | None = None) -> SagittalFrame:
-    """The shared frame of the side-view metrics.
+    """Build the shared frame of the side-view metrics, ground-levelled, pixels.
 
     Parameters
     ----------
@@ -147,8 +145,11 @@ def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
 
 
 def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str) -> float:
-    """Median foot angle of one side's feet in the middle of their stances (see
-    :attr:`SagittalFrame.flat_foot_deg`)."""
+    """Median foot angle of one side's feet in the middle of their stances, deg.
+
+    See :attr:`SagittalFrame.flat_foot_deg`; clipped to ±:data:`FLAT_FOOT_LIMIT_DEG`, 0
+    without a measured stance.
+    """
     a, b = FLAT_FOOT_WINDOW
     angles = [f.foot_angle_deg(sag[t, LM[f"{side}_heel"]], sag[t, LM[f"{side}_foot_index"]])
               for st in stances if st.side == side and np.isfinite(st.to)
