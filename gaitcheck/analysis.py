@@ -15,10 +15,10 @@ from scipy.signal import find_peaks
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.events.activity_evidence import activity_evidence
 from gaitcheck.events.slowmo_auto import suspected_factor
+from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
     PairedStance,
-    asymmetry,
     frontal_metrics,
     pair_stances,
     temporal,
@@ -29,6 +29,8 @@ from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.metrics.symmetry import asymmetry, seen_timing, stances_seen
+from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
@@ -232,6 +234,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     contacts: list[dict[str, Any]] = []
     toe_offs: list[dict[str, Any]] = []
     frame_info: dict[str, Any] = {}
+    seen_values: dict[str, dict[str, list[float]]] | None = None
     if scene.view in ("side", "oblique") and scene.facing:
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
@@ -242,10 +245,18 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         activity, activity_conf, activity_ev = activity_evidence(events)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
-        metrics |= temporal(stances, base)
+        # Issue 13: steps only between consecutive detected contacts. A missed contact
+        # splits the segment (gaitcheck.events.steps); a contact with both neighbours
+        # missed is listed but measures nothing (no step, and no stride where both legs
+        # were seen, so it would only skew the left-right comparison).
+        stances, run_sizes = split_at_missed_contacts(stances)
+        in_runs = [st for st in stances if run_sizes[st.segment] >= 2]
+        metrics |= temporal(in_runs, base)
+        seen_values = seen_timing(in_runs, stances_seen(cleaned.tracks, cleaned.interpolated,
+                                                        in_runs))
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
-        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, stances,
+        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, in_runs,
                                      facts.height_cm, base * (0.6 if scene.view == "oblique"
                                                                 else 1.0),
                                      filled=cleaned.interpolated)
@@ -254,9 +265,10 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         counters = {"left": 0, "right": 0}
         usual = {s: _usual_strike(info["per_side"]["foot_strike"][s]) for s in SIDES}
         for st in stances:
-            k = counters[st.side]
-            counters[st.side] += 1
-            angle = info["per_side"]["foot_strike"][st.side][k]
+            angle = np.nan  # lone contacts (not measured) are listed without an angle
+            if run_sizes[st.segment] >= 2:
+                angle = info["per_side"]["foot_strike"][st.side][counters[st.side]]
+                counters[st.side] += 1
             measured = bool(np.isfinite(angle))
             contacts.append({"time_s": round(st.ic_s, 4),
                              "frame": round(_video_frame(cleaned.tracks, st.ic), 2),
@@ -286,11 +298,14 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         metrics = _stride_count_check(metrics, len(contacts), warnings)
     metrics = _plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
-    si = asymmetry(metrics)
+    metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
+    si = asymmetry(metrics, scene.view, tracks.fps if tracks.n_frames > 1 else None,
+                   seen_values)
     judged = FindingContext(activity, activity_conf, scene.view,
                             suspected_factor(events, activity))
     text = findings(metrics, si, judged.band_activity,
-                    scene.view if scene.view != "oblique" else "side", judged)
+                    scene.view if scene.view != "oblique" else "side", scene.near_side,
+                    context=judged)
     # Severities need the view (a far-side limb is expected to be poorly visible).
     context = WarningContext(scene.view, scene.near_side,
                              dict(cleaned.report.get("unfilled_by_part") or {}),

@@ -102,10 +102,10 @@ def batch(
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy [default: bundled full].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame (2+ when others are in view).",
+        help="Most people tracked per frame, 1 to 10 (2+ when others are in view).",
     )] = 1,
     height_cm: Annotated[float | None, typer.Option(
-        min=80, max=250, help="Default runner height in cm (manifest height_cm wins).",
+        help="Default runner height in cm, 80 to 250 (manifest height_cm wins).",
     )] = None,
     treadmill: Annotated[bool | None, typer.Option(
         "--treadmill/--overground", help="Setting of every video (manifest treadmill "
@@ -146,15 +146,19 @@ def batch(
             raise _usage("--executor dask needs --scheduler tcp://HOST:PORT")
         if scheduler and executor != "dask":
             raise _usage("--scheduler needs --executor dask")
-        if start is not None and end is not None and end <= start:
-            raise _usage(f"--end ({end} s) must be after --start ({start} s)")
-        entries, kind = discover(input_, exclude=out)
-        setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-        try:
+        # The rules of `analyze` and of manifest cells (gaitcheck.validation): a NaN or
+        # infinite window never reaches a worker.
+        from gaitcheck.validation import check_options
+
+        try:  # a factor, or auto (the detected factor when it is clear)
             slowmo_factor, slowmo_auto = (None, False) if slowmo is None else parse_slowmo(
                 slowmo)
         except ValueError as exc:
             raise _usage(str(exc)) from None
+        check_options({"start_s": start, "end_s": end, "slowmo": slowmo_factor,
+                       "height_cm": height_cm, "max_people": max_people})
+        entries, kind = discover(input_, exclude=out)
+        setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         defaults = {"start_s": start, "end_s": end, "slowmo": slowmo_factor,
                     "slowmo_auto": slowmo_auto or None, "model": model,
                     "max_people": max_people, "height_cm": height_cm, "setting": setting,
