@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gaitcheck.errors import InputError
 from gaitcheck.events.slowmo_auto import parse_slowmo
 from gaitcheck.pipeline import AnalyzeOptions, Progress, result_from_landmarks, run_video
 from gaitcheck.report.writers import parse_formats, save_result
@@ -72,10 +71,7 @@ def analyze(
         Unusable input or output, with a one-line message.
     """
     setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-    try:
-        factor, auto = parse_slowmo(slowmo)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    factor, auto = parse_slowmo(slowmo)  # a bad factor is refused by AnalyzeOptions
     options = AnalyzeOptions(start_s=start_s, end_s=end_s, slowmo=factor, slowmo_auto=auto,
                              model=model,
                              max_people=max_people, view=view, setting=setting,

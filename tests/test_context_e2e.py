@@ -149,4 +149,4 @@ def test_cli_slowmo_auto_on_the_shared_walking_clip(walking_woman: Path, tmp_pat
     bad = CliRunner().invoke(app, ["analyze", "--landmarks",
                                    str(walking_woman / "landmarks.npz"), "--slowmo", "fast",
                                    "--out", str(tmp_path / "bad")])
-    assert bad.exit_code == 2 and "positive number or 'auto'" in bad.output
+    assert bad.exit_code == 2 and "--slowmo 'fast' is not a number" in bad.output

@@ -175,10 +175,8 @@ def analyze(
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
                          "back")
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-        try:
-            slowmo_factor, slowmo_auto = parse_slowmo(slowmo)
-        except ValueError as exc:
-            raise _usage(str(exc)) from None
+        # "auto", or a factor the option checks below refuse with their message if bad.
+        slowmo_factor, slowmo_auto = parse_slowmo(slowmo)
         options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo_factor,
                                  slowmo_auto=slowmo_auto, model=model,
                                  max_people=max_people, view=view, setting=setting,

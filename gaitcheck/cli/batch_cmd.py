@@ -150,11 +150,8 @@ def batch(
         # infinite window never reaches a worker.
         from gaitcheck.validation import check_options
 
-        try:  # a factor, or auto (the detected factor when it is clear)
-            slowmo_factor, slowmo_auto = (None, False) if slowmo is None else parse_slowmo(
-                slowmo)
-        except ValueError as exc:
-            raise _usage(str(exc)) from None
+        # A factor, or auto (the detected factor when it is clear).
+        slowmo_factor, slowmo_auto = (None, False) if slowmo is None else parse_slowmo(slowmo)
         check_options({"start_s": start, "end_s": end, "slowmo": slowmo_factor,
                        "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)

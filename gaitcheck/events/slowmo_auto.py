@@ -194,27 +194,21 @@ def slowmo_section(tracks: LandmarkTracks, auto: bool, decision: SlowmoDecision,
             else None, "suggested_total": suggested, "decision": decision.to_dict()}
 
 
-def parse_slowmo(value: str | float) -> tuple[float, bool]:
-    """``--slowmo`` as given: a factor, or ``"auto"``.
+def parse_slowmo(value: str | float) -> tuple[str | float, bool]:
+    """Split ``--slowmo`` as given into a factor and whether ``auto`` was asked for.
 
     Returns
     -------
-    factor : float
-        The factor to apply (1 for ``"auto"``: the detected one is applied on top).
+    factor : float or str
+        1.0 for ``"auto"`` (the detected factor is applied on top); otherwise the value
+        as a float when it reads as one, else unchanged, for the option checks
+        (:func:`gaitcheck.validation.check_options`) to refuse with their message.
     auto : bool
         Whether ``"auto"`` was asked for.
-
-    Raises
-    ------
-    ValueError
-        Neither a positive finite number nor ``"auto"`` (with a one-line message).
     """
     if isinstance(value, str) and value.strip().lower() == "auto":
         return 1.0, True
     try:
-        factor = float(value)
+        return float(value), False
     except (TypeError, ValueError):
-        raise ValueError(f"--slowmo must be a positive number or 'auto', got {value!r}") from None
-    if not (np.isfinite(factor) and factor > 0):
-        raise ValueError(f"--slowmo must be a positive number or 'auto', got {value!r}")
-    return factor, False
+        return value, False
