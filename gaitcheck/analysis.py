@@ -13,6 +13,8 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
+from gaitcheck.events.activity_evidence import activity_evidence
+from gaitcheck.events.slowmo_auto import suspected_factor
 from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
@@ -21,6 +23,7 @@ from gaitcheck.metrics.analyze import (
     pair_stances,
     temporal,
 )
+from gaitcheck.metrics.context import FindingContext, judged_bands
 from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.formulas import strike_class
@@ -90,6 +93,10 @@ class Analysis:
     #: The algorithm settings used (``analysis.parameters`` of report.json).
     event_settings: EventSettings = DEFAULT_EVENT_SETTINGS
     cleaning_settings: CleaningSettings = DEFAULT_CLEANING_SETTINGS
+    #: Activity, view and suspected slow motion the findings were judged in.
+    context: FindingContext | None = None
+    #: What the activity rests on (flight phase, duty factor).
+    activity_evidence: dict[str, Any] = field(default_factory=dict)
 
     def report_sections(self) -> dict[str, Any]:
         """Return the ``report.json`` sections this analysis fills, by top-level key."""
@@ -104,7 +111,8 @@ class Analysis:
             "setting": {"value": s.setting, "confidence": round(s.setting_confidence, 3),
                         "overridden": "setting" in s.overridden},
             "activity": {"value": self.activity,
-                         "confidence": round(self.activity_confidence, 3)},
+                         "confidence": round(self.activity_confidence, 3),
+                         "evidence": self.activity_evidence},
             "events": {"contacts": self.contacts, "toe_offs": self.toe_offs,
                        # Messages only, as before codes (they are in
                        # analysis.warnings with code and severity).
@@ -113,8 +121,11 @@ class Analysis:
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
                        if self.events else None},
             "metrics": metrics,
-            "reference_bands": bands_for(self.metrics, self.activity),
+            "reference_bands": judged_bands(bands_for(
+                self.metrics, self.context.band_activity), self.context) if self.context
+            else bands_for(self.metrics, self.activity),
             "findings": self.findings,
+            "findings_context": self.context.to_dict() if self.context else None,
             "analysis": {"cleaning": self.cleaning, "frame": self.frame_info,
                          "warnings": self.warnings,
                          "parameters": {"events": self.event_settings.to_dict(),
@@ -218,6 +229,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     base = float(np.clip(scene.view_confidence, 0.3, 1.0))
     events: GaitEvents | None = None
     activity, activity_conf = None, 0.0
+    activity_ev: dict[str, Any] = {}
     metrics: dict[str, Metric] = {}
     contacts: list[dict[str, Any]] = []
     toe_offs: list[dict[str, Any]] = []
@@ -229,7 +241,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         events = detect_gait_events(tracks, scene.facing, settings=event_settings)
         if events.activity == "walk":
             cleaned = clean_tracks(tracks, "walk", settings=cleaning_settings)
-        activity, activity_conf = events.activity, events.activity_confidence
+        # Flight/double support and the duty factor must agree (events/activity_evidence).
+        activity, activity_conf, activity_ev = activity_evidence(events)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
         # Issue 13: steps only between consecutive detected contacts. A missed contact
@@ -288,8 +301,11 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
     si = asymmetry(metrics, scene.view, tracks.fps if tracks.n_frames > 1 else None,
                    seen_values)
-    text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side",
-                    scene.near_side)
+    judged = FindingContext(activity, activity_conf, scene.view,
+                            suspected_factor(events, activity))
+    text = findings(metrics, si, judged.band_activity,
+                    scene.view if scene.view != "oblique" else "side", scene.near_side,
+                    context=judged)
     # Severities need the view (a far-side limb is expected to be poorly visible).
     context = WarningContext(scene.view, scene.near_side,
                              dict(cleaned.report.get("unfilled_by_part") or {}),
@@ -298,7 +314,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                                                          context)}
     return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
-                    cleaned.tracks, context, event_settings, cleaning_settings)
+                    cleaned.tracks, context, event_settings, cleaning_settings, judged,
+                    activity_ev)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

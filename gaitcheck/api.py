@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gaitcheck.events.slowmo_auto import parse_slowmo
 from gaitcheck.pipeline import AnalyzeOptions, Progress, result_from_landmarks, run_video
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.result import GaitResult
@@ -28,7 +29,7 @@ def analyze(
     treadmill: bool | None = None,
     start_s: float | None = None,
     end_s: float | None = None,
-    slowmo: float = 1.0,
+    slowmo: float | str = 1.0,
     model: str | None = None,
     max_people: int = 1,
     formats: tuple[str, ...] | None = None,
@@ -52,8 +53,9 @@ def analyze(
         Setting override: True treadmill, False overground; None detects it.
     start_s, end_s : float, optional
         Analysis window, seconds of playback time.
-    slowmo : float
-        Capture fps / playback fps for slow-motion files.
+    slowmo : float or "auto"
+        Capture fps / playback fps for slow-motion files; "auto" applies the factor the
+        gait timing shows when the evidence is firm (see ``report["slowmo"]``).
     model : str, optional
         Pose model: "full" (bundled), "lite", "heavy" or a path to a ``.task`` file.
     max_people : int
@@ -69,7 +71,9 @@ def analyze(
         Unusable input or output, with a one-line message.
     """
     setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-    options = AnalyzeOptions(start_s=start_s, end_s=end_s, slowmo=slowmo, model=model,
+    factor, auto = parse_slowmo(slowmo)  # a bad factor is refused by AnalyzeOptions
+    options = AnalyzeOptions(start_s=start_s, end_s=end_s, slowmo=factor, slowmo_auto=auto,
+                             model=model,
                              max_people=max_people, view=view, setting=setting,
                              height_cm=height_cm, formats=parse_formats(formats))
     path = Path(source).expanduser()

@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256, prepare_output_dir
-from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.pose.segments import (
     default_jobs,
@@ -36,7 +36,8 @@ from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.validation import check_options
-from gaitcheck.video.reader import VideoReader
+from gaitcheck.video.reader import Frame, VideoReader
+from gaitcheck.video.scene_motion import SceneMotionTracker
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -90,6 +91,10 @@ class AnalyzeOptions:
         Blur the runner's face in the annotated video and the key frames.
     clinic, note : str, optional
         Clinic name and clinician note for ``report.pdf``.
+    slowmo_auto : bool
+        ``--slowmo auto``: apply the slow-motion factor the gait timing suggests when the
+        evidence is firm (:func:`gaitcheck.events.slowmo_auto.decide_slowmo`), on top
+        of ``slowmo``.
     """
 
     start_s: float | None = None
@@ -103,6 +108,7 @@ class AnalyzeOptions:
     formats: tuple[str, ...] | None = None
     stride: int = 1
     analysis_fps: float | None = None
+    slowmo_auto: bool = False
     jobs: int | None = None
     anonymize: bool = False
     clinic: str | None = None
@@ -288,13 +294,24 @@ def _single_pass(reader: VideoReader, options: AnalyzeOptions, progress: Progres
     try:
         warm_up = _warm_up_in_background()
         progress.start(reader.expected_frames)
+        # The scene's image motion (a panning or shaking phone) for the setting decision.
+        scene = SceneMotionTracker()
+
+        def on_pose(frame: Frame, found: Sequence[PoseCandidate]) -> None:
+            scene.add(frame, found)
+            if spool is not None:
+                spool.add(frame, found)
+
         try:
             extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                        on_pose=spool.add if spool is not None else None)
+                                        on_pose=on_pose)
         finally:
             progress.stop()
     finally:
         backend.close()
+    tracks = extraction.tracks
+    extraction = dataclasses.replace(extraction, tracks=dataclasses.replace(
+        tracks, source=tracks.source | {"scene_motion": scene.as_source(tracks.frame_index)}))
     return extraction, warm_up
 
 
@@ -392,6 +409,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     people were seen) feed the quality section and are kept with the tracks.
     """
     from gaitcheck.analysis import RecordingFacts, analyze_tracks
+    from gaitcheck.events.slowmo_auto import apply_slowmo, decide_slowmo, slowmo_section
     from gaitcheck.report.json_report import build_report
     from gaitcheck.result import GaitResult
     from gaitcheck.tracks.quality import assess_quality
@@ -400,13 +418,20 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     quality_inputs = {"truncated": truncated, "frames_with_others": frames_with_others}
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
+    analysis_options = RecordingFacts(options.view, options.setting, options.height_cm)
+    analysis = analyze_tracks(tracks, analysis_options)
+    decision = decide_slowmo(analysis.events, analysis.activity, analysis.activity_confidence)
+    applied = options.slowmo_auto and decision.confident
+    if applied:  # re-time the tracks and analyse again: cheap, no pose
+        tracks = apply_slowmo(tracks, decision.factor)
+        analysis = analyze_tracks(tracks, analysis_options)
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
-    analysis = analyze_tracks(tracks, RecordingFacts(options.view, options.setting,
-                                                      options.height_cm))
     # Severities settled with the view (a far-side limb is expected to be poorly visible).
     quality["warnings"] = with_severity(quality["warnings"], analysis.warning_context)
     quality["warnings"] += analysis.warnings
-    return GaitResult.with_cleaned(build_report(tracks, quality, {}, analysis.report_sections()),
+    sections = analysis.report_sections() | {
+        "slowmo": slowmo_section(tracks, options.slowmo_auto, decision, applied)}
+    return GaitResult.with_cleaned(build_report(tracks, quality, {}, sections),
                                    tracks, analysis.cleaned_tracks)
 
 

@@ -146,7 +146,7 @@ def test_with_severity_shape_and_idempotence() -> None:
 
 def test_far_arm_hidden_is_info_and_batch_ok(far_arm_hidden: GaitResult) -> None:
     report = far_arm_hidden.report
-    assert report["schema_version"] == SCHEMA_VERSION == "1.5"
+    assert report["schema_version"] == SCHEMA_VERSION == "1.6"
     assert report["view"]["value"] == "side" and report["view"]["near_side"] == "left"
     warnings = _by_code(far_arm_hidden)
     assert warnings["low_visibility_right_arm"]["severity"] == "info"

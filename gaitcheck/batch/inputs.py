@@ -3,8 +3,8 @@
 INPUT is a folder (searched recursively), a glob pattern, a manifest CSV or a single
 video. Manifest columns: ``video`` (required; relative to the manifest's folder or
 absolute), ``subject_id`` (or ``patient_id``), ``session_date``, ``view``, ``height_cm``,
-``treadmill``, ``notes``, ``start_s``, ``end_s``, ``slowmo``; any other column is passed
-through to the summary unchanged.
+``treadmill``, ``notes``, ``start_s``, ``end_s``, ``slowmo`` (a factor or ``auto``); any
+other column is passed through to the summary unchanged.
 """
 
 from __future__ import annotations
@@ -222,6 +222,11 @@ def _manifest_entry(values: dict[str, str], base: Path, where: str, line: int) -
                              "yes/no, 1/0 or empty")
         fields["treadmill"] = flag in _TRUE
         overrides["setting"] = "treadmill" if fields["treadmill"] else "overground"
+    if (values.get("slowmo") or "").strip().lower() == "auto":  # --slowmo auto
+        overrides["slowmo_auto"] = True
+        values = {**values, "slowmo": ""}
+    elif values.get("slowmo"):  # a factor given for this video wins over a batch-wide auto
+        overrides["slowmo_auto"] = False
     for key in ("height_cm", "start_s", "end_s", "slowmo"):
         if values.get(key):
             # The rules every option obeys (gaitcheck.validation), with a decimal comma.

@@ -111,9 +111,10 @@ def analyze(
         help="Start of the analysis window, seconds of playback time.")] = None,
     end: Annotated[float | None, typer.Option(
         help="End of the analysis window, seconds of playback time.")] = None,
-    slowmo: Annotated[float, typer.Option(
-        help="Slow-motion factor: capture fps / playback fps (8 for 240 fps stored at 30).",
-    )] = 1.0,
+    slowmo: Annotated[str, typer.Option(
+        help="Slow-motion factor: capture fps / playback fps (8 for 240 fps stored at 30), "
+        "or auto: apply the factor the gait timing shows, when it is clear.",
+    )] = "1",
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy from the user model folder "
         "[default: bundled full model].")] = None,
@@ -170,6 +171,8 @@ def analyze(
 
       gaitcheck analyze slowmo.mov --slowmo 8
 
+      gaitcheck analyze phone_clip.mov --slowmo auto
+
       gaitcheck analyze run.mp4 --annotate --height-cm 178
 
       gaitcheck analyze run.mp4 --formats html,csv,pdf --anonymize --clinic "Physio Nord"
@@ -178,6 +181,7 @@ def analyze(
 
       gaitcheck analyze run.mp4 --patient P0042 --session-date 2026-03-31
     """
+    from gaitcheck.events.slowmo_auto import parse_slowmo
     from gaitcheck.pipeline import (
         AnalyzeOptions,
         analyze_landmarks,
@@ -199,7 +203,10 @@ def analyze(
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
                          "back")
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-        options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo, model=model,
+        # "auto", or a factor the option checks below refuse with their message if bad.
+        slowmo_factor, slowmo_auto = parse_slowmo(slowmo)
+        options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo_factor,
+                                 slowmo_auto=slowmo_auto, model=model,
                                  max_people=max_people, view=view, setting=setting,
                                  height_cm=height_cm,
                                  formats=ro.formats_list(formats, annotate=annotate, pdf=pdf),

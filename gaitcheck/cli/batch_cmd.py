@@ -108,8 +108,9 @@ def batch(
         help="Start of the window in every video, seconds (manifest start_s wins).")] = None,
     end: Annotated[float | None, typer.Option(
         help="End of the window in every video, seconds (manifest end_s wins).")] = None,
-    slowmo: Annotated[float | None, typer.Option(
-        help="Slow-motion factor of every video (manifest slowmo wins) [default: 1].",
+    slowmo: Annotated[str | None, typer.Option(
+        help="Slow-motion factor of every video, or auto (manifest slowmo wins) "
+        "[default: 1].",
         show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy [default: bundled full].")] = None,
@@ -157,6 +158,7 @@ def batch(
     """
     from gaitcheck.batch.inputs import discover
     from gaitcheck.batch.runner import BatchSettings, run_batch
+    from gaitcheck.events.slowmo_auto import parse_slowmo
 
     reporter = None
     with _reported_errors(debug):
@@ -170,11 +172,14 @@ def batch(
         # infinite window never reaches a worker.
         from gaitcheck.validation import check_options
 
-        check_options({"start_s": start, "end_s": end, "slowmo": slowmo,
+        # A factor, or auto (the detected factor when it is clear).
+        slowmo_factor, slowmo_auto = (None, False) if slowmo is None else parse_slowmo(slowmo)
+        check_options({"start_s": start, "end_s": end, "slowmo": slowmo_factor,
                        "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
-        defaults = {"start_s": start, "end_s": end, "slowmo": slowmo, "model": model,
+        defaults = {"start_s": start, "end_s": end, "slowmo": slowmo_factor,
+                    "slowmo_auto": slowmo_auto or None, "model": model,
                     "max_people": max_people, "height_cm": height_cm, "setting": setting,
                     "formats": ro.formats_list(None, annotate=annotate, pdf=pdf),
                     # Only when on: the settings hash of earlier batches stays valid.

@@ -13,12 +13,14 @@ from rich.table import Table
 
 from gaitcheck.metrics.definitions import HEADLINE, REGISTRY
 from gaitcheck.metrics.findings import band_status
+from gaitcheck.report.context_lead import lead
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.warnings import INFO, SERIOUS, rank, severity_of
 
 #: Key metrics shown in the table, in order: (report key, label, decimals), from the
 #: registry's headline metrics.
 KEY_METRICS = tuple((k, REGISTRY[k].terminal_label, REGISTRY[k].decimals) for k in HEADLINE)
+LEAD_STYLE = {"serious": "bold red", "caution": "yellow", "info": "cyan"}
 SEVERITY_STYLE = {"moderate": "bold red", "mild": "yellow", "info": "cyan"}
 UNIT_SHORT = {"deg": "°", "steps/min": " spm", "ms": " ms", "%": " %",
               "% leg length": " % leg", "cm": " cm", "fraction of shoulder width": " ×sw"}
@@ -104,6 +106,12 @@ def print_summary(console: Console, report: dict[str, Any], report_path: Path,
         console.print(f"view {view.get('label')}, {(report.get('setting') or {}).get('value')}, "
                       f"activity {(report.get('activity') or {}).get('value') or 'unknown'}",
                       highlight=False)
+    for item in lead(report):  # context before verdicts: slow motion, activity
+        style = LEAD_STYLE.get(item["severity"], "cyan")
+        console.print(f"[{style}]{escape(item['text'])}[/]", highlight=False)
+        if item.get("command"):
+            console.print(f"  re-run: [bold]{escape(item['command'])}[/]", highlight=False,
+                          soft_wrap=True)
     table = metrics_table(report)
     if table.row_count:
         console.print(table)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gaitcheck.metrics.context import ACTIVITIES, FindingContext, finding_allowed
 from gaitcheck.metrics.definitions import CUES, REGISTRY, SYMMETRY_INDICES, Band, band_for
 from gaitcheck.metrics.result import Metric
 from gaitcheck.sides import SIDES
@@ -74,8 +75,13 @@ def _finding(key: str, severity: str, message: str, value: Any, band: Band | Non
 
 
 def bands_for(metrics: dict[str, Metric], activity: str | None) -> dict[str, dict[str, Any]]:
-    """Return the reference band of every metric that has one, by key, for the report."""
-    out = {}
+    """Return the reference band of every metric that has one, by key, for the report.
+
+    None for an unknown activity: running and walking bands differ.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    if activity not in ACTIVITIES:
+        return out
     for key, metric in metrics.items():
         band = band_for(key, metric.unit, activity)
         if band is not None:
@@ -115,7 +121,8 @@ def _evidence_words(ev: dict[str, Any]) -> str:
 
 def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
              activity: str | None, view: str | None,
-             near_side: str | None = None) -> list[dict[str, Any]]:
+             near_side: str | None = None,
+             context: FindingContext | None = None) -> list[dict[str, Any]]:
     """Plain-language findings, worst first, only beyond the uncertainty.
 
     Parameters
@@ -130,6 +137,9 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
         Recording view; metrics not valid in it give no finding.
     near_side : {"left", "right"} or None
         The camera-side leg in a side view (the evidence names near and far leg).
+    context : FindingContext, optional
+        Suspected slow motion, activity and view: findings it does not allow are
+        dropped (:func:`gaitcheck.metrics.context.finding_allowed`).
     """
     out: list[dict[str, Any]] = []
     usable = {k: m for k, m in metrics.items()
@@ -137,7 +147,8 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
               and m.confidence >= MIN_CONFIDENCE}
     for key, entry in REGISTRY.items():
         m = usable.get(key)
-        band = band_for(key, m.unit, activity) if m else None
+        # Walking gets walking bands or none; an unknown activity gets none.
+        band = band_for(key, m.unit, activity) if m and activity in ACTIVITIES else None
         if m is None or m.value is None or band is None:
             continue
         status = band_status(m.value, m.ci95, band)
@@ -187,6 +198,9 @@ def findings(metrics: dict[str, Metric], asymmetry: dict[str, dict[str, Any]],
             certainty="95 % interval entirely past the midline", evidence=ev,
             cue=CUES.get("arm_crossover")))
     out += _asymmetry_findings(asymmetry, view)
+    if context is not None:
+        out = [f for f in out
+               if finding_allowed(context, f["metric"], f["band"] is not None) is None]
     return sorted(out, key=lambda f: SEVERITY_ORDER[f["severity"]])
 
 

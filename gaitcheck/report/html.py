@@ -24,6 +24,7 @@ from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.metrics.definitions import HEADLINE
 from gaitcheck.metrics.findings import SEVERITY_ORDER
+from gaitcheck.report.context_lead import lead
 from gaitcheck.report.html_metrics import (
     fmt,
     interval,
@@ -111,6 +112,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                       "cue": f.get("cue"),
                       "anchor": _anchor(metrics, str(f.get("metric", "")))} for f in findings],
         "not_measurable": _not_measurable(metrics),
+        "lead": lead(report),
+        "withheld": ((report.get("findings_context") or {}).get("withheld") or {}),
     }
 
 

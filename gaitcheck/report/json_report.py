@@ -16,7 +16,7 @@ from gaitcheck import __version__
 from gaitcheck.fsio import write_text_atomic
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 def _clean(value: Any) -> Any:
@@ -62,8 +62,10 @@ def build_report(
     }
     # Decoding and image statistics describe the input, not the pose model.
     input_keys = ("decoding", "image_stats")
+    # The scene's per-frame motion stays with the landmarks (its summary is in the
+    # setting's evidence).
     pose = {k: v for k, v in tracks.source.items()
-            if k not in ("window", "quality_inputs", *input_keys)}
+            if k not in ("window", "quality_inputs", "scene_motion", *input_keys)}
     quality = dict(quality) | {k: tracks.source[k] for k in input_keys
                                if k in tracks.source and k not in quality}
     return _clean({

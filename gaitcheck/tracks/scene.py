@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.setting import decide_setting
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 VIEWS = ("side", "front", "back", "oblique", "unknown")
@@ -352,6 +353,11 @@ def understand_scene(tracks: LandmarkTracks) -> Scene:
                              * min(1.0, span_s))
     ev["setting"] = {"hip_travel_bh_per_s": _r(travel), "torso_scale_rate_per_s": _r(
         scale_rate), "motion_ratio": _r(motion), "seen_s": _r(span_s, 2)}
+    if view in ("side", "oblique"):
+        # Travel relative to the scene and the belt under the stance foot: robust to
+        # turns, a camera following the runner (when the video gave the scene's motion)
+        # and someone standing or jumping in place (see tracks/setting.py).
+        setting, setting_conf, ev["setting"] = decide_setting(px, t, height, tracks.source)
     return Scene(view=view, facing=facing_out, view_confidence=round(view_conf, 3),
                  setting=setting, setting_confidence=round(setting_conf, 3), near_side=near,
                  near_side_confidence=round(near_conf, 3), evidence=ev)
