@@ -75,7 +75,7 @@ def foot_jump_frames(foot: np.ndarray, scale: float, max_jump: float = 0.25,
     if not np.isfinite(scale) or scale <= 0 or n < 4:
         return bad
     x = np.asarray(foot, dtype=np.float64)
-    ok: np.ndarray = np.isfinite(x).all(axis=(1, 2))
+    ok = np.asarray(np.isfinite(x).all(axis=(1, 2)))
     pad = np.full((1, *x.shape[1:]), np.nan)
     xp = np.concatenate([pad, x, pad])  # xp[i + 1] = x[i]; NaN outside the clip
 
