@@ -7,6 +7,7 @@ last, so its presence means the run completed (:mod:`gaitcheck.report.writers`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import threading
 import time
@@ -21,13 +22,14 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
-from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
-from gaitcheck.video.reader import VideoReader
+from gaitcheck.video.lines import FrameSampler, with_scene_lines
+from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -205,14 +207,24 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     backend = (backend_factory or _mediapipe_backend)(options)
     warm_up = _warm_up_in_background()
     progress.start(reader.expected_frames)
+    # A few grey frames for the scene-line roll estimate (gaitcheck.video.lines).
+    sampler = FrameSampler(reader.expected_frames)
+
+    def on_pose(frame: Frame, found: list[PoseCandidate]) -> None:
+        sampler.add(frame)
+        if spool is not None:
+            spool.add(frame, found)
+
     try:
         extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                    on_pose=spool.add if spool is not None else None)
+                                    on_pose=on_pose)
     finally:
         progress.stop()
         backend.close()
     if spool is not None:
         spool.finish()
+    extraction = dataclasses.replace(extraction,
+                                     tracks=with_scene_lines(extraction.tracks, sampler))
     # Done long ago on a real video; after a very short pose pass this waits rather than
     # importing the same modules from two threads at once.
     warm_up.join()

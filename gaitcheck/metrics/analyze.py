@@ -19,7 +19,7 @@ from gaitcheck.landmarks import LM
 from gaitcheck.metrics import definitions as d
 from gaitcheck.metrics.frames import (
     at_frame,
-    ground_angle_deg,
+    estimate_ground,
     image_frontal,
     image_sagittal,
     rotate,
@@ -158,9 +158,9 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                Stance(st.side, st.ic, np.nan, st.ic_s, np.nan, st.confidence, st.segment)
                for st in stances if 0 <= st.ic <= n - 1]
     raw = image_sagittal(tracks, facing)
-    ground, ground_conf = ground_angle_deg(raw, [(s.side, s.ic, s.to) for s in stances
-                                                 if np.isfinite(s.to)])
-    sag = rotate(raw, ground)
+    ground = estimate_ground(raw, [(s.side, s.ic, s.to) for s in stances if np.isfinite(s.to)],
+                             facing, tracks.source.get("scene_lines"))
+    sag = rotate(raw, ground.angle_deg)
     mid = lambda a, b: (sag[:, LM[a]] + sag[:, LM[b]]) / 2  # noqa: E731
     hip_mid, sh_mid = mid("left_hip", "right_hip"), mid("left_shoulder", "right_shoulder")
     ear_mid = mid("left_ear", "right_ear")
@@ -287,8 +287,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                                         "crossover is a frontal-plane measure: film from the "
                                         "front or back"),
     }
-    frame_info = {"ground_angle_deg": round(ground, 2),
-                  "ground_confidence": round(ground_conf, 2),
+    frame_info = ground.to_dict() | {
                   "leg_length_px": _finite(leg_px, 1),
                   "cm_per_px": round(scale_cm, 4) if scale_cm else None}
     return metrics, {"per_side": per, "frame": frame_info}
