@@ -18,6 +18,7 @@ import numpy as np
 
 from gaitcheck.landmarks import LM
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.video.lines import scene_roll
 
 
 def image_sagittal(tracks: LandmarkTracks, facing: str) -> np.ndarray:
@@ -100,16 +101,15 @@ def ground_angle_deg(sag: np.ndarray, stances: list[tuple[str, float, float]],
     return angle, confidence
 
 
-#: Smallest confidence at which a scene-line roll counts as evidence (and is applied),
-#: and at which a feet-only line is applied (rotating every angle).
-SCENE_MIN_CONFIDENCE, APPLY_MIN_CONFIDENCE = 0.5, 0.5
-#: Plumb-line and ground-line rolls further apart than this disagree, degrees.
-SCENE_AGREEMENT_DEG = 2.0
+#: Smallest confidence at which a feet-only line is applied (rotating every angle); a
+#: scene-line roll is applied when it counts as evidence (see
+#: :func:`gaitcheck.video.lines.scene_roll`).
+APPLY_MIN_CONFIDENCE = 0.5
 #: A confident feet-only line further than this from the scene's disagrees, degrees.
 FEET_AGREEMENT_DEG = 4.0
 #: Feet alone are weaker evidence than the scene: their confidence is scaled by this.
 FEET_ONLY_FACTOR = 0.6
-#: Rolls beyond this are not believed from any evidence (a camera on its side is a
+#: Rolls beyond this are not believed from the feet (a camera on its side is a
 #: different view, not a roll), degrees.
 MAX_ROLL_DEG = 12.0
 
@@ -162,27 +162,6 @@ class GroundEstimate:
                 "ground_note": self.note}
 
 
-def _scene_roll(lines: dict[str, Any] | None) -> tuple[float | None, float, str]:
-    """Image roll from the scene-line evidence (``tracks.source["scene_lines"]``)."""
-    if not lines:
-        return None, 0.0, "no scene lines (landmarks without video)"
-    found = []
-    for key, name in (("plumb", "plumb lines"), ("ground_lines", "ground lines")):
-        part = lines.get(key) or {}
-        roll, conf = part.get("roll_deg"), float(part.get("confidence") or 0.0)
-        if roll is not None and abs(roll) <= MAX_ROLL_DEG and conf >= SCENE_MIN_CONFIDENCE:
-            found.append((float(roll), conf, name))
-    if not found:
-        return None, 0.0, "scene lines too few or inconsistent"
-    if len(found) == 1:
-        return found[0][0], found[0][1], found[0][2]
-    (a, ca, _), (b, cb, _) = found
-    if abs(a - b) > SCENE_AGREEMENT_DEG:
-        return None, 0.0, (f"plumb lines ({a:+.1f}°) and ground lines ({b:+.1f}°) "
-                           "disagree")
-    return (ca * a + cb * b) / (ca + cb), max(ca, cb), "plumb and ground lines"
-
-
 def estimate_ground(sag: np.ndarray, stances: list[tuple[str, float, float]], facing: str,
                     scene_lines: dict[str, Any] | None = None) -> GroundEstimate:
     """The ground line from the scene's lines, checked by the stance feet.
@@ -208,7 +187,7 @@ def estimate_ground(sag: np.ndarray, stances: list[tuple[str, float, float]], fa
     """
     sign = 1.0 if facing == "right" else -1.0
     feet, feet_conf = ground_angle_deg(sag, stances)
-    roll, conf, source = _scene_roll(scene_lines)
+    roll, conf, source = scene_roll(scene_lines)
     note = ""
     if roll is not None:
         est = sign * roll
@@ -227,8 +206,8 @@ def estimate_ground(sag: np.ndarray, stances: list[tuple[str, float, float]], fa
         est, conf = None, 0.0
         note = source + "; the stance feet give no usable line either"
         source = "none"
-    applied = est is not None and (conf >= APPLY_MIN_CONFIDENCE or source != "feet"
-                                   and roll is not None)
+    applied = est is not None and (conf >= APPLY_MIN_CONFIDENCE or (source != "feet"
+                                   and roll is not None))
     if not applied:
         note += ("; " if note else "") + "not applied: angles are from the image axes"
     return GroundEstimate(est if applied else 0.0, est,
