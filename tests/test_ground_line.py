@@ -95,3 +95,14 @@ def test_decision_rules() -> None:
     g = estimate_ground(sag, [], "left", both)
     assert g.applied and g.source == "plumb and ground lines"
     assert g.angle_deg == pytest.approx(-1.5)
+
+
+def test_stick_figure_ground_line() -> None:
+    from types import SimpleNamespace
+
+    from gaitcheck.report.plots_body import ground_line
+
+    frame = {"camera_roll_image_deg": 2.5, "ground_applied": True}
+    assert ground_line(SimpleNamespace(report={"analysis": {"frame": frame}})) == (2.5, True)
+    frame = {"camera_roll_image_deg": None, "ground_applied": False}
+    assert ground_line(SimpleNamespace(report={"analysis": {"frame": frame}})) == (0.0, False)
