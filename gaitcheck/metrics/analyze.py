@@ -169,7 +169,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     leg_all = legs[near] if near else np.concatenate(list(legs.values()))
     leg_px = float(np.nanmedian(leg_all)) if np.isfinite(leg_all).any() else float("nan")
     trunk = d.trunk_lean_deg(hip_mid, sh_mid)
-    head = d.head_forward_deg(sh_mid, ear_mid)
+    head = d.head_posture_deg(hip_mid, sh_mid, ear_mid, d.ear_bias_for(tracks.source))
     per: dict[str, dict[str, list[float]]] = {k: {s: [] for s in SIDES} for k in (
         "foot", "knee_ic", "knee_peak", "hip_ext_to", "over", "shank", "trunk_ic", "osc",
         "swing", "elbow", "trunk_step", "head_step")}
@@ -260,7 +260,9 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
                                    bool(np.isfinite(head).any()),
                                    from_sides("", "", per["head_step"], SIDE, base).per_side,
                                    {"craniovertebral_deg": 90 - float(np.nanmean(head))
-                                    if np.isfinite(head).any() else None}),
+                                    if np.isfinite(head).any() else None,
+                                    "relative_to_trunk_deg": _finite(np.nanmean(head - trunk))
+                                    if np.isfinite(head - trunk).any() else None}),
         "foot_strike": from_sides(
             "foot_strike", "deg", per["foot"], SIDE, conf("foot"),
             pattern=max(counts, key=counts.get) if every else None, counts=counts,

@@ -43,8 +43,9 @@ RUNNING_BANDS: dict[str, Band] = {
     "duty_factor_pct": Band(25.0, 48.0, "running has flight: duty factor < 50 %"),
     "trunk_lean_deg": Band(3.0, 15.0, "typical forward trunk lean in running "
                            "(Teng & Powers 2014: ~7-11°)"),
-    "head_forward_deg": Band(None, 25.0, "shoulder→ear line; above ~25° the head is carried "
-                             "well ahead of the shoulders (no C7 landmark: an estimate)"),
+    # No head-forward band: no published norm exists for a running neck-base → ear angle
+    # from vertical (clinical craniovertebral norms are for standing, with C7). The
+    # number is reported without a band, for tracking a runner over time.
     "knee_flexion_ic_deg": Band(10.0, 30.0, "knee flexion at initial contact in running "
                                 "(Novacheck 1998)"),
     "shank_angle_deg": Band(None, 10.0, "shank near vertical at contact; ankle well ahead "
