@@ -24,6 +24,7 @@ from gaitcheck.metrics.analyze import (
 )
 from gaitcheck.metrics.definitions import strike_class
 from gaitcheck.metrics.findings import bands_for, findings
+from gaitcheck.metrics.frames import levelled
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
@@ -200,7 +201,8 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     if scene.view in ("side", "oblique") and scene.facing:
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
-        events = detect_gait_events(tracks, scene.facing)
+        # Levelled by the scene's roll: foot heights are read along the true vertical.
+        events = detect_gait_events(levelled(tracks), scene.facing)
         if events.activity == "walk":
             cleaned = clean_tracks(tracks, "walk")
         activity, activity_conf = events.activity, events.activity_confidence

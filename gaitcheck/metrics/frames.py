@@ -215,6 +215,30 @@ def estimate_ground(sag: np.ndarray, stances: list[tuple[str, float, float]], fa
                           applied, feet, feet_conf, note.lstrip("; "))
 
 
+def levelled(tracks: LandmarkTracks) -> LandmarkTracks:
+    """``tracks`` as a level camera would have seen them: image coordinates rotated
+    about the image centre by the scene lines' roll, when that counts as evidence
+    (:func:`gaitcheck.video.lines.scene_roll`); else ``tracks`` unchanged.
+
+    For the gait-event detector, which reads foot heights along the image vertical: on
+    a rolled camera a foot carried backwards by the belt would seem to rise or sink
+    during stance, shifting contacts and toe-offs by a frame or more.
+    """
+    roll, _, _ = scene_roll(tracks.source.get("scene_lines"))
+    if roll is None or roll == 0.0:
+        return tracks
+    w, h = float(tracks.video.width), float(tracks.video.height)
+    x = tracks.image[..., 0].astype(np.float64) * w - w / 2
+    y_up = h / 2 - tracks.image[..., 1].astype(np.float64) * h
+    a = np.radians(-roll)
+    c, s = np.cos(a), np.sin(a)
+    image = tracks.image.copy()
+    image[..., 0] = (c * x - s * y_up + w / 2) / w
+    image[..., 1] = (h / 2 - (s * x + c * y_up)) / h
+    return LandmarkTracks(image, tracks.world, tracks.time_s, tracks.frame_index,
+                          tracks.video, tracks.source)
+
+
 def at_frame(arr: np.ndarray, frame: float) -> np.ndarray:
     """Linear interpolation of ``arr`` (T, ...) at a fractional frame index."""
     i = int(np.clip(np.floor(frame), 0, len(arr) - 1))
