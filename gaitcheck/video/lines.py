@@ -205,7 +205,10 @@ def votes(grey: np.ndarray, landmarks_px: np.ndarray | None, scale: float,
     min_len = MIN_SEGMENT_FRACTION * np.hypot(h, w)
     found = _runner_box(landmarks_px * scale) if landmarks_px is not None else None
     dev, length, ends = [], [], []
-    for x1, y1, x2, y2 in segments(grey) if detected is None else detected:
+    segs = segments(grey) if detected is None else detected
+    # Most LSD segments are short texture edges: drop them before the per-segment work.
+    segs = segs[np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]) >= min_len]
+    for x1, y1, x2, y2 in segs:
         pieces = [(np.array([x1, y1]), np.array([x2, y2]))]
         if found is not None:
             pieces = _clip_outside(pieces[0][0], pieces[0][1], found[0])
@@ -229,7 +232,7 @@ def votes(grey: np.ndarray, landmarks_px: np.ndarray | None, scale: float,
             else:
                 continue
             length.append(n / scale)
-            ends.append(np.r_[p, q] / scale)
+            ends.append((p[0] / scale, p[1] / scale, q[0] / scale, q[1] / scale))
     return (np.asarray(dev, float).reshape(-1, 3), np.asarray(length, float),
             np.asarray(ends, float).reshape(-1, 4))
 
@@ -395,7 +398,7 @@ def estimate_roll(frames: list[tuple[int, np.ndarray, float]],
         dev[:, 2] += offset[1]
         all_dev.append(dev)
         all_len.append(length)
-        all_ends.append(ends + np.r_[offset, offset])
+        all_ends.append(ends + np.tile(offset, 2))
     dev, length = np.concatenate(all_dev), np.concatenate(all_len)
     ends = np.concatenate(all_ends)
     norm = diag * len(frames)
