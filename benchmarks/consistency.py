@@ -76,14 +76,14 @@ def transform(src: Path, dst: Path, name: str) -> Path:
     return dst
 
 
-def landmarks_for(video: Path, npz: Path) -> Path:
+def landmarks_for(video: Path, npz: Path, max_people: int = 1) -> Path:
     """Pose on ``video`` once; the landmark tracks are cached in ``npz``."""
     if npz.exists():
         return npz
     from gaitcheck.pipeline import AnalyzeOptions, run_video
     from gaitcheck.tracks.io import save_tracks_npz
 
-    result = run_video(video, AnalyzeOptions())
+    result = run_video(video, AnalyzeOptions(max_people=max_people))
     npz.parent.mkdir(parents=True, exist_ok=True)
     save_tracks_npz(result.tracks, npz)
     return npz
@@ -172,6 +172,9 @@ CLIPS: dict[str, Callable[[Path], tuple[Path, list[str]]]] = {
     "treadmill": lambda cache: (SHARED / "treadmill_side_30fps.mp4",
                                 ["mirror", "half", "offcentre", "roll+4", "roll-4", "dim",
                                  "crf35"]),
+    # Walking, with other people in view (tracked with two people).
+    "walking": lambda cache: (SHARED / "walking_side_distractors.mp4",
+                              ["mirror", "half", "roll+4", "crf35"]),
     "synth60": lambda cache: (synth_clip(cache / "synth60" / "base.mp4"),
                               ["fps30", "mirror", "half", "offcentre", "roll+4", "roll-4",
                                "dim", "crf35"]),
@@ -181,19 +184,20 @@ CLIPS: dict[str, Callable[[Path], tuple[Path, list[str]]]] = {
 def run_clip(name: str, cache: Path, analyses: bool = True) -> dict[str, dict[str, Any]]:
     src, transforms = CLIPS[name](cache)
     folder = cache / name
-    base_npz = landmarks_for(src, folder / "base.landmarks.npz")
+    people = 2 if name == "walking" else 1
+    base_npz = landmarks_for(src, folder / "base.landmarks.npz", people)
     rows: dict[str, dict[str, Any]] = {}
     if not analyses:
         for t in transforms:
             video = transform(src, folder / f"{t}.mp4", t)
-            landmarks_for(video, folder / f"{t}.landmarks.npz")
+            landmarks_for(video, folder / f"{t}.landmarks.npz", people)
         return rows
     base = summary(analyse(base_npz, src))
     rows["base"] = base
     duration = None
     for t in transforms:
         video = transform(src, folder / f"{t}.mp4", t)
-        npz = landmarks_for(video, folder / f"{t}.landmarks.npz")
+        npz = landmarks_for(video, folder / f"{t}.landmarks.npz", people)
         rows[t] = summary(analyse(npz, video))
     from gaitcheck.tracks.io import load_tracks
 
