@@ -33,7 +33,7 @@ FAR_SIDE_FACTOR = 0.6
 LEG_FRACTION_OF_HEIGHT = 0.491
 SI_FLAG_PCT = 10.0
 #: The foot angle at contact is read this long before IC, seconds.
-FOOT_LEAD_S = 1 / 60
+FOOT_LEAD_S = 1 / 120
 
 
 class Event(Protocol):
@@ -189,7 +189,7 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
         p = at_frame(sag, st.ic)
         hm = at_frame(hip_mid, st.ic)
         # The foot slaps flat within ~40 ms of a heel strike, faster than a 30 fps frame
-        # interval: read the foot angle half a 30 fps frame (17 ms) before IC, while the
+        # interval: read the foot angle a quarter of a 30 fps frame (8 ms) before IC, while the
         # foot is still airborne, rather than interpolating into the flattening. Not the
         # last whole frame before IC: that jumps by a frame (~10° of foot rotation) when
         # IC moves by a fraction of one (a mirrored or re-encoded video).
