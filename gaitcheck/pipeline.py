@@ -28,8 +28,9 @@ from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
-from gaitcheck.video.lines import FrameSampler, with_scene_lines
+from gaitcheck.video.lines import with_scene_lines
 from gaitcheck.video.reader import Frame, VideoReader
+from gaitcheck.video.sampling import FrameSampler
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult

@@ -13,7 +13,8 @@ from gaitcheck.synth.kinematics import generate_motion
 from gaitcheck.synth.params import GaitParams
 from gaitcheck.synth.render import SceneStyle, render_frames
 from gaitcheck.synth.to_tracks import motion_to_tracks
-from gaitcheck.video.lines import FrameSampler, estimate_roll, scene_lines, to_grey
+from gaitcheck.video.lines import estimate_roll, scene_lines
+from gaitcheck.video.sampling import FrameSampler, to_grey
 
 N_FRAMES = 4
 

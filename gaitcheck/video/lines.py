@@ -11,9 +11,11 @@ found with OpenCV's LSD detector; the parts of segments inside the runner's box 
 the landmarks of that frame) are cut away. Near-horizontal segments (within
 :data:`MAX_ROLL_DEG` of the image horizontal) and near-vertical segments reaching above
 the runner's hips (plumb edges; floor lines receding to the vanishing point never rise
-above a camera at hip height) vote for the roll with their length; the roll is the peak
-of the length-weighted angle density. Everything is symmetric under a left-right
-mirror: a mirrored clip gives the negated roll.
+above a camera at hip height) are kept. The plumb lines' vanishing point gives the true
+vertical at the runner (a pitched camera's verticals converge); the near-horizontal
+lines around the stance feet give the ground line (peak of their length-weighted angle
+density). Everything is symmetric under a left-right mirror: a mirrored clip gives the
+negated roll.
 
 Convention: ``image_roll_deg`` is the angle of the scene's horizontal in the image as
 displayed, positive anticlockwise (the level line rises to the image right).
@@ -21,8 +23,6 @@ displayed, positive anticlockwise (the level line rises to the image right).
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,10 @@ import numpy as np
 
 from gaitcheck.landmarks import LM
 from gaitcheck.video._cv import cv2
+from gaitcheck.video.sampling import FrameSampler, sample_frames, segments
 
-#: Frames kept for the scene-line estimate, and the long side they are scaled to, px.
-N_FRAMES, LONG_SIDE_PX = 8, 720
+#: Frames used for the scene-line estimate.
+N_FRAMES = 8
 #: Largest roll looked for, degrees: a steeper "horizontal" is not one.
 MAX_ROLL_DEG = 12.0
 #: Shortest segment used, as a fraction of the image diagonal.
@@ -44,75 +45,6 @@ BOX_MARGIN = 0.08
 #: Smallest confidence at which a plumb- or ground-line roll counts as evidence, and
 #: the largest difference at which the two agree, degrees.
 SCENE_MIN_CONFIDENCE, SCENE_AGREEMENT_DEG = 0.5, 2.0
-
-
-@dataclass
-class FrameSampler:
-    """Keeps about ``n`` evenly spaced grey frames during the pose pass.
-
-    Use :meth:`add` as (or inside) the pose hook; it costs a resize and a colour
-    conversion on ``n`` frames of the whole pass, and the line detection runs on a
-    helper thread (OpenCV releases the GIL; MediaPipe leaves a core idle), so the pose
-    pass does not wait for it. ``expected`` is the number of frames the pass will see
-    (None if unknown: every 30th frame is kept, then thinned).
-    """
-
-    expected: int | None = None
-    n: int = N_FRAMES
-    frames: list[tuple[int, np.ndarray, float]] = field(default_factory=list)
-    _seen: int = 0
-    _found: dict[int, Future] = field(default_factory=dict)
-    _pool: ThreadPoolExecutor | None = None
-
-    def add(self, frame: Any, found: Any = None) -> None:
-        """Pose hook: ``frame`` has ``index`` and ``rgb``; ``found`` is ignored."""
-        k = self._seen
-        self._seen += 1
-        every = max(1, self.expected // self.n) if self.expected else 30
-        if k % every != every // 2:
-            return
-        grey, scale = to_grey(frame.rgb)
-        self.frames.append((int(frame.index), grey, scale))
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="gaitcheck-lines")
-        self._found[int(frame.index)] = self._pool.submit(segments, grey)
-        if len(self.frames) > 2 * self.n:
-            self.frames = self.frames[::2]
-
-    def segments(self) -> dict[int, np.ndarray]:
-        """LSD segments of every kept frame, by frame index (waits for the helper)."""
-        kept = {i for i, _, _ in self.frames}
-        out = {i: f.result() for i, f in self._found.items() if i in kept}
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-        return out
-
-
-def to_grey(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """Grey frame with its long side at most :data:`LONG_SIDE_PX`, and the scale used."""
-    h, w = rgb.shape[:2]
-    scale = min(1.0, LONG_SIDE_PX / max(h, w))
-    if scale < 1.0:
-        rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)),
-                         interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), scale
-
-
-def sample_frames(video: Path, frame_indices: list[int]) -> list[tuple[int, np.ndarray, float]]:
-    """Grey frames of ``video`` at ``frame_indices`` (by seeking; missing ones skipped)."""
-    cap = cv2.VideoCapture(str(video))
-    out = []
-    try:
-        for i in frame_indices:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, int(i))
-            ok, bgr = cap.read()
-            if ok:
-                grey, scale = to_grey(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-                out.append((int(i), grey, scale))
-    finally:
-        cap.release()
-    return out
 
 
 def _clip_outside(p: np.ndarray, q: np.ndarray, box: tuple[float, float, float, float]
@@ -167,13 +99,6 @@ def _runner_box(xy: np.ndarray) -> tuple[tuple[float, float, float, float], floa
     hips = xy[[LM["left_hip"], LM["right_hip"]], 1]
     hip_y = float(np.nanmean(hips)) if np.isfinite(hips).any() else (y0 + y1) / 2
     return (x0 - m, y0 - m, x1 + m, y1 + m), hip_y
-
-
-def segments(grey: np.ndarray) -> np.ndarray:
-    """LSD line segments (N, 4) as x1, y1, x2, y2 in the grey frame's pixels."""
-    lsd = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD)
-    lines = lsd.detect(grey)[0]
-    return np.zeros((0, 4)) if lines is None else lines.reshape(-1, 4).astype(np.float64)
 
 
 def votes(grey: np.ndarray, landmarks_px: np.ndarray | None, scale: float,
@@ -348,13 +273,12 @@ def estimate_roll(frames: list[tuple[int, np.ndarray, float]],
                   found: dict[int, np.ndarray] | None = None) -> dict[str, Any]:
     """Camera roll from the scene lines of ``frames``.
 
-    The estimate is taken from the near-horizontal lines around the ground under the
-    runner's feet (the treadmill deck and belt edges, the floor line or the track's
-    edge): they run along the line of progression, which is the sagittal frame's
-    forward axis even when the camera is not square to it, and they are close to the
-    camera's horizon, where a camera pitched up or down bends them least. Lines
-    elsewhere (walls, cabinets, door frames) are reported for diagnosis only: on a
-    camera pitched up they converge by several degrees.
+    Two estimates, combined by :func:`scene_roll`: the plumb lines' vanishing point
+    read at the runner's trunk (:func:`_plumb_at_runner`), and the near-horizontal
+    lines in a band around the ground under the runner's feet (treadmill deck and belt
+    edges, floor and track edges), which run along the line of progression. The
+    scene's other horizontals (walls, cabinets) are reported for diagnosis only: on a
+    camera pitched up or down they converge by several degrees.
 
     Parameters
     ----------
@@ -370,10 +294,12 @@ def estimate_roll(frames: list[tuple[int, np.ndarray, float]],
     Returns
     -------
     dict
-        ``image_roll_deg`` (None without ground lines), ``confidence`` 0..1 (share of
-        the ground band's line length agreeing with the peak × the amount of agreeing
-        line, saturating at half an image diagonal per frame), and the horizontal and
-        vertical lines of the whole scene (``scene_horizontal``, ``scene_vertical``).
+        ``image_roll_deg`` (None when no evidence counts), ``confidence`` 0..1 and
+        ``source`` of the combination; ``plumb`` and ``ground_lines`` (each with
+        ``roll_deg`` and ``confidence`` = share of line length agreeing × amount of
+        agreeing line, saturating at half an image diagonal per frame), and the whole
+        scene's horizontal and vertical lines (``scene_horizontal``,
+        ``scene_vertical``).
     """
     if not frames:
         return {"image_roll_deg": None, "confidence": 0.0, "frames": 0,
