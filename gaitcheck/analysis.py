@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import find_peaks
 
-from gaitcheck.events import GaitEvents, detect_gait_events
+from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
     Stance,
@@ -28,6 +28,7 @@ from gaitcheck.metrics.frames import levelled
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
+from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import WarningContext, with_severity
 
@@ -92,6 +93,9 @@ class Analysis:
     #: What the warning severities were decided in (view, near side, unfilled gaps): the
     #: pipeline settles the data-quality warnings' severities in the same context.
     warning_context: WarningContext = field(default_factory=WarningContext)
+    #: The algorithm settings used (``analysis.parameters`` of report.json).
+    event_settings: EventSettings = DEFAULT_EVENT_SETTINGS
+    cleaning_settings: CleaningSettings = DEFAULT_CLEANING_SETTINGS
 
     def report_sections(self) -> dict[str, Any]:
         """The ``report.json`` keys this analysis fills."""
@@ -108,14 +112,19 @@ class Analysis:
             "activity": {"value": self.activity,
                          "confidence": round(self.activity_confidence, 3)},
             "events": {"contacts": self.contacts, "toe_offs": self.toe_offs,
-                       "warnings": list(self.events.warnings) if self.events else [],
+                       # Messages only, as before codes (they are in
+                       # analysis.warnings with code and severity).
+                       "warnings": [w.message for w in self.events.warnings]
+                       if self.events else [],
                        "slowmo_factor_suggested": self.events.slowmo_factor_suggested
                        if self.events else None},
             "metrics": metrics,
             "reference_bands": bands_for(self.metrics, self.activity),
             "findings": self.findings,
             "analysis": {"cleaning": self.cleaning, "frame": self.frame_info,
-                         "warnings": self.warnings},
+                         "warnings": self.warnings,
+                         "parameters": {"events": self.event_settings.to_dict(),
+                                        "cleaning": self.cleaning_settings.to_dict()}},
         }
 
 
@@ -167,7 +176,9 @@ def frontal_strides(tracks: LandmarkTracks) -> list[Stance]:
             for k, p in enumerate(peaks)]
 
 
-def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = None) -> Analysis:
+def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = None, *,
+                   event_settings: EventSettings | None = None,
+                   cleaning_settings: CleaningSettings | None = None) -> Analysis:
     """Scene, cleaning, events and every metric for one subject.
 
     Parameters
@@ -176,14 +187,25 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         Raw tracks from the pose backend (or the synthesiser).
     options : AnalysisOptions, optional
         Overrides and body height.
+    event_settings : EventSettings, optional
+        Gait-event detection settings; the validated defaults when omitted.
+    cleaning_settings : CleaningSettings, optional
+        Track-cleaning settings; the validated defaults when omitted.
+
+    Notes
+    -----
+    Both settings are recorded in :meth:`Analysis.report_sections` under
+    ``analysis.parameters``, so a report says how it was made.
     """
     options = options or AnalysisOptions()
+    event_settings = event_settings or DEFAULT_EVENT_SETTINGS
+    cleaning_settings = cleaning_settings or DEFAULT_CLEANING_SETTINGS
     scene = understand_scene(tracks)
     tilt = scene.evidence.get("tilt_deg")
     tilted = tilt is not None and abs(tilt) > UPRIGHT_MAX_DEG
     if not tilted:  # a turned video stays unanalysed whatever view the user names
         scene = scene.with_overrides(options.view, options.setting)
-    cleaned = clean_tracks(tracks)
+    cleaned = clean_tracks(tracks, settings=cleaning_settings)
     warnings: list[dict[str, str]] = list(cleaned.report.get("warnings", []))
     if tilted:
         warnings.append({"code": "subject_not_upright", "message": f"The runner's trunk "
@@ -202,9 +224,9 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
         # Levelled by the scene's roll: foot heights are read along the true vertical.
-        events = detect_gait_events(levelled(tracks), scene.facing)
+        events = detect_gait_events(levelled(tracks), scene.facing, settings=event_settings)
         if events.activity == "walk":
-            cleaned = clean_tracks(tracks, "walk")
+            cleaned = clean_tracks(tracks, "walk", settings=cleaning_settings)
         activity, activity_conf = events.activity, events.activity_confidence
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
@@ -235,8 +257,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                      "frame": round(_video_frame(cleaned.tracks, e.frame), 2),
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
-        for w in events.warnings:
-            warnings.append({"code": "events", "message": w})
+        warnings += [w.to_dict() for w in events.warnings]
     elif scene.view in ("front", "back"):
         steps = frontal_strides(cleaned.tracks)
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
@@ -262,7 +283,7 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
                                                          context)}
     return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
-                    cleaned.tracks, context)
+                    cleaned.tracks, context, event_settings, cleaning_settings)
 
 
 def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,

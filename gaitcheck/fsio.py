@@ -1,4 +1,5 @@
-"""Atomic file output: a file is either absent, the old version, or complete.
+"""Atomic output: a file is either absent, the old version, or complete; an analysis
+folder is either the complete previous result or the complete new one.
 
 Every writer in gaitcheck goes through :func:`atomic_writer`, which writes to a
 temporary file in the destination folder and renames it over the target only once
@@ -9,6 +10,11 @@ Inside :func:`transaction` several files are written as one: on any failure half
 (a full disk after the landmarks, before the report) every file the block replaced gets
 its previous version back and every new one is removed, so the folder is exactly as it
 was, not a new landmarks file beside an old report.
+
+A whole result is written with :func:`gaitcheck.staging.staged_folder`: into a
+hidden sibling folder that replaces the output folder in one atomic step, so even
+``kill -9`` cannot leave a mixed folder; :func:`transaction` is its fallback where a
+sibling folder cannot be used.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +31,10 @@ from typing import IO
 
 from gaitcheck.errors import OutputError
 
-_PROBE_NAME = ".gaitcheck-write-probe"
+PROBE_NAME = ".gaitcheck-write-probe"
+#: Test hook: seconds to sleep after each file written, so a test can SIGKILL a run at
+#: random points of its write phase (unset in normal use: no delay).
+WRITE_DELAY_ENV = "GAITCHECK_TEST_WRITE_DELAY_S"
 #: Files replaced in the innermost open :func:`transaction`: (target, backup of its
 #: previous version or None if it is new), in order; None outside a transaction.
 _JOURNAL: contextvars.ContextVar[list[tuple[Path, Path | None]] | None] = (
@@ -35,6 +45,15 @@ def file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def test_pause() -> None:
+    """Sleep for :data:`WRITE_DELAY_ENV` seconds if it is set (crash-safety tests)."""
+    delay = os.environ.get(WRITE_DELAY_ENV)
+    if delay:
+        import time
+
+        time.sleep(float(delay))
 
 
 def _describe(err: OSError, path: Path) -> str:
@@ -73,7 +92,7 @@ def prepare_output_dir(path: Path) -> Path:
             raise OutputError(f"output folder is not writable: {path}") from err
         raise OutputError(f"cannot create output folder {path}: {err.strerror or err}") from err
     try:
-        probe = path / _PROBE_NAME
+        probe = path / PROBE_NAME
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
@@ -131,12 +150,19 @@ def atomic_path(path: Path) -> Iterator[Path]:
             journal.append((path, _set_aside(path)))
         tmp.replace(path)
         tmp = None
+        test_pause()
     except OSError as err:
         raise OutputError(_describe(err, path)) from err
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def current_journal() -> list[tuple[Path, Path | None]]:
+    """Files replaced so far in the open :func:`transaction` (target, backup or None);
+    empty outside one."""
+    return list(_JOURNAL.get() or [])
 
 
 def make_dirs(path: Path) -> Path:
@@ -167,6 +193,21 @@ def remove(path: Path) -> None:
             journal.append((path, backup))
     except OSError as err:
         raise OutputError(_describe(err, path)) from err
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's content, hex (streamed: videos can be gigabytes).
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> Path:

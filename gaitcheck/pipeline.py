@@ -21,7 +21,7 @@ import numpy as np
 
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
-from gaitcheck.fsio import prepare_output_dir
+from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.report.cropspool import CropSpool
@@ -238,7 +238,10 @@ def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
     if not tracks.detected.any():
         raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
                          f"{reader.path.name}")
-    return build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
+    result = build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
+    # Binds the report to this very video: `report --annotate` refuses another file.
+    result.report["video"]["sha256"] = file_sha256(reader.path)
+    return result
 
 
 def _warm_up_in_background() -> threading.Thread:

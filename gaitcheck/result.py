@@ -19,8 +19,11 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import LANDMARKS_NPZ, REPORT_NAME
 from gaitcheck.metrics.curves import frame_angles
+from gaitcheck.report.json_report import ReportFormatError, check_report
+from gaitcheck.staging import recover
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.io import load_tracks
+from gaitcheck.tracks.settings import CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import severity_of
 
@@ -92,8 +95,11 @@ class GaitResult:
     # -- derived data -----------------------------------------------------------------
     @cached_property
     def cleaned(self) -> LandmarkTracks:
-        """Tracks after gap filling, swap repair and zero-lag low-pass filtering."""
-        return clean_tracks(self.tracks, self.activity).tracks
+        """Tracks after gap filling, swap repair and zero-lag low-pass filtering, with the
+        cleaning settings the report records (the defaults for reports before 1.5)."""
+        params = ((self.report.get("analysis") or {}).get("parameters") or {}).get("cleaning")
+        settings = CleaningSettings.from_dict(params) if isinstance(params, dict) else None
+        return clean_tracks(self.tracks, self.activity, settings=settings).tracks
 
     @cached_property
     def angles(self) -> dict[str, np.ndarray]:
@@ -158,16 +164,31 @@ def read_report(path: str | Path) -> tuple[dict[str, Any], Path]:
         Missing, unreadable or not a gaitcheck report.
     """
     p = Path(path).expanduser()
+    # A run killed while swapping folders is finished (or undone) before reading.
+    recover(p.parent if p.suffix.lower() == ".json" else p)
     report_path = p / REPORT_NAME if p.is_dir() else p
     if not report_path.is_file():
         raise InputError(f"no {REPORT_NAME} in {p}" if p.is_dir() else f"{p} does not exist")
     try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report = json.loads(report_path.read_text(encoding="utf-8"),
+                            parse_constant=_non_finite)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise InputError(f"{report_path} is not a readable report.json ({err})") from None
+    except ReportFormatError as err:
+        raise InputError(f"{report_path} holds {err}, which gaitcheck never writes: the "
+                         "file was edited or damaged; analyse the video again") from None
     if not isinstance(report, dict) or "schema_version" not in report:
         raise InputError(f"{report_path} is not a gaitcheck report.json")
+    try:
+        check_report(report)
+    except ReportFormatError as err:
+        raise InputError(f"{report_path} is damaged: {err}; analyse the video again "
+                         "(nothing was changed)") from None
     return report, report_path.resolve()
+
+
+def _non_finite(name: str) -> Any:
+    raise ReportFormatError(name)
 
 
 def load_result(path: str | Path) -> GaitResult:

@@ -13,20 +13,19 @@ import numpy as np
 import pytest
 
 from gaitcheck.analysis import analyze_tracks
+from gaitcheck.evaluation import EventMatch, match_events
 from gaitcheck.synth.artefacts import Artefacts
 from gaitcheck.synth.truth import true_metrics
 from helpers import SHARED_VIDEOS, shared_video, synthetic_tracks
 
 
-def _ic_errors_frames(analysis, motion, fps: float) -> np.ndarray:
-    """For every true IC inside the clip, distance (frames) to the nearest detected IC
-    of the same foot."""
-    found = {s: np.array([c["time_s"] for c in analysis.contacts if c["side"] == s])
-             for s in ("left", "right")}
+def _ic_match(analysis, motion) -> tuple[EventMatch, int]:
+    """The analysis' contacts matched one-to-one (same foot, within 0.1 s) to every true
+    IC, and how many true ICs inside the clip (0.3 s from either end) were missed."""
+    truth = [{"time_s": c.ic_s, "side": c.side} for c in motion.contacts]
+    m = match_events(analysis.contacts, truth, 0.1)
     t_end = motion.time_s[-1]
-    errs = [np.min(np.abs(found[c.side] - c.ic_s)) * fps if found[c.side].size else np.inf
-            for c in motion.contacts if 0.3 < c.ic_s < t_end - 0.3]
-    return np.asarray(errs)
+    return m, sum(0.3 < motion.contacts[j].ic_s < t_end - 0.3 for j in m.misses)
 
 
 @pytest.mark.parametrize(("view", "strike"), [("side-left", "rearfoot"),
@@ -41,8 +40,12 @@ def test_noise_free_synthetic(view: str, strike: str) -> None:
     assert a.scene.view == "side" and a.scene.facing == view.split("-")[1]
     assert a.activity == "run"
     assert m["cadence_spm"].value == pytest.approx(truth["cadence_spm"]["value"], abs=0.5)
-    errs = _ic_errors_frames(a, motion, 30.0)
-    assert np.all(errs <= 1.0), errs
+    # Every contact inside the clip found, none invented, each within half a frame, the
+    # bias within ±0.3 frame (measured: at most 0.33 frame; bias −0.10 to +0.22 by strike).
+    ics, missed = _ic_match(a, motion)
+    assert missed == 0 and ics.n_false_positives == 0
+    assert np.all(np.abs(ics.timing_errors_s) * 30.0 <= 0.5), ics.timing_errors_s * 30.0
+    assert abs(ics.timing().bias) * 30.0 <= 0.3
     assert m["trunk_lean_deg"].value == pytest.approx(9.0, abs=1.0)
     assert m["head_forward_deg"].value == pytest.approx(20.0, abs=1.0)
     assert m["foot_strike"].value == pytest.approx(
@@ -105,17 +108,20 @@ def test_real_treadmill_clip(real_treadmill) -> None:
     assert 180 <= report["metrics"]["ground_contact_ms"]["value"] <= 320
     contacts = report["events"]["contacts"]
     assert np.mean([c["strike"] == "rearfoot" for c in contacts]) >= 0.9
-    # Near foot = the runner's left (facing image-left); labels are near/far.
+    # Near foot = the runner's left (facing image-left); labels are near/far. One-to-one
+    # within ±1 frame (measured: 33/34, no false positive, bias +0.21 frame).
     side_of = {"near": "left", "far": "right"}
-    hits = []
-    for label in truth["contacts"]["list"]:
-        frames = [c["frame"] for c in contacts if c["side"] == side_of[label["foot"]]]
-        hits.append(bool(frames) and min(abs(f - label["frame"]) for f in frames) <= 1.0)
-    assert np.mean(hits) >= 0.9
-    for foot in ("near", "far"):
-        sub = [h for h, lab in zip(hits, truth["contacts"]["list"], strict=True)
-               if lab["foot"] == foot]
-        assert np.mean(sub) >= 0.85, foot
+    labels = [{"time_s": lab["time_s"], "side": side_of[lab["foot"]]}
+              for lab in truth["contacts"]["list"]]
+    frame = 1.0 / truth["fps"]
+    m = match_events(contacts, labels, frame + 1e-6)
+    assert m.recall >= 0.9 and m.precision >= 0.9
+    for foot in ("left", "right"):
+        assert match_events([c for c in contacts if c["side"] == foot],
+                            [lab for lab in labels if lab["side"] == foot],
+                            frame + 1e-6).recall >= 0.85, foot
+    assert abs(m.timing().bias) <= 0.5 * frame
+    assert match_events(contacts, labels, 3 * frame).n_false_positives == 0
 
 
 @pytest.mark.slow
@@ -211,3 +217,22 @@ def test_rendered_videos_through_the_pose_model(rendered) -> None:
     assert back["metrics"]["arm_crossover"]["pct_strides_crossing"] >= 50
     front, _ = rendered["front_runner"]
     assert front["metrics"]["arm_crossover"]["pct_strides_crossing"] == 0
+
+
+@pytest.mark.slow
+def test_readme_evaluation_example(rendered, tmp_path, monkeypatch, capsys) -> None:
+    """README's "Checking gaitcheck against your own labels" runs as printed and prints
+    the output it shows."""
+    from helpers import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("### Checking gaitcheck against your own labels"):]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```python\n", 1)[1].split("```\n", 2)[2].split("```", 1)[0]
+    report, _ = rendered["treadmill_heel_striker_side"]
+    (tmp_path / "out" / "heel").mkdir(parents=True)
+    (tmp_path / "out" / "heel" / "report.json").write_text(json.dumps(report))
+    (tmp_path / "sample_videos").symlink_to(REPO / "sample_videos")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == shown.strip()

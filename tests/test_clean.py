@@ -16,7 +16,6 @@ from gaitcheck.landmarks import LM
 from gaitcheck.synth.artefacts import Artefacts
 from gaitcheck.tracks.clean import (
     ARM_PARTS,
-    CUTOFF_HZ,
     LEG_PARTS,
     clean_tracks,
     detect_swaps,
@@ -25,6 +24,7 @@ from gaitcheck.tracks.clean import (
     lowpass,
 )
 from gaitcheck.tracks.scene import body_height_px
+from gaitcheck.tracks.settings import CleaningSettings
 from helpers import synthetic_tracks
 
 LEFT = [LM[f"left_{p}"] for p in LEG_PARTS]
@@ -226,7 +226,7 @@ def test_cutoff_follows_activity_and_fps() -> None:
                                     (30, "run", 12.0), (20, "run", 8.0), (12, "walk", 4.8)):
         tracks = _truth(fps=fps, duration_s=2.0, activity=activity or "run")
         assert clean_tracks(tracks, activity).report["cutoff_hz"] == pytest.approx(expected)
-    assert CUTOFF_HZ["walk"] < CUTOFF_HZ["run"]
+    assert CleaningSettings().cutoff_walk_hz < CleaningSettings().cutoff_run_hz
 
 
 def test_lowpass_gain_is_minus_3db_at_the_cutoff_and_zero_phase() -> None:

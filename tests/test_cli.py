@@ -56,7 +56,7 @@ def test_analyze_writes_report_and_landmarks(clip: Path, tmp_path: Path,
     result = runner.invoke(app, ["analyze", str(clip), "--out", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
-    assert report["schema_version"] == "1.4"
+    assert report["schema_version"] == "1.5"
     video = report["video"]
     assert (video["fps"], video["frame_count"], video["width"], video["height"]) == (
         30.0, 60, 160, 96)

@@ -1,8 +1,11 @@
 """Gait events (IC, TO) from side-view tracks: synthetic truth, plausibility rules, real clips.
 
 Accuracy is checked against the exact contacts of the synthetic runner and against the
-hand-labelled contacts of the real treadmill clip. A contact counts as detectable when its
-stance and a third of a stride before it are in the clip (the foot's approach is needed).
+hand-labelled contacts of the real treadmill clip, with :func:`gaitcheck.evaluation.match_events`
+(one-to-one, per foot): every detection is paired with a true event or counts as a false
+positive. A contact counts as detectable when its stance and a third of a stride before it
+are in the clip (the foot's approach is needed); a missed one that is not detectable is no
+fault. Tolerances were measured on the detector as it is (frames of the clip's rate).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import numpy as np
 import pytest
 
+from gaitcheck.evaluation import EventMatch, match_events
 from gaitcheck.events import (
     EventSegment,
     GaitEvent,
@@ -63,13 +67,33 @@ def _detectable(gait: GaitParams, motion, t0: float, t1: float, kind: str = "IC"
             if c.ic_s >= t0 + stride / 3 and c.to_s <= t1 - after * stride]
 
 
-def _errors(events: GaitEvents, truth: list, kind: str, tol_s: float) -> np.ndarray:
-    """Signed error (s) of the nearest detected event of the same foot to each true one;
-    NaN when none within ``tol_s``."""
+def _match(events: GaitEvents, motion, kind: str, tol_s: float) -> EventMatch:
+    """Detected events of one kind matched one-to-one to every true event of the motion
+    (same foot, within ``tol_s``)."""
     found = events.contacts if kind == "IC" else events.toe_offs
-    err = [min((e.time_s - (c.ic_s if kind == "IC" else c.to_s) for e in found
-                if e.side == c.side), key=abs, default=np.nan) for c in truth]
-    return np.array([e if abs(e) <= tol_s else np.nan for e in err])
+    truth = [{"time_s": c.ic_s if kind == "IC" else c.to_s, "side": c.side}
+             for c in motion.contacts]
+    return match_events(found, truth, tol_s)
+
+
+def _missed(m: EventMatch, motion, detectable: list) -> list:
+    """The detectable true events that no detection was paired with."""
+    wanted = {id(c) for c in detectable}
+    return [motion.contacts[j] for j in m.misses if id(motion.contacts[j]) in wanted]
+
+
+def _check(events: GaitEvents, gait, motion, t0: float, t1: float, kind: str,
+           tol_s: float, max_abs_frames: float, max_bias_frames: float) -> EventMatch:
+    """No false positive, no detectable event missed, every timing error within
+    ``max_abs_frames`` and the mean (bias) within ``max_bias_frames`` frames."""
+    m = _match(events, motion, kind, tol_s)
+    frame = 1.0 / gait.fps
+    errors = np.round(m.timing_errors_s / frame, 2)
+    assert m.n_false_positives == 0, (kind, m.detected_s[m.false_positives])
+    assert not _missed(m, motion, _detectable(gait, motion, t0, t1, kind)), kind
+    assert np.all(np.abs(m.timing_errors_s) <= max_abs_frames * frame), (kind, errors)
+    assert abs(m.timing().bias) <= max_bias_frames * frame, (kind, errors)
+    return m
 
 
 def _alternates(events: GaitEvents) -> bool:
@@ -87,21 +111,20 @@ def _subset(tracks: LandmarkTracks, rows: np.ndarray) -> LandmarkTracks:
 @pytest.mark.parametrize("setting", ["treadmill", "overground"])
 @pytest.mark.parametrize("activity", ["run", "walk"])
 def test_noise_free_events_match_truth(activity, setting, view):
-    """Every detectable IC within ±1 frame, TO within ±1 frame, cadence ±0.5 steps/min,
-    feet alternating, activity right — for all three strike patterns."""
+    """Every detectable IC and TO found, no false positive, each within ±0.5 frame with a
+    bias within ±0.3 frame (measured: at most 0.43 and 0.26 frame, the late forefoot IC
+    and the early running TO), cadence ±0.5 steps/min, feet alternating, activity right
+    — for all three strike patterns."""
     duration = 10.0 if setting == "treadmill" else (4.0 if activity == "run" else 9.0)
     for strike in ("rearfoot", "midfoot", "forefoot"):
         gait, motion, tracks = _clip(view, activity=activity, setting=setting, strike=strike,
                                      duration_s=duration, wide=setting == "overground")
         events = detect_gait_events(tracks, FACING[view])
-        truth = _detectable(gait, motion, tracks.time_s[0], tracks.time_s[-1])
-        frame = 1.0 / gait.fps
-        ic = _errors(events, truth, "IC", 0.5 * gait.step_time_s)
-        to = _errors(events, _detectable(gait, motion, tracks.time_s[0], tracks.time_s[-1],
-                                         "TO"), "TO", 0.5 * gait.step_time_s)
+        t0, t1 = tracks.time_s[0], tracks.time_s[-1]
+        truth = _detectable(gait, motion, t0, t1)
         assert len(truth) >= 6
-        assert np.all(np.abs(ic) <= frame), (strike, np.round(ic / frame, 2))
-        assert np.all(np.abs(to) <= frame), (strike, np.round(to / frame, 2))
+        for kind in ("IC", "TO"):
+            _check(events, gait, motion, t0, t1, kind, 0.5 * gait.step_time_s, 0.5, 0.3)
         true_cadence = cadence_spm(np.array([c.ic_s for c in truth]))
         assert abs(events.cadence_spm - true_cadence) <= 0.5, strike
         assert _alternates(events) and not events.rejected
@@ -111,28 +134,27 @@ def test_noise_free_events_match_truth(activity, setting, view):
 
 def test_noise_free_variable_steps_and_asymmetry():
     """Stride-to-stride variability and a 6 % contact-time asymmetry are followed, not
-    smoothed away: per-contact errors stay below a frame."""
+    smoothed away: per-contact errors stay within half a frame, no false positive
+    (measured: IC at most 0.17 frame, bias −0.05; TO 0.36, bias −0.20)."""
     gait, motion, tracks = _clip(activity="run", step_time_cv=0.03, asym_contact_time_pct=6.0,
                                  seed=3)
     events = detect_gait_events(tracks, "left")
-    truth = _detectable(gait, motion, tracks.time_s[0], tracks.time_s[-1])
-    assert np.all(np.abs(_errors(events, truth, "IC", 0.1)) <= 1.0 / gait.fps)
-    truth_to = _detectable(gait, motion, tracks.time_s[0], tracks.time_s[-1], "TO")
-    assert np.all(np.abs(_errors(events, truth_to, "TO", 0.1)) <= 1.0 / gait.fps)
+    for kind in ("IC", "TO"):
+        _check(events, gait, motion, tracks.time_s[0], tracks.time_s[-1], kind, 0.1, 0.5, 0.3)
 
 
 def test_non_uniform_timestamps():
     """Variable frame intervals (7 and 9 frames of a 240 fps capture, 30 fps on average):
-    times come from ``time_s``, so errors stay within one mean frame interval."""
+    times come from ``time_s``, so errors stay within one mean frame interval (measured:
+    0.29, bias −0.09), with no false positive."""
     gait, motion, tracks = _clip(activity="run", fps=240.0, duration_s=6.0)
     rows = np.cumsum(np.tile([7, 9], 90))
     rows = rows[rows < tracks.n_frames]
     sub = _subset(tracks, rows)
     assert np.ptp(np.diff(sub.time_s)) > 0.008
     events = detect_gait_events(sub, "left")
-    truth = _detectable(gait, motion, sub.time_s[0], sub.time_s[-1])
-    ic = _errors(events, truth, "IC", 0.1)
-    assert np.all(np.abs(ic) <= 1.0 / 30.0), np.round(ic * 1000)
+    _check(events, dataclasses.replace(gait, fps=30.0), motion, sub.time_s[0], sub.time_s[-1],
+           "IC", 0.1, 1.0, 0.3)
     # Sub-frame positions map back to the same times.
     for e in events.contacts:
         assert frame_to_time(sub.time_s, e.frame) == pytest.approx(e.time_s)
@@ -142,8 +164,11 @@ def test_non_uniform_timestamps():
 
 def test_realistic_artefacts():
     """Jitter, dropped frames, leg swaps, far-foot errors: cadence ±1 steps/min on every
-    clip, ≥ 90 % of ICs within ±1 frame. Raw tracks: no low-pass (an 8 Hz Butterworth
-    blurs the landing and lowers the hit rate); the detector rejects loose feet itself."""
+    clip, no false IC and no detectable IC missed, ≥ 90 % of ICs within ±1 frame, IC bias
+    within −0.6..0 frame per clip (measured over 12 clips: 97 % within a frame, biases
+    −0.06 to −0.46 frame: early by about a third of a frame). Raw tracks: no low-pass
+    (an 8 Hz Butterworth blurs the landing and lowers the hit rate); the detector rejects
+    loose feet itself."""
     hits, total = 0, 0
     for activity in ("run", "walk"):
         for view in ("side-left", "side-right"):
@@ -152,9 +177,12 @@ def test_realistic_artefacts():
                                              activity=activity)
                 events = detect_gait_events(tracks, FACING[view])
                 truth = _detectable(gait, motion, tracks.time_s[0], tracks.time_s[-1])
-                ic = _errors(events, truth, "IC", 0.5 * gait.step_time_s)
-                hits += int(np.sum(np.abs(ic) <= 1.0 / gait.fps + 1e-9))
-                total += len(truth)
+                m = _match(events, motion, "IC", 0.5 * gait.step_time_s)
+                assert m.n_false_positives == 0 and not _missed(m, motion, truth)
+                bias = m.timing().bias * gait.fps
+                assert -0.6 <= bias <= 0.0, (activity, view, seed, bias)
+                hits += int(np.sum(np.abs(m.timing_errors_s) <= 1.0 / gait.fps + 1e-9))
+                total += m.n_true_positives
                 true_cadence = cadence_spm(np.array([c.ic_s for c in motion.contacts]))
                 assert abs(events.cadence_spm - true_cadence) <= 1.0, (activity, view, seed)
                 assert events.activity == activity
@@ -168,13 +196,14 @@ def test_leg_swaps_and_wrong_facing_are_corrected():
     left, right = ([LM[f"{s}_{p}"] for p in LEG_PARTS] for s in ("left", "right"))
     image[100:105, left + right] = tracks.image[100:105, right + left]
     events = detect_gait_events(dataclasses.replace(tracks, image=image), "left")
-    assert any("exchanged" in w for w in events.warnings)
-    truth = _detectable(gait, motion, tracks.time_s[0], tracks.time_s[-1])
-    assert np.all(np.abs(_errors(events, truth, "IC", 0.1)) <= 1.0 / gait.fps)
+    assert [w.code for w in events.warnings] == ["legs_swapped"]
+    assert "exchanged" in events.warnings[0].message
+    _check(events, gait, motion, tracks.time_s[0], tracks.time_s[-1], "IC", 0.1, 1.0, 0.3)
     assert _alternates(events)
     # A facing the feet contradict throughout is corrected, with a warning.
     events = detect_gait_events(tracks, "right")
-    assert any("facing was given as 'right'" in w for w in events.warnings)
+    assert any(w.code == "facing_contradicted" and "facing was given as 'right'" in w.message
+               for w in events.warnings)
     assert abs(events.cadence_spm - 170.0) <= 0.5
 
 
@@ -207,7 +236,9 @@ def test_subject_enters_and_leaves_the_frame():
         assert seen[0] <= e.frame <= seen[-1]
     truth = [c for c in motion.contacts
              if seen[0] / gait.fps + 0.25 <= c.ic_s and c.to_s <= seen[-1] / gait.fps - 0.05]
-    assert np.all(np.abs(_errors(events, truth, "IC", 0.1)) <= 1.0 / gait.fps)
+    m = _match(events, motion, "IC", 0.1)
+    assert m.n_false_positives == 0 and not _missed(m, motion, truth)
+    assert np.all(np.abs(m.timing_errors_s) <= 1.0 / gait.fps)
 
 
 def test_turn_around_is_split_with_a_warning():
@@ -219,7 +250,7 @@ def test_turn_around_is_split_with_a_warning():
                           np.concatenate([there.time_s, there.time_s[-1] + 1 / 30 + back.time_s]),
                           np.arange(there.n_frames + back.n_frames), there.video)
     events = detect_gait_events(both, "left")
-    assert any("turns" in w for w in events.warnings)
+    assert any(w.code == "subject_turns" and "turns" in w.message for w in events.warnings)
     assert [s.facing for s in events.segments] == ["left", "right"]
     junction = there.n_frames
     assert not any(junction - 15 <= e.frame <= junction + 15 for e in events.contacts)
@@ -239,7 +270,7 @@ def test_no_reliable_events_no_numbers(case):
     events = detect_gait_events(tracks, "left")
     assert not events.contacts and not events.toe_offs and events.activity is None
     assert np.isnan(events.cadence_spm)
-    assert any("no reliable gait events" in w for w in events.warnings)
+    assert any(w.code == "no_events" for w in events.warnings)
     with pytest.raises(ValueError, match="facing"):
         detect_gait_events(tracks, "front")
     with pytest.raises(ValueError, match="activity"):
@@ -257,7 +288,8 @@ def test_slow_motion_is_flagged(activity, factor):
                                 "left")
     assert events.activity == activity
     assert events.slowmo_factor_suggested == factor
-    assert any(f"--slowmo {factor}" in w and "slow motion" in w for w in events.warnings)
+    assert any(w.code == "slowmo_suspected" and f"--slowmo {factor}" in w.message
+               and "slow motion" in w.message for w in events.warnings)
     assert events.cadence_spm * factor == pytest.approx(gait.cadence_spm, abs=0.5)
 
 
@@ -290,7 +322,8 @@ def test_rules_drop_implausible_contacts():
     reasons = {round(r.event.frame, 1): r.reason for r in checked.rejected}
     assert "too close" in reasons[23.0] and "in a row" in reasons[41.0]
     assert "contact time" in reasons[120.0]
-    assert any("right contact between" in w for w in checked.warnings)
+    assert [w.code for w in checked.warnings] == ["contacts_missed"]
+    assert "right contact between" in checked.warnings[0].message
     # The missed contact counts as the two steps it spans: cadence stays one step per
     # 10.6 frames.
     events = GaitEvents(tuple(checked.contacts), segments=(
@@ -373,19 +406,26 @@ def test_real_treadmill_cadence_activity_contact_times(treadmill):
 @pytest.mark.slow
 @pytest.mark.shared
 def test_real_treadmill_contacts_match_labels(treadmill):
-    """≥ 90 % of the 34 labelled contacts have a detected IC of the right foot within
-    ±1 frame (near = left, far = right: the runner faces image-left)."""
+    """The 34 labelled contacts (near = left, far = right: the runner faces image-left),
+    one-to-one per foot: ≥ 90 % found within ±1 frame (≥ 85 % per foot), no detected
+    contact more than 3 frames from every label, bias within ±0.5 frame. Measured: 33/34
+    (the miss is the last label, 1 frame before the clip ends), no false positive at
+    either tolerance, bias +0.21 frame (+7 ms), SD 0.45 frame: the labels' own
+    resolution (±1 frame)."""
     _, truth, events = treadmill
     side = {"near": "left", "far": "right"}
-    hit = {"near": [], "far": []}
-    for c in truth["contacts"]["list"]:
-        frames = [e.frame for e in events.contacts if e.side == side[c["foot"]]]
-        err = min((f - c["frame"] for f in frames), key=abs, default=np.inf)
-        hit[c["foot"]].append(abs(err) <= 1.0)
-    total = sum(map(sum, hit.values())) / len(truth["contacts"]["list"])
-    print({foot: f"{sum(h)}/{len(h)}" for foot, h in hit.items()})
-    assert total >= 0.9
-    assert all(np.mean(h) >= 0.85 for h in hit.values())
+    labels = [{"time_s": c["time_s"], "side": side[c["foot"]]}
+              for c in truth["contacts"]["list"]]
+    frame = 1.0 / truth["fps"]
+    m = match_events(events.contacts, labels, frame + 1e-6)
+    print(m.to_dict())
+    assert m.recall >= 0.9 and m.precision >= 0.9
+    for foot in ("left", "right"):
+        own = match_events([e for e in events.contacts if e.side == foot],
+                           [lab for lab in labels if lab["side"] == foot], frame + 1e-6)
+        assert own.recall >= 0.85, foot
+    assert abs(m.timing().bias) <= 0.5 * frame
+    assert match_events(events.contacts, labels, 3 * frame).n_false_positives == 0
 
 
 @pytest.mark.slow

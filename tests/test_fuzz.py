@@ -185,7 +185,7 @@ def test_frames_missing_from_the_file_split_the_analysis() -> None:
                               time_s=tracks.time_s[keep], frame_index=tracks.frame_index[keep])
     events = detect_gait_events(cut, "left")
     assert len(events.segments) == 2
-    assert any("gaps in time" in w for w in events.warnings)
+    assert any(w.code == "time_gaps" and "gaps in time" in w.message for w in events.warnings)
     report = json.loads(build_result(cut, AnalyzeOptions()).to_json())
     metrics = report["metrics"]
     assert metrics["cadence_spm"]["value"] == pytest.approx(170.0, abs=1.5)

@@ -26,7 +26,6 @@ from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import (
     SEVERITIES,
     WarningContext,
-    event_severity,
     severity_of,
     warning_severity,
     with_severity,
@@ -107,15 +106,16 @@ def test_frame_stride_is_info_only_while_timing_stays_fine() -> None:
     assert warning_severity("frame_stride") == "caution"
 
 
-def test_event_messages() -> None:
-    assert event_severity("the clip looks like slow motion: a cadence of 60 steps/min") \
+def test_event_warnings_of_older_reports() -> None:
+    """Reports written before gait-event codes stored the messages under the code
+    ``events`` (and as plain strings in ``events.warnings``): read by their wording."""
+    assert severity_of("the clip looks like slow motion: a cadence of 60 steps/min") \
         == "serious"
-    assert event_severity("no reliable gait events: none are reported") == "serious"
-    assert event_severity("the subject turns between 2.00 s and 3.00 s") == "info"
-    assert event_severity("the pose model exchanged the left and right legs in 2 frames; "
-                          "they were relabelled by continuity") == "info"
-    assert event_severity("contacts between 1.00 s and 2.00 s were not detected") \
-        == "caution"
+    assert severity_of("no reliable gait events: none are reported") == "serious"
+    assert severity_of("the subject turns between 2.00 s and 3.00 s") == "info"
+    assert severity_of("the pose model exchanged the left and right legs in 2 frames; "
+                       "they were relabelled by continuity") == "info"
+    assert severity_of("contacts between 1.00 s and 2.00 s were not detected") == "caution"
     assert warning_severity("events", None, "a cadence of 400 steps/min is above") \
         == "serious"
 
@@ -146,7 +146,7 @@ def test_with_severity_shape_and_idempotence() -> None:
 
 def test_far_arm_hidden_is_info_and_batch_ok(far_arm_hidden: GaitResult) -> None:
     report = far_arm_hidden.report
-    assert report["schema_version"] == SCHEMA_VERSION == "1.4"
+    assert report["schema_version"] == SCHEMA_VERSION == "1.5"
     assert report["view"]["value"] == "side" and report["view"]["near_side"] == "left"
     warnings = _by_code(far_arm_hidden)
     assert warnings["low_visibility_right_arm"]["severity"] == "info"

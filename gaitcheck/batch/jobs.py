@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitcheck import __version__
+from gaitcheck.fsio import file_sha256
 
 MARKER_NAME = "batch_job.json"
 PARTIAL_DIR = ".partial"
@@ -105,15 +106,6 @@ def settings_hash(options: dict[str, Any]) -> str:
     """Short SHA-256 of the analysis options: a change means the video is redone."""
     canonical = json.dumps(options, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's content (streamed: videos can be gigabytes)."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def limit_threads() -> dict[str, Any]:
@@ -212,7 +204,9 @@ def run_job(job: VideoJob) -> dict[str, Any]:
         result = analyze_video(Path(job.video), partial, AnalyzeOptions(**options))
         outcome = {"name": job.name, "rel": job.rel, "video": job.video, "error": None,
                    **outcome_from_report(result.report), "pose_s": round(result.pose_s, 3)}
-        outcome["video_sha256"] = file_sha256(Path(job.video))
+        # The analysis hashed the video it decoded (report.json binds it to the report).
+        outcome["video_sha256"] = (result.report.get("video") or {}).get(
+            "sha256") or file_sha256(Path(job.video))
         outcome["elapsed_s"] = round(time.perf_counter() - t0, 3)
         outcome["cpu_s"] = round(time.process_time() - cpu0, 3)
         outcome["worker"] = worker_info()
@@ -258,8 +252,13 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
 
 
 def _install(partial: Path, final: Path) -> None:
-    """Move a complete folder into place, replacing an older analysis of the video."""
-    if final.exists() or final.is_symlink():
+    """Move a complete folder into place, replacing an older analysis of the video (in
+    one atomic exchange where the system can)."""
+    from gaitcheck.staging import exchange
+
+    if final.is_dir() and not final.is_symlink() and exchange(partial, final):
+        _remove(partial)  # now the older analysis
+    elif final.exists() or final.is_symlink():
         old = partial.with_name(partial.name + ".old")
         final.rename(old)  # both inside the batch folder: same file system, atomic
         partial.rename(final)

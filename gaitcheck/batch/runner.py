@@ -1,7 +1,8 @@
 """Run a batch: resume, executor choice, log and summary around :func:`run_job`.
 
 A re-run skips every video whose folder holds a marker with the same content hash and
-the same analysis settings (``force`` redoes them). Failed videos have no folder and are
+the same analysis settings and every file its ``report.json`` lists (``force`` redoes
+them; a folder missing a file is redone). Failed videos have no folder and are
 tried again. One batch at a time may write to a folder (an advisory lock), which is what
 makes removing stale ``.partial`` folders at start safe.
 """
@@ -60,6 +61,10 @@ class BatchSettings:
         Redo videos that are already done.
     connect_timeout_s : float
         How long to wait for the dask scheduler.
+    time_limit_s : float, optional
+        Seconds after which a pool worker still analysing one video is stopped and the
+        video failed; default: a generous bound from the video's frame count
+        (:func:`gaitcheck.batch.executors.time_limit_s`).
     """
 
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -68,6 +73,7 @@ class BatchSettings:
     scheduler: str | None = None
     force: bool = False
     connect_timeout_s: float = 10.0
+    time_limit_s: float | None = None
 
 
 class BatchReporter:
@@ -138,6 +144,25 @@ def exclusive(out_dir: Path) -> Iterator[None]:
         yield
 
 
+def folder_complete(folder: Path) -> bool:
+    """Whether ``folder`` holds a readable ``report.json`` and every file it lists (and
+    every key frame the key-frame index lists): a deleted ``report.html`` or
+    ``keyframes/`` means the video is analysed again."""
+    try:
+        report = json.loads((folder / REPORT_NAME).read_text(encoding="utf-8"))
+        files = report["files"]
+        for rel in files.values():
+            if not (folder / rel).is_file():
+                return False
+        if "keyframes" in files:
+            index = folder / files["keyframes"]
+            crops = json.loads(index.read_text(encoding="utf-8"))["keyframes"]
+            return all((index.parent / crop["file"]).is_file() for crop in crops)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def reusable_outcome(folder: Path, entry: VideoEntry, shash: str) -> dict[str, Any] | None:
     """The stored outcome of ``folder`` if it is a finished analysis of this very video
     content with these settings, else None."""
@@ -145,7 +170,7 @@ def reusable_outcome(folder: Path, entry: VideoEntry, shash: str) -> dict[str, A
     # The relative path, not the absolute one: moving the whole input folder (or mounting
     # it elsewhere) keeps the work; two identical copies never share a folder.
     if (marker is None or marker.get("settings_hash") != shash
-            or marker.get("rel") != entry.rel or not (folder / REPORT_NAME).is_file()):
+            or marker.get("rel") != entry.rel or not folder_complete(folder)):
         return None
     try:
         if marker.get("video_size") != entry.path.stat().st_size:
@@ -260,7 +285,7 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
         jobs.sort(key=lambda job: _size(by_name[job.name].path), reverse=True)
         stream = (executors.run_dask(jobs, job_fn, client, on_start)
                   if settings.executor == "dask"
-                  else executors.run_pool(jobs, job_fn, workers, on_start))
+                  else executors.run_pool(jobs, job_fn, workers, on_start, _time_limit(settings)))
     try:
         for job, outcome in stream:
             entry = by_name[job.name]
@@ -284,6 +309,11 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     log(f"batch end: {tally['ok']} ok, {tally['warning']} with warnings, {tally['error']} "
         f"failed, {len(ordered)} videos in {elapsed:.1f} s (pid {os.getpid()})")
     return BatchResult(out, ordered, outcomes, elapsed, workers, where)
+
+
+def _time_limit(settings: BatchSettings) -> executors.TimeLimit:
+    fixed = settings.time_limit_s
+    return executors.time_limit_s if fixed is None else lambda job: fixed
 
 
 def _size(path: Path) -> int:

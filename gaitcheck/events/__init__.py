@@ -1,5 +1,6 @@
-"""Gait events from side-view landmark tracks: initial contact and toe-off of each foot,
-running or walking, and a slow-motion check.
+"""Gait events from side-view landmark tracks.
+
+Initial contact and toe-off of each foot, running or walking, and a slow-motion check.
 
 Example
 -------
@@ -8,11 +9,23 @@ Example
 """
 
 from gaitcheck.events.detect import detect_gait_events
-from gaitcheck.events.model import EventSegment, GaitEvent, GaitEvents, RejectedEvent
+from gaitcheck.events.model import (
+    EVENT_CODES,
+    EventSegment,
+    EventWarning,
+    GaitEvent,
+    GaitEvents,
+    RejectedEvent,
+)
+from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.slowmo import suggest_slowmo_factor
 
 __all__ = [
+    "DEFAULT_EVENT_SETTINGS",
+    "EVENT_CODES",
     "EventSegment",
+    "EventSettings",
+    "EventWarning",
     "GaitEvent",
     "GaitEvents",
     "RejectedEvent",

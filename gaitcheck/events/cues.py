@@ -28,14 +28,8 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import butter, find_peaks, sosfiltfilt
 
+from gaitcheck.events.settings import EventSettings
 from gaitcheck.events.timing import parabolic_peak
-
-#: Fraction of the stance (belt) speed at which the foot counts as carried backwards.
-BELT_FRACTION = 0.7
-#: Smallest ground band, leg lengths (≈ 1 px for a 300 px leg, 4 mm for a 0.9 m leg).
-#: The band is otherwise 2.5 × the measured pose jitter, so noise does not end a descent;
-#: on clean tracks a smaller band keeps the extrapolations short.
-MIN_BAND = 0.004
 
 
 def stride_period(x: np.ndarray, min_lag: int = 4) -> float:
@@ -76,9 +70,12 @@ def stride_period(x: np.ndarray, min_lag: int = 4) -> float:
 
 
 def smooth_for_cycles(x: np.ndarray, period: float) -> np.ndarray:
-    """Median-of-3 then zero-phase low-pass (2nd-order Butterworth, cut-off at four times
+    """Smooth a gap-free foot signal for extremum picking.
+
+    Median-of-3 then zero-phase low-pass (2nd-order Butterworth, cut-off at four times
     the stride frequency) of a gap-free signal: removes single-frame pose glitches so
-    that extremum picking finds one extremum per stride."""
+    that extremum picking finds one extremum per stride.
+    """
     y = median_filter(np.asarray(x, dtype=np.float64), size=3, mode="nearest")
     wn = min(0.9, 8.0 / period)
     if len(y) < 16:
@@ -87,8 +84,11 @@ def smooth_for_cycles(x: np.ndarray, period: float) -> np.ndarray:
 
 
 def extrema(y: np.ndarray, period: float, maximum: bool) -> np.ndarray:
-    """One extremum per stride: peaks (``maximum``) or troughs of a smoothed signal at
-    least 0.6 periods apart and with a prominence of at least 0.3 of its 5–95 % range."""
+    """Find one extremum per stride.
+
+    One extremum per stride: peaks (``maximum``) or troughs of a smoothed signal at
+    least 0.6 periods apart and with a prominence of at least 0.3 of its 5–95 % range.
+    """
     s = y if maximum else -y
     span = float(np.percentile(s, 95) - np.percentile(s, 5))
     idx, _ = find_peaks(s, distance=max(1, int(0.6 * period)), prominence=0.3 * span)
@@ -135,19 +135,22 @@ def stance_jitter(up: np.ndarray, cycles: list[Cycle]) -> float:
             a = int(np.ceil(c.peak + 0.4 * (c.trough - c.peak)))
             b = int(np.floor(c.peak + 0.6 * (c.trough - c.peak)))
             d.extend(np.diff(up[a:b + 1]).tolist())
-    d = np.asarray(d)
-    d = d[np.isfinite(d)]
-    if len(d) < 4:
+    diffs = np.asarray(d)
+    diffs = diffs[np.isfinite(diffs)]
+    if len(diffs) < 4:
         return float("nan")
-    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2.0))
+    return float(1.4826 * np.median(np.abs(diffs - np.median(diffs))) / np.sqrt(2.0))
 
 
 def ground_level(up: np.ndarray, lo: float, hi: float) -> float:
-    """Stance ground level of one landmark: 25th percentile of its height over the
+    """Find the stance ground level of one landmark.
+
+    Stance ground level of one landmark: 25th percentile of its height over the
     samples in ``[lo, hi]`` (the stance part of a Zeni cycle, where the heel of a
     runner rests on the ground for about a third of the samples). On real pose tracks the
     heel keeps sinking a little while the foot rolls flat, so a lower quantile would
-    place the ground below the heel's landing level."""
+    place the ground below the heel's landing level.
+    """
     a, b = max(0, int(np.floor(lo))), min(len(up), int(np.ceil(hi)) + 1)
     seg = up[a:b][np.isfinite(up[a:b])]
     return float(np.percentile(seg, 25)) if len(seg) >= 3 else float("nan")
@@ -214,8 +217,11 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
 
 
 def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:
-    """Stance speed of the foot relative to the pelvis, leg lengths per sample (negative:
-    backwards): median frame-to-frame velocity over the middle 30 % of every stance."""
+    """Estimate the stance speed of a foot relative to the pelvis.
+
+    Stance speed of the foot relative to the pelvis, leg lengths per sample (negative:
+    backwards): median frame-to-frame velocity over the middle 30 % of every stance.
+    """
     v = []
     for c in cycles:
         if not np.isfinite(c.trough):
@@ -223,13 +229,13 @@ def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:
         a = round(c.peak + 0.35 * (c.trough - c.peak))
         b = round(c.peak + 0.65 * (c.trough - c.peak))
         v.extend(np.diff(fwd[a:b + 1]).tolist())
-    v = np.asarray(v)
-    v = v[np.isfinite(v)]
-    return float(np.median(v)) if len(v) else float("nan")
+    speeds = np.asarray(v)
+    speeds = speeds[np.isfinite(speeds)]
+    return float(np.median(speeds)) if len(speeds) else float("nan")
 
 
 def carried_index(fwd: np.ndarray, speed: float, start: float, stop: float,
-                  fraction: float = BELT_FRACTION) -> tuple[float, float]:
+                  fraction: float = EventSettings.belt_fraction) -> tuple[float, float]:
     """When the foot starts being carried backwards (initial contact, horizontal cue).
 
     The first frame-to-frame velocity from ``start`` on at or beyond ``fraction`` of the

@@ -14,7 +14,14 @@ import itertools
 import numpy as np
 
 from gaitcheck.events import rules
-from gaitcheck.events.model import EventSegment, GaitEvent, GaitEvents, RejectedEvent
+from gaitcheck.events.model import (
+    EventSegment,
+    EventWarning,
+    GaitEvent,
+    GaitEvents,
+    RejectedEvent,
+)
+from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.signals import (
     leg_length_px,
     pixel_coords,
@@ -29,14 +36,10 @@ from gaitcheck.events.slowmo import (
 from gaitcheck.events.stances import Stance, anchor_calibrated, foot_signals, foot_stances
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-#: Fewest contacts a segment must keep for its events to be reported.
-MIN_CONTACTS = 3
-
 
 def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None = None,
-                       *, max_gap_s: float = 0.1, turn_margin_s: float = 0.5,
-                       min_segment_s: float = 1.0) -> GaitEvents:
-    """Initial contacts and toe-offs of both feet from a side view.
+                       *, settings: EventSettings | None = None) -> GaitEvents:
+    """Detect the initial contacts and toe-offs of both feet in a side view.
 
     Parameters
     ----------
@@ -51,13 +54,9 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     activity : {"run", "walk"}, optional
         Hint for the plausibility bounds; the activity is still detected from the data
         and a disagreement is reported.
-    max_gap_s : float
-        Longest run of frames without pose bridged inside a segment, seconds on the
-        tracks' clock; longer gaps split the clip and no event is placed in them.
-    turn_margin_s : float
-        Time dropped on each side of a turn, s.
-    min_segment_s : float
-        Shortest segment analysed, s.
+    settings : EventSettings, optional
+        Gaps bridged, turn margins, plausibility rules and cue thresholds; the
+        validated defaults when omitted.
 
     Returns
     -------
@@ -81,51 +80,61 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
         raise ValueError(f"facing must be 'left' or 'right', got {facing!r}")
     if activity not in (None, "run", "walk"):
         raise ValueError(f"activity must be 'run', 'walk' or None, got {activity!r}")
+    cfg = settings or DEFAULT_EVENT_SETTINGS
     time_s = np.asarray(tracks.time_s, dtype=np.float64)
     if tracks.n_frames < 3:
-        return GaitEvents(warnings=("too few frames to find gait events",))
+        return GaitEvents(warnings=(EventWarning("too_few_frames_for_events",
+                                                  "too few frames to find gait events"),))
     px = pixel_coords(tracks)
     scale = leg_length_px(px)
     if not np.isfinite(scale) or scale <= 0:
-        return GaitEvents(warnings=("no legs were found in the clip: no gait events",))
-    px, swapped = repair_leg_swaps(px, scale)
-    warnings: list[str] = []
+        return GaitEvents(warnings=(EventWarning(
+            "no_legs", "no legs were found in the clip: no gait events"),))
+    px, swapped = repair_leg_swaps(px, scale, cfg.leg_swap_switch_cost, cfg.leg_swap_prior)
+    warnings: list[EventWarning] = []
     if swapped.any():
         n = int(swapped.sum())
-        warnings.append(f"the pose model exchanged the left and right legs in {n} "
-                        f"frame{'s' if n != 1 else ''}; they were relabelled by continuity")
+        warnings.append(EventWarning(
+            "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
+            f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
     fs = 1.0 / float(np.median(np.diff(time_s)))
-    min_len = max(8, round(min_segment_s * fs))
-    plan = plan_segments(px, scale, time_s, facing, max(1, round(max_gap_s * fs)),
-                         round(turn_margin_s * fs), min_len)
+    min_len = max(8, round(cfg.min_segment_s * fs))
+    plan = plan_segments(px, scale, time_s, facing, max(1, round(cfg.max_gap_s * fs)),
+                         round(cfg.turn_margin_s * fs), min_len, cfg.facing_threshold)
     warnings += plan.warnings
-    segments = split_at_time_gaps(plan.segments, time_s, max_gap_s + 1.0 / fs, min_len)
+    segments = split_at_time_gaps(plan.segments, time_s, cfg.max_gap_s + 1.0 / fs, min_len)
     if len(segments) > len(plan.segments):
-        warnings.append("the video has gaps in time (frames missing from the file or "
-                        "skipped as damaged): no event is placed across them")
+        warnings.append(EventWarning(
+            "time_gaps", "the video has gaps in time (frames missing from the file or "
+            "skipped as damaged): no event is placed across them"))
 
     found: list[tuple[EventSegment, list[Stance]]] = []
     vis = tracks.image[:, :, 3].astype(np.float64)
     for a, b, seg_facing in segments:
         feet, period = foot_signals(px[a:b], vis[a:b], scale, seg_facing,
-                                    max(1, round(max_gap_s * fs)))
+                                    max(1, round(cfg.max_gap_s * fs)), cfg)
         seg = EventSegment(a, b, float(time_s[a]), float(time_s[b - 1]),
                            seg_facing)  # type: ignore[arg-type]
         if not np.isfinite(period):
-            warnings.append(f"no regular stepping between {seg.start_s:.2f} s and "
-                            f"{seg.stop_s:.2f} s: no events there")
+            warnings.append(EventWarning(
+                "no_regular_stepping", f"no regular stepping between {seg.start_s:.2f} s "
+                f"and {seg.stop_s:.2f} s: no events there"))
             continue
-        stances = [s for side, f in feet.items() for s in foot_stances(f, side, period, a)]
-        found.append((seg, anchor_calibrated(stances, period)))
-    return _assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs)
+        stances = [s for side, f in feet.items()
+                   for s in foot_stances(f, side, period, a, cfg)]
+        found.append((seg, anchor_calibrated(stances, period, cfg)))
+    return _assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
 
 
 def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
                        max_step_s: float, min_len: int) -> list[tuple[int, int, str]]:
-    """Split ``[start, stop)`` row segments where consecutive rows are more than
+    """Split row segments at gaps in time.
+
+    Split ``[start, stop)`` row segments where consecutive rows are more than
     ``max_step_s`` seconds apart (frames missing from the file, not just without a pose:
     a row gap is bridged by :func:`plan_segments`, a time gap is not), keeping the parts
-    of at least ``min_len`` rows."""
+    of at least ``min_len`` rows.
+    """
     breaks = np.flatnonzero(np.diff(time_s) > max_step_s) + 1
     out = []
     for a, b, facing in segments:
@@ -136,8 +145,8 @@ def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
 
 
 def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray,
-              hint: str | None, warnings: list[str], slowmo: float,
-              fs: float) -> GaitEvents:
+              hint: str | None, warnings: list[EventWarning], slowmo: float,
+              fs: float, cfg: EventSettings) -> GaitEvents:
     """Plausibility rules, activity and slow-motion check over all segments."""
     frame_s = 1.0 / fs
     all_stances = [s for _, st in found for s in st]
@@ -145,7 +154,7 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
     # A first, lenient pass (duty bounds of either activity) tells the activity and
     # whether the clock is slowed down: the overlap of the stances does not depend on
     # the clock, the cadence does.
-    first = [rules.check_segment(st, time_s, None, step) for _, st in found]
+    first = [rules.check_segment(st, time_s, None, step, settings=cfg) for _, st in found]
     detected, conf, _ = rules.classify_activity(
         [e for c in first for e in c.contacts], [e for c in first for e in c.toe_offs],
         frame_s)
@@ -154,7 +163,7 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
                              segments=tuple(seg for seg, _ in found))
     slowed = suggest_slowmo_factor(provisional.cadence_spm, activity) or 1
     checked = [rules.check_segment(st, time_s, activity, rules.median_step_s(st, time_s),
-                                   slowed) for _, st in found]
+                                   slowed, cfg) for _, st in found]
 
     contacts: list[GaitEvent] = []
     toe_offs: list[GaitEvent] = []
@@ -162,10 +171,11 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
     segments: list[EventSegment] = []
     for (seg, _), c in zip(found, checked, strict=True):
         rejected += c.rejected
-        if len(c.contacts) < MIN_CONTACTS:
+        if len(c.contacts) < cfg.min_contacts:
             if c.contacts:
-                warnings.append(f"only {len(c.contacts)} reliable contacts between "
-                                f"{seg.start_s:.2f} s and {seg.stop_s:.2f} s: not reported")
+                warnings.append(EventWarning(
+                    "too_few_contacts", f"only {len(c.contacts)} reliable contacts between "
+                    f"{seg.start_s:.2f} s and {seg.stop_s:.2f} s: not reported"))
                 rejected += [RejectedEvent(e, "too few reliable contacts in this stretch")
                              for e in c.contacts]
             continue
@@ -174,15 +184,16 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
         toe_offs += c.toe_offs
         warnings += c.warnings
     if not contacts:
-        warnings.append("no reliable gait events: none are reported (is the subject "
-                        "walking or running side-on to the camera?)")
+        warnings.append(EventWarning(
+            "no_events", "no reliable gait events: none are reported (is the subject "
+            "walking or running side-on to the camera?)"))
         return GaitEvents(warnings=tuple(warnings), rejected=tuple(rejected))
 
     detected, conf, _ = rules.classify_activity(contacts, toe_offs, frame_s)
     if hint is not None and detected is not None and detected != hint and conf > 0.5:
-        warnings.append(f"activity given as {hint!r} but the feet show "
-                        f"{'a flight phase' if detected == 'run' else 'double support'}"
-                        f" ({detected})")
+        warnings.append(EventWarning(
+            "activity_contradicted", f"activity given as {hint!r} but the feet show "
+            f"{'a flight phase' if detected == 'run' else 'double support'} ({detected})"))
     events = GaitEvents(tuple(contacts), tuple(toe_offs), detected,
                         conf if detected else 0.0, (), None, tuple(segments), tuple(rejected))
     factor = suggest_slowmo_factor(events.cadence_spm, detected or hint)
@@ -195,10 +206,10 @@ def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray
         kind = detected or hint
         hi = NORMAL_CADENCE_SPM[kind][1]  # type: ignore[index]
         if events.cadence_spm > hi:
-            warnings.append(f"a cadence of {events.cadence_spm:.0f} steps/min is above what "
-                            f"is possible for {'running' if kind == 'run' else 'walking'} "
-                            f"(at most about {hi:.0f}): check the frame rate and the "
-                            "--slowmo setting")
+            warnings.append(EventWarning(
+                "cadence_impossible", f"a cadence of {events.cadence_spm:.0f} steps/min is "
+                f"above what is possible for {'running' if kind == 'run' else 'walking'} "
+                f"(at most about {hi:.0f}): check the frame rate and the --slowmo setting"))
     return GaitEvents(events.contacts, events.toe_offs, events.activity,
                       events.activity_confidence, tuple(warnings),
                       float(factor) if factor else None, events.segments, events.rejected)

@@ -13,6 +13,26 @@ Side = Literal["left", "right"]
 EventKind = Literal["IC", "TO"]
 Facing = Literal["left", "right"]
 
+#: Machine codes of gait-event warnings. Their severity (info, caution, serious) is
+#: decided in one place, :data:`gaitcheck.tracks.warnings.SEVERITY`, by code: rewording a
+#: message never changes it.
+EVENT_CODES: tuple[str, ...] = (
+    "too_few_frames_for_events",  # fewer than 3 frames: no events at all
+    "no_legs",                    # no leg was ever found: no events at all
+    "legs_swapped",               # the pose model exchanged the legs; relabelled
+    "not_side_on",                # the feet are never seen side-on (not a side view)
+    "facing_contradicted",        # the given facing contradicts the feet throughout
+    "subject_turns",              # a turn, left out; the directions analysed apart
+    "time_gaps",                  # frames missing from the file: no event across them
+    "no_regular_stepping",        # a stretch without periodic steps: no events there
+    "contacts_missed",            # a contact expected between two others was not found
+    "too_few_contacts",           # a stretch with too few reliable contacts, dropped
+    "no_events",                  # no reliable gait event in the whole clip
+    "activity_contradicted",      # the feet contradict the activity the user gave
+    "slowmo_suspected",           # cadence impossible in real time: slow-motion file
+    "cadence_impossible",         # cadence above any human's: the clock is wrong
+)
+
 
 def _r(x: float | None, nd: int = 4) -> float | None:
     """Round for JSON; NaN and None become None."""
@@ -22,7 +42,7 @@ def _r(x: float | None, nd: int = 4) -> float | None:
 
 
 def steps_between(contacts: list[GaitEvent]) -> list[int]:
-    """Number of steps between successive contacts of one segment (time order).
+    """Count the steps between successive contacts of one segment (time order).
 
     1 between contacts of different feet; where contacts were missed, the interval
     divided by the median step (half the median interval between contacts of the same
@@ -42,6 +62,40 @@ def steps_between(contacts: list[GaitEvent]) -> list[int]:
         k = 2 * round((n - 1) / 2) + 1 if odd else 2 * max(1, round(n / 2))
         out.append(max(k, 1))
     return out
+
+
+@dataclass(frozen=True)
+class EventWarning:
+    """A problem of the gait events that a reader of the report must know about.
+
+    Attributes
+    ----------
+    code : str
+        Machine code, one of :data:`EVENT_CODES`; it alone sets the severity
+        (:func:`gaitcheck.tracks.warnings.warning_severity`).
+    message : str
+        Plain-language explanation, lower case (it is put into sentences).
+    """
+
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        """Refuse a code without a severity (a typo would silently become caution)."""
+        if self.code not in EVENT_CODES:
+            raise ValueError(f"unknown gait-event warning code {self.code!r}")
+
+    def __str__(self) -> str:
+        """Return the message."""
+        return self.message
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the JSON-ready ``{code, message}``.
+
+        ``{code, message}``, the form :func:`~gaitcheck.tracks.warnings.with_severity`
+        completes with the severity.
+        """
+        return {"code": self.code, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -140,8 +194,8 @@ class GaitEvents:
         when they do (double support); None when it could not be told.
     activity_confidence : float
         0..1 confidence of ``activity`` (0 when ``activity`` is None).
-    warnings : tuple of str
-        Plain-language problems a reader of the report must know about.
+    warnings : tuple of EventWarning
+        Coded, plain-language problems a reader of the report must know about.
     slowmo_factor_suggested : float or None
         When step and contact times are physically impossible in real time for the
         activity, the likely slow-motion factor (capture fps / playback fps) that makes
@@ -156,7 +210,7 @@ class GaitEvents:
     toe_offs: tuple[GaitEvent, ...] = ()
     activity: Literal["run", "walk"] | None = None
     activity_confidence: float = 0.0
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[EventWarning, ...] = ()
     slowmo_factor_suggested: float | None = None
     segments: tuple[EventSegment, ...] = field(default_factory=tuple)
     rejected: tuple[RejectedEvent, ...] = field(default_factory=tuple)
@@ -191,8 +245,11 @@ class GaitEvents:
         return 60.0 * steps / span if span > 0 else float("nan")
 
     def stance_phases(self) -> list[tuple[GaitEvent, GaitEvent]]:
-        """(IC, TO) pairs of the same foot where the toe-off ends that contact's stance
-        (the next event of that foot after the IC), in time order."""
+        """Pair each initial contact with the toe-off that ends its stance.
+
+        (IC, TO) pairs of the same foot where the toe-off ends that contact's stance
+        (the next event of that foot after the IC), in time order.
+        """
         pairs = []
         for ic in self.contacts:
             later = [e for e in (*self.contacts, *self.toe_offs)
@@ -211,7 +268,7 @@ class GaitEvents:
             "activity": self.activity,
             "activity_confidence": _r(self.activity_confidence, 3),
             "cadence_spm": _r(self.cadence_spm, 2),
-            "warnings": list(self.warnings),
+            "warnings": [w.to_dict() for w in self.warnings],
             "slowmo_factor_suggested": self.slowmo_factor_suggested,
             "segments": [s.to_dict() for s in self.segments],
             "rejected": [r.to_dict() for r in self.rejected],

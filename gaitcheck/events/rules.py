@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-from gaitcheck.events.model import GaitEvent, RejectedEvent
+from gaitcheck.events.model import EventWarning, GaitEvent, RejectedEvent
+from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.stances import Stance
 from gaitcheck.events.timing import frame_to_time
-
-#: Events below this confidence are not reported.
-MIN_CONFIDENCE = 0.15
-#: Duty factor (contact time / stride time) bounds per activity: running has a flight
-#: phase (< 0.5; about 0.25–0.45 for recreational runners), walking double support
-#: (> 0.5; about 0.6–0.65). Wide, to reject only impossible toe-offs.
-DUTY_BOUNDS = {"run": (0.12, 0.6), "walk": (0.4, 0.85), None: (0.12, 0.85)}
-#: A step shorter than this fraction of the segment's median step has a false contact.
-MIN_STEP_FRACTION = 0.55
-#: Shortest physiological step, real seconds: 0.2 s is 300 steps/min, beyond sprinting;
-#: 0.3 s (200 steps/min) is beyond walking.
-MIN_STEP_S = {"run": 0.2, "walk": 0.3, None: 0.2}
-#: Two contacts of one foot closer than this many median steps have no room for the
-#: other foot's contact between them: one of them is false.
-SAME_FOOT_STEPS = 1.5
 
 
 @dataclass(frozen=True)
@@ -34,13 +21,13 @@ class Checked:
     ----------
     contacts, toe_offs : list of GaitEvent
     rejected : list of RejectedEvent
-    warnings : list of str
+    warnings : list of EventWarning
     """
 
     contacts: list[GaitEvent]
     toe_offs: list[GaitEvent]
     rejected: list[RejectedEvent]
-    warnings: list[str]
+    warnings: list[EventWarning]
 
 
 def _event(time_s: np.ndarray, side: str, kind: str, index: float,
@@ -50,8 +37,11 @@ def _event(time_s: np.ndarray, side: str, kind: str, index: float,
 
 
 def median_step_s(stances: list[Stance], time_s: np.ndarray) -> float:
-    """Median step time, s: half the median interval between successive contacts of the
-    same foot (robust to a missed or false contact of the other foot)."""
+    """Estimate the median step time of a segment, s.
+
+    Median step time, s: half the median interval between successive contacts of the
+    same foot (robust to a missed or false contact of the other foot).
+    """
     strides = []
     for side in ("left", "right"):
         t = np.sort([frame_to_time(time_s, s.ic) for s in stances if s.side == side])
@@ -60,16 +50,17 @@ def median_step_s(stances: list[Stance], time_s: np.ndarray) -> float:
 
 
 def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | None,
-                  step_s: float, slowmo: float = 1.0) -> Checked:
+                  step_s: float, slowmo: float = 1.0,
+                  settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> Checked:
     """Enforce left/right alternation and plausible timing on one segment's stances.
 
-    Rules, in order: confidence at least :data:`MIN_CONFIDENCE`; a contact closer to the
-    previous kept one than :data:`MIN_STEP_FRACTION` of the median step ``step_s`` or
-    than the physiological :data:`MIN_STEP_S` for the activity, or the same foot twice
-    within :data:`SAME_FOOT_STEPS` steps, loses against the more confident of the two;
-    the same foot twice further apart means the other foot's contact was missed (kept,
-    with a warning). A toe-off must come before the next contact of the same foot and
-    give a duty factor inside :data:`DUTY_BOUNDS` for the activity.
+    Rules (fields of ``settings``), in order: confidence at least ``min_confidence``; a
+    contact closer to the previous kept one than ``min_step_fraction`` of the median
+    step ``step_s`` or than the physiological ``min_step_s`` for the activity, or the
+    same foot twice within ``same_foot_steps`` steps, loses against the more confident
+    of the two; the same foot twice further apart means the other foot's contact was
+    missed (kept, with a warning). A toe-off must come before the next contact of the
+    same foot and give a duty factor inside the activity's ``duty_bounds``.
 
     Parameters
     ----------
@@ -83,15 +74,18 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
         Median step time of the segment, s.
     slowmo : float
         Slow-down factor of the tracks' clock relative to real time (1 for real time; the
-        suggested factor for a file that looks slowed down), for :data:`MIN_STEP_S`.
+        suggested factor for a file that looks slowed down), for the shortest step.
+    settings : EventSettings
+        Thresholds of the rules.
     """
+    cfg = settings
     rejected: list[RejectedEvent] = []
-    warnings: list[str] = []
+    warnings: list[EventWarning] = []
     order = sorted(stances, key=lambda s: s.ic)
     kept: list[Stance] = []
     for s in order:
         ev = _event(time_s, s.side, "IC", s.ic, s.ic_conf)
-        if s.ic_conf < MIN_CONFIDENCE:
+        if s.ic_conf < cfg.min_confidence:
             rejected.append(RejectedEvent(ev, "low confidence: the foot is not seen well "
                                               "enough around this contact"))
             continue
@@ -99,22 +93,24 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
             prev = kept[-1]
             gap = ev.time_s - frame_to_time(time_s, prev.ic)
             clash = None
-            shortest = MIN_STEP_S.get(activity, MIN_STEP_S[None]) * slowmo
-            if gap < MIN_STEP_FRACTION * step_s:
+            shortest = cfg.min_step_s(activity) * slowmo
+            if gap < cfg.min_step_fraction * step_s:
                 clash = (f"{1000 * gap:.0f} ms after the {prev.side} contact, too close for "
                          f"a step of about {1000 * step_s:.0f} ms")
             elif gap < shortest:
                 clash = (f"{1000 * gap:.0f} ms after the {prev.side} contact, shorter than "
                          f"any {activity or 'gait'} step ({1000 * shortest:.0f} ms)")
-            elif s.side == prev.side and gap < SAME_FOOT_STEPS * step_s:
+            elif s.side == prev.side and gap < cfg.same_foot_steps * step_s:
                 clash = f"second {s.side} contact in a row, {1000 * gap:.0f} ms apart"
             elif s.side == prev.side:
-                warnings.append(f"a {'right' if s.side == 'left' else 'left'} contact "
-                                f"between {frame_to_time(time_s, prev.ic):.2f} s and "
-                                f"{ev.time_s:.2f} s was not detected")
-            elif gap > (2.0 - MIN_STEP_FRACTION) * step_s:
-                warnings.append(f"contacts between {frame_to_time(time_s, prev.ic):.2f} s "
-                                f"and {ev.time_s:.2f} s were not detected")
+                warnings.append(EventWarning(
+                    "contacts_missed", f"a {'right' if s.side == 'left' else 'left'} contact "
+                    f"between {frame_to_time(time_s, prev.ic):.2f} s and {ev.time_s:.2f} s "
+                    "was not detected"))
+            elif gap > (2.0 - cfg.min_step_fraction) * step_s:
+                warnings.append(EventWarning(
+                    "contacts_missed", f"contacts between {frame_to_time(time_s, prev.ic):.2f}"
+                    f" s and {ev.time_s:.2f} s were not detected"))
             if clash is not None:
                 loser = s if s.ic_conf <= prev.ic_conf else prev
                 lost = _event(time_s, loser.side, "IC", loser.ic, loser.ic_conf)
@@ -126,7 +122,7 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
 
     contacts = [_event(time_s, s.side, "IC", s.ic, s.ic_conf) for s in kept]
     toe_offs: list[GaitEvent] = []
-    lo, hi = DUTY_BOUNDS.get(activity, DUTY_BOUNDS[None])
+    lo, hi = cfg.duty_bounds(activity)
     for k, s in enumerate(kept):
         if not np.isfinite(s.to):
             continue
@@ -135,7 +131,7 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
         stride = (frame_to_time(time_s, nxt.ic) - contacts[k].time_s if nxt is not None
                   else 2.0 * step_s)
         duty = (ev.time_s - contacts[k].time_s) / stride
-        if s.to_conf < MIN_CONFIDENCE:
+        if s.to_conf < cfg.min_confidence:
             rejected.append(RejectedEvent(ev, "low confidence"))
         elif nxt is not None and s.to >= nxt.ic:
             rejected.append(RejectedEvent(ev, "toe-off after the next contact of the "
@@ -150,8 +146,8 @@ def check_segment(stances: list[Stance], time_s: np.ndarray, activity: str | Non
 
 
 def classify_activity(contacts: list[GaitEvent], toe_offs: list[GaitEvent],
-                      frame_s: float) -> tuple[str | None, float, float]:
-    """Running or walking from the overlap of the two feet's stances.
+                      frame_s: float) -> tuple[Literal["run", "walk"] | None, float, float]:
+    """Tell running from walking by the overlap of the two feet's stances.
 
     For every contact, the toe-off that ends the other foot's current stance (the one
     that began with that foot's latest contact) gives the flight time: positive when the
@@ -196,7 +192,7 @@ def classify_activity(contacts: list[GaitEvent], toe_offs: list[GaitEvent],
         return None, 0.0, float(len(flights))
     f = np.asarray(flights)
     share = float(np.mean(f > 0))
-    activity = "run" if share >= 0.5 else "walk"
+    activity: Literal["run", "walk"] = "run" if share >= 0.5 else "walk"
     agreement = abs(2.0 * share - 1.0)
     margin = min(1.0, abs(float(np.median(f))) / (2.0 * frame_s))
     return activity, agreement * margin, float(len(f))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 
+from gaitcheck.events.model import EventWarning
+from gaitcheck.events.settings import EventSettings
 from gaitcheck.landmarks import LM
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -59,8 +61,10 @@ def leg_length_px(px: np.ndarray) -> float:
     return float(np.median(both)) if both.size else float("nan")
 
 
-def repair_leg_swaps(px: np.ndarray, scale: float, switch_cost: float = 0.05,
-                     swap_prior: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+def repair_leg_swaps(px: np.ndarray, scale: float,
+                     switch_cost: float = EventSettings.leg_swap_switch_cost,
+                     swap_prior: float = EventSettings.leg_swap_prior,
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Undo short left/right leg confusions of the pose model by continuity.
 
     A two-state Viterbi (legs as labelled / exchanged) minimises the squared frame-to-
@@ -117,13 +121,17 @@ def repair_leg_swaps(px: np.ndarray, scale: float, switch_cost: float = 0.05,
     swapped = state.astype(bool)
     out = px.copy()
     all_left, all_right = _idx("left", LEG_PARTS), _idx("right", LEG_PARTS)
-    out[np.ix_(swapped, all_left + all_right)] = px[np.ix_(swapped, all_right + all_left)]
+    out[np.ix_(swapped, np.array(all_left + all_right))] = px[
+        np.ix_(swapped, np.array(all_right + all_left))]
     return out, swapped
 
 
 def facing_evidence(px: np.ndarray, scale: float) -> np.ndarray:
-    """Per-frame facing evidence, (T,): mean over the feet of the heel → foot_index
-    horizontal distance in leg lengths; positive when the toes point image-right."""
+    """Measure per-frame facing evidence from the feet.
+
+    Per-frame facing evidence, (T,): mean over the feet of the heel → foot_index
+    horizontal distance in leg lengths; positive when the toes point image-right.
+    """
     dx = np.stack([px[:, LM[f"{s}_foot_index"], 0] - px[:, LM[f"{s}_heel"], 0]
                    for s in SIDES])
     n = np.isfinite(dx).sum(axis=0)
@@ -133,8 +141,11 @@ def facing_evidence(px: np.ndarray, scale: float) -> np.ndarray:
 
 
 def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
-    """Linearly interpolate interior NaN runs of at most ``max_gap`` samples along axis 0
-    (index-based: the gaps are a few frames, where index and time are proportional)."""
+    """Interpolate short interior gaps linearly.
+
+    Linearly interpolate interior NaN runs of at most ``max_gap`` samples along axis 0
+    (index-based: the gaps are a few frames, where index and time are proportional).
+    """
     y = np.array(y, dtype=np.float64, copy=True)
     flat = y.reshape(len(y), -1)
     idx = np.arange(len(y))
@@ -149,8 +160,10 @@ def fill_short_gaps(y: np.ndarray, max_gap: int) -> np.ndarray:
 
 
 def facing_labels(evidence: np.ndarray, window: int, min_run: int,
-                  threshold: float = 0.06) -> np.ndarray:
-    """Facing of each frame from :func:`facing_evidence`: +1 image-right, -1 image-left,
+                  threshold: float = EventSettings.facing_threshold) -> np.ndarray:
+    """Label each frame's facing from the direction of the feet.
+
+    Facing of each frame from :func:`facing_evidence`: +1 image-right, -1 image-left,
     0 unknown (no pose, feet foreshortened in a turn, or a run too short to trust).
 
     Parameters
@@ -190,17 +203,20 @@ class SegmentPlan:
     segments : list of (int, int, str)
         ``[start, stop)`` row ranges of continuous usable pose, with the facing
         (``"left"``/``"right"``) in each.
-    warnings : list of str
-        Turns, facing disagreements and gaps, in plain language.
+    warnings : list of EventWarning
+        Turns, facing disagreements and a view without side-on feet.
     """
 
     segments: list[tuple[int, int, str]]
-    warnings: list[str]
+    warnings: list[EventWarning]
 
 
 def usable_frames(px: np.ndarray, max_gap: int) -> np.ndarray:
-    """Frames with both hips and both feet (heel and foot_index), bridging interior runs
-    of at most ``max_gap`` missing frames (the pose model drops single frames)."""
+    """Mark the frames usable for gait events.
+
+    Frames with both hips and both feet (heel and foot_index), bridging interior runs
+    of at most ``max_gap`` missing frames (the pose model drops single frames).
+    """
     need = _idx("left", ("hip", "heel", "foot_index")) + _idx("right", ("hip", "heel",
                                                                          "foot_index"))
     ok = np.isfinite(px[:, need]).all(axis=(1, 2))
@@ -212,7 +228,8 @@ def usable_frames(px: np.ndarray, max_gap: int) -> np.ndarray:
 
 
 def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
-                  max_gap: int, turn_margin: int, min_len: int) -> SegmentPlan:
+                  max_gap: int, turn_margin: int, min_len: int,
+                  facing_threshold: float = EventSettings.facing_threshold) -> SegmentPlan:
     """Split the clip into continuous segments of one facing direction.
 
     Parameters
@@ -233,20 +250,24 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
         steps into and out of a turn are not straight-line gait.
     min_len : int
         Shortest segment kept, samples.
+    facing_threshold : float
+        Heel-to-toe distance that decides the facing, leg lengths (:func:`facing_labels`).
     """
     given = 1 if facing == "right" else -1
     ok = usable_frames(px, max_gap)
     window = max(3, min_len // 2)
-    label = facing_labels(facing_evidence(px, scale), window, window).astype(int)
+    label = facing_labels(facing_evidence(px, scale), window, window,
+                          facing_threshold).astype(int)
     label[~ok] = 0
     known = np.flatnonzero(label)
-    warnings: list[str] = []
+    warnings: list[EventWarning] = []
     if not len(known):
         # Feet foreshortened throughout: a front, back or steep oblique view, where
         # forward motion is not in the image plane and nothing here applies.
         if ok.any():
-            warnings.append("the feet are never seen side-on (heel to toe across the "
-                            "image): gait events need a side view")
+            warnings.append(EventWarning(
+                "not_side_on", "the feet are never seen side-on (heel to toe across the "
+                "image): gait events need a side view"))
         return SegmentPlan([], warnings)
     # Undecided frames between two runs of the same facing (or before the first and
     # after the last run) take that facing; between different facings they are the
@@ -257,8 +278,9 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
     fill = (label == 0) & ok & (prev == nxt)
     label[fill] = prev[fill]
     if np.all(label[known] == -given):
-        warnings.append(f"facing was given as {facing!r} but the feet point the other "
-                        "way throughout; events use the direction of the feet")
+        warnings.append(EventWarning(
+            "facing_contradicted", f"facing was given as {facing!r} but the feet point "
+            "the other way throughout; events use the direction of the feet"))
     segments: list[tuple[int, int, str]] = []
     for value in (-1, 1):
         for s, e in true_runs(label == value):
@@ -271,14 +293,18 @@ def plan_segments(px: np.ndarray, scale: float, time_s: np.ndarray, facing: str,
     segments.sort()
     for (_, e1, f1), (s2, _, f2) in itertools.pairwise(segments):
         if f1 != f2:
-            warnings.append(f"the subject turns between {time_s[e1 - 1]:.2f} s and "
-                            f"{time_s[s2]:.2f} s (facing {f1} → {f2}); the turn is left out "
-                            "and the two directions are analysed separately")
+            warnings.append(EventWarning(
+                "subject_turns", f"the subject turns between {time_s[e1 - 1]:.2f} s and "
+                f"{time_s[s2]:.2f} s (facing {f1} → {f2}); the turn is left out and the two "
+                "directions are analysed separately"))
     return SegmentPlan(segments, warnings)
 
 
-def reject_foot_outliers(px: np.ndarray, scale: float, tolerance: float = 0.08) -> np.ndarray:
-    """Set a foot's heel and foot_index to NaN in frames where either has come loose from
+def reject_foot_outliers(px: np.ndarray, scale: float,
+                         tolerance: float = EventSettings.foot_outlier_tolerance) -> np.ndarray:
+    """Drop a foot's heel and toe where they have come loose from the ankle.
+
+    Set a foot's heel and foot_index to NaN in frames where either has come loose from
     its ankle.
 
     Heel → ankle and foot_index → ankle distances change little in a side view (the foot
@@ -308,5 +334,5 @@ def reject_foot_outliers(px: np.ndarray, scale: float, tolerance: float = 0.08) 
             mad = 1.4826 * np.median(np.abs(d[ok] - med))
             with np.errstate(invalid="ignore"):
                 bad |= np.abs(d - med) > max(tolerance, 4.0 * mad)
-        out[np.ix_(bad, _idx(side, FOOT_PARTS))] = np.nan
+        out[np.ix_(bad, np.array(_idx(side, FOOT_PARTS)))] = np.nan
     return out

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from gaitcheck.events.model import EventWarning
+
 #: Cadence ranges (steps/min, both feet) that real-time gait stays inside: running below
 #: about 130 steps/min is not seen outside deliberate drills (recreational runners
 #: 150–190, sprinters up to ~280), walking below 60 is hardly progression.
@@ -55,8 +57,8 @@ def suggest_slowmo_factor(cadence_spm: float, activity: str | None) -> int | Non
 
 
 def slowmo_warning(cadence_spm: float, contact_ms: float, activity: str | None,
-                   factor: int, current: float = 1.0) -> str:
-    """Plain-language warning for a clip that looks slowed down.
+                   factor: int, current: float = 1.0) -> EventWarning:
+    """Build the ``slowmo_suspected`` warning for a clip that looks slowed down.
 
     Parameters
     ----------
@@ -74,7 +76,8 @@ def slowmo_warning(cadence_spm: float, contact_ms: float, activity: str | None,
     contact = (f" and ground contacts of {contact_ms:.0f} ms" if math.isfinite(contact_ms)
                else "")
     total = factor * current
-    return (f"the clip looks like slow motion: a cadence of {cadence_spm:.0f} steps/min"
-            f"{contact} are not possible for {what} in real time; it was probably "
-            f"filmed {factor}× faster than it plays. Re-run with --slowmo {total:g}; "
-            f"until then every time, cadence and contact time here is {factor}× off")
+    return EventWarning("slowmo_suspected", (
+        f"the clip looks like slow motion: a cadence of {cadence_spm:.0f} steps/min"
+        f"{contact} are not possible for {what} in real time; it was probably filmed "
+        f"{factor}× faster than it plays. Re-run with --slowmo {total:g}; until then every "
+        f"time, cadence and contact time here is {factor}× off"))

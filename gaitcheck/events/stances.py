@@ -25,22 +25,18 @@ import numpy as np
 from scipy.signal import savgol_filter
 
 from gaitcheck.events import cues
+from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.signals import SIDES, fill_short_gaps, reject_foot_outliers
 from gaitcheck.landmarks import LM
-
-#: Mean visibility of a foot from which its direct cues count fully (``SEEN``) or not at
-#: all (``GUESS``), linearly between: MediaPipe reports 0.95–0.99 for a foot in plain
-#: view and 0.6–0.8 for a far foot hidden behind equipment, whose position it guesses.
-VISIBILITY_GUESS, VISIBILITY_SEEN = 0.75, 0.95
-#: Smallest ratio of the landing descent per frame to the pose jitter for which the
-#: vertical IC cue of a well-seen foot is used on its own (Fellin et al. 2010).
-VERTICAL_SNR = 3.0
 
 
 @dataclass(frozen=True)
 class FootSignals:
-    """Sagittal signals of one foot in one segment, leg lengths (see
-    :func:`foot_signals`); ``visibility`` is the mean of heel and foot_index, 0..1."""
+    """Sagittal signals of one foot in one segment.
+
+    Sagittal signals of one foot in one segment, leg lengths (see
+    :func:`foot_signals`); ``visibility`` is the mean of heel and foot_index, 0..1.
+    """
 
     heel_fwd: np.ndarray
     heel_up: np.ndarray
@@ -107,7 +103,8 @@ def _clip01(x: float) -> float:
 
 
 def foot_signals(px: np.ndarray, vis: np.ndarray, scale: float, facing: str,
-                 max_gap: int) -> tuple[dict[str, FootSignals], float]:
+                 max_gap: int, settings: EventSettings = DEFAULT_EVENT_SETTINGS,
+                 ) -> tuple[dict[str, FootSignals], float]:
     """Per-foot sagittal signals of a segment, and its stride period.
 
     ``forward`` is relative to the hip midpoint averaged over one stride (a moving
@@ -130,6 +127,8 @@ def foot_signals(px: np.ndarray, vis: np.ndarray, scale: float, facing: str,
         Image direction the subject faces: forward is ``−x`` for left, ``+x`` for right.
     max_gap : int
         Interior gaps up to this many samples are interpolated; longer ones stay NaN.
+    settings : EventSettings
+        For ``foot_outlier_tolerance``.
 
     Returns
     -------
@@ -138,7 +137,8 @@ def foot_signals(px: np.ndarray, vis: np.ndarray, scale: float, facing: str,
     period : float
         Stride period in samples (NaN without periodic stepping).
     """
-    px = fill_short_gaps(reject_foot_outliers(px, scale), max_gap)
+    px = fill_short_gaps(reject_foot_outliers(px, scale, settings.foot_outlier_tolerance),
+                         max_gap)
     sign = -1.0 if facing == "left" else 1.0
     hip_x = _interp_nan(0.5 * (px[:, LM["left_hip"], 0] + px[:, LM["right_hip"], 0]))
     periods = [cues.stride_period(_interp_nan(sign * (px[:, LM[f"{s}_heel"], 0] - hip_x)))
@@ -159,29 +159,43 @@ def foot_signals(px: np.ndarray, vis: np.ndarray, scale: float, facing: str,
 
 
 def _agreement(a: float, b: float, period: float) -> float:
-    """1 when two estimates of one event are within a twentieth of a stride (one frame
-    of a 30 fps run), falling to 0 at three times that."""
+    """Score the agreement of two estimates of one event.
+
+    1 when two estimates of one event are within a twentieth of a stride (one frame
+    of a 30 fps run), falling to 0 at three times that.
+    """
     tol = period / 20.0
     return _clip01(1.0 - (abs(a - b) - tol) / (2.0 * tol))
 
 
+def _visibility_weight(vis: float, settings: EventSettings) -> float:
+    """Weight a foot's direct cues by its visibility.
+
+    0..1 weight of a foot's direct cues from its mean visibility: 0 at or below
+    ``visibility_guess``, 1 from ``visibility_seen``, linear between.
+    """
+    return _clip01((vis - settings.visibility_guess)
+                   / (settings.visibility_seen - settings.visibility_guess))
+
+
 def _direct_ic(vert: float, rate: float, hor: float, jump: float, jitter: float,
-               vis: float, period: float) -> tuple[float, float]:
+               vis: float, period: float,
+               settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> tuple[float, float]:
     """Direct IC from the vertical and horizontal cues, and its quality 0..1.
 
     A well-seen foot whose last descent stands clear of the pose jitter (``rate /
-    jitter ≥`` :data:`VERTICAL_SNR`) lands when its heel (or toe) reaches the ground: the
+    jitter ≥`` ``settings.vertical_snr``) lands when its heel (or toe) reaches the ground: the
     vertical cue alone. Otherwise the cues are averaged with weights the square of their
     sharpness: for the vertical cue the descent-to-jitter ratio (full from 5) times the
     visibility weight, for the horizontal cue the velocity ``jump`` (how abruptly the
     ground takes the foot up). ``period`` (stride, samples) scales their agreement.
     """
     snr = rate / jitter if jitter > 0 else (np.inf if rate > 0 else 0.0)
-    w_vis = _clip01((vis - VISIBILITY_GUESS) / (VISIBILITY_SEEN - VISIBILITY_GUESS))
+    w_vis = _visibility_weight(vis, settings)
     q_v = _clip01((snr - 1.0) / 4.0) * w_vis
     q_h = _clip01(jump)
     ok_v, ok_h = bool(np.isfinite(vert)), bool(np.isfinite(hor))
-    if ok_v and w_vis >= 0.75 and snr >= VERTICAL_SNR:
+    if ok_v and w_vis >= 0.75 and snr >= settings.vertical_snr:
         return vert, max(q_v, 0.5)
     if ok_v and ok_h and q_v + q_h > 0:
         ic = (q_v**2 * vert + q_h**2 * hor) / (q_v**2 + q_h**2)
@@ -191,7 +205,8 @@ def _direct_ic(vert: float, rate: float, hor: float, jump: float, jitter: float,
     return float("nan"), 0.0
 
 
-def foot_stances(f: FootSignals, side: str, period: float, offset: int) -> list[Stance]:
+def foot_stances(f: FootSignals, side: str, period: float, offset: int,
+                 settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> list[Stance]:
     """Candidate stances of one foot in one segment, with direct estimates only.
 
     Cycles are found on gap-filled, smoothed signals, but the direct cues use measured
@@ -202,11 +217,15 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int) -> list[
     Parameters
     ----------
     f : FootSignals
+        The foot's signals in the segment.
     side : {"left", "right"}
+        The foot.
     period : float
         Stride period, samples.
     offset : int
         Row index of the segment's first sample in the tracks.
+    settings : EventSettings
+        Visibility weights, ``vertical_snr``, ``min_ground_band``, ``belt_fraction``.
     """
     n = len(f.heel_fwd)
     if not np.isfinite(period) or np.isfinite(f.heel_fwd).sum() < 1.5 * period:
@@ -215,7 +234,7 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int) -> list[
     speed = cues.belt_speed(f.toe_fwd, cycles)
     jitter = cues.stance_jitter(f.toe_up, cycles)
     jitter = jitter if np.isfinite(jitter) else 0.0
-    band = max(cues.MIN_BAND, 2.5 * jitter)
+    band = max(settings.min_ground_band, 2.5 * jitter)
     out = []
     for c in cycles:
         # The landing is searched from a frame before the heel's forward peak (the
@@ -233,12 +252,14 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int) -> list[
         heel = cues.landing_index(f.heel_up, g_heel, band, start, stop)
         toe = cues.landing_index(f.toe_up, g_toe, band, start, stop)
         vert, rate = min((heel, toe), key=lambda r: r[0] if np.isfinite(r[0]) else np.inf)
-        hor, jump = cues.carried_index(f.heel_fwd, speed, start, stop)
+        hor, jump = cues.carried_index(f.heel_fwd, speed, start, stop,
+                                       settings.belt_fraction)
         if not np.isfinite(hor):  # Heel lost (rejected as loose): the ankle is carried too.
-            hor, jump = cues.carried_index(f.ankle_fwd, speed, start, stop)
+            hor, jump = cues.carried_index(f.ankle_fwd, speed, start, stop,
+                                           settings.belt_fraction)
         lo, hi = int(max(0, np.floor(c.peak) - 2)), int(min(n, np.ceil(c.peak) + 4))
         vis = float(np.mean(f.visibility[lo:hi]))
-        ic, quality = _direct_ic(vert, rate, hor, jump, jitter, vis, period)
+        ic, quality = _direct_ic(vert, rate, hor, jump, jitter, vis, period, settings)
         # Toe-off from 40 % of the way to the toe's backward peak (or, past the segment
         # end, to where it would be) to a little after it.
         ref = ic if np.isfinite(ic) else c.peak
@@ -267,8 +288,9 @@ def _lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray) -> float:
     return _weighted_median(direct[ok] - anchor[ok], weight[ok])
 
 
-def anchor_calibrated(stances: list[Stance], period: float) -> list[Stance]:
-    """Final IC and TO of the stances of one segment (see the module docstring).
+def anchor_calibrated(stances: list[Stance], period: float,
+                      settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> list[Stance]:
+    """Compute the final IC and TO of one segment's stances (see the module docstring).
 
     The anchor-to-event lag is the weighted median over the foot's own stances (weight:
     cue quality × visibility weight), or over both feet when one foot is too badly seen
@@ -283,11 +305,12 @@ def anchor_calibrated(stances: list[Stance], period: float) -> list[Stance]:
         Candidates of both feet of one segment (:func:`foot_stances`).
     period : float
         Stride period, samples.
+    settings : EventSettings
+        For the visibility weights.
     """
     if not stances:
         return []
-    w_vis = np.array([_clip01((s.visibility - VISIBILITY_GUESS)
-                              / (VISIBILITY_SEEN - VISIBILITY_GUESS)) for s in stances])
+    w_vis = np.array([_visibility_weight(s.visibility, settings) for s in stances])
     weight = w_vis * np.array([s.quality for s in stances])
     sides = np.array([s.side for s in stances])
     out = []

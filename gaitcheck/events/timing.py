@@ -12,7 +12,9 @@ import numpy as np
 
 
 def parabolic_peak(y: np.ndarray, i: int) -> float:
-    """Sub-sample offset of a local extremum at index ``i`` from the parabola through
+    """Locate a local extremum between samples.
+
+    Sub-sample offset of a local extremum at index ``i`` from the parabola through
     samples ``i − 1, i, i + 1``; in [−0.5, 0.5], 0 at the ends or for a flat top.
 
     Index-based (Smith & Serra 1987 quadratic interpolation); with a non-uniform clock

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.ground import scene_roll
 from gaitcheck.tracks.tracks import LandmarkTracks
-from gaitcheck.video.lines import scene_roll
 
 
 def image_sagittal(tracks: LandmarkTracks, facing: str) -> np.ndarray:

@@ -35,7 +35,7 @@ from gaitcheck.report.html_metrics import (
 from gaitcheck.report.keyframes import CROP_NAME, INDEX_NAME, KEYFRAMES_DIR
 from gaitcheck.report.plots import STRIKE_LETTERS, timeline_plot
 from gaitcheck.report.plots_body import cycle_panels, cycle_plot, stick_figures
-from gaitcheck.tracks.warnings import INFO, SEVERITIES, event_severity, severity_of
+from gaitcheck.tracks.warnings import INFO, SEVERITIES, severity_of, warning_severity
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -171,21 +171,21 @@ def _warnings(report: dict[str, Any]) -> list[dict[str, str]]:
     """Every data-quality, gait-event and analysis warning once, as ``{severity, text}``,
     serious first, then caution, then info (in report order within a severity).
 
-    Gait-event messages (plain strings) are usually also in ``quality.warnings`` (code
-    ``events``); the first occurrence of a text is kept. Warnings without a severity
-    (reports before schema 1.4) count as caution.
+    Gait-event messages (plain strings) are also in ``quality.warnings`` with their code
+    (``events`` in reports before codes); the first occurrence of a text is kept.
+    Warnings without a severity (reports before schema 1.4) count as caution.
     """
     events = report.get("events") or {}
     items: list[tuple[str, str]] = [(severity_of(w), w.get("message", ""))
                                     for w in (report.get("quality") or {}).get("warnings")
                                     or []]
-    items += [(event_severity(str(w)), str(w)) for w in events.get("warnings") or []]
+    items += [(severity_of(str(w)), str(w)) for w in events.get("warnings") or []]
     items += [(severity_of(w), w.get("message", ""))
               for w in (report.get("analysis") or {}).get("warnings") or []]
     if events.get("slowmo_factor_suggested"):
         text = ("The motion looks too slow for real time: this may be a slow-motion file "
                 f"(try --slowmo {events['slowmo_factor_suggested']}).")
-        items.append((event_severity(text), text))
+        items.append((warning_severity("slowmo_suspected"), text))
     unique: dict[str, str] = {}
     for severity, message in items:
         if message.strip():

@@ -1,22 +1,26 @@
 """Write a :class:`~gaitcheck.result.GaitResult` into its output folder.
 
-Every file is written atomically, all of them as one transaction (on failure the folder's
-previous files come back), and ``report.json`` last, so its presence means the folder is
-complete. The same function serves ``analyze`` (after pose) and ``report``
-(re-rendering a saved folder without pose).
+Every file is written atomically into a staging folder that then replaces the output
+folder in one step (:mod:`gaitcheck.staging`): on failure, or ``kill -9``, the folder is
+the complete previous result, else the complete new one. Outputs of an earlier run that
+this run does not write (an ``annotated.mp4`` when the video is not asked for) are gone;
+files gaitcheck did not write are kept. The same functions serve ``analyze`` (after
+pose) and ``report`` (re-rendering a saved folder without pose).
 """
 
 from __future__ import annotations
 
 import contextvars
+import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gaitcheck.filenames import LANDMARKS_CSV, LANDMARKS_NPZ, REPORT_NAME
-from gaitcheck.fsio import prepare_output_dir, transaction
+from gaitcheck.fsio import prepare_output_dir
 from gaitcheck.report.json_report import write_report
+from gaitcheck.staging import recover, staged_folder
 from gaitcheck.tracks.io import save_tracks_csv, save_tracks_npz
 
 if TYPE_CHECKING:
@@ -27,6 +31,11 @@ if TYPE_CHECKING:
 #: and summary tables), ``video`` (annotated H.264 video; needs the source video).
 FORMATS = ("html", "csv", "video")
 DEFAULT_FORMATS = ("html", "csv")
+#: Names gaitcheck writes into an analysis folder (besides those ``report.json`` lists):
+#: a re-analysis replaces or removes them even when the old ``report.json`` is unreadable.
+OUTPUT_NAMES = frozenset({REPORT_NAME, LANDMARKS_NPZ, LANDMARKS_CSV, "report.html",
+                          "frames.csv", "contacts.csv", "metrics_summary.csv", "keyframes",
+                          "annotated.mp4", "batch_job.json"})
 
 
 def parse_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
@@ -120,6 +129,49 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
     return files
 
 
+def check_same_video(result: GaitResult) -> None:
+    """Refuse to draw on a video other than the analysed one.
+
+    Raises
+    ------
+    InputError
+        The video is gone, or its SHA-256 differs from ``report.json``'s
+        ``video.sha256`` (reports without one, from before schema 1.5, are not checked).
+    """
+    from gaitcheck.errors import InputError
+    from gaitcheck.fsio import file_sha256
+
+    _check_video(result, ("video",), source_video(result))
+    video = source_video(result)
+    recorded = (result.report.get("video") or {}).get("sha256")
+    if video is None or not recorded:
+        return
+    try:
+        actual = file_sha256(video)
+    except OSError as err:
+        raise InputError(f"cannot read the source video {video}: {err.strerror or err}") \
+            from None
+    if actual != recorded:
+        raise InputError(f"{video} is not the video this report was made from (its "
+                         "content differs): put the original back at that path, or analyse "
+                         "this video with gaitcheck analyze")
+
+
+def _keep_video_hash(result: GaitResult, out: Path) -> None:
+    """Re-analysed landmarks know no video hash: keep the one the folder's previous
+    report recorded for the same video file."""
+    video = result.report.get("video")
+    if not isinstance(video, dict) or video.get("sha256"):
+        return
+    try:
+        old = json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))["video"]
+        if (old.get("path") == video.get("path") and old.get("sha256")
+                and old.get("frame_count") == video.get("frame_count")):
+            video["sha256"] = old["sha256"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+
+
 def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None) -> None:
     if "video" in wanted and video is None:
         from gaitcheck.errors import InputError
@@ -128,31 +180,56 @@ def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None
                          f"{(result.report.get('video') or {}).get('path')}")
 
 
+def previous_outputs(out_dir: Path) -> set[str]:
+    """Top-level names in ``out_dir`` that an earlier gaitcheck run wrote: those its
+    ``report.json`` lists, and :data:`OUTPUT_NAMES`."""
+    names = set(OUTPUT_NAMES)
+    try:
+        files = json.loads((Path(out_dir) / REPORT_NAME).read_text(encoding="utf-8"))["files"]
+        names |= {Path(str(f)).parts[0] for f in files.values() if str(f).strip()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        pass  # no readable list: the fixed names still go
+    return names
+
+
 def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
                 spool: CropSpool | None = None) -> Path:
-    """Write landmarks, reports and finally ``report.json`` into ``out_dir``.
+    """Write landmarks, reports and ``report.json`` as the new content of ``out_dir``.
 
     ``result.report["files"]`` is updated with what was written; ``spool`` as in
-    :func:`write_reports`.
+    :func:`write_reports`. Outputs of an earlier analysis in ``out_dir`` that this one
+    does not write are removed with the same atomic swap; other files are kept.
     """
     _check_video(result, parse_formats(formats), source_video(result))
+    recover(Path(out_dir).expanduser())  # a half-done swap first: it may hold the folder
     out = prepare_output_dir(Path(out_dir))
-    with transaction(hide=out / REPORT_NAME):  # all files or, on failure, the old ones
+    _keep_video_hash(result, out)
+    with staged_folder(out, previous_outputs(out)) as stage:
         result.report["files"] = {}  # the HTML lists what this run writes
-        files = write_reports(result, out, formats, spool, landmarks=("npz", "csv"))
+        files = write_reports(result, stage, formats, spool, landmarks=("npz", "csv"))
         result.report["files"] = files
-        write_report(result.report, out / REPORT_NAME)
+        write_report(result.report, stage / REPORT_NAME)
     return out
 
 
 def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[str, str]:
-    """Re-render a loaded folder in place (``gaitcheck report``); ``report.json`` is
-    rewritten last with the updated file list, its measurements unchanged."""
+    """Re-render a loaded folder (``gaitcheck report``) with the same atomic swap as
+    :func:`save_result`; ``report.json`` gets the updated file list, its measurements
+    unchanged, and files not re-rendered (landmarks, an earlier annotated video) stay.
+
+    Raises
+    ------
+    InputError
+        The annotated video is asked for and the file at the recorded path is gone or is
+        not the analysed video (content hash differs from ``report.json``'s).
+    """
     assert result.out_dir is not None
+    if "video" in parse_formats(formats):
+        check_same_video(result)
     files = dict(result.report.get("files") or {})
-    with transaction(hide=result.out_dir / REPORT_NAME):
-        files |= write_reports(result, result.out_dir, formats,
+    with staged_folder(result.out_dir) as stage:
+        files |= write_reports(result, stage, formats,
                                landmarks=("csv",) if "landmarks_csv" in files else ())
         result.report["files"] = files
-        write_report(result.report, result.out_dir / REPORT_NAME)
+        write_report(result.report, stage / REPORT_NAME)
     return files

@@ -2,8 +2,9 @@
 
 Renders a clip, runs the pose pipeline on it, and compares the detected landmarks with
 the true ones the renderer drew: detection coverage and landmark error (pixels and % of
-body height) per landmark group. Used by ``benchmarks/synth_pose_accuracy.py`` and the
-validation test.
+body height) per landmark group; and, in side views, the detected initial contacts and
+toe-offs with the true ones (:func:`gaitcheck.evaluation.match_events`). Used by
+``benchmarks/synth_pose_accuracy.py`` and the validation test.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from gaitcheck.evaluation import match_events
 from gaitcheck.landmarks import LM
 from gaitcheck.synth.clip import ClipSpec, make_clip
 from gaitcheck.synth.kinematics import generate_motion
@@ -31,6 +33,38 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "heels": ("left_heel", "right_heel"),
     "foot_index": ("left_foot_index", "right_foot_index"),
 }
+#: Largest timing error of a detected event still paired with a true one, s: a third of
+#: a running step, so a pair is the same contact and its error is measured, not hidden.
+EVENT_TOLERANCE_S = 0.1
+
+
+def event_accuracy(report: dict[str, Any], contacts: Any, fps: float) -> dict[str, Any]:
+    """Detected contacts and toe-offs of a report against the true ones.
+
+    Parameters
+    ----------
+    report : dict
+        ``report.json`` of the analysed clip.
+    contacts : sequence of Contact
+        The synthetic runner's true stances (:attr:`~gaitcheck.synth.kinematics.Motion.contacts`).
+    fps : float
+        Frame rate of the clip, frames/s.
+
+    Returns
+    -------
+    dict
+        Per event kind (``"IC"``, ``"TO"``): the :meth:`~gaitcheck.evaluation.EventMatch.to_dict`
+        summary at :data:`EVENT_TOLERANCE_S` (one-to-one, per foot) plus
+        ``within_1_frame``, the share of the true events found within one frame.
+    """
+    out: dict[str, Any] = {}
+    events = report.get("events") or {}
+    for kind, key, attr in (("IC", "contacts", "ic_s"), ("TO", "toe_offs", "to_s")):
+        truth = [{"time_s": getattr(c, attr), "side": c.side} for c in contacts]
+        m = match_events(events.get(key) or [], truth, EVENT_TOLERANCE_S)
+        close = int(np.sum(np.abs(m.timing_errors_s) <= 1.0 / fps + 1e-9))
+        out[kind] = m.to_dict() | {"within_1_frame": close / len(truth) if truth else None}
+    return out
 
 
 def pose_accuracy(spec: ClipSpec, max_people: int = 1) -> dict[str, Any]:
@@ -49,7 +83,7 @@ def pose_accuracy(spec: ClipSpec, max_people: int = 1) -> dict[str, Any]:
         ``coverage`` (fraction of frames with a pose), ``body_height_px`` (median), and
         ``groups``: per landmark group the median and 90th-percentile error in pixels
         and in % of body height (as labelled by the model: a left/right swap counts
-        as an error).
+        as an error); ``events`` in side views (:func:`event_accuracy`), else None.
     """
     from gaitcheck.pipeline import AnalyzeOptions, analyze_video
 
@@ -74,6 +108,8 @@ def pose_accuracy(spec: ClipSpec, max_people: int = 1) -> dict[str, Any]:
                        "p90_px": float(np.percentile(err, 90)),
                        "median_pct": float(np.median(rel)),
                        "p90_pct": float(np.percentile(rel, 90))}
+    events = (event_accuracy(result.report, motion.contacts, spec.params.fps)
+              if spec.view.startswith("side") else None)
     return {"view": spec.view, "frames": int(tracks.n_frames),
             "coverage": float(np.mean(detected)),
-            "body_height_px": float(np.median(height_px)), "groups": rows}
+            "body_height_px": float(np.median(height_px)), "groups": rows, "events": events}

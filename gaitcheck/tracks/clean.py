@@ -1,6 +1,8 @@
-"""Track cleaning, as pure functions over arrays, in the order of :func:`clean_tracks`:
-visibility gating, left/right swap repair (:func:`detect_swaps`; before the outlier test,
-which would delete half a swapped episode and hide it), far-foot repair
+"""Track cleaning, as pure functions over arrays.
+
+In the order of :func:`clean_tracks`: visibility gating, left/right swap repair
+(:func:`detect_swaps`; before the outlier test, which would delete half a swapped
+episode and hide it), far-foot repair
 (:func:`detect_far_foot`), outliers (:func:`~gaitcheck.tracks.outliers.hampel_mask`), PCHIP
 gap filling (:func:`fill_gaps`; heel and toe relative to their ankle, as a rigid foot's
 offset changes less than its position) and a zero-lag low-pass on gap-free segments
@@ -22,27 +24,10 @@ from gaitcheck.landmarks import BODY_PARTS, LM
 from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
+from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import warning_severity
 
-#: Visibility says whether a point is in view and unoccluded, not how well it is placed (far
-#: hips and knees in side views score 0.3-0.6 yet sit well); below 0.2 the point is hidden and
-#: guessed (the far arm behind the trunk). Gaps up to about one running ground contact (ms)
-#: are filled; a longer one could hide a whole event.
-DEFAULT_MIN_VISIBILITY, DEFAULT_MAX_GAP_MS = 0.2, 250.0
-#: Hampel half-window (ms; ±3 frames at 30 fps), threshold (robust SDs) and SD floor (fraction
-#: of body height, about MediaPipe's jitter: sharp but real heel and toe turns are kept).
-HAMPEL_HALF_WINDOW_MS, HAMPEL_N_SIGMA, HAMPEL_MIN_SIGMA = 100.0, 3.0, 0.006
-#: −3 dB cutoffs (Hz): walking kinematics carry power to about 6 Hz (Winter, *Biomechanics and
-#: Motor Control of Human Movement*, residual analysis), running to 10-12 Hz; 12 Hz because the
-#: foot turns flat within ≈ 40 ms of a heel strike (10 Hz biased synthetic strike angles by 2°).
-#: Unknown activity → running. Never above ``MAX_CUTOFF_FPS_FRACTION`` × fps (0.8 × Nyquist).
-CUTOFF_HZ, MAX_CUTOFF_FPS_FRACTION = {"run": 12.0, "walk": 6.0}, 0.4
-#: Butterworth order of one pass (forward-backward: the usual 4th-order zero-lag filter);
-#: gap-free segments shorter than ``MIN_FILTER_SEGMENT`` frames stay unfiltered.
-FILTER_ORDER, MIN_FILTER_SEGMENT = 2, 10
-#: Swap costs, body heights (:func:`detect_swaps`); ankle gaps bridged (frames, far foot).
-SWAP_PRIOR, SWITCH_COST, SWAP_CAP, MAX_ANCHOR_GAP = 0.02, 0.3, 0.3, 4
 LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
 ARM_PARTS, SIDES = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb"), ("left", "right")
 
@@ -81,8 +66,9 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None = None, *,
-                 prior: float = SWAP_PRIOR, switch: float = SWITCH_COST,
-                 cap: float = SWAP_CAP) -> np.ndarray:
+                 prior: float = CleaningSettings.swap_prior,
+                 switch: float = CleaningSettings.swap_switch_cost,
+                 cap: float = CleaningSettings.swap_cap) -> np.ndarray:
     """Frames whose left/right labels are exchanged, by temporal continuity.
 
     A frame is in state 0 (labels right) or 1 (exchanged). A path costs, per frame and pair,
@@ -145,8 +131,10 @@ def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None 
     return states
 
 
-def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *, collapse_ratio: float = 0.5,
-                    max_reach: float = 1.5) -> np.ndarray:
+def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *,
+                    collapse_ratio: float = CleaningSettings.far_foot_collapse_ratio,
+                    max_reach: float = CleaningSettings.far_foot_max_reach,
+                    max_anchor_gap: int = CleaningSettings.max_anchor_gap) -> np.ndarray:
     """Misplaced heel/foot_index points (mediapipe issue #3496).
 
     A foot's heel and foot_index are flagged when the feet *collapse onto each other* (mean
@@ -155,7 +143,7 @@ def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *, collapse_ratio: flo
     farther foot by ``depth`` at the ankles, as documented), or when a point is *out of
     reach* of its ankle (beyond ``max_reach`` × the clip's 90th percentile of that distance:
     a rigid foot only foreshortens, so this holds in every view). Ankle gaps up to
-    :data:`MAX_ANCHOR_GAP` frames are bridged.
+    ``max_anchor_gap`` frames are bridged.
 
     Parameters
     ----------
@@ -165,6 +153,8 @@ def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *, collapse_ratio: flo
         MediaPipe relative depth (image ``z``; larger = farther from the camera).
     collapse_ratio, max_reach : float
         Thresholds above, dimensionless.
+    max_anchor_gap : int
+        Longest ankle gap bridged, frames.
 
     Returns
     -------
@@ -173,13 +163,13 @@ def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *, collapse_ratio: flo
     out, frames = np.zeros(xy_px.shape[:2], bool), np.arange(len(xy_px), dtype=float)
     pts = {f"{s}_{p}": xy_px[:, LM[f"{s}_{p}"]] for s in SIDES for p in FOOT_PARTS}
     for s in SIDES:  # a briefly missing ankle still anchors its foot
-        pts[f"{s}_ankle"] = fill_gaps(xy_px[:, LM[f"{s}_ankle"]], frames, MAX_ANCHOR_GAP)
+        pts[f"{s}_ankle"] = fill_gaps(xy_px[:, LM[f"{s}_ankle"]], frames, max_anchor_gap)
     foot = _quiet(np.nanmedian, np.concatenate(
         [np.linalg.norm(pts[f"{s}_foot_index"] - pts[f"{s}_heel"], axis=-1) for s in SIDES]))
     if not np.isfinite(foot) or foot <= 0:
         return out
     dz = fill_gaps(depth[:, LM["left_ankle"]] - depth[:, LM["right_ankle"]], frames,
-                   MAX_ANCHOR_GAP)
+                   max_anchor_gap)
     sep = np.linalg.norm(pts["left_ankle"] - pts["right_ankle"], axis=-1)
     gap = sum(np.linalg.norm(pts[f"left_{p}"] - pts[f"right_{p}"], axis=-1)
               for p in FOOT_PARTS) / 2
@@ -240,12 +230,13 @@ def _by_missing_frames(flat: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def lowpass(values: np.ndarray, fps: float, cutoff_hz: float,
-            order: int = FILTER_ORDER) -> np.ndarray:
+            order: int = CleaningSettings.filter_order,
+            min_segment: int = CleaningSettings.min_filter_segment) -> np.ndarray:
     """Zero-lag Butterworth low-pass along axis 0, on each gap-free segment.
 
     Forward-backward filtering (``sosfiltfilt``) squares the gain, so the (bilinear-warped)
     design frequency is raised by Winter's factor ``(√2 − 1)^(−1/(2·order))`` to put the −3 dB
-    point at ``cutoff_hz``. Segments under :data:`MIN_FILTER_SEGMENT` samples stay as they are.
+    point at ``cutoff_hz``. Segments under ``min_segment`` samples stay as they are.
 
     Parameters
     ----------
@@ -256,6 +247,8 @@ def lowpass(values: np.ndarray, fps: float, cutoff_hz: float,
         −3 dB frequency of the zero-lag filter, Hz.
     order : int
         Butterworth order of one pass.
+    min_segment : int
+        Shortest gap-free segment filtered, samples.
     """
     out = np.array(values, dtype=np.float64)
     if not 0 < cutoff_hz < fps / 2:  # nothing to remove (or nonsense input)
@@ -264,27 +257,31 @@ def lowpass(values: np.ndarray, fps: float, cutoff_hz: float,
     sos, flat = butter(order, wn, output="sos"), out.reshape(len(out), out[:1].size)
     for ok, cols in _by_missing_frames(flat):
         for a, b in true_runs(ok):
-            if b - a >= MIN_FILTER_SEGMENT:
+            if b - a >= min_segment:
                 flat[a:b, cols] = sosfiltfilt(sos, flat[a:b, cols], axis=0,
                                               padlen=min(3 * order + 3, b - a - 1))
     return out
 
 
 def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
-                 max_gap_ms: float = DEFAULT_MAX_GAP_MS,
-                 min_visibility: float = DEFAULT_MIN_VISIBILITY,
+                 settings: CleaningSettings | None = None,
+                 max_gap_ms: float | None = None, min_visibility: float | None = None,
                  cutoff_hz: float | None = None) -> CleanResult:
     """Clean one subject's landmark tracks (steps in the module docstring).
 
     Parameters
     ----------
     tracks : LandmarkTracks
+        Raw tracks of one subject.
     activity : {"run", "walk"}, optional
-        Sets the low-pass cutoff (:data:`CUTOFF_HZ`, at most 0.4 × fps); None = running.
-    max_gap_ms : float
-        Longest gap filled by interpolation, ms; longer gaps stay NaN.
-    min_visibility : float
-        Landmarks with a lower MediaPipe visibility (0..1) are treated as missing.
+        Sets the low-pass cutoff (:meth:`CleaningSettings.cutoff_hz`, at most
+        ``max_cutoff_fps_fraction`` × fps); None = running.
+    settings : CleaningSettings, optional
+        Every threshold of the cleaning; the validated defaults when omitted.
+    max_gap_ms : float, optional
+        Override of ``settings.max_gap_ms``: longest gap filled by interpolation, ms.
+    min_visibility : float, optional
+        Override of ``settings.min_visibility`` (0..1).
     cutoff_hz : float, optional
         −3 dB cutoff override, Hz (still capped at 0.4 × fps); 0 = no low-pass.
 
@@ -295,10 +292,17 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         their landmark in a swap and are interpolated where missing at a filled point. Never
         raises on degenerate input (no frame, all NaN, one frame, constant): see ``warnings``.
     """
+    cfg = settings or DEFAULT_CLEANING_SETTINGS
+    if max_gap_ms is not None or min_visibility is not None:
+        overrides: dict[str, Any] = {k: float(v) for k, v in (
+            ("max_gap_ms", max_gap_ms), ("min_visibility", min_visibility)) if v is not None}
+        cfg = dataclasses.replace(cfg, **overrides)
+    max_gap_ms, min_visibility = cfg.max_gap_ms, cfg.min_visibility
     n, t_s, max_gap_s, fps = tracks.n_frames, tracks.time_s, max_gap_ms / 1e3, tracks.fps or 30.0
     image, world, issues = tracks.image.astype(np.float64), tracks.world.astype(np.float64), []
     pos, scale = image[:, :, :3], np.array([tracks.video.width, tracks.video.height], float)
-    swaps, far_runs = {"legs": [], "arms": []}, []  # far_runs: [start, stop, side]
+    swaps: dict[str, list[list[int]]] = {"legs": [], "arms": []}
+    far_runs: list[list[Any]] = []  # [start, stop, side]
 
     def drop(mask: np.ndarray) -> None:
         pos[mask], world[mask] = np.nan, np.nan
@@ -317,17 +321,23 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         for group, parts in (("legs", LEG_PARTS), ("arms", ARM_PARTS)):
             left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
             px = image[:, :, :2] * scale / height
-            swapped = detect_swaps(px[:, left], px[:, right], t_s)
+            swapped = detect_swaps(px[:, left], px[:, right], t_s, prior=cfg.swap_prior,
+                                   switch=cfg.swap_switch_cost, cap=cfg.swap_cap)
             for arr in (image, world):  # image rows carry visibility and presence along
-                arr[np.ix_(swapped, left + right)] = arr[np.ix_(swapped, right + left)]
+                arr[np.ix_(swapped, np.array(left + right))] = arr[
+                    np.ix_(swapped, np.array(right + left))]
             swaps[group] = [[a, b] for a, b in true_runs(swapped)]
-        far = detect_far_foot(image[:, :, :2] * scale, image[:, :, 2]) & np.isfinite(pos[..., 0])
+        far = np.asarray(detect_far_foot(image[:, :, :2] * scale, image[:, :, 2],
+                                         collapse_ratio=cfg.far_foot_collapse_ratio,
+                                         max_reach=cfg.far_foot_max_reach,
+                                         max_anchor_gap=cfg.max_anchor_gap)
+                         & np.isfinite(pos[..., 0]))
         drop(far)
         far_runs = sorted([a, b, s] for s in SIDES for a, b in true_runs(
-            far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]].any(axis=1)))
-    half = max(1, round(HAMPEL_HALF_WINDOW_MS / 1000.0 * fps))
-    outliers = hampel_mask(pos[..., :2] * scale, half, HAMPEL_N_SIGMA, HAMPEL_MIN_SIGMA * height)
-    outliers = outliers.any(axis=-1)
+            np.any(far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]], axis=1)))
+    half = max(1, round(cfg.hampel_half_window_ms / 1000.0 * fps))
+    outliers = np.asarray(hampel_mask(pos[..., :2] * scale, half, cfg.hampel_n_sigma,
+                                      cfg.hampel_min_sigma * height).any(axis=-1))
     drop(outliers)
     missing = ~np.isfinite(image[:, :, 0])
     for arr in (pos, world):
@@ -341,11 +351,14 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     interpolated = missing & np.isfinite(image[:, :, 0])
     fill = interpolated[..., None] & np.isnan(image[..., 3:])  # their visibility, presence
     image[..., 3:][fill] = fill_gaps(image[..., 3:], t_s, np.inf)[fill]
-    base = CUTOFF_HZ.get(activity or "run", CUTOFF_HZ["run"]) if cutoff_hz is None else cutoff_hz
-    cutoff = min(float(base), MAX_CUTOFF_FPS_FRACTION * fps) if n >= MIN_FILTER_SEGMENT else 0
+    base = cfg.cutoff_hz(activity) if cutoff_hz is None else cutoff_hz
+    short = n < cfg.min_filter_segment
+    cutoff = 0 if short else min(float(base), cfg.max_cutoff_fps_fraction * fps)
     if cutoff > 0:
-        pos[:], world[:] = lowpass(pos, fps, cutoff), lowpass(world, fps, cutoff)
-    elif n < MIN_FILTER_SEGMENT:
+        order, shortest = cfg.filter_order, cfg.min_filter_segment
+        pos[:], world[:] = (lowpass(pos, fps, cutoff, order, shortest),
+                            lowpass(world, fps, cutoff, order, shortest))
+    elif short:
         warn("too_short_to_filter", f"Only {n} frames: no low-pass filtering.")
     span = np.cumsum(tracks.detected) * np.cumsum(tracks.detected[::-1])[::-1] > 0
     left_missing = span[:, None] & ~np.isfinite(image[:, :, 0])
@@ -360,7 +373,7 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     report = {
         "settings": {"activity": activity, "min_visibility": float(min_visibility),
                      "max_gap_ms": float(max_gap_ms), "hampel_half_window_frames": half,
-                     "hampel_n_sigma": HAMPEL_N_SIGMA, "filter_order": 2 * FILTER_ORDER},
+                     "hampel_n_sigma": cfg.hampel_n_sigma, "filter_order": 2 * cfg.filter_order},
         "cutoff_hz": cutoff or None, "gated_points": int(gated.sum()),
         "outliers": int(outliers.sum()), "swaps_repaired": swaps["legs"],
         "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,

@@ -12,7 +12,7 @@ from gaitcheck.errors import InputError
 from gaitcheck.fsio import atomic_writer
 from gaitcheck.landmarks import LANDMARK_NAMES
 from gaitcheck.tracks.tracks import LandmarkTracks
-from gaitcheck.video.reader import VideoInfo
+from gaitcheck.video.info import VideoInfo
 
 #: Version of the NPZ layout; bump when arrays or metadata change incompatibly.
 TRACKS_FORMAT = "gaitcheck-tracks/1"

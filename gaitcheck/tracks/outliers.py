@@ -20,9 +20,12 @@ _COLUMNS = 8
 
 
 def _nanmedian_last(a: np.ndarray) -> np.ndarray:
-    """``np.nanmedian(a, axis=-1)`` (NaN where all are NaN), by one vectorised sort: NaN
+    """Take the median along the last axis, ignoring NaN.
+
+    ``np.nanmedian(a, axis=-1)`` (NaN where all are NaN), by one vectorised sort: NaN
     sort last, so the median is the middle of the first ``n`` finite values. NumPy's
-    nanmedian goes through masked arrays, many times slower on millions of windows."""
+    nanmedian goes through masked arrays, many times slower on millions of windows.
+    """
     s = np.sort(a, axis=-1)
     n = np.count_nonzero(~np.isnan(a), axis=-1)[..., None]
     lo = np.take_along_axis(s, np.maximum(n - 1, 0) // 2, axis=-1)[..., 0]

@@ -21,9 +21,12 @@ MIN_FRAMES = 10              # below it no stride fits (a third of a second at 3
 
 @dataclass(frozen=True)
 class QualityWarning:
-    """A data-quality warning: a stable machine code, a plain-language message and a
-    severity ("info", "caution" or "serious"; None = from the code alone, see
-    :func:`gaitcheck.tracks.warnings.warning_severity`)."""
+    """A data-quality warning.
+
+    A stable machine code, a plain-language message and a severity ("info", "caution" or
+    "serious"; None = from the code alone, see
+    :func:`gaitcheck.tracks.warnings.warning_severity`).
+    """
 
     code: str
     message: str
@@ -154,9 +157,12 @@ def assess_quality(
 
 
 def _sampling(tracks: LandmarkTracks) -> dict[str, Any]:
-    """Frame stride and what it does to timing: ``stride`` (every Nth frame analysed),
+    """Describe the frame stride and what it does to timing.
+
+    Frame stride and what it does to timing: ``stride`` (every Nth frame analysed),
     ``source_fps`` and ``analysed_fps`` (real-time frames/s) and
-    ``event_resolution_ms`` (± half the analysed frame interval, ms)."""
+    ``event_resolution_ms`` (± half the analysed frame interval, ms).
+    """
     window = tracks.source.get("window") or {}
     stride = int(window.get("stride") or 1)
     analysed = tracks.fps if tracks.n_frames > 1 else tracks.video.capture_fps / stride

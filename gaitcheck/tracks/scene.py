@@ -83,8 +83,11 @@ class Scene:
 
     @property
     def label(self) -> str:
-        """"side-left", "side-right", "front", "back", "oblique-left", "oblique-right",
-        "side", "oblique" or "unknown" (the synthetic camera names for the side views)."""
+        """Return the view label of the report.
+
+        "side-left", "side-right", "front", "back", "oblique-left", "oblique-right",
+        "side", "oblique" or "unknown" (the synthetic camera names for the side views).
+        """
         return f"{self.view}-{self.facing}" if self.facing else self.view
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,7 +96,7 @@ class Scene:
                 "label": self.label}
 
     def with_overrides(self, view: str | None = None, setting: str | None = None) -> Scene:
-        """A copy with user-given facts (CLI ``--view``, ``--treadmill/--overground``).
+        """Return a copy with user-given facts (CLI ``--view``, ``--treadmill/--overground``).
 
         Parameters
         ----------
@@ -134,14 +137,20 @@ class Scene:
 
 
 def _score(value: float, scale: float) -> float:
-    """Signed score in [-1, 1] of ``value`` against its typical magnitude ``scale``;
-    0 for NaN (no evidence)."""
+    """Score a value against its typical magnitude.
+
+    Signed score in [-1, 1] of ``value`` against its typical magnitude ``scale``;
+    0 for NaN (no evidence).
+    """
     return float(np.tanh(value / scale)) if np.isfinite(value) else 0.0
 
 
 def _combine(scores: dict[str, float], weights: dict[str, float]) -> float:
-    """Weighted mean of signed scores, in [-1, 1]; its sign is the decision, its magnitude
-    the agreement (1 = every cue sure and agreeing). Rounds ``scores`` for the evidence."""
+    """Combine signed cue scores into one decision.
+
+    Weighted mean of signed scores, in [-1, 1]; its sign is the decision, its magnitude
+    the agreement (1 = every cue sure and agreeing). Rounds ``scores`` for the evidence.
+    """
     total = sum(weights[k] * scores[k] for k in scores) / sum(weights.values())
     scores.update({k: round(v, 3) for k, v in scores.items()})
     return float(total)
@@ -155,8 +164,11 @@ def _median(x: np.ndarray) -> float:
 
 
 def body_height_px(xy_px: np.ndarray) -> float:
-    """Median over frames of the vertical extent of the landmarks (subject's height in the
-    image), pixels; NaN if no frame has two landmarks. ``xy_px``: (T, 33, 2) pixels."""
+    """Measure the subject's height in the image, pixels.
+
+    Median over frames of the vertical extent of the landmarks (subject's height in the
+    image), pixels; NaN if no frame has two landmarks. ``xy_px``: (T, 33, 2) pixels.
+    """
     with warnings.catch_warnings():  # all-NaN frames are expected
         warnings.simplefilter("ignore", RuntimeWarning)
         ext = np.nanmax(xy_px[..., 1], axis=1) - np.nanmin(xy_px[..., 1], axis=1)
@@ -164,14 +176,17 @@ def body_height_px(xy_px: np.ndarray) -> float:
 
 
 def _r(value: float, digits: int = 3) -> float | None:
-    """Rounded for the evidence; None for NaN (JSON has no NaN)."""
+    """Round for the evidence; None for NaN (JSON has no NaN)."""
     return round(float(value), digits) if np.isfinite(value) else None
 
 
 def _tilt_deg(up: np.ndarray) -> float:
-    """Angle of the median hip → shoulder vector (T, 2) from image-up, degrees in
+    """Measure the trunk's angle from image-up.
+
+    Angle of the median hip → shoulder vector (T, 2) from image-up, degrees in
     (−180, 180], positive clockwise; NaN if never seen. The median vector, not the
-    median angle, as angles wrap at ±180°."""
+    median angle, as angles wrap at ±180°.
+    """
     dx, dy = _median(up[:, 0]), _median(up[:, 1])
     if not (np.isfinite(dx) and np.isfinite(dy)) or dx == dy == 0:
         return float("nan")
@@ -179,8 +194,11 @@ def _tilt_deg(up: np.ndarray) -> float:
 
 
 def subject_tilt_deg(tracks: LandmarkTracks) -> float:
-    """How far the subject's trunk is turned from upright in the image, degrees
-    (0 upright, ±90 lying, 180 upside down; NaN if the torso is never seen)."""
+    """Measure how far the subject's trunk is turned from upright.
+
+    How far the subject's trunk is turned from upright in the image, degrees
+    (0 upright, ±90 lying, 180 upside down; NaN if the torso is never seen).
+    """
     xy = tracks.image[:, :, :2].astype(np.float64) * np.array(
         [tracks.video.width, tracks.video.height])
     mid = lambda a, b: (xy[:, LM[a]] + xy[:, LM[b]]) / 2  # noqa: E731

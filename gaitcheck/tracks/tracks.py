@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM, N_LANDMARKS
-from gaitcheck.video.reader import VideoInfo
+from gaitcheck.video.info import VideoInfo
 
 #: Channels of :attr:`LandmarkTracks.image`, in order.
 CHANNELS: tuple[str, ...] = ("x", "y", "z", "visibility", "presence")
@@ -47,6 +47,7 @@ class LandmarkTracks:
     source: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Check that the arrays agree in shape and the clock runs forward."""
         n = len(self.time_s)
         if self.image.shape != (n, N_LANDMARKS, len(CHANNELS)):
             raise ValueError(f"image must be ({n}, {N_LANDMARKS}, 5), got {self.image.shape}")

@@ -13,11 +13,13 @@ with one of three severities:
     The headline numbers are likely wrong or were withheld (view not recognised, subject
     not upright, implausible values, no pose, no gait events).
 
-This module is the one place that decides: :data:`SEVERITY` (per code, with its reason),
-:data:`EVENT_SEVERITY` (gait-event messages, all under the code ``events``) and the
-context rules of :func:`warning_severity` (limb visibility and unfilled gaps depend on
-which side is near the camera). An unknown code, or a warning without severity (a
-report written before schema 1.4), counts as ``caution``.
+This module is the one place that decides: :data:`SEVERITY` (per code, with its reason;
+gait events raise coded :class:`~gaitcheck.events.EventWarning`) and the context rules
+of :func:`warning_severity` (limb visibility and unfilled gaps depend on which side is
+near the camera). The message never decides: rewording it cannot change a severity. An
+unknown code, or a warning without severity (a report written before schema 1.4),
+counts as ``caution``; gait-event messages of reports written before they had codes are
+read through :data:`LEGACY_EVENT_CODES`.
 """
 
 from __future__ import annotations
@@ -66,21 +68,37 @@ SEVERITY: Mapping[str, str] = MappingProxyType({
     "view_unknown": SERIOUS,          # no view, so no view-specific metric
     "few_strides": CAUTION,           # averages over < 4 strides are unstable
     "implausible_metrics": SERIOUS,   # headline values withheld: pose, view or clock wrong
-    "events": CAUTION,                # gait-event messages: see EVENT_SEVERITY
+    # Gait events (gaitcheck.events.EVENT_CODES)
+    "too_few_frames_for_events": SERIOUS,  # no events at all
+    "no_legs": SERIOUS,                # no events at all
+    "no_events": SERIOUS,              # no temporal metric is reported
+    "slowmo_suspected": SERIOUS,       # every time is off by a factor
+    "cadence_impossible": SERIOUS,     # impossible cadence: the clock is wrong
+    "legs_swapped": INFO,              # repaired by continuity
+    "subject_turns": INFO,             # the turn is left out, as it should be
+    "not_side_on": CAUTION,            # no events where the feet are foreshortened
+    "facing_contradicted": CAUTION,    # the feet decided; the user's input was wrong
+    "time_gaps": CAUTION,              # no event across missing frames
+    "no_regular_stepping": CAUTION,    # a stretch without events
+    "contacts_missed": CAUTION,        # fewer contacts, cadence still counts the steps
+    "too_few_contacts": CAUTION,       # a stretch without events
+    "activity_contradicted": CAUTION,  # the user said run, the feet say walk (or back)
+    # Reports before gait-event codes stored every event message under "events".
+    "events": CAUTION,
 })
 
-#: Gait-event messages (code ``events``; plain strings in ``events.warnings``) by their
-#: start, lower case; any other event message is ``caution`` (a missed contact, a stretch
-#: without regular stepping, an activity that contradicts the user...).
-EVENT_SEVERITY: tuple[tuple[str, str], ...] = (
-    ("too few frames to find gait events", SERIOUS),   # no events at all
-    ("no legs were found", SERIOUS),                   # no events at all
-    ("no reliable gait events", SERIOUS),              # no temporal metric is reported
-    ("the clip looks like slow motion", SERIOUS),      # every time is off by a factor
-    ("the motion looks too slow for real time", SERIOUS),  # the same, in the HTML report
-    ("a cadence of", SERIOUS),                         # impossible cadence: clock wrong
-    ("the pose model exchanged the left and right legs", INFO),  # repaired by continuity
-    ("the subject turns between", INFO),               # the turn is left out, as it should
+#: Reading reports written before gait-event warnings had codes (schema <= 1.4): their
+#: messages, by their start in lower case, and the code they have now. Frozen: those
+#: messages are in files already; new messages get a code where they are raised.
+LEGACY_EVENT_CODES: tuple[tuple[str, str], ...] = (
+    ("too few frames to find gait events", "too_few_frames_for_events"),
+    ("no legs were found", "no_legs"),
+    ("no reliable gait events", "no_events"),
+    ("the clip looks like slow motion", "slowmo_suspected"),
+    ("the motion looks too slow for real time", "slowmo_suspected"),  # the HTML's wording
+    ("a cadence of", "cadence_impossible"),
+    ("the pose model exchanged the left and right legs", "legs_swapped"),
+    ("the subject turns between", "subject_turns"),
 )
 
 
@@ -126,7 +144,8 @@ def warning_severity(code: str, context: WarningContext | None = None,
         View, near side, unfilled gaps and frame rate; without it the context-dependent
         codes get their cautious value.
     message : str
-        The message: it tells the gait-event warnings (code ``events``) apart.
+        Read only for a gait-event warning of an older report, stored under the code
+        ``events`` (:data:`LEGACY_EVENT_CODES`).
 
     Returns
     -------
@@ -144,21 +163,27 @@ def warning_severity(code: str, context: WarningContext | None = None,
         fps = context.analysed_fps
         return INFO if fps is not None and fps >= MIN_FPS else CAUTION
     if code == "events":
-        return event_severity(message)
+        code = legacy_event_code(message)
     return SEVERITY.get(code, DEFAULT_SEVERITY)
 
 
 def _visibility_severity(part: str, context: WarningContext) -> str:
-    """A poorly visible far-side limb in a side or oblique view is expected (the body
+    """Decide the severity of a poorly visible body part.
+
+    A poorly visible far-side limb in a side or oblique view is expected (the body
     hides it, and the metrics that use it already get low confidence): ``info``. The
-    near side, the head or torso, or any part in a front/back view: ``caution``."""
+    near side, the head or torso, or any part in a front/back view: ``caution``.
+    """
     far = context.far_side
     return INFO if far is not None and part in {f"{far}_{limb}" for limb in LIMBS} else CAUTION
 
 
 def far_limb_share(context: WarningContext) -> float:
-    """Share (0..1) of the unfilled landmark positions that lie in far-side limbs; 0
-    without a far side or a per-part count."""
+    """Share of the unfilled positions that lie in far-side limbs.
+
+    Share (0..1) of the unfilled landmark positions that lie in far-side limbs; 0
+    without a far side or a per-part count.
+    """
     counts, far = context.unfilled_by_part or {}, context.far_side
     total = sum(counts.values())
     if far is None or total <= 0:
@@ -167,30 +192,41 @@ def far_limb_share(context: WarningContext) -> float:
                and part.removeprefix(f"{far}_") in LIMBS) / total
 
 
-def event_severity(message: str) -> str:
-    """Severity of a gait-event message (:data:`EVENT_SEVERITY`, else ``caution``)."""
+def legacy_event_code(message: str) -> str:
+    """Map a gait-event message of an older report to its code.
+
+    The code of a gait-event message from a report written before event warnings had
+    codes (:data:`LEGACY_EVENT_CODES`), else ``"events"`` (``caution``).
+    """
     text = message.strip().lower()
-    return next((sev for start, sev in EVENT_SEVERITY if text.startswith(start)), CAUTION)
+    return next((code for start, code in LEGACY_EVENT_CODES if text.startswith(start)),
+                "events")
 
 
 def severity_of(warning: Mapping[str, Any] | str) -> str:
-    """The severity of a stored warning (a dict of ``report.json``, or a plain-string
-    gait-event message of ``events.warnings``, judged by :func:`event_severity`).
+    """Return the severity of a stored warning.
+
+    The severity of a stored warning: a dict of ``report.json``, or a plain-string
+    gait-event message of ``events.warnings`` (read through :func:`legacy_event_code`).
 
     A dict without a valid severity (reports written before schema 1.4) counts as
     :data:`DEFAULT_SEVERITY` ("caution"), whatever its code: it was written before
-    anyone decided it was benign."""
+    anyone decided it was benign.
+    """
     if isinstance(warning, str):
-        return event_severity(warning)
+        return SEVERITY.get(legacy_event_code(warning), DEFAULT_SEVERITY)
     severity = warning.get("severity")
     return severity if severity in SEVERITIES else DEFAULT_SEVERITY
 
 
 def with_severity(warnings: Iterable[Mapping[str, Any]],
                   context: WarningContext | None = None) -> list[dict[str, Any]]:
-    """Copies of ``warnings`` as ``{code, severity, message}`` (other keys kept) with the
+    """Give stored warnings the severity decided in a context.
+
+    Copies of ``warnings`` as ``{code, severity, message}`` (other keys kept) with the
     severity decided in ``context``; an ``info`` far-side limb or gap warning says why.
-    Calling it again on its output with the same context changes nothing."""
+    Calling it again on its output with the same context changes nothing.
+    """
     out = []
     for w in warnings:
         code, message = str(w.get("code", "")), str(w.get("message", ""))
@@ -204,8 +240,11 @@ def with_severity(warnings: Iterable[Mapping[str, Any]],
 
 
 def _why(code: str, severity: str, context: WarningContext) -> str:
-    """The sentence that says why a limb or gap warning of a side view is (or is not)
-    expected, or ''."""
+    """Explain why a limb or gap warning of a side view is (or is not) expected.
+
+    The sentence that says why a limb or gap warning of a side view is (or is not)
+    expected, or ''.
+    """
     far = context.far_side
     if far is None:
         return ""

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.ground import scene_roll
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.sampling import FrameSampler, sample_frames, segments
 
@@ -42,9 +43,6 @@ MIN_SEGMENT_FRACTION = 0.06
 KERNEL_SD_DEG, PEAK_HALF_WIDTH_DEG = 0.35, 1.0
 #: Runner box margin, fraction of the box height, on every side.
 BOX_MARGIN = 0.08
-#: Smallest confidence at which a plumb- or ground-line roll counts as evidence, and
-#: the largest difference at which the two agree, degrees.
-SCENE_MIN_CONFIDENCE, SCENE_AGREEMENT_DEG = 0.5, 2.0
 
 
 def _clip_outside(p: np.ndarray, q: np.ndarray, box: tuple[float, float, float, float]
@@ -374,29 +372,6 @@ def _plumb_at_runner(ends: np.ndarray, length: np.ndarray, landmarks_px: np.ndar
     return {"roll_deg": round(roll, 3), "confidence": round(float(conf), 3),
             "share": round(share, 3), "length_diagonals": round(amount, 3),
             "at_px": [round(float(v), 1) for v in at]}
-
-
-def scene_roll(lines: dict[str, Any] | None) -> tuple[float | None, float, str]:
-    """Image roll, confidence and source from :func:`estimate_roll`'s parts (the plumb
-    lines and the ground lines), or ``(None, 0, reason)``: each counts when confident
-    (:data:`SCENE_MIN_CONFIDENCE`); both must agree within :data:`SCENE_AGREEMENT_DEG`."""
-    if not lines:
-        return None, 0.0, "no scene lines (landmarks without video)"
-    found = []
-    for key, name in (("plumb", "plumb lines"), ("ground_lines", "ground lines")):
-        part = lines.get(key) or {}
-        roll, conf = part.get("roll_deg"), float(part.get("confidence") or 0.0)
-        if roll is not None and abs(roll) <= MAX_ROLL_DEG and conf >= SCENE_MIN_CONFIDENCE:
-            found.append((float(roll), conf, name))
-    if not found:
-        return None, 0.0, "scene lines too few or inconsistent"
-    if len(found) == 1:
-        return found[0][0], found[0][1], found[0][2]
-    (a, ca, _), (b, cb, _) = found
-    if abs(a - b) > SCENE_AGREEMENT_DEG:
-        return None, 0.0, (f"plumb lines ({a:+.1f}°) and ground lines ({b:+.1f}°) "
-                           "disagree")
-    return (ca * a + cb * b) / (ca + cb), max(ca, cb), "plumb and ground lines"
 
 
 def scene_lines(frames: list[tuple[int, np.ndarray, float]], tracks: Any,

@@ -1,0 +1,116 @@
+"""Settings of track cleaning: one frozen, JSON-ready record.
+
+The defaults are the values the cleaning was tuned and validated with; ``report.json``
+records the settings used under ``analysis.parameters.cleaning``, so a result can be
+reproduced from its report alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    """How landmark tracks are cleaned.
+
+    How landmark tracks are gated, repaired, filled and filtered
+    (:func:`gaitcheck.tracks.clean.clean_tracks`).
+
+    Parameters
+    ----------
+    min_visibility : float
+        Landmarks with a lower MediaPipe visibility (0..1) are treated as missing.
+        Visibility says whether a point is in view and unoccluded, not how well it is
+        placed (far hips and knees in side views score 0.3–0.6 yet sit well); below 0.2
+        the point is hidden and guessed (the far arm behind the trunk).
+    max_gap_ms : float
+        Longest gap filled by interpolation, ms (about one running ground contact: a
+        longer one could hide a whole event); longer gaps stay missing.
+    hampel_half_window_ms : float
+        Half-window of the Hampel outlier test, ms (±3 frames at 30 fps).
+    hampel_n_sigma : float
+        Hampel threshold, robust standard deviations.
+    hampel_min_sigma : float
+        Floor of the Hampel robust SD, fraction of body height (about MediaPipe's
+        jitter): sharp but real heel and toe turns are kept.
+    cutoff_run_hz : float
+        −3 dB cut-off of the zero-lag low-pass for running (and an unknown activity),
+        Hz: running kinematics carry power to 10–12 Hz (Winter, *Biomechanics and
+        Motor Control of Human Movement*, residual analysis); 12 Hz because the foot
+        turns flat within about 40 ms of a heel strike (10 Hz biased synthetic strike
+        angles by 2°).
+    cutoff_walk_hz : float
+        The same for walking, whose kinematics carry power to about 6 Hz.
+    max_cutoff_fps_fraction : float
+        The cut-off never exceeds this fraction of the frame rate (0.4: 0.8 × Nyquist).
+    filter_order : int
+        Butterworth order of one pass; forward-backward filtering doubles it (the usual
+        4th-order zero-lag filter).
+    min_filter_segment : int
+        Gap-free stretches shorter than this many frames stay unfiltered.
+    swap_prior : float
+        Cost per frame of the left/right-exchanged state in the swap repair, body
+        heights (swaps are rare).
+    swap_switch_cost : float
+        Cost of entering or leaving the exchanged state, body heights.
+    swap_cap : float
+        Cap of one frame's prediction error in the swap repair, body heights, so a
+        glitch cannot dominate.
+    max_anchor_gap : int
+        Ankle gaps bridged (frames) when judging whether a foot was misplaced.
+    far_foot_collapse_ratio : float
+        Feet count as collapsed onto each other when their mean heel-heel and toe-toe
+        distance is below this fraction of the ankle-ankle distance (mediapipe issue
+        #3496: the far foot drawn onto the near one).
+    far_foot_max_reach : float
+        A heel or toe beyond this multiple of its clip's 90th percentile distance from
+        the ankle is misplaced (a rigid foot only foreshortens).
+    """
+
+    min_visibility: float = 0.2
+    max_gap_ms: float = 250.0
+    hampel_half_window_ms: float = 100.0
+    hampel_n_sigma: float = 3.0
+    hampel_min_sigma: float = 0.006
+    cutoff_run_hz: float = 12.0
+    cutoff_walk_hz: float = 6.0
+    max_cutoff_fps_fraction: float = 0.4
+    filter_order: int = 2
+    min_filter_segment: int = 10
+    swap_prior: float = 0.02
+    swap_switch_cost: float = 0.3
+    swap_cap: float = 0.3
+    max_anchor_gap: int = 4
+    far_foot_collapse_ratio: float = 0.5
+    far_foot_max_reach: float = 1.5
+
+    def cutoff_hz(self, activity: str | None) -> float:
+        """Return the low-pass cut-off for an activity, Hz.
+
+        The low-pass cut-off for ``"run"``, ``"walk"`` or an unknown activity (as
+        running), Hz, before the frame-rate cap.
+        """
+        return self.cutoff_walk_hz if activity == "walk" else self.cutoff_run_hz
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CleaningSettings:
+        """Read settings saved by :meth:`to_dict`.
+
+        Inverse of :meth:`to_dict`; unknown keys (a newer gaitcheck) are ignored and
+        missing ones take their default.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in names}
+        return cls(**kwargs)
+
+
+#: The validated defaults.
+DEFAULT_CLEANING_SETTINGS = CleaningSettings()
