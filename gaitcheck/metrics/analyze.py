@@ -32,8 +32,6 @@ FAR_SIDE_FACTOR = 0.6
 #: Thigh + shank length as a fraction of standing height (Winter 2009, segment table).
 LEG_FRACTION_OF_HEIGHT = 0.491
 SI_FLAG_PCT = 10.0
-#: The foot angle at contact is read this long before IC, seconds.
-FOOT_LEAD_S = 1 / 120
 
 
 class Event(Protocol):
@@ -189,12 +187,10 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
         p = at_frame(sag, st.ic)
         hm = at_frame(hip_mid, st.ic)
         # The foot slaps flat within ~40 ms of a heel strike, faster than a 30 fps frame
-        # interval: read the foot angle a quarter of a 30 fps frame (8 ms) before IC, while the
-        # foot is still airborne, rather than interpolating into the flattening. Not the
-        # last whole frame before IC: that jumps by a frame (~10° of foot rotation) when
-        # IC moves by a fraction of one (a mirrored or re-encoded video).
+        # interval: read the foot angle in the last frame at or before IC, while the
+        # foot is still airborne, rather than interpolating into the flattening.
         f0 = int(np.floor(st.ic))
-        q = at_frame(sag, max(st.ic - FOOT_LEAD_S * tracks.fps, 0.0))
+        q = sag[f0]
         feet = [LM[f"{s}_heel"], LM[f"{s}_foot_index"]]
         guessed = filled is not None and bool(filled[max(f0 - 1, 0):f0 + 2][:, feet].any())
         per["foot"][s].append(np.nan if guessed else float(d.foot_angle_deg(
