@@ -15,37 +15,28 @@ from scipy.signal import find_peaks
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
-    Stance,
+    PairedStance,
     asymmetry,
     frontal_metrics,
     pair_stances,
-    sagittal_metrics,
     temporal,
 )
-from gaitcheck.metrics.definitions import strike_class
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.findings import bands_for, findings
+from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.metrics.frames import levelled
 from gaitcheck.metrics.result import Metric, not_measurable
+from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import WarningContext, with_severity
 
-#: Headline values no runner or walker produces (units of each metric): a value outside
-#: its range means the pose, the view or the events are wrong, not that the runner is
-#: unusual, so it is withheld rather than reported. Deliberately wide.
-PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "cadence_spm": (40.0, 300.0), "step_time_ms": (150.0, 1600.0),
-    "ground_contact_ms": (70.0, 1600.0), "flight_ms": (-1000.0, 500.0),
-    "duty_factor_pct": (10.0, 90.0), "trunk_lean_deg": (-30.0, 50.0),
-    "head_forward_deg": (-45.0, 80.0), "foot_strike": (-45.0, 60.0),
-    "knee_flexion_ic_deg": (-15.0, 90.0), "knee_flexion_peak_stance_deg": (-10.0, 120.0),
-    "hip_extension_to_deg": (-60.0, 80.0), "overstride_pct": (-60.0, 80.0),
-    "shank_angle_deg": (-50.0, 60.0), "vertical_oscillation": (0.0, 50.0),
-    "arm_swing_deg": (0.0, 180.0), "elbow_angle_deg": (0.0, 180.0),
-    "lateral_trunk_lean_deg": (-40.0, 40.0), "arm_crossover": (-3.0, 3.0),
-}
+#: Plausible range of each headline value (:attr:`MetricDefinition.plausible
+#: <gaitcheck.metrics.definitions.MetricDefinition>`): outside it the value is withheld.
+PLAUSIBLE: dict[str, tuple[float, float]] = {k: e.plausible for k, e in REGISTRY.items()}
 #: Confidence factor of the remaining metrics when another one was implausible.
 SUSPECT_FACTOR = 0.5
 #: Strides (two steps) below which averages are unstable (warning), and below which
@@ -54,8 +45,10 @@ MIN_STRIDES, MIN_STRIDES_ANY, FEW_STRIDES_CONFIDENCE = 4, 2, 0.3
 
 
 @dataclass(frozen=True)
-class AnalysisOptions:
-    """User-given facts and units.
+class RecordingFacts:
+    """What the user states about the recording and the runner.
+
+    Not how to analyse it: those are :class:`gaitcheck.pipeline.AnalyzeOptions`.
 
     Attributes
     ----------
@@ -98,7 +91,7 @@ class Analysis:
     cleaning_settings: CleaningSettings = DEFAULT_CLEANING_SETTINGS
 
     def report_sections(self) -> dict[str, Any]:
-        """The ``report.json`` keys this analysis fills."""
+        """Return the ``report.json`` sections this analysis fills, by top-level key."""
         s = self.scene
         metrics = {k: m.to_dict() for k, m in self.metrics.items()}
         metrics["asymmetry"] = self.asymmetry
@@ -130,14 +123,15 @@ class Analysis:
 
 def _usual_strike(angles: list[float], min_contacts: int = 4,
                   min_share: float = 0.8) -> str | None:
-    """The strike class a foot shows on at least ``min_share`` of its measured contacts
-    (at least ``min_contacts`` of them), else None.
+    """Return the strike class of at least ``min_share`` of a foot's measured contacts.
+
+    None with fewer than ``min_contacts`` measured contacts or without such a majority.
 
     A contact whose foot was hidden at IC gets this class, flagged ``strike_inferred``:
     runners repeat their pattern stride to stride, so the foot's usual class is a far
     better guess than none, and the flag keeps measured and inferred apart.
     """
-    classes = [strike_class(a) for a in angles if np.isfinite(a)]
+    classes = [str(strike_class(a)) for a in angles if np.isfinite(a)]
     if len(classes) < min_contacts:
         return None
     best = max(set(classes), key=classes.count)
@@ -152,12 +146,19 @@ def _video_frame(tracks: LandmarkTracks, row: float) -> float:
     return float(fi[i] + (row - i) * (fi[j] - fi[i]))
 
 
-def frontal_strides(tracks: LandmarkTracks) -> list[Stance]:
+def frontal_strides(tracks: LandmarkTracks) -> list[PairedStance]:
     """Step markers for front/back views, where heel-forward cues are not visible.
 
     The hip midpoint is lowest once per step (mid-stance); alternating markers are
     labelled left/right arbitrarily (the stance side is not resolved from the front), so
     only side-agnostic metrics (cadence, crossover per stride) use them.
+
+    Returns
+    -------
+    list of PairedStance
+        One per hip-midpoint low, in time order, with NaN toe-off, confidence 0.6 and
+        the segment (split at time gaps) it lies in; empty with fewer than 10 frames
+        showing the hips.
     """
     y = np.nanmean(tracks.image[:, [LM["left_hip"], LM["right_hip"]], 1], axis=1)
     ok = np.isfinite(y)
@@ -170,13 +171,13 @@ def frontal_strides(tracks: LandmarkTracks) -> list[Stance]:
                           prominence=0.1 * np.nanstd(y) + 1e-9)
     # Frames missing from the video (time gaps) separate segments: no stride spans one.
     breaks = np.flatnonzero(np.diff(tracks.time_s) > 0.1 + 1.0 / fps) + 1
-    return [Stance("left" if k % 2 == 0 else "right", float(p), np.nan,
-                   float(tracks.time_s[p]), np.nan, 0.6,
-                   int(np.searchsorted(breaks, p, side="right")))
+    return [PairedStance("left" if k % 2 == 0 else "right", float(p), np.nan,
+                         float(tracks.time_s[p]), np.nan, 0.6,
+                         int(np.searchsorted(breaks, p, side="right")))
             for k, p in enumerate(peaks)]
 
 
-def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = None, *,
+def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, *,
                    event_settings: EventSettings | None = None,
                    cleaning_settings: CleaningSettings | None = None) -> Analysis:
     """Scene, cleaning, events and every metric for one subject.
@@ -185,8 +186,8 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     ----------
     tracks : LandmarkTracks
         Raw tracks from the pose backend (or the synthesiser).
-    options : AnalysisOptions, optional
-        Overrides and body height.
+    facts : RecordingFacts, optional
+        View and setting overrides, body height.
     event_settings : EventSettings, optional
         Gait-event detection settings; the validated defaults when omitted.
     cleaning_settings : CleaningSettings, optional
@@ -197,14 +198,14 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
     Both settings are recorded in :meth:`Analysis.report_sections` under
     ``analysis.parameters``, so a report says how it was made.
     """
-    options = options or AnalysisOptions()
+    facts = facts or RecordingFacts()
     event_settings = event_settings or DEFAULT_EVENT_SETTINGS
     cleaning_settings = cleaning_settings or DEFAULT_CLEANING_SETTINGS
     scene = understand_scene(tracks)
     tilt = scene.evidence.get("tilt_deg")
     tilted = tilt is not None and abs(tilt) > UPRIGHT_MAX_DEG
     if not tilted:  # a turned video stays unanalysed whatever view the user names
-        scene = scene.with_overrides(options.view, options.setting)
+        scene = scene.with_overrides(facts.view, facts.setting)
     cleaned = clean_tracks(tracks, settings=cleaning_settings)
     warnings: list[dict[str, str]] = list(cleaned.report.get("warnings", []))
     if tilted:
@@ -234,17 +235,17 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
         sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, stances,
-                                     options.height_cm, base * (0.6 if scene.view == "oblique"
+                                     facts.height_cm, base * (0.6 if scene.view == "oblique"
                                                                 else 1.0),
                                      filled=cleaned.interpolated)
         metrics |= sag
         frame_info = info["frame"]
         counters = {"left": 0, "right": 0}
-        usual = {s: _usual_strike(info["per_side"]["foot"][s]) for s in ("left", "right")}
+        usual = {s: _usual_strike(info["per_side"]["foot_strike"][s]) for s in SIDES}
         for st in stances:
             k = counters[st.side]
             counters[st.side] += 1
-            angle = info["per_side"]["foot"][st.side][k]
+            angle = info["per_side"]["foot_strike"][st.side][k]
             measured = bool(np.isfinite(angle))
             contacts.append({"time_s": round(st.ic_s, 4),
                              "frame": round(_video_frame(cleaned.tracks, st.ic), 2),
@@ -263,9 +264,10 @@ def analyze_tracks(tracks: LandmarkTracks, options: AnalysisOptions | None = Non
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
         cadence = temporal(steps, 0.6)["cadence_spm"]
         metrics["cadence_spm"] = cadence
-        for key, unit in (("ground_contact_ms", "ms"), ("foot_strike", "deg"),
-                          ("trunk_lean_deg", "deg"), ("head_forward_deg", "deg")):
-            metrics[key] = not_measurable(key, unit, ("side",), "needs a side view")
+        for key in ("ground_contact_ms", "foot_strike", "trunk_lean_deg", "head_forward_deg"):
+            entry = REGISTRY[key]
+            metrics[key] = not_measurable(key, entry.units[0], entry.valid_views,
+                                          "needs a side view")
     elif not tilted:
         warnings.append({"code": "view_unknown", "message": "The camera view could not be "
                          "recognised; film the runner from the side for a full analysis."})
@@ -306,10 +308,14 @@ def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,
 
 def _plausibility_check(metrics: dict[str, Metric], warnings: list[dict[str, str]],
                         slowmo: float | None = None) -> dict[str, Metric]:
-    """Withhold headline values outside :data:`PLAUSIBLE` (``measurable: false`` with
-    the reason) and lower the confidence of the rest: they come from the same pose.
-    ``slowmo``: the factor the event detector suggests for a slowed-down clip (then the
-    clock, not the pose, is the likely culprit)."""
+    """Withhold headline values outside :data:`PLAUSIBLE` and lower the rest's confidence.
+
+    A withheld metric becomes ``measurable: false`` with the reason; the others come from
+    the same pose, so their confidence is scaled by :data:`SUSPECT_FACTOR`. ``slowmo``:
+    the factor the event detector suggests for a slowed-down clip (then the clock, not
+    the pose, is the likely culprit, and the others keep their confidence). Appends an
+    ``implausible_metrics`` warning to ``warnings``.
+    """
     bad = {}
     for key, m in metrics.items():
         lo, hi = PLAUSIBLE.get(key, (-np.inf, np.inf))

@@ -320,7 +320,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     ``truncated`` (the video ended early) and ``frames_with_others`` (frames where other
     people were seen) feed the quality section and are kept with the tracks.
     """
-    from gaitcheck.analysis import AnalysisOptions, analyze_tracks
+    from gaitcheck.analysis import RecordingFacts, analyze_tracks
     from gaitcheck.report.json_report import build_report
     from gaitcheck.result import GaitResult
     from gaitcheck.tracks.quality import assess_quality
@@ -330,7 +330,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
     tracks = LandmarkTracks(tracks.image, tracks.world, tracks.time_s, tracks.frame_index,
                             tracks.video, tracks.source | {"quality_inputs": quality_inputs})
     quality = assess_quality(tracks, truncated=truncated, frames_with_others=frames_with_others)
-    analysis = analyze_tracks(tracks, AnalysisOptions(options.view, options.setting,
+    analysis = analyze_tracks(tracks, RecordingFacts(options.view, options.setting,
                                                       options.height_cm))
     # Severities settled with the view (a far-side limb is expected to be poorly visible).
     quality["warnings"] = with_severity(quality["warnings"], analysis.warning_context)

@@ -30,7 +30,7 @@ from gaitcheck.events.signals import LEG_PARTS
 from gaitcheck.events.stances import Stance
 from gaitcheck.events.timing import frame_to_time, parabolic_peak, time_to_frame
 from gaitcheck.landmarks import LM
-from gaitcheck.metrics.definitions import cadence_spm
+from gaitcheck.metrics.formulas import cadence_spm
 from gaitcheck.pipeline import AnalyzeOptions, analyze_video
 from gaitcheck.synth.artefacts import Artefacts
 from gaitcheck.synth.camera import camera_for_view

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gaitcheck.analysis import AnalysisOptions, analyze_tracks
+from gaitcheck.analysis import RecordingFacts, analyze_tracks
 from gaitcheck.events import detect_gait_events
 from gaitcheck.landmarks import BODY_PARTS, N_LANDMARKS
 from gaitcheck.pipeline import AnalyzeOptions, build_result
@@ -137,7 +137,7 @@ def _check_metrics(metrics: dict, nothing_measurable: bool) -> None:
        height=st.sampled_from([None, 150.0, 200.0]))
 def test_analyze_tracks_never_raises(tracks: LandmarkTracks, view: str | None,
                                      setting: str | None, height: float | None) -> None:
-    analysis = analyze_tracks(tracks, AnalysisOptions(view, setting, height))
+    analysis = analyze_tracks(tracks, RecordingFacts(view, setting, height))
     sections = analysis.report_sections()
     _json({k: v for k, v in sections.items() if k != "metrics"} | {
         "metrics": {k: v for k, v in sections["metrics"].items()}})

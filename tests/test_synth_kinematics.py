@@ -1,7 +1,7 @@
 """Synthetic runner: the generated motion meets every parameter exactly, and its
 landmark tracks have the pose backend's format.
 
-Measured values use the shared metric definitions (:mod:`gaitcheck.metrics.definitions`),
+Measured values use the shared metric formulas (:mod:`gaitcheck.metrics.formulas`),
 evaluated on the true landmarks at the exact event times (``GaitModel.points``), so the
 tolerances below are the brief's and the errors are at rounding level.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from gaitcheck.landmarks import LM, MIRROR
-from gaitcheck.metrics import definitions as d
+from gaitcheck.metrics import formulas as d
 from gaitcheck.synth.artefacts import LEG_PARTS, Artefacts
 from gaitcheck.synth.camera import VIEWS, camera_for_view
 from gaitcheck.synth.kinematics import build_model, generate_motion, landmarks_at

@@ -21,19 +21,18 @@ from typing import Any
 
 from gaitcheck import __version__
 from gaitcheck.fsio import write_bytes_atomic, write_text_atomic
+from gaitcheck.metrics.definitions import HEADLINE, REGISTRY
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
-#: Metrics whose ``value`` goes into the summary, in column order.
-KEY_METRICS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
-               "trunk_lean_deg", "head_forward_deg", "overstride_pct", "knee_flexion_ic_deg",
-               "vertical_oscillation")
+#: Metrics whose ``value`` goes into the summary: the registry's headline metrics, in
+#: display order, but foot strike, whose column holds the pattern (rearfoot ...).
+KEY_METRICS = tuple(k for k in HEADLINE if k != "foot_strike")
 HEAD_COLUMNS = ("id", "video", "status", "error")
-METRIC_COLUMNS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
-                  "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
-                  "knee_flexion_ic_deg", "vertical_oscillation", "vertical_oscillation_unit",
-                  "findings", "warnings", "quality_notes", "detected_view", "detected_setting",
-                  "frames")
+#: Each headline metric's column (vertical oscillation followed by its unit), then counts.
+METRIC_COLUMNS = (*(c for k in HEADLINE for c in (
+    (k, f"{k}_unit") if len(REGISTRY[k].units) > 1 else (k,))),
+    "findings", "warnings", "quality_notes", "detected_view", "detected_setting", "frames")
 MANIFEST_COLUMNS = ("subject_id", "session_date", "view", "height_cm", "treadmill", "notes")
 TAIL_COLUMNS = ("output", "elapsed_s", "reused")
 STATUSES = ("ok", "warning", "error")
@@ -58,7 +57,8 @@ def outcome_from_report(report: dict[str, Any]) -> dict[str, Any]:
         "status": "warning" if warnings else "ok",
         "metrics": values,
         "foot_strike": (metrics.get("foot_strike") or {}).get("pattern"),
-        "vertical_oscillation_unit": (metrics.get("vertical_oscillation") or {}).get("unit"),
+        **{f"{k}_unit": (metrics.get(k) or {}).get("unit") for k in HEADLINE
+           if len(REGISTRY[k].units) > 1},
         "findings": len(report.get("findings") or []),
         "warnings": len(warnings),
         "warning_codes": [w.get("code") for w in warnings],

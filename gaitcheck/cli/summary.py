@@ -11,24 +11,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gaitcheck.metrics.definitions import HEADLINE, REGISTRY
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.warnings import INFO, SERIOUS, rank, severity_of
 
-#: Key metrics shown in the table, in order: (report key, label, decimals).
-KEY_METRICS = (
-    ("cadence_spm", "Cadence", 0),
-    ("ground_contact_ms", "Ground contact", 0),
-    ("flight_ms", "Flight time", 0),
-    ("duty_factor_pct", "Duty factor", 0),
-    ("foot_strike", "Foot strike", 1),
-    ("overstride_pct", "Overstride", 1),
-    ("shank_angle_deg", "Shank angle at IC", 1),
-    ("knee_flexion_ic_deg", "Knee flexion at IC", 1),
-    ("trunk_lean_deg", "Trunk lean", 1),
-    ("head_forward_deg", "Head forward", 1),
-    ("vertical_oscillation", "Vertical oscill.", 1),
-    ("arm_crossover", "Arm crossover", 2),
-    ("lateral_trunk_lean_deg", "Lateral trunk lean", 1),
-)
+#: Key metrics shown in the table, in order: (report key, label, decimals), from the
+#: registry's headline metrics.
+KEY_METRICS = tuple((k, REGISTRY[k].terminal_label, REGISTRY[k].decimals) for k in HEADLINE)
 SEVERITY_STYLE = {"moderate": "bold red", "mild": "yellow", "info": "cyan"}
 UNIT_SHORT = {"deg": "°", "steps/min": " spm", "ms": " ms", "%": " %",
               "% leg length": " % leg", "cm": " cm", "fraction of shoulder width": " ×sw"}
@@ -78,7 +67,7 @@ def metrics_table(report: dict[str, Any]) -> Table:
         unit, value = m.get("unit", ""), m.get("value")
         sides = m.get("per_side") or {}
         side = [f"{(sides.get(s) or {}).get('mean'):.{decimals}f}"
-                if (sides.get(s) or {}).get("mean") is not None else "" for s in ("left", "right")]
+                if (sides.get(s) or {}).get("mean") is not None else "" for s in SIDES]
         shown = _fmt(value, unit, decimals)
         if key == "foot_strike" and m.get("pattern"):
             shown = f"{m['pattern']} ({shown})"

@@ -227,7 +227,7 @@ class GaitEvents:
         """Steps per minute from the initial contacts, pooled over segments.
 
         Within a segment with every contact detected this is the shared definition
-        (:func:`gaitcheck.metrics.definitions.cadence_spm`): ``n − 1`` steps over
+        (:func:`gaitcheck.metrics.formulas.cadence_spm`): ``n − 1`` steps over
         ``t_last − t_first``. Where contacts were missed (see ``warnings``) an interval
         counts as the steps it spans (:func:`steps_between`), and segments
         are pooled as total steps over total time, so neither a missed contact nor a gap

@@ -18,10 +18,10 @@ from scipy.ndimage import median_filter
 from gaitcheck.events.model import EventWarning
 from gaitcheck.events.settings import EventSettings
 from gaitcheck.landmarks import LM
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SIDES = ("left", "right")
 #: Leg landmarks exchanged by a left/right confusion of the pose model.
 LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
 FOOT_PARTS = ("heel", "foot_index")

@@ -1,1 +1,5 @@
-"""Gait metrics: shared definitions (used by analyzers and synthetic truth alike)."""
+"""Gait metrics: the registry of reported metrics, their formulas, and the analyzers.
+
+The registry is :mod:`~gaitcheck.metrics.definitions`; the formulas
+(:mod:`~gaitcheck.metrics.formulas`) are shared by the analyzers and the synthetic truth.
+"""

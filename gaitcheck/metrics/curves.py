@@ -1,6 +1,6 @@
 """Per-frame joint and segment angles, and their time-normalised gait-cycle curves.
 
-The angles follow the definitions of :mod:`gaitcheck.metrics.definitions` frame by frame,
+The angles follow the formulas of :mod:`gaitcheck.metrics.formulas` frame by frame,
 so a curve read at an initial contact gives the metric reported for that contact (up to
 the sub-frame interpolation the metrics use). Reports, CSVs and the annotated video draw
 from these series; the metrics themselves are computed in :mod:`gaitcheck.metrics.analyze`.
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
-from gaitcheck.metrics import definitions as d
+from gaitcheck.metrics import formulas as d
 from gaitcheck.metrics.frames import image_frontal, image_sagittal, rotate
-from gaitcheck.metrics.result import SIDES
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 #: Per-frame series in a sagittal (side) view, degrees. ``{side}`` is left or right.

@@ -1,332 +1,365 @@
-"""Written definitions of every gaitcheck metric, as pure functions over arrays.
+"""The metric registry: one entry per reported metric, keyed by its ``report.json`` key.
 
-The analyzers and the synthetic ground truth both compute metrics with these
-functions, so a test compares like with like. Coordinates are *sagittal* pairs
-``(forward, up)`` (last axis of size 2; forward = direction of travel) or *frontal*
-pairs ``(lateral, up)`` (lateral positive to the subject's right), in any one length
-unit. Angles are in degrees. Every function broadcasts over leading axes (time,
-strides). :data:`DEFINITIONS` documents each reported metric: landmarks, sign, unit,
-valid views and reference.
+Everything gaitcheck says about a metric besides its formula lives here: what it
+measures (landmarks, sign, unit, reference), how it is shown (label, group, decimals,
+CSV columns), when it is trusted (valid views, plausible range) and how it is judged
+(reference band). The reports, the terminal and batch summaries, the findings, the
+plausibility check and the synthetic truth all read their metric lists from
+:data:`REGISTRY`, whose order is the display order. The formulas are in
+:mod:`gaitcheck.metrics.formulas`; the analyzers in :mod:`gaitcheck.metrics.analyze`
+and :mod:`gaitcheck.metrics.sagittal`.
+
+Adding a metric: an entry here, its analyzer, and its value in
+:func:`gaitcheck.synth.truth.true_metrics`; ``tests/test_registry.py`` fails until the
+analysis emits it in its valid views.
+
+Pure data: importable without numpy (the batch summary reads it in the main process).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-
-ArrayLike = np.ndarray | float
-
-#: Foot-strike cut-offs on the foot angle at initial contact, degrees: rearfoot above
-#: the first, forefoot below the second, midfoot between (Altman & Davis 2012, Gait
-#: Posture 35:298). Mo et al. proposed 7.4° / -0.8° from a different sample; kept here
-#: for comparison.
-ALTMAN_DAVIS_CUTOFFS_DEG = (8.0, -1.6)
-MO_CUTOFFS_DEG = (7.4, -0.8)
+from typing import Any
 
 
-def _xy(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(a, dtype=np.float64)
-    return a[..., 0], a[..., 1]
+@dataclass(frozen=True)
+class Band:
+    """Typical range of a metric in healthy recreational runners (or walkers).
 
-
-def angle_from_vertical_deg(base: np.ndarray, tip: np.ndarray) -> np.ndarray:
-    """Angle of the ``base → tip`` line from the upward vertical, degrees.
-
-    Positive when ``tip`` is ahead of ``base`` (forward lean for sagittal pairs; towards
-    the subject's right for frontal pairs). 0 for a vertical line, ±90 horizontal.
-    """
-    bf, bu = _xy(base)
-    tf, tu = _xy(tip)
-    return np.degrees(np.arctan2(tf - bf, tu - bu))
-
-
-def trunk_lean_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray) -> np.ndarray:
-    """Trunk lean: hip-midpoint → shoulder-midpoint line from vertical, forward positive.
-
-    Sagittal pairs give the forward lean; frontal pairs give the lateral lean
-    (positive towards the subject's right).
-    """
-    return angle_from_vertical_deg(hip_mid, shoulder_mid)
-
-
-def head_forward_deg(shoulder_mid: np.ndarray, ear_mid: np.ndarray) -> np.ndarray:
-    """Head-forward angle: shoulder-midpoint → ear-midpoint line from vertical, forward
-    positive; with the shoulder joint centre standing in for C7 and the tragus for the
-    ear, this is the anatomical definition (the synthetic truth). From pose landmarks it
-    is measured with :func:`head_posture_deg`."""
-    return angle_from_vertical_deg(shoulder_mid, ear_mid)
-
-
-#: Height of the neck base (stand-in for the shoulder joints / C7 level) along the trunk
-#: line, as a fraction of the tragus' height above the hip joints along it. Segment
-#: proportions (Drillis & Contini 1966, as tabulated by Winter 2009): hip joint 0.530,
-#: shoulder 0.800 and tragus 0.926 of standing height give 0.68; the shared treadmill
-#: clip's hand-marked joints give 0.71. 0.70 is used.
-NECK_BASE_FRACTION = 0.70
-#: How far MediaPipe places its ear landmark in front of the tragus, as a fraction of
-#: the hip → ear distance: 4 % of torso length (0.027 of hip → tragus), the mean over
-#: hand-marked real runners (5–6 % of torso on 6 of 7, about 1 % on the shared clip)
-#: and rendered synthetic runners (4.8 %).
-MEDIAPIPE_EAR_BIAS = 0.027
-
-
-def ear_bias_for(source: dict) -> float:
-    """The ear-landmark bias to correct for tracks of ``source`` (``tracks.source``):
-    :data:`MEDIAPIPE_EAR_BIAS` for MediaPipe, 0 for exact (synthetic) landmarks."""
-    return MEDIAPIPE_EAR_BIAS if str(source.get("backend", "")).startswith("mediapipe") \
-        else 0.0
-
-
-def head_posture_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, ear_mid: np.ndarray,
-                     ear_bias: float = 0.0) -> np.ndarray:
-    """Head-forward angle from pose landmarks: neck base → ear line from vertical,
-    forward positive (the quantity of :func:`head_forward_deg`, measured robustly).
-
-    Two landmark errors would otherwise enter a shoulder → ear angle directly: the ear
-    landmark sits on the cheek, in front of the tragus, and a hood, a cap or a raised
-    arm lifts the shoulder landmark (by up to 15 % of torso length). So the ear is moved
-    back by ``ear_bias`` × the median hip → ear distance (along the sagittal forward
-    axis), and the shoulder point is replaced by the neck base: the point of the
-    hip → shoulder line at :data:`NECK_BASE_FRACTION` of the corrected ear's height
-    along that line. The hips, the trunk's direction and the ear carry the measure; the
-    shoulder landmark's height does not.
-
-    Parameters
+    Attributes
     ----------
-    hip_mid, shoulder_mid, ear_mid : numpy.ndarray, (T, 2)
-        Sagittal ``(forward, up)`` midpoints of the hip, shoulder and ear landmarks.
-    ear_bias : float
-        Ear landmark's forward offset from the tragus, fraction of the hip → ear
-        distance (see :func:`ear_bias_for`).
+    low, high : float or None
+        Bounds of the typical range (None = open), in the metric's unit.
+    source : str
+        Where the range comes from.
+    unit : str or None
+        The band applies only when the metric is reported in this unit (vertical
+        oscillation has a band in cm, none in % of leg length); None = any unit.
     """
-    hip, sh, ear = (np.asarray(a, dtype=np.float64) for a in (hip_mid, shoulder_mid, ear_mid))
-    length = np.linalg.norm(ear - hip, axis=-1)
-    scale = float(np.nanmedian(length)) if np.isfinite(length).any() else 0.0
-    ear = ear - np.array([ear_bias * scale, 0.0])
-    trunk = sh - hip
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = trunk / np.linalg.norm(trunk, axis=-1, keepdims=True)
-    height = np.sum((ear - hip) * u, axis=-1, keepdims=True)
-    neck = hip + NECK_BASE_FRACTION * height * u
-    return angle_from_vertical_deg(neck, ear)
 
+    low: float | None
+    high: float | None
+    source: str
+    unit: str | None = None
 
-def craniovertebral_deg(shoulder_mid: np.ndarray, ear_mid: np.ndarray) -> np.ndarray:
-    """Craniovertebral-style angle: the same line measured from the horizontal,
-    ``90 - head_forward_deg``; smaller means a more forward head (clinical CVA uses
-    C7 and the tragus, about 50° or more being typical upright posture)."""
-    return 90.0 - head_forward_deg(shoulder_mid, ear_mid)
-
-
-def foot_angle_deg(heel: np.ndarray, toe: np.ndarray,
-                   ground_angle_deg: ArrayLike = 0.0) -> np.ndarray:
-    """Foot angle: the heel → foot_index line relative to the ground line, toes-up
-    positive.
-
-    Parameters
-    ----------
-    heel, toe : numpy.ndarray, (..., 2)
-        Sagittal ``(forward, up)`` positions of the heel and foot_index landmarks.
-    ground_angle_deg : float or numpy.ndarray
-        Inclination of the ground line in the same frame, degrees, positive when the
-        ground rises forward (a tilted camera); 0 for level ground.
-    """
-    hf, hu = _xy(heel)
-    tf, tu = _xy(toe)
-    return np.degrees(np.arctan2(tu - hu, tf - hf)) - np.asarray(ground_angle_deg)
-
-
-def strike_class(angle_deg: ArrayLike,
-                 cutoffs: tuple[float, float] = ALTMAN_DAVIS_CUTOFFS_DEG) -> np.ndarray | str:
-    """Foot-strike class of foot angles at initial contact.
-
-    Returns ``"rearfoot"`` above ``cutoffs[0]``, ``"forefoot"`` below ``cutoffs[1]``,
-    ``"midfoot"`` otherwise, and ``""`` for NaN: a ``str`` for a scalar angle, an array
-    of ``str`` for an array.
-    """
-    a = np.asarray(angle_deg, dtype=np.float64)
-    out = np.where(a > cutoffs[0], "rearfoot", np.where(a < cutoffs[1], "forefoot", "midfoot"))
-    out = np.where(np.isnan(a), "", out)
-    return str(out) if out.ndim == 0 else out
-
-
-def joint_flexion_deg(proximal: np.ndarray, joint: np.ndarray,
-                      distal: np.ndarray) -> np.ndarray:
-    """Flexion at ``joint``: 180° minus the angle between joint→proximal and
-    joint→distal (0 = straight). Knee: hip, knee, ankle; elbow: shoulder, elbow, wrist.
-    Works for 2D or 3D points (unsigned)."""
-    p, j, d = (np.asarray(v, dtype=np.float64) for v in (proximal, joint, distal))
-    a, b = p - j, d - j
-    cos = np.sum(a * b, axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
-    return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
-def upper_arm_angle_deg(shoulder: np.ndarray, elbow: np.ndarray) -> np.ndarray:
-    """Upper-arm angle: shoulder → elbow line from the downward vertical, forward
-    (flexion) positive; arm swing is its peak-to-peak range over a stride."""
-    sf, su = _xy(shoulder)
-    ef, eu = _xy(elbow)
-    return np.degrees(np.arctan2(ef - sf, su - eu))
-
-
-def shank_angle_deg(knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
-    """Shank angle: ankle → knee line from vertical, positive when the ankle is ahead of
-    the knee (the foot lands in front of the knee, a sign of overstriding)."""
-    return -angle_from_vertical_deg(ankle, knee)
-
-
-def overstride_pct(heel_forward: ArrayLike, hip_forward: ArrayLike,
-                   leg_length: ArrayLike) -> np.ndarray:
-    """Overstride: horizontal heel-ahead-of-hip distance at initial contact, as a
-    percentage of leg length (``leg_length`` = hip→knee + knee→ankle)."""
-    return 100.0 * (np.asarray(heel_forward) - np.asarray(hip_forward)) / np.asarray(leg_length)
-
-
-def leg_length(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
-    """Leg length: thigh (hip→knee) plus shank (knee→ankle) length, same unit as input."""
-    hip, knee, ankle = (np.asarray(v, dtype=np.float64) for v in (hip, knee, ankle))
-    return np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)
-
-
-def vertical_oscillation(up: np.ndarray) -> float:
-    """Peak-to-trough vertical excursion of the hip midpoint over one step (same unit)."""
-    up = np.asarray(up, dtype=np.float64)
-    return float(np.nanmax(up) - np.nanmin(up))
-
-
-def cadence_spm(ic_times_s: np.ndarray) -> float:
-    """Cadence in steps/min from the initial contacts of both feet (time order):
-    ``60 × (n − 1) / (t_last − t_first)``. NaN with fewer than two contacts."""
-    t = np.sort(np.asarray(ic_times_s, dtype=np.float64))
-    if len(t) < 2 or t[-1] <= t[0]:
-        return float("nan")
-    return float(60.0 * (len(t) - 1) / (t[-1] - t[0]))
-
-
-def symmetry_index_pct(left: ArrayLike, right: ArrayLike) -> np.ndarray:
-    """Symmetry index SI = |L − R| / (0.5 (L + R)) × 100 (Robinson et al. 1987, J
-    Manipulative Physiol Ther 10:172). 0 is perfect symmetry; NaN when L + R = 0."""
-    left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        si = np.abs(left - right) / (0.5 * (left + right)) * 100.0
-    return np.where(left + right == 0, np.nan, si)
-
-
-def crossover_fraction(wrist_lateral: ArrayLike, midline_lateral: ArrayLike,
-                       shoulder_width: ArrayLike, side: str) -> np.ndarray:
-    """Arm crossover: how far a wrist passes the body midline in the frontal plane, as a
-    fraction of shoulder width; positive means it crossed.
-
-    Parameters
-    ----------
-    wrist_lateral, midline_lateral : array_like
-        Lateral coordinates (positive to the subject's right) of the wrist and of the
-        body midline (shoulder/hip midpoint).
-    shoulder_width : array_like
-        Distance between the shoulders, same unit.
-    side : {"left", "right"}
-        Which wrist: the left wrist crosses towards the right, and vice versa.
-    """
-    sign = 1.0 if side == "left" else -1.0
-    return sign * (np.asarray(wrist_lateral) - np.asarray(midline_lateral)) / np.asarray(
-        shoulder_width)
+    def to_dict(self) -> dict[str, Any]:
+        """Return the band as ``report.json`` ``reference_bands`` holds it."""
+        return {"low": self.low, "high": self.high, "source": self.source}
 
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """How a reported metric is defined.
+    """Everything gaitcheck states about one reported metric.
 
     Attributes
     ----------
     key : str
         Key in ``report.json`` ``metrics``.
-    unit : str
-        Unit of ``value``.
+    label : str
+        Plain name for reports and tables ("Ground contact time").
+    group : str
+        Card group of the HTML report ("Timing", "Posture", "Foot and leg", "Arms").
+    units : tuple of str
+        Units ``report.json`` may give it in; more than one when the unit depends on
+        the input (vertical oscillation: "cm" with the runner's height, else
+        "% leg length").
     landmarks : str
-        Landmarks used.
+        Landmarks (and events) it is measured from.
     sign : str
-        Sign convention.
-    valid_views : tuple of str
-        Views in which the metric is measured (``side``, ``front``, ``back``).
+        Sign convention ("none" for magnitudes).
     reference : str
-        Source of the definition or reference band.
+        Source of the definition or of its reference band, with DOI where one exists.
+    valid_views : tuple of str
+        Views in which it is measured ("side", "front", "back").
+    decimals : int
+        Decimals shown for its values in the HTML report and the terminal.
+    plausible : tuple of float
+        Headline values no runner or walker produces lie outside ``(low, high)`` (its
+        unit): such a value means the pose, the view or the events are wrong, so it is
+        withheld. Deliberately wide.
+    csv_columns : tuple of str
+        Its ``metrics_summary.csv`` column, with the unit as suffix; one per entry of
+        ``units``.
+    per_side : bool
+        Whether it is reported per foot (``per_side``, and ``_left``/``_right`` CSV
+        columns).
+    per_contact : bool
+        Whether its ``per_stride`` lists hold exactly one value per initial contact of
+        that side, in time order; then ``contacts.csv`` has it in a column named
+        ``csv_columns[0]``.
+    headline : bool
+        Shown in the summaries: the terminal table, the HTML summary tiles and the
+        batch ``summary.csv``.
+    short_label : str
+        Label in the narrow terminal table; empty = ``label``.
+    band, walking_band : Band or None
+        Reference band for running and for walking; None = no band (no finding).
+    above_band_severity : str
+        Finding severity when the value is above the band ("mild" or "moderate"); below
+        the band is always "mild".
+    noise_floor : float or None
+        Smallest change ``gaitcheck compare`` calls real for a metric reported without
+        per-stride values, in its unit (chosen, not measured); None = per-stride noise.
+    uncertainty_floor : float or None
+        Systematic measurement floor in its unit (room for the consistency issue);
+        None = not yet measured.
+    cue : str or None
+        Coaching cue when outside its band (room for the findings issue); None = none.
     """
 
     key: str
-    unit: str
+    label: str
+    group: str
+    units: tuple[str, ...]
     landmarks: str
     sign: str
-    valid_views: tuple[str, ...]
     reference: str
+    valid_views: tuple[str, ...]
+    decimals: int
+    plausible: tuple[float, float]
+    csv_columns: tuple[str, ...]
+    per_side: bool = True
+    per_contact: bool = False
+    headline: bool = False
+    short_label: str = ""
+    band: Band | None = None
+    walking_band: Band | None = None
+    above_band_severity: str = "mild"
+    noise_floor: float | None = None
+    uncertainty_floor: float | None = None
+    cue: str | None = None
+
+    @property
+    def unit(self) -> str:
+        """The unit, or the units joined by "or" when it depends on the input."""
+        return " or ".join(self.units)
+
+    @property
+    def terminal_label(self) -> str:
+        """Label in the terminal table."""
+        return self.short_label or self.label
+
+    def csv_column(self, unit: str | None) -> str:
+        """Summary-CSV column of the metric reported in ``unit``.
+
+        The last column when the unit is not one of :attr:`units`.
+        """
+        return self.csv_columns[self.units.index(unit)] if unit in self.units else \
+            self.csv_columns[-1]
+
+    def band_for(self, unit: str | None, activity: str | None) -> Band | None:
+        """Return the reference band of the metric reported in ``unit``, or None.
+
+        Parameters
+        ----------
+        unit : str or None
+            Unit the metric is reported in; a band tied to another unit does not apply.
+        activity : str or None
+            ``"walk"`` selects :attr:`walking_band`; anything else (running) :attr:`band`.
+        """
+        band = self.walking_band if activity == "walk" else self.band
+        return band if band is not None and band.unit in (None, unit) else None
+
+    def describe(self) -> dict[str, Any]:
+        """Return what the HTML report shows of the definition."""
+        return {"key": self.key, "unit": self.unit, "landmarks": self.landmarks,
+                "sign": self.sign, "valid_views": self.valid_views,
+                "reference": self.reference}
 
 
-SIDE = ("side",)
-ALL_VIEWS = ("side", "front", "back")
-DEFINITIONS: dict[str, MetricDefinition] = {d.key: d for d in (
-    MetricDefinition("cadence_spm", "steps/min", "initial contacts of both feet",
-                     "none", ALL_VIEWS, "steps of both feet per minute"),
-    MetricDefinition("ground_contact_ms", "ms", "initial contact → toe-off of each foot",
-                     "none", SIDE, "stance duration"),
-    MetricDefinition("flight_ms", "ms", "toe-off → next initial contact (other foot)",
-                     "negative = double support (walking)", SIDE, "aerial phase"),
-    MetricDefinition("duty_factor_pct", "%", "contact time / stride time",
-                     "none", SIDE, "Minetti 1998"),
-    MetricDefinition("trunk_lean_deg", "deg", "hip midpoint → shoulder midpoint",
-                     "forward positive, from vertical", SIDE, "sagittal trunk inclination"),
-    MetricDefinition("head_forward_deg", "deg", "shoulder midpoint → ear midpoint",
-                     "forward positive, from vertical; no C7 in MediaPipe, shoulder instead",
-                     SIDE, "forward head posture, complement of the craniovertebral angle"),
-    MetricDefinition("foot_angle_deg", "deg", "heel → foot_index vs the ground line at IC",
-                     "toes up positive", SIDE,
-                     "Altman & Davis 2012 cut-offs 8.0° / -1.6° (Mo et al.: 7.4° / -0.8°)"),
-    MetricDefinition("knee_flexion_ic_deg", "deg", "hip, knee, ankle at initial contact",
-                     "flexion positive, 0 = straight", SIDE, "Novacheck 1998"),
-    MetricDefinition("overstride_pct", "% leg length", "heel vs hip midpoint at IC",
-                     "heel ahead of hip positive", SIDE, "Souza 2016"),
-    MetricDefinition("shank_angle_deg", "deg", "ankle → knee at IC",
-                     "ankle ahead of knee positive", SIDE, "Souza 2016"),
-    MetricDefinition("vertical_oscillation", "cm or % leg length",
-                     "hip midpoint, peak-to-trough per step", "none", SIDE, "Moore 2016"),
-    MetricDefinition("arm_swing_deg", "deg", "shoulder → elbow from the downward vertical",
-                     "peak-to-peak range per stride", SIDE, "sagittal arm swing"),
-    MetricDefinition("arm_crossover", "fraction of shoulder width",
-                     "wrist vs shoulder/hip midline, frontal plane", "past midline positive",
-                     ("front", "back"), "running technique literature"),
-    MetricDefinition("step_time_ms", "ms", "initial contact → next initial contact of the "
-                     "other foot", "none", ALL_VIEWS, "step duration"),
-    MetricDefinition("knee_flexion_peak_stance_deg", "deg", "hip, knee, ankle; maximum "
-                     "between initial contact and toe-off", "flexion positive, 0 = straight",
-                     SIDE, "Novacheck 1998"),
-    MetricDefinition("hip_extension_to_deg", "deg", "thigh (hip → knee) vs the trunk line "
-                     "at toe-off", "thigh behind the trunk line positive", SIDE,
-                     "sagittal hip angle"),
-    MetricDefinition("elbow_angle_deg", "deg", "shoulder, elbow, wrist; mean over each "
-                     "stride", "flexion positive, 0 = straight", SIDE, "elbow flexion"),
-    MetricDefinition("lateral_trunk_lean_deg", "deg", "hip midpoint → shoulder midpoint, "
-                     "frontal plane", "toward the subject's right positive, from vertical",
-                     ("front", "back"), "frontal trunk inclination"),
-    MetricDefinition("symmetry_index_pct", "%", "left vs right values of a metric",
-                     "0 = symmetric", ALL_VIEWS, "Robinson et al. 1987; flag above 10 %"),
-)}
+#: Foot-strike cut-offs of the HTML gauge and the strike class live with the formula
+#: (:data:`gaitcheck.metrics.formulas.ALTMAN_DAVIS_CUTOFFS_DEG`).
+SIDE, FRONTAL, ALL_VIEWS = ("side",), ("front", "back"), ("side", "front", "back")
+TIMING, POSTURE, LEG, ARMS = "Timing", "Posture", "Foot and leg", "Arms"
+NOVACHECK = "Novacheck 1998, Gait Posture 7:77, doi:10.1016/S0966-6362(97)00038-6"
+SOUZA = "Souza 2016, Phys Med Rehabil Clin N Am 27:217, doi:10.1016/j.pmr.2015.08.006"
+MOORE = "Moore 2016, Sports Med 46:793, doi:10.1007/s40279-016-0474-4"
 
-#: Plain names of the report keys, for reports and tables.
-LABELS = {
-    "cadence_spm": "Cadence", "step_time_ms": "Step time",
-    "ground_contact_ms": "Ground contact time", "flight_ms": "Flight time",
-    "duty_factor_pct": "Duty factor", "trunk_lean_deg": "Forward trunk lean",
-    "head_forward_deg": "Head-forward angle", "lateral_trunk_lean_deg": "Lateral trunk lean",
-    "foot_strike": "Foot strike (foot angle at contact)",
-    "knee_flexion_ic_deg": "Knee flexion at contact",
-    "knee_flexion_peak_stance_deg": "Peak knee flexion in stance",
-    "hip_extension_to_deg": "Hip extension at toe-off", "overstride_pct": "Overstride",
-    "shank_angle_deg": "Shank angle at contact", "vertical_oscillation": "Vertical oscillation",
-    "arm_swing_deg": "Arm swing", "elbow_angle_deg": "Elbow angle",
-    "arm_crossover": "Arm crossover",
-}
+_ENTRIES = (
+    # Timing
+    MetricDefinition(
+        "cadence_spm", "Cadence", TIMING, ("steps/min",), "initial contacts of both feet",
+        "none", "steps of both feet per minute; band: Heiderscheit et al. 2011, Med Sci "
+        "Sports Exerc 43:296, doi:10.1249/MSS.0b013e3181ebedf4", ALL_VIEWS, 0,
+        (40.0, 300.0), ("cadence_spm",), per_side=False, headline=True,
+        # One step more or less in a 30-s clip is 2 steps/min.
+        noise_floor=2.0,
+        band=Band(160.0, 190.0, "recreational runners at easy pace; +5-10 % cadence "
+                  "lowers knee and hip loading (Heiderscheit et al. 2011)"),
+        walking_band=Band(95.0, 125.0, "comfortable walking speed (Perry & Burnfield "
+                          "2010)")),
+    MetricDefinition(
+        "step_time_ms", "Step time", TIMING, ("ms",),
+        "initial contact → next initial contact of the other foot", "none",
+        f"step duration ({NOVACHECK})", ALL_VIEWS, 0, (150.0, 1600.0), ("step_time_ms",)),
+    MetricDefinition(
+        "ground_contact_ms", "Ground contact time", TIMING, ("ms",),
+        "initial contact → toe-off of each foot", "none", f"stance duration ({NOVACHECK})",
+        SIDE, 0,
+        (70.0, 1600.0), ("ground_contact_ms",), headline=True,
+        short_label="Ground contact",
+        band=Band(180.0, 320.0, "recreational runners at ~170 steps/min (literature "
+                  "range, see shared/videos README)")),
+    MetricDefinition(
+        "flight_ms", "Flight time", TIMING, ("ms",),
+        "toe-off → next initial contact (other foot)",
+        "negative = double support (walking)", f"float (aerial) phase ({NOVACHECK})", SIDE, 0,
+        (-1000.0, 500.0),
+        ("flight_ms",), headline=True),
+    MetricDefinition(
+        "duty_factor_pct", "Duty factor", TIMING, ("%",), "contact time / stride time",
+        "none", "Minetti 1998, J Biomech 31:463, doi:10.1016/S0021-9290(98)00038-4", SIDE,
+        1, (10.0, 90.0), ("duty_factor_pct",), headline=True,
+        band=Band(25.0, 48.0, "running has flight: duty factor < 50 %")),
+    # Posture
+    MetricDefinition(
+        "trunk_lean_deg", "Forward trunk lean", POSTURE, ("deg",),
+        "hip midpoint → shoulder midpoint", "forward positive, from vertical",
+        "sagittal trunk inclination; band: Teng & Powers 2014, J Orthop Sports Phys Ther "
+        "44:785, doi:10.2519/jospt.2014.5249", SIDE, 1, (-30.0, 50.0), ("trunk_lean_deg",),
+        headline=True, short_label="Trunk lean",
+        band=Band(3.0, 15.0, "typical forward trunk lean in running (Teng & Powers 2014: "
+                  "~7-11°)")),
+    MetricDefinition(
+        "head_forward_deg", "Head-forward angle", POSTURE, ("deg",),
+        "neck base → ear, the ear corrected for MediaPipe's cheek bias",
+        "forward positive, from vertical (formulas.head_posture_deg)",
+        "forward head posture, complement of the craniovertebral angle (Yip et al. 2008, "
+        "Man Ther 13:148, doi:10.1016/j.math.2006.11.002)", SIDE, 1, (-45.0, 80.0),
+        ("head_forward_deg",), headline=True, short_label="Head forward"),
+        # No band: no published norm exists for a running neck-base → ear angle (clinical
+        # craniovertebral norms are for standing, with C7); tracked over time instead.
+    MetricDefinition(
+        "lateral_trunk_lean_deg", "Lateral trunk lean", POSTURE, ("deg",),
+        "hip midpoint → shoulder midpoint, frontal plane",
+        "toward the subject's right positive, from vertical",
+        f"frontal trunk inclination ({SOUZA})", FRONTAL, 1, (-40.0, 40.0),
+        ("lateral_trunk_lean_deg",), per_side=False, headline=True,
+        # Below one degree camera roll and landmark jitter dominate.
+        noise_floor=1.0),
+    # Foot and leg
+    MetricDefinition(
+        "foot_strike", "Foot strike (foot angle at contact)", LEG, ("deg",),
+        "heel → foot_index vs the ground line at IC, relative to the flat foot",
+        "toes up positive", "Altman & Davis 2012, Gait Posture 35:298, doi:10.1016/j.gaitpost."
+        "2011.09.104: cut-offs 8.0° / -1.6° (Mo et al.: 7.4° / -0.8°)", SIDE, 1,
+        (-45.0, 60.0), ("foot_strike_angle_deg",), headline=True,
+        short_label="Foot strike"),
+    MetricDefinition(
+        "knee_flexion_ic_deg", "Knee flexion at contact", LEG, ("deg",),
+        "hip, knee, ankle at initial contact", "flexion positive, 0 = straight", NOVACHECK,
+        SIDE, 1, (-15.0, 90.0), ("knee_flexion_ic_deg",), per_contact=True, headline=True,
+        short_label="Knee flexion at IC",
+        band=Band(10.0, 30.0, "knee flexion at initial contact in running (Novacheck "
+                  "1998)")),
+    MetricDefinition(
+        "knee_flexion_peak_stance_deg", "Peak knee flexion in stance", LEG, ("deg",),
+        "hip, knee, ankle; maximum between initial contact and toe-off",
+        "flexion positive, 0 = straight", NOVACHECK, SIDE, 1, (-10.0, 120.0),
+        ("knee_flexion_peak_stance_deg",)),
+    MetricDefinition(
+        "hip_extension_to_deg", "Hip extension at toe-off", LEG, ("deg",),
+        "thigh (hip → knee) vs the trunk line at toe-off",
+        "thigh behind the trunk line positive", f"sagittal hip angle ({NOVACHECK})", SIDE,
+        1, (-60.0, 80.0), ("hip_extension_to_deg",)),
+    MetricDefinition(
+        "overstride_pct", "Overstride", LEG, ("% leg length",),
+        "heel vs hip midpoint at IC; leg length = thigh + shank",
+        "heel ahead of hip positive", SOUZA, SIDE, 1, (-60.0, 80.0),
+        ("overstride_pct_leg",), per_contact=True, headline=True),
+    MetricDefinition(
+        "shank_angle_deg", "Shank angle at contact", LEG, ("deg",), "ankle → knee at IC",
+        "ankle ahead of knee positive", SOUZA, SIDE, 1, (-50.0, 60.0),
+        ("shank_angle_deg",), per_contact=True, headline=True,
+        short_label="Shank angle at IC", above_band_severity="moderate",
+        band=Band(None, 10.0, "shank near vertical at contact; ankle well ahead of the "
+                  "knee suggests overstriding (Souza 2016)")),
+    MetricDefinition(
+        "vertical_oscillation", "Vertical oscillation", LEG, ("cm", "% leg length"),
+        "hip midpoint, peak-to-trough per step", "none",
+        MOORE, SIDE, 1,
+        (0.0, 50.0), ("vertical_oscillation_cm", "vertical_oscillation_pct_leg"),
+        headline=True, short_label="Vertical oscill.",
+        band=Band(5.0, 10.0, "recreational runners (Moore 2016)", unit="cm")),
+    # Arms
+    MetricDefinition(
+        "arm_swing_deg", "Arm swing", ARMS, ("deg",),
+        "shoulder → elbow from the downward vertical", "peak-to-peak range per stride",
+        f"sagittal arm swing; keeping it aids running economy ({MOORE})", SIDE, 1,
+        (0.0, 180.0), ("arm_swing_deg",)),
+    MetricDefinition(
+        "elbow_angle_deg", "Elbow angle", ARMS, ("deg",),
+        "shoulder, elbow, wrist; mean over each stride", "flexion positive, 0 = straight",
+        "elbow flexion (no reference band)", SIDE, 1, (0.0, 180.0),
+        ("elbow_angle_deg",)),
+    MetricDefinition(
+        "arm_crossover", "Arm crossover", ARMS, ("fraction of shoulder width",),
+        "wrist vs shoulder/hip midline, frontal plane", "past midline positive",
+        "running technique literature (no published cut-off)", FRONTAL, 2, (-3.0, 3.0),
+        ("arm_crossover_frac_shoulder_width",), headline=True),
+)
+
+#: Every reported metric by ``report.json`` key, in display order.
+REGISTRY: dict[str, MetricDefinition] = {e.key: e for e in _ENTRIES}
+#: HTML card groups in page order.
+GROUPS: tuple[str, ...] = tuple(dict.fromkeys(e.group for e in _ENTRIES))
+#: Metrics of the summaries (terminal, HTML tiles, batch), in display order.
+HEADLINE: tuple[str, ...] = tuple(e.key for e in _ENTRIES if e.headline)
+
+
+@dataclass(frozen=True)
+class SymmetryIndex:
+    """A left-right symmetry index ``metrics.asymmetry.<name>``.
+
+    SI = |L − R| / (0.5 (L + R)) × 100 of the per-side means of a registry metric,
+    flagged above 10 % (Robinson et al. 1987, J Manipulative Physiol Ther 10:172, PMID
+    2958572).
+
+    Attributes
+    ----------
+    name : str
+        Key in ``metrics.asymmetry``.
+    metric : str
+        The :data:`REGISTRY` metric it compares.
+    words : str
+        How a finding names it; empty = ``name`` with spaces.
+    """
+
+    name: str
+    metric: str
+    words: str = ""
+
+    @property
+    def phrase(self) -> str:
+        """The index in a sentence ("knee flexion at contact")."""
+        return self.words or self.name.replace("_", " ")
+
+
+#: The symmetry indices, in report order.
+SYMMETRY_INDICES: tuple[SymmetryIndex, ...] = (
+    SymmetryIndex("step_time", "step_time_ms"),
+    SymmetryIndex("contact_time", "ground_contact_ms"),
+    SymmetryIndex("flight_time", "flight_ms"),
+    SymmetryIndex("knee_flexion_ic", "knee_flexion_ic_deg", "knee flexion at contact"),
+    SymmetryIndex("foot_strike_angle", "foot_strike", "foot angle at contact"),
+    SymmetryIndex("arm_swing", "arm_swing_deg"),
+    SymmetryIndex("vertical_excursion", "vertical_oscillation", "vertical bounce"),
+    SymmetryIndex("arm_crossover", "arm_crossover"),
+)
 #: Symmetry-index names (``metrics.asymmetry``) → the metric they compare.
-SYMMETRY_SOURCES = {"step_time": "step_time_ms", "contact_time": "ground_contact_ms",
-                    "flight_time": "flight_ms", "knee_flexion_ic": "knee_flexion_ic_deg",
-                    "foot_strike_angle": "foot_strike", "arm_swing": "arm_swing_deg",
-                    "vertical_excursion": "vertical_oscillation",
-                    "arm_crossover": "arm_crossover"}
+SYMMETRY_SOURCES: dict[str, str] = {si.name: si.metric for si in SYMMETRY_INDICES}
+
+
+def in_group(group: str) -> tuple[str, ...]:
+    """Keys of the metrics of one :data:`GROUPS` entry, in display order."""
+    return tuple(e.key for e in _ENTRIES if e.group == group)
+
+
+def band_for(key: str, unit: str | None, activity: str | None) -> Band | None:
+    """Return the reference band of metric ``key`` reported in ``unit`` for ``activity``.
+
+    None when the metric has no band for them, or ``key`` is not in the registry; see
+    :meth:`MetricDefinition.band_for`.
+    """
+    entry = REGISTRY.get(key)
+    return entry.band_for(unit, activity) if entry is not None else None

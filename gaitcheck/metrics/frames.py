@@ -35,8 +35,10 @@ def image_sagittal(tracks: LandmarkTracks, facing: str) -> np.ndarray:
 
 
 def image_frontal(tracks: LandmarkTracks, view: str) -> np.ndarray:
-    """Landmarks (T, 33, 2) as ``(lateral, up)`` pixels, lateral positive to the
-    subject's right: a front view mirrors the subject (their right on image-left)."""
+    """Landmarks (T, 33, 2) as ``(lateral, up)`` pixels, lateral positive to the subject's right.
+
+    A front view mirrors the subject (their right on image-left).
+    """
     xy = tracks.xy_px()
     sign = -1.0 if view == "front" else 1.0
     return np.stack([sign * xy[..., 0], -xy[..., 1]], axis=-1)
@@ -152,6 +154,7 @@ class GroundEstimate:
     note: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the ``report.json`` fields (``analysis.frame``), rounded."""
         r = lambda v: None if v is None else round(float(v), 2)  # noqa: E731
         return {"ground_angle_deg": r(self.angle_deg),
                 "ground_estimate_deg": r(self.estimate_deg),
@@ -164,7 +167,7 @@ class GroundEstimate:
 
 def estimate_ground(sag: np.ndarray, stances: list[tuple[str, float, float]], facing: str,
                     scene_lines: dict[str, Any] | None = None) -> GroundEstimate:
-    """The ground line from the scene's lines, checked by the stance feet.
+    """Estimate the ground line from the scene's lines, checked by the stance feet.
 
     Parameters
     ----------
@@ -210,19 +213,20 @@ def estimate_ground(sag: np.ndarray, stances: list[tuple[str, float, float]], fa
                                    and roll is not None))
     if not applied:
         note += ("; " if note else "") + "not applied: angles are from the image axes"
-    return GroundEstimate(est if applied else 0.0, est,
+    return GroundEstimate(est if applied and est is not None else 0.0, est,
                           None if est is None else sign * est, float(conf), source,
                           applied, feet, feet_conf, note.lstrip("; "))
 
 
 def levelled(tracks: LandmarkTracks) -> LandmarkTracks:
-    """``tracks`` as a level camera would have seen them: image coordinates rotated
-    about the image centre by the scene lines' roll, when that counts as evidence
-    (:func:`gaitcheck.video.lines.scene_roll`); else ``tracks`` unchanged.
+    """Return ``tracks`` as a level camera would have seen them.
 
-    For the gait-event detector, which reads foot heights along the image vertical: on
-    a rolled camera a foot carried backwards by the belt would seem to rise or sink
-    during stance, shifting contacts and toe-offs by a frame or more.
+    Image coordinates are rotated about the image centre by the scene lines' roll when
+    that counts as evidence (:func:`gaitcheck.tracks.ground.scene_roll`); otherwise
+    ``tracks`` are returned unchanged. For the gait-event detector, which reads foot
+    heights along the image vertical: on a rolled camera a foot carried backwards by the
+    belt would seem to rise or sink during stance, shifting contacts and toe-offs by a
+    frame or more.
     """
     roll, _, _ = scene_roll(tracks.source.get("scene_lines"))
     if roll is None or roll == 0.0:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-SIDES = ("left", "right")
+from gaitcheck.sides import SIDES
 
 
 def _r(x: float | None, nd: int = 3) -> float | None:
@@ -29,22 +29,27 @@ class SideStats:
 
     @property
     def valid(self) -> np.ndarray:
+        """Finite values, in stride order."""
         v = np.asarray(self.values, dtype=np.float64)
         return v[np.isfinite(v)]
 
     @property
     def mean(self) -> float:
+        """Mean of the finite values; NaN without any."""
         return float(np.mean(self.valid)) if self.valid.size else float("nan")
 
     @property
     def median(self) -> float:
+        """Median of the finite values; NaN without any."""
         return float(np.median(self.valid)) if self.valid.size else float("nan")
 
     @property
     def sd(self) -> float:
+        """Sample standard deviation (ddof 1) of the finite values; NaN below two."""
         return float(np.std(self.valid, ddof=1)) if self.valid.size > 1 else float("nan")
 
     def to_dict(self) -> dict[str, Any]:
+        """Summary and per-stride values as ``report.json`` holds them (NaN as null)."""
         return {"mean": _r(self.mean), "median": _r(self.median), "sd": _r(self.sd),
                 "n": int(self.valid.size), "per_stride": [_r(v) for v in self.values]}
 
@@ -84,6 +89,7 @@ class Metric:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the metric as ``report.json`` ``metrics`` holds it, ``extra`` merged in."""
         out: dict[str, Any] = {
             "value": _r(self.value) if self.value is not None else None,
             "unit": self.unit,
@@ -99,7 +105,11 @@ class Metric:
 
 def from_sides(key: str, unit: str, values: dict[str, list[float]], views: tuple[str, ...],
                confidence: float, **extra: Any) -> Metric:
-    """A metric whose value is the mean of all valid per-stride values of both sides."""
+    """Build a metric whose value is the mean of the finite per-stride values of both sides.
+
+    ``values`` holds each side's per-stride values (a missing side counts as none);
+    without any finite value the metric is not measurable and its confidence 0.
+    """
     per_side = {s: SideStats(tuple(float(v) for v in values.get(s, []))) for s in SIDES}
     pooled = np.concatenate([per_side[s].valid for s in SIDES])
     value = float(np.mean(pooled)) if pooled.size else None
@@ -108,5 +118,5 @@ def from_sides(key: str, unit: str, values: dict[str, list[float]], views: tuple
 
 
 def not_measurable(key: str, unit: str, views: tuple[str, ...], reason: str) -> Metric:
-    """A metric the view or data cannot support, with the reason."""
+    """Build a metric the view or data cannot support, with the reason (``extra``)."""
     return Metric(key, None, unit, 0.0, views, False, None, {"reason": reason})

@@ -23,19 +23,15 @@ from typing import Any
 
 from gaitcheck.errors import InputError
 from gaitcheck.fsio import prepare_output_dir, write_bytes_atomic, write_text_atomic
-from gaitcheck.metrics.definitions import LABELS
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.result import read_report
 
-#: Metrics in display order; any other metric with a numeric value follows.
-ORDER = ("cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms", "duty_factor_pct",
-         "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
-         "shank_angle_deg", "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
-         "hip_extension_to_deg", "vertical_oscillation", "arm_swing_deg", "elbow_angle_deg",
-         "arm_crossover", "lateral_trunk_lean_deg")
+#: Metrics in display order (the registry's); any other metric with a numeric value
+#: follows.
+ORDER = tuple(REGISTRY)
 #: Noise floors for metrics reported without per-stride values, in the metric's unit
-#: (chosen, not measured). Cadence: one step more or less in a 30-s clip is 2 steps/min.
-#: Lateral trunk lean: one degree, below which camera roll and landmark jitter dominate.
-NOISE_FLOORS = {"cadence_spm": 2.0, "lateral_trunk_lean_deg": 1.0}
+#: (:attr:`MetricDefinition.noise_floor <gaitcheck.metrics.definitions.MetricDefinition>`).
+NOISE_FLOORS = {k: e.noise_floor for k, e in REGISTRY.items() if e.noise_floor is not None}
 Z95 = 1.96
 CSV_NAME = "compare.csv"
 HTML_NAME = "compare.html"
@@ -136,7 +132,8 @@ def compare_metric(key: str, a: dict[str, Any], b: dict[str, Any]) -> MetricChan
     ma, mb = (a.get("metrics") or {}).get(key), (b.get("metrics") or {}).get(key)
     unit = (mb or ma or {}).get("unit") or ""
     va, vb = _measured(ma), _measured(mb)
-    label = LABELS.get(key, key.replace("_", " "))
+    entry = REGISTRY.get(key)
+    label = entry.label if entry else key.replace("_", " ")
 
     def incomparable(note: str) -> MetricChange:
         return MetricChange(key, label, unit, va, vb, None, None, None, "", NOT_COMPARABLE,

@@ -26,43 +26,29 @@ import numpy as np
 from gaitcheck.fsio import atomic_writer
 from gaitcheck.landmarks import LANDMARK_NAMES
 from gaitcheck.metrics.curves import FRONTAL_SERIES, SAGITTAL_SERIES
+from gaitcheck.metrics.definitions import REGISTRY, SYMMETRY_SOURCES
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.io import CSV_BLOCK, format_rows
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
 
 FRAMES_CSV, CONTACTS_CSV, METRICS_CSV = "frames.csv", "contacts.csv", "metrics_summary.csv"
-SIDES = ("left", "right")
 
-#: Metrics in the order of the summary table; others a report may hold follow, sorted.
-METRIC_ORDER = (
-    "cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms", "duty_factor_pct",
-    "foot_strike", "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
-    "hip_extension_to_deg", "overstride_pct", "shank_angle_deg", "vertical_oscillation",
-    "trunk_lean_deg", "head_forward_deg", "arm_swing_deg", "elbow_angle_deg",
-    "arm_crossover", "lateral_trunk_lean_deg",
-)
-#: Metrics that are never split by side (no ``_left``/``_right`` columns).
-UNSIDED = frozenset({"cadence_spm", "lateral_trunk_lean_deg"})
-#: Column-name suffix of each unit ``report.json`` uses.
+#: Metrics in the order of the summary table (the registry's display order); others a
+#: report may hold follow, sorted.
+METRIC_ORDER = tuple(REGISTRY)
+#: Column-name suffix of each unit ``report.json`` uses, for metrics not in the registry.
 UNIT_SUFFIX = {"steps/min": "spm", "ms": "ms", "deg": "deg", "%": "pct", "cm": "cm",
                "% leg length": "pct_leg", "fraction of shoulder width": "frac_shoulder_width"}
-#: Column names where the metric key alone would hide or misstate the unit.
-RENAMED = {"foot_strike": "foot_strike_angle_deg", "overstride_pct": "overstride_pct_leg",
-           "arm_crossover": "arm_crossover_frac_shoulder_width"}
-#: The two possible units of vertical oscillation (cm needs the runner's height): both
-#: columns are always present so the layout does not depend on ``--height``.
-OSCILLATION = {"cm": "vertical_oscillation_cm", "% leg length": "vertical_oscillation_pct_leg"}
 #: Symmetry indices (``metrics.asymmetry``) in the summary, as ``asymmetry_<name>_si_pct``.
-ASYMMETRY_ORDER = ("step_time", "contact_time", "flight_time", "knee_flexion_ic",
-                   "foot_strike_angle", "arm_swing", "vertical_excursion", "arm_crossover")
-#: Per-contact metrics whose ``per_side.<side>.per_stride`` lists hold one value per
-#: contact of that side, in time order (``sagittal_metrics`` appends exactly one per
-#: stance), with their contacts.csv column. Other per-stride lists skip contacts (no
-#: toe-off, no next step) and cannot be matched to a contact exactly.
-PER_CONTACT = (("knee_flexion_ic_deg", "knee_flexion_ic_deg"),
-               ("overstride_pct", "overstride_pct_leg"),
-               ("shank_angle_deg", "shank_angle_deg"))
+ASYMMETRY_ORDER = tuple(SYMMETRY_SOURCES)
+#: Per-contact metrics (``MetricDefinition.per_contact``): their ``per_side.<side>.
+#: per_stride`` lists hold one value per contact of that side, in time order (the
+#: side-view analyzer appends exactly one per stance), with their contacts.csv column.
+#: Other per-stride lists skip contacts (no toe-off, no next step) and cannot be matched
+#: to a contact exactly.
+PER_CONTACT = tuple((k, e.csv_columns[0]) for k, e in REGISTRY.items() if e.per_contact)
 
 CONTACT_COLUMNS = ("contact", "time_s", "frame", "side", "strike", "strike_inferred",
                    "foot_angle_deg", "confidence", "toe_off_time_s", "toe_off_frame",
@@ -233,12 +219,11 @@ def contacts_rows(result: GaitResult) -> list[list[str]]:
 
 
 def metric_column(key: str, unit: str | None) -> str:
-    """Summary column name of a metric: its key with the unit as suffix
-    (``cadence_spm``, ``foot_strike_angle_deg``, ``vertical_oscillation_pct_leg``)."""
-    if key == "vertical_oscillation":
-        return OSCILLATION.get(unit or "", OSCILLATION["% leg length"])
-    if key in RENAMED:
-        return RENAMED[key]
+    """Summary column name of a metric: its registry column for ``unit``
+    (``cadence_spm``, ``foot_strike_angle_deg``, ``vertical_oscillation_pct_leg``), else
+    its key with the unit as suffix."""
+    if key in REGISTRY:
+        return REGISTRY[key].csv_column(unit)
     suffix = UNIT_SUFFIX.get(unit or "") or re.sub(r"[^a-z0-9]+", "_", (unit or "").lower())
     suffix = suffix.strip("_")
     return key if not suffix or key.endswith(f"_{suffix}") else f"{key}_{suffix}"
@@ -269,9 +254,11 @@ def summary_table(result: GaitResult) -> tuple[list[str], list[list[str]]]:
                    if k not in METRIC_ORDER and k != "asymmetry" and isinstance(m, dict))
     for key in (*METRIC_ORDER, *extra):
         m = metrics.get(key) or {}
-        sided = key not in UNSIDED and (key in METRIC_ORDER or "per_side" in m)
-        columns = ([metric_column(key, u) for u in OSCILLATION] if key == "vertical_oscillation"
-                   else [metric_column(key, m.get("unit"))])
+        entry = REGISTRY.get(key)
+        sided = entry.per_side if entry else "per_side" in m
+        # Every column of a metric whose unit depends on the input (vertical oscillation
+        # in cm or % leg length), so the layout does not depend on ``--height``.
+        columns = list(entry.csv_columns) if entry else [metric_column(key, m.get("unit"))]
         per_side = m.get("per_side") or {}
         for column in columns:
             own = bool(m) and metric_column(key, m.get("unit")) == column

@@ -22,6 +22,7 @@ import jinja2
 from gaitcheck import __version__
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import write_text_atomic
+from gaitcheck.metrics.definitions import HEADLINE
 from gaitcheck.metrics.findings import SEVERITY_ORDER
 from gaitcheck.report.html_metrics import (
     fmt,
@@ -35,6 +36,7 @@ from gaitcheck.report.html_metrics import (
 from gaitcheck.report.keyframes import CROP_NAME, INDEX_NAME, KEYFRAMES_DIR
 from gaitcheck.report.plots import STRIKE_LETTERS, timeline_plot
 from gaitcheck.report.plots_body import cycle_panels, cycle_plot, stick_figures
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.warnings import INFO, SEVERITIES, severity_of, warning_severity
 
 if TYPE_CHECKING:
@@ -46,10 +48,7 @@ SECTIONS = {"summary": "Summary", "metrics": "Metrics", "timeline": "Gait events
             "curves": "Joint angles", "keyframes": "Key frames", "quality": "Data quality",
             "files": "Files"}
 #: Headline numbers of the summary card, in order (shown when measurable).
-SUMMARY_KEYS = ("cadence_spm", "ground_contact_ms", "flight_ms", "duty_factor_pct",
-                "trunk_lean_deg", "head_forward_deg", "foot_strike", "overstride_pct",
-                "knee_flexion_ic_deg", "vertical_oscillation", "arm_crossover",
-                "lateral_trunk_lean_deg")
+SUMMARY_KEYS = HEADLINE
 
 
 #: Templates the page imports or includes (jinja2 loads them at render time).
@@ -291,7 +290,7 @@ def context(result: GaitResult, out_dir: Path | None = None,
                                                             for c in events.get("contacts", [])),
                                  "toe_offs": sum(t.get("side") == s
                                                  for t in events.get("toe_offs", []))}
-                                for s in ("left", "right")]},
+                                for s in SIDES]},
         "curves": {"svg": plots["curves"],
                    "panels": [{"title": p["title"],
                                "n": {s: c["n_strides"] for s, c in p["sides"].items()}}

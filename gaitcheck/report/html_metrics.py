@@ -13,21 +13,16 @@ import json
 import math
 from typing import Any
 
-from gaitcheck.metrics.definitions import DEFINITIONS, LABELS, MetricDefinition
+from gaitcheck.metrics.definitions import GROUPS as GROUP_TITLES
+from gaitcheck.metrics.definitions import REGISTRY, MetricDefinition, in_group
 from gaitcheck.metrics.definitions import SYMMETRY_SOURCES as SYMMETRY_OF
 from gaitcheck.report.plots import band_gauge, stride_plot
+from gaitcheck.sides import SIDES
 
-#: Card groups in page order; metrics not listed follow in report order.
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Timing", ("cadence_spm", "step_time_ms", "ground_contact_ms", "flight_ms",
-                "duty_factor_pct")),
-    ("Posture", ("trunk_lean_deg", "head_forward_deg", "lateral_trunk_lean_deg")),
-    ("Foot and leg", ("foot_strike", "knee_flexion_ic_deg", "knee_flexion_peak_stance_deg",
-                      "hip_extension_to_deg", "overstride_pct", "shank_angle_deg",
-                      "vertical_oscillation")),
-    ("Arms", ("arm_swing_deg", "elbow_angle_deg", "arm_crossover")),
-)
-_ALIASES = {"foot_strike": "foot_angle_deg"}
+#: Card groups in page order (the registry's groups); metrics not listed follow in
+#: report order.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple((g, in_group(g)) for g in GROUP_TITLES)
+#: Decimals by unit, for numbers of metrics the registry does not know.
 _DECIMALS = {"steps/min": 0, "ms": 0, "fraction of shoulder width": 2}
 _EXTRA_LABELS = {"contacts": "contacts used", "at_ic": "at initial contact",
                  "sd": "SD over time", "craniovertebral_deg": "craniovertebral-style angle",
@@ -36,7 +31,8 @@ _EXTRA_LABELS = {"contacts": "contacts used", "at_ic": "at initial contact",
 
 def label(key: str) -> str:
     """Human name of a metric key."""
-    return LABELS.get(key, key.replace("_", " ").capitalize())
+    entry = REGISTRY.get(key)
+    return entry.label if entry else key.replace("_", " ").capitalize()
 
 
 def sentence(text: str) -> str:
@@ -51,16 +47,19 @@ def json_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def fmt_parts(value: float, unit: str) -> tuple[str, str]:
-    """Display text of a value and of its unit ("deg" → °; decimals by unit)."""
-    text = f"{value:.{_DECIMALS.get(unit, 1)}f}".replace("-", "−")
+def fmt_parts(value: float, unit: str, decimals: int | None = None) -> tuple[str, str]:
+    """Display text of a value and of its unit ("deg" → °; ``decimals``, default by
+    unit)."""
+    places = _DECIMALS.get(unit, 1) if decimals is None else decimals
+    text = f"{value:.{places}f}".replace("-", "−")
     suffix = {"deg": "°", "fraction of shoulder width": " shoulder widths"}.get(unit, f" {unit}")
     return text, suffix if unit else ""
 
 
-def fmt(value: float, unit: str, with_unit: bool = True) -> str:
-    """Display text of a value in ``unit``, with the unit unless ``with_unit`` is False."""
-    text, suffix = fmt_parts(value, unit)
+def fmt(value: float, unit: str, with_unit: bool = True, decimals: int | None = None) -> str:
+    """Display text of a value in ``unit``, with the unit unless ``with_unit`` is False
+    (``decimals`` as :func:`fmt_parts`)."""
+    text, suffix = fmt_parts(value, unit, decimals)
     return text + suffix if with_unit else text
 
 
@@ -75,17 +74,25 @@ def number(path: str, value: Any, text: str, unit: str = "") -> dict[str, str]:
     return {"metric": path, "value": json_value(value), "text": text, "unit": unit}
 
 
+def decimals_of(path: str) -> int | None:
+    """Registry decimals of the metric a ``data-metric`` path starts with (None for
+    paths outside the registry, such as ``asymmetry.*``)."""
+    entry = REGISTRY.get(path.split(".", 1)[0])
+    return entry.decimals if entry else None
+
+
 def measured(path: str, value: float, unit: str) -> dict[str, str]:
-    """:func:`number` of a value in ``unit``, formatted by :func:`fmt_parts`."""
-    text, suffix = fmt_parts(value, unit)
+    """:func:`number` of a value in ``unit``, formatted by :func:`fmt_parts` with the
+    decimals of its metric."""
+    text, suffix = fmt_parts(value, unit, decimals_of(path))
     # "°" belongs to the number; a worded unit is set smaller after it.
     return number(path, value, text + suffix, "") if suffix == "°" else \
         number(path, value, text, suffix)
 
 
 def definition(key: str) -> MetricDefinition | None:
-    """The written definition of a metric, if gaitcheck has one."""
-    return DEFINITIONS.get(_ALIASES.get(key, key))
+    """The registry entry of a metric, if gaitcheck has one."""
+    return REGISTRY.get(key)
 
 
 def _is_number(x: Any) -> bool:
@@ -101,7 +108,8 @@ def _sides(key: str, metric: dict[str, Any]) -> list[dict[str, Any]]:
         for stat in ("mean", "sd", "median"):
             v = st.get(stat)
             row[stat] = (measured(f"{base}.{stat}", v, metric["unit"]) if stat == "mean" else
-                         number(f"{base}.{stat}", v, fmt(v, metric["unit"], False))) \
+                         number(f"{base}.{stat}", v, fmt(v, metric["unit"], False,
+                                                         decimals_of(key)))) \
                 if _is_number(v) else None
         out.append(row)
     return out
@@ -167,7 +175,7 @@ def metric_card(key: str, metric: dict[str, Any], band: dict[str, Any] | None,
         "reason": sentence(metric.get("reason") or "not enough valid strides in this "
                            "recording"),
         "views": [{"name": v, "current": v == view} for v in metric.get("valid_for_view", [])],
-        "definition": definition_.__dict__ if definition_ else None,
+        "definition": definition_.describe() if definition_ else None,
         "band": band,
         "band_text": _band_text(band, unit) if band else None,
     }
@@ -256,7 +264,7 @@ def symmetry_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         row = _symmetry_row(name, si)
         row["metric"] = SYMMETRY_OF.get(name)
         unit = (metrics.get(row["metric"]) or {}).get("unit", "")
-        for side in ("left", "right"):
+        for side in SIDES:
             v = si.get(side)
             row[side] = measured(f"asymmetry.{name}.{side}", v, unit) if _is_number(v) else None
         rows.append(row)

@@ -14,11 +14,11 @@ from gaitcheck.landmarks import LM
 from gaitcheck.metrics.curves import gait_cycle_curves
 from gaitcheck.report.plots import INK, MUTED, SIDE_COLOURS
 from gaitcheck.report.svg import Axes, Figure, to_svg
+from gaitcheck.sides import SIDES
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
 
-SIDES = ("left", "right")
 #: Curves drawn per view: (series, with ``{side}`` for per-side series; panel title).
 SAGITTAL_CURVES = (
     ("knee_flexion_{side}_deg", "Knee flexion (0° = straight)"),

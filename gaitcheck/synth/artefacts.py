@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-SIDES = ("left", "right")
 #: Landmarks exchanged by a left/right leg swap (MediaPipe's typical failure in side
 #: views, when the legs cross).
 LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gaitcheck.landmarks import LM, N_LANDMARKS
-from gaitcheck.metrics.definitions import strike_class
+from gaitcheck.metrics.formulas import strike_class
+from gaitcheck.sides import SIDES
 from gaitcheck.synth import legs as lg
 from gaitcheck.synth import upper_body as ub
 from gaitcheck.synth.anthropometry import Anthropometry, anthropometry, body_shape
@@ -48,7 +49,6 @@ from gaitcheck.synth.schedule import (
     vertical_knots,
 )
 
-SIDE_NAMES = ("left", "right")
 #: Lateral sway of the hip midpoint towards the stance foot, m at 1.75 m.
 SWAY_M = {"run": 0.01, "walk": 0.02}
 
@@ -94,7 +94,7 @@ class GaitModel:
         shift applied)."""
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
         p, out = self.params, np.empty((len(t), N_LANDMARKS, 3))
-        for side, name in enumerate(SIDE_NAMES):
+        for side, name in enumerate(SIDES):
             for part, xyz in lg.leg_points(t, side, self.steps, self.legs, self.body,
                                            self.hip).items():
                 out[:, LM[f"{name}_{part}"]] = xyz
@@ -104,7 +104,7 @@ class GaitModel:
         mid, up, right, forward = ub.trunk(pelvis, p.trunk_lean_deg, rot, self.body)
         for name, xyz in ub.head_points(mid, p.head_forward_deg, self.body).items():
             out[:, LM[name]] = xyz
-        for side, name in enumerate(SIDE_NAMES):
+        for side, name in enumerate(SIDES):
             sign = 1 if side == RIGHT else -1
             shoulder = mid + sign * self.body.shoulder_half_width * right
             out[:, LM[f"{name}_shoulder"]] = shoulder
@@ -120,7 +120,7 @@ class GaitModel:
         """Stances whose IC lies in ``[t0, t1]``, in time order."""
         s = self.steps
         return tuple(
-            Contact(side=SIDE_NAMES[s.side[k]], ic_s=float(s.ic[k]), to_s=float(s.to[k]),
+            Contact(side=SIDES[s.side[k]], ic_s=float(s.ic[k]), to_s=float(s.to[k]),
                     foot_angle_deg=float(s.strike_deg[k]),
                     strike=strike_class(float(s.strike_deg[k])))
             for k in range(len(s)) if t0 <= s.ic[k] <= t1)

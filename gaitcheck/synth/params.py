@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from gaitcheck.metrics.definitions import ALTMAN_DAVIS_CUTOFFS_DEG, strike_class
+from gaitcheck.metrics.formulas import ALTMAN_DAVIS_CUTOFFS_DEG, strike_class
 from gaitcheck.synth.anthropometry import DEFAULT_PROPORTIONS
 
 ACTIVITIES = ("run", "walk")

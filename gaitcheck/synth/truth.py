@@ -1,7 +1,7 @@
 """Ground truth of a synthetic clip, computed with the shared metric definitions.
 
 Everything here is measured on the true 3D landmarks and the generated contacts, with
-the same functions the analyzers use (:mod:`gaitcheck.metrics.definitions`), so an
+the same functions the analyzers use (:mod:`gaitcheck.metrics.formulas`), so an
 analyzer's error is its own and not a difference of definition. Values at initial
 contact use the model's exact pose at the contact instant (contacts fall between
 frames and the foot turns flat within ~40 ms of a heel strike); per-step excursions
@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
-from gaitcheck.metrics import definitions as d
+from gaitcheck.metrics import formulas as d
+from gaitcheck.metrics.definitions import SYMMETRY_INDICES
+from gaitcheck.sides import SIDES
 from gaitcheck.synth.camera import Camera
 from gaitcheck.synth.kinematics import build_model
 from gaitcheck.synth.motion import Contact, Motion
 from gaitcheck.synth.params import GaitParams
 
 TRUTH_FORMAT = "gaitcheck-synth-truth/1"
-SIDES = ("left", "right")
 DENSE_DT_S = 1e-3
 
 
@@ -68,7 +69,8 @@ def _per_contact(motion: Motion, exact: _Exact) -> list[dict[str, Any]]:
     contacts = sorted(motion.contacts, key=lambda c: c.ic_s)
     rows = []
     for i, c in enumerate(contacts):
-        p = exact.at(c.ic_s)
+        p, q = exact.at(c.ic_s), exact.at(c.to_s)
+        stance = exact.span(c.ic_s, c.to_s)
         s = c.side
         hip_mid = _mid(p, "left_hip", "right_hip")
         nxt = contacts[i + 1] if i + 1 < len(contacts) else None
@@ -86,6 +88,12 @@ def _per_contact(motion: Motion, exact: _Exact) -> list[dict[str, Any]]:
                                                        _sag(p[LM[f"{s}_ankle"]]))),
             "overstride_pct": float(d.overstride_pct(p[LM[f"{s}_heel"], 0], hip_mid[0],
                                                      lengths[s])),
+            "knee_flexion_peak_stance_deg": float(np.max(d.joint_flexion_deg(
+                *(stance[:, LM[f"{s}_{j}"]] for j in ("hip", "knee", "ankle"))))),
+            "hip_extension_to_deg": float(d.hip_extension_deg(
+                _sag(_mid(q, "left_hip", "right_hip")),
+                _sag(_mid(q, "left_shoulder", "right_shoulder")),
+                _sag(q[LM[f"{s}_hip"]]), _sag(q[LM[f"{s}_knee"]]))),
             "contact_ms": 1000.0 * (c.to_s - c.ic_s),
             "flight_ms": 1000.0 * (nxt.ic_s - c.to_s) if nxt else None,
             "step_ms": 1000.0 * (c.ic_s - prev.ic_s) if prev else None,
@@ -105,9 +113,11 @@ def _step_oscillation(exact: _Exact, rows: list[dict[str, Any]]) -> dict[str, li
     return out
 
 
-def _arms(exact: _Exact, rows: list[dict[str, Any]]) -> tuple[dict, dict, dict]:
-    """Per-stride arm swing (deg), crossover fraction, and whether it crossed, per side."""
+def _arms(exact: _Exact, rows: list[dict[str, Any]]) -> tuple[dict, dict, dict, dict]:
+    """Per-stride arm swing (deg), crossover fraction, whether it crossed, and mean elbow
+    flexion (deg), per side."""
     swing: dict[str, list[float]] = {s: [] for s in SIDES}
+    elbow: dict[str, list[float]] = {s: [] for s in SIDES}
     cross: dict[str, list[float]] = {s: [] for s in SIDES}
     for r in rows:
         if r["stride_ms"] is None:
@@ -121,10 +131,12 @@ def _arms(exact: _Exact, rows: list[dict[str, Any]]) -> tuple[dict, dict, dict]:
         angle = d.upper_arm_angle_deg(_sag(pts[:, LM[f"{s}_shoulder"]]),
                                       _sag(pts[:, LM[f"{s}_elbow"]]))
         swing[s].append(float(np.ptp(angle)))
+        elbow[s].append(float(np.mean(d.joint_flexion_deg(
+            *(pts[:, LM[f"{s}_{j}"]] for j in ("shoulder", "elbow", "wrist"))))))
         frac = d.crossover_fraction(pts[:, LM[f"{s}_wrist"], 2], mid[:, 2], width, s)
         cross[s].append(float(np.max(frac)))
     crossed = {s: [float(v > 0) for v in cross[s]] for s in SIDES}
-    return swing, cross, crossed
+    return swing, cross, crossed, elbow
 
 
 def true_metrics(motion: Motion) -> dict[str, Any]:
@@ -141,7 +153,8 @@ def true_metrics(motion: Motion) -> dict[str, Any]:
     by_side = {key: {s: [r[key] for r in rows if r["side"] == s and r[key] is not None]
                      for s in SIDES}
                for key in ("foot_angle_deg", "knee_flexion_ic_deg", "shank_angle_deg",
-                           "overstride_pct", "contact_ms", "flight_ms", "step_ms")}
+                           "overstride_pct", "contact_ms", "flight_ms", "step_ms",
+                           "knee_flexion_peak_stance_deg", "hip_extension_to_deg")}
     pts = motion.points
     hip_mid, shoulder_mid = _mid(pts, "left_hip", "right_hip"), _mid(
         pts, "left_shoulder", "right_shoulder")
@@ -150,7 +163,7 @@ def true_metrics(motion: Motion) -> dict[str, Any]:
     head = d.head_forward_deg(_sag(shoulder_mid), _sag(ear_mid))
     lateral = d.trunk_lean_deg(hip_mid[:, [2, 1]], shoulder_mid[:, [2, 1]])
     osc = _step_oscillation(exact, rows)
-    swing, cross, crossed = _arms(exact, rows)
+    swing, cross, crossed, elbow = _arms(exact, rows)
     strides = [r["stride_ms"] for r in rows if r["stride_ms"]]
     contact_all = [r["contact_ms"] for r in rows]
     leg = float(np.median(d.leg_length(pts[:, LM["left_hip"]], pts[:, LM["left_knee"]],
@@ -175,26 +188,29 @@ def true_metrics(motion: Motion) -> dict[str, Any]:
                         "counts": {c: classes.count(c) for c in sorted(set(classes))},
                         "foot_angle_deg": _summary(by_side["foot_angle_deg"])},
         "knee_flexion_ic_deg": _summary(by_side["knee_flexion_ic_deg"]),
+        "knee_flexion_peak_stance_deg": _summary(by_side["knee_flexion_peak_stance_deg"]),
+        "hip_extension_to_deg": _summary(by_side["hip_extension_to_deg"]),
         "shank_angle_deg": _summary(by_side["shank_angle_deg"]),
         "overstride_pct": _summary(by_side["overstride_pct"]),
         "vertical_oscillation_cm": _summary(osc_cm),
         "vertical_oscillation_pct_leg": {"value": round(100 * float(np.mean(
             [v for s in SIDES for v in osc[s]])) / leg, 3) if any(osc.values()) else None},
         "arm_swing_deg": _summary(swing),
+        "elbow_angle_deg": _summary(elbow),
         "arm_crossover": {"fraction": _summary(cross),
                           "pct_strides_crossing": _summary(
                               {s: [100 * v for v in crossed[s]] for s in SIDES})},
     }
-    si_inputs = {"step_time": by_side["step_ms"], "contact_time": by_side["contact_ms"],
-                 "flight_time": by_side["flight_ms"],
-                 "knee_flexion_ic": by_side["knee_flexion_ic_deg"],
-                 "foot_strike_angle": by_side["foot_angle_deg"], "arm_swing": swing,
-                 "vertical_excursion": osc}
+    # Per-side values of the metrics the symmetry indices compare (registry table).
+    sided = {"step_time_ms": by_side["step_ms"], "ground_contact_ms": by_side["contact_ms"],
+             "flight_ms": by_side["flight_ms"],
+             "knee_flexion_ic_deg": by_side["knee_flexion_ic_deg"],
+             "foot_strike": by_side["foot_angle_deg"], "arm_swing_deg": swing,
+             "vertical_oscillation": osc, "arm_crossover": cross}
     metrics["asymmetry"] = {
-        name: {"si_pct": round(float(d.symmetry_index_pct(np.mean(v["left"]),
-                                                          np.mean(v["right"]))), 3)
-               if v["left"] and v["right"] else None}
-        for name, v in si_inputs.items()}
+        si.name: {"si_pct": round(float(d.symmetry_index_pct(
+            np.mean(v["left"]), np.mean(v["right"]))), 3) if v["left"] and v["right"] else None}
+        for si in SYMMETRY_INDICES if (v := sided.get(si.metric)) is not None}
     return metrics
 
 

@@ -21,6 +21,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.signal import butter, sosfiltfilt
 
 from gaitcheck.landmarks import BODY_PARTS, LM
+from gaitcheck.sides import SIDES
 from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
@@ -29,7 +30,7 @@ from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import warning_severity
 
 LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
-ARM_PARTS, SIDES = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb"), ("left", "right")
+ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
 
 
 @dataclass(frozen=True, eq=False)
