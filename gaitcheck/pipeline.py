@@ -26,7 +26,7 @@ from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.extract import Extraction, extract_tracks
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
-from gaitcheck.report.writers import parse_formats, save_result
+from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.video.lines import with_scene_lines
 from gaitcheck.video.reader import Frame, VideoReader
@@ -74,6 +74,10 @@ class AnalyzeOptions:
     analysis_fps : float, optional
         Instead of ``stride``: the stride that brings the real-time frame rate closest
         to this (frames/s) without going below it.
+    anonymize : bool
+        Blur the runner's face in the annotated video and the key frames.
+    clinic, note : str, optional
+        Clinic name and clinician note for ``report.pdf``.
     """
 
     start_s: float | None = None
@@ -87,6 +91,14 @@ class AnalyzeOptions:
     formats: tuple[str, ...] | None = None
     stride: int = 1
     analysis_fps: float | None = None
+    anonymize: bool = False
+    clinic: str | None = None
+    note: str | None = None
+
+    @property
+    def render(self) -> RenderOptions:
+        """How the report files are rendered."""
+        return RenderOptions(self.anonymize, self.clinic, self.note)
 
 
 @dataclass(frozen=True)
@@ -178,11 +190,11 @@ def analyze_video(
     formats = parse_formats(options.formats)
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     # Key frames come from foot crops kept during the pose pass: no second decode.
-    with CropSpool(CROP_SIZE) if "html" in formats else nullcontext() as spool:
+    with CropSpool(CROP_SIZE) if {"html", "pdf"} & set(formats) else nullcontext() as spool:
         extraction = _extract(reader, options, progress, backend_factory, spool)
         pose_s = time.perf_counter() - t0
         result = _result_from_extraction(extraction, options, reader)
-        save_result(result, out, options.formats, spool)
+        save_result(result, out, options.formats, spool, options.render)
     return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
 
 
@@ -278,7 +290,7 @@ def analyze_landmarks(
     parse_formats(options.formats)
     out = prepare_output_dir(out_dir or Path(landmarks).expanduser().resolve().parent)
     result = result_from_landmarks(landmarks, options)
-    save_result(result, out, options.formats)
+    save_result(result, out, options.formats, render=options.render)
     return AnalysisOutput(out, result.at(out), 0.0, time.perf_counter() - t0)
 
 

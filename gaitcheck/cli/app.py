@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gaitcheck import __version__
+from gaitcheck.cli import render_options as ro
 from gaitcheck.errors import GaitcheckError
 
 app = typer.Typer(
@@ -111,6 +112,11 @@ def analyze(
     analysis_fps: Annotated[float | None, typer.Option(
         "--analysis-fps", min=1, help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
+    formats: ro.FormatsOpt = None,
+    pdf: ro.PdfOpt = False,
+    anonymize: ro.AnonymizeOpt = None,
+    clinic: ro.ClinicOpt = None,
+    note: ro.NoteOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -126,6 +132,8 @@ def analyze(
 
       gaitcheck analyze run.mp4 --annotate --height-cm 178
 
+      gaitcheck analyze run.mp4 --formats html,csv,pdf --anonymize --clinic "Physio Nord"
+
       gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
     """
     from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
@@ -139,8 +147,10 @@ def analyze(
         options = AnalyzeOptions(start_s=start, end_s=end, slowmo=slowmo, model=model,
                                  max_people=max_people, view=view, setting=setting,
                                  height_cm=height_cm,
-                                 formats=("html", "csv", "video") if annotate else None,
-                                 stride=stride, analysis_fps=analysis_fps)
+                                 formats=ro.formats_list(formats, annotate=annotate, pdf=pdf),
+                                 stride=stride, analysis_fps=analysis_fps,
+                                 anonymize=ro.anonymize_default(anonymize),
+                                 clinic=ro.clinic_default(clinic), note=ro.note_text(note))
         if (stride != 1 or analysis_fps is not None) and landmarks is not None:
             raise _usage("--stride and --analysis-fps apply to videos, not to --landmarks")
         if landmarks is not None:
@@ -202,7 +212,13 @@ def models(debug: DebugOpt = False) -> None:
 
 def _register_commands() -> None:
     # Commands in their own modules attach themselves to ``app`` on import.
-    from gaitcheck.cli import batch_cmd, compare_cmd, report_cmd, synth_cmd  # noqa: F401
+    from gaitcheck.cli import (  # noqa: F401
+        batch_cmd,
+        compare_cmd,
+        guide_cmd,
+        report_cmd,
+        synth_cmd,
+    )
 
 
 _register_commands()

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from gaitcheck.batch.runner import BatchReporter
+from gaitcheck.cli import render_options as ro
 from gaitcheck.cli.app import DebugOpt, _reported_errors, _usage, app, err_console, out_console
 
 _SYMBOL = {"ok": "[green]✓[/]", "warning": "[yellow]⚠[/]", "error": "[red]✗[/]"}
@@ -110,6 +111,9 @@ def batch(
         "wins) [default: detected].", show_default=False)] = None,
     annotate: Annotated[bool, typer.Option(
         "--annotate", help="Also write annotated.mp4 for every video (slower).")] = False,
+    pdf: ro.PdfOpt = False,
+    anonymize: ro.AnonymizeOpt = None,
+    clinic: ro.ClinicOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or status "
                                         "lines.")] = False,
     debug: DebugOpt = False,
@@ -146,7 +150,10 @@ def batch(
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         defaults = {"start_s": start, "end_s": end, "slowmo": slowmo, "model": model,
                     "max_people": max_people, "height_cm": height_cm, "setting": setting,
-                    "formats": ["html", "csv", "video"] if annotate else None}
+                    "formats": ro.formats_list(None, annotate=annotate, pdf=pdf),
+                    # Only when on: the settings hash of earlier batches stays valid.
+                    "anonymize": ro.anonymize_default(anonymize) or None,
+                    "clinic": ro.clinic_default(clinic) if pdf else None}
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},
                                  workers=workers, executor=executor, scheduler=scheduler,
                                  force=force, connect_timeout_s=connect_timeout)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from gaitcheck.cli import render_options as ro
 from gaitcheck.cli.app import DebugOpt, _reported_errors, app, out_console
 
 
@@ -17,25 +18,38 @@ def report(
     annotate: Annotated[bool, typer.Option(
         "--annotate", help="Also re-draw annotated.mp4 (needs the source video where "
         "report.json says it is).")] = False,
+    pdf: ro.PdfOpt = False,
+    anonymize: ro.AnonymizeOpt = None,
+    clinic: ro.ClinicOpt = None,
+    note: ro.NoteOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Re-render report.html, the CSV tables (and optionally annotated.mp4) from saved
-    results, without running pose again. The measurements in report.json are kept.
+    """Re-render report.html, the CSV tables (and optionally annotated.mp4 and report.pdf)
+    from saved results, without running pose again. The measurements in report.json are
+    kept. A folder once rendered with --anonymize stays anonymized.
 
     Examples:
 
       gaitcheck report run_gaitcheck
 
       gaitcheck report run_gaitcheck/report.json --annotate
+
+      gaitcheck report run_gaitcheck --pdf --clinic "Physio Nord" --note "Retest in 4 weeks"
     """
     from gaitcheck.cli.summary import print_summary
-    from gaitcheck.report.writers import rerender
+    from gaitcheck.report.writers import RenderOptions, rerender
     from gaitcheck.result import REPORT_NAME, load_result
 
     with _reported_errors(debug):
         result = load_result(source)
-        rerender(result, ("html", "csv", "video") if annotate else None)
+        render = RenderOptions(ro.anonymize_default(anonymize), ro.clinic_default(clinic),
+                               ro.note_text(note))
+        files = rerender(result, ro.formats_list(None, annotate=annotate, pdf=pdf), render)
+        if pdf and not quiet:
+            assert result.out_dir is not None
+            out_console.print(f"PDF: {result.out_dir / files['pdf']}", highlight=False,
+                              soft_wrap=True)
         if not quiet:
             assert result.out_dir is not None
             print_summary(out_console, result.report, result.out_dir / REPORT_NAME)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ import numpy as np
 
 from gaitcheck.errors import InputError
 from gaitcheck.landmarks import LM
+from gaitcheck.privacy import blur_face, face_track
 from gaitcheck.report import overlay as ov
 from gaitcheck.video.reader import Frame, VideoReader
 from gaitcheck.video.writer import write_video
@@ -99,7 +100,8 @@ def output_fps(result: GaitResult) -> float:
         else 30.0
 
 
-def write_annotated_video(result: GaitResult, video: Path, out_dir: Path) -> dict[str, str]:
+def write_annotated_video(result: GaitResult, video: Path, out_dir: Path,
+                          anonymize: bool = False) -> dict[str, str]:
     """Write ``annotated.mp4`` (H.264, yuv420p, faststart) into ``out_dir``, atomically.
 
     Parameters
@@ -111,6 +113,8 @@ def write_annotated_video(result: GaitResult, video: Path, out_dir: Path) -> dic
         The analysed source video.
     out_dir : Path
         Existing output folder.
+    anonymize : bool
+        Blur the runner's face in every frame (:mod:`gaitcheck.privacy`).
 
     Returns
     -------
@@ -135,13 +139,15 @@ def write_annotated_video(result: GaitResult, video: Path, out_dir: Path) -> dic
                          f"but the analysed video was {size[0]}x{size[1]}")
     fps = output_fps(result)
     # Every core for the encoder: 4K frames take x264 ~0.1 s each on one thread.
-    write_video(Path(out_dir) / ANNOTATED_VIDEO, annotated_frames(result, reader, fps), fps,
-                crf=CRF, threads=0)
+    write_video(Path(out_dir) / ANNOTATED_VIDEO,
+                annotated_frames(result, reader, fps, anonymize), fps, crf=CRF, threads=0)
     return {"annotated_video": ANNOTATED_VIDEO}
 
 
-def annotated_frames(result: GaitResult, reader: VideoReader, fps: float) -> Iterator[np.ndarray]:
-    """Yield one annotated RGB frame per analysed frame (rows of ``result.tracks``).
+def annotated_frames(result: GaitResult, reader: VideoReader, fps: float,
+                     anonymize: bool = False) -> Iterator[np.ndarray]:
+    """Yield one annotated RGB frame per analysed frame (rows of ``result.tracks``),
+    the face blurred first when ``anonymize``.
 
     Frames of odd width or height get one edge pixel row/column repeated, as H.264 4:2:0
     needs even sizes.
@@ -153,6 +159,7 @@ def annotated_frames(result: GaitResult, reader: VideoReader, fps: float) -> Ite
     """
     tracks = result.tracks
     drawer = FrameDrawer(result, fps)
+    faces = face_track(result)[0] if anonymize else None
     wanted = tracks.frame_index
     row = 0
     frames = reader.frames()
@@ -162,6 +169,10 @@ def annotated_frames(result: GaitResult, reader: VideoReader, fps: float) -> Ite
                 continue
             if frame.index > wanted[row]:
                 break
+            if faces is not None:
+                if not frame.rgb.flags.writeable:
+                    frame = replace(frame, rgb=frame.rgb.copy())
+                blur_face(frame.rgb, faces[row])
             yield _even(drawer.draw(frame, row))
             row += 1
             if row == tracks.n_frames:

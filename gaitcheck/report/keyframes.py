@@ -21,6 +21,7 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.fsio import make_dirs, remove, write_bytes_atomic, write_text_atomic
 from gaitcheck.landmarks import LM
+from gaitcheck.privacy import FaceEllipse, blur_face, face_track
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.reader import VideoReader
 
@@ -88,8 +89,9 @@ def _foot_points(result: GaitResult, row: int, side: str) -> np.ndarray:
     return np.where(np.isfinite(pts), pts, raw)
 
 
-def _crop(rgb: np.ndarray, norm_pts: np.ndarray, side: str) -> np.ndarray | None:
-    """The key frame from a decoded RGB frame."""
+def _crop(rgb: np.ndarray, norm_pts: np.ndarray, side: str,
+          face: FaceEllipse | None = None) -> np.ndarray | None:
+    """The key frame from a decoded RGB frame; ``face`` (frame pixels) is blurred."""
     h, w = rgb.shape[:2]
     px = norm_pts * np.array([w, h], dtype=float)
     box = foot_box(px, w, h)
@@ -97,11 +99,12 @@ def _crop(rgb: np.ndarray, norm_pts: np.ndarray, side: str) -> np.ndarray | None
         return None
     x0, y0, x1, y1 = box
     bgr = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2BGR)
-    return _finish(bgr, px - (x0, y0), side)
+    return _blurred(_finish(bgr, px - (x0, y0), side), face, box)
 
 
 def _crop_spooled(spool: CropSpool, frame: int, norm_pts: np.ndarray, side: str,
-                  size: tuple[int, int]) -> np.ndarray | None:
+                  size: tuple[int, int], face: FaceEllipse | None = None
+                  ) -> np.ndarray | None:
     """The key frame from the pose pass' crop of ``frame`` (None if it has none)."""
     w, h = size
     px = norm_pts * np.array([w, h], dtype=float)
@@ -110,7 +113,62 @@ def _crop_spooled(spool: CropSpool, frame: int, norm_pts: np.ndarray, side: str,
     if found is None:
         return None
     patch, scale = found
-    return _finish(patch, (px - box[:2]) * scale, side)
+    return _blurred(_finish(patch, (px - box[:2]) * scale, side), face, box)
+
+
+def _blurred(crop: np.ndarray, face: FaceEllipse | None,
+             box: tuple[int, int, int, int]) -> np.ndarray:
+    """``crop`` of frame region ``box`` with the part of ``face`` it holds blurred: the
+    foot crop of a small or crouching runner can reach the face."""
+    if face is not None:
+        blur_face(crop, face.moved(box[0], box[1], max(crop.shape[:2]) /
+                                   max(box[2] - box[0], box[3] - box[1])))
+    return crop
+
+
+def anonymize_saved_keyframes(result: GaitResult, out_dir: Path) -> int:
+    """Blur the face in the key frames already in ``out_dir/keyframes`` (a re-render
+    with ``--anonymize`` whose video is gone): the crop boxes are recomputed from the
+    landmarks as when the crops were cut.
+
+    Returns
+    -------
+    int
+        Key frames rewritten (those that hold part of the face).
+    """
+    index_path = Path(out_dir) / KEYFRAMES_DIR / INDEX_NAME
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return 0
+    if index.get("faces_blurred"):
+        return 0
+    faces = face_track(result)[0]
+    w, h = result.tracks.video.width, result.tracks.video.height
+    done = 0
+    for e in index.get("keyframes") or []:
+        name = str(e.get("file", ""))
+        path = index_path.parent / name
+        img = cv2.imread(str(path)) if CROP_NAME.match(name) and path.is_file() else None
+        side = e.get("side")
+        if img is None or side not in ("left", "right"):
+            continue
+        row = round(result.row_of_frame(float(e.get("frame", 0.0))))
+        px = _foot_points(result, row, side) * np.array([w, h], dtype=float)
+        box = foot_box(px, w, h)
+        if box is None:
+            continue
+        face = faces[row]
+        scale = max(img.shape[:2]) / max(box[2] - box[0], box[3] - box[1])
+        if face is None or not blur_face(img, face.moved(box[0], box[1], scale)):
+            continue  # the face is not in this crop: the file stays as it is
+        ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if ok:
+            write_bytes_atomic(path, jpeg.tobytes())
+            done += 1
+    index["faces_blurred"] = True
+    write_text_atomic(index_path, json.dumps(index, indent=2) + "\n")
+    return done
 
 
 def _finish(bgr: np.ndarray, px: np.ndarray, side: str) -> np.ndarray:
@@ -136,7 +194,8 @@ def _finish(bgr: np.ndarray, px: np.ndarray, side: str) -> np.ndarray:
 
 
 def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
-                      spool: CropSpool | None = None) -> dict[str, str]:
+                      spool: CropSpool | None = None, anonymize: bool = False
+                      ) -> dict[str, str]:
     """Save a crop of the contacting foot at (up to :data:`MAX_CROPS`) initial contacts.
 
     Parameters
@@ -149,6 +208,8 @@ def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
         Output folder; crops and ``keyframes.json`` go to ``out_dir/keyframes/``.
     spool : CropSpool, optional
         Foot crops collected during the pose pass (no second decode when it has them).
+    anonymize : bool
+        Blur whatever part of the runner's face a crop holds (:mod:`gaitcheck.privacy`).
 
     Returns
     -------
@@ -161,6 +222,7 @@ def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
     folder = make_dirs(Path(out_dir) / KEYFRAMES_DIR)
     contacts = list(result.events.get("contacts") or [])
     chosen = chosen_contacts(contacts)
+    faces = face_track(result)[0] if anonymize else None
     crops: dict[int, np.ndarray] = {}
     if spool is not None and spool.frame_size is not None:
         for k in chosen:
@@ -168,14 +230,14 @@ def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
             row = round(result.row_of_frame(c["frame"]))
             crop = _crop_spooled(spool, int(result.tracks.frame_index[row]),
                                  _foot_points(result, row, c["side"]), c["side"],
-                                 spool.frame_size)
+                                 spool.frame_size, faces[row] if faces else None)
             if crop is not None:
                 crops[k] = crop
     note = None
     missing = [k for k in chosen if k not in crops]
     if missing and video is not None:
         try:
-            crops |= _crops_from_video(result, video, contacts, missing)
+            crops |= _crops_from_video(result, video, contacts, missing, faces)
         except InputError as err:
             note = f"the video could not be read for key frames: {err}"
     entries = []
@@ -196,13 +258,14 @@ def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
         if CROP_NAME.match(old.name) and old.name not in keep:
             remove(old)
     index = {"video": Path(video).name if video is not None else None,
-             "keyframes": entries, "note": note}
+             "keyframes": entries, "note": note, "faces_blurred": anonymize}
     write_text_atomic(folder / INDEX_NAME, json.dumps(index, indent=2) + "\n")
     return {"keyframes": f"{KEYFRAMES_DIR}/{INDEX_NAME}"}
 
 
 def _crops_from_video(result: GaitResult, video: Path, contacts: list[dict[str, Any]],
-                      chosen: list[int]) -> dict[int, np.ndarray]:
+                      chosen: list[int], faces: list[FaceEllipse | None] | None = None
+                      ) -> dict[int, np.ndarray]:
     """Decode ``video`` up to the last chosen contact and crop those contacts."""
     wanted: dict[int, list[int]] = {}
     for k in chosen:
@@ -215,7 +278,8 @@ def _crops_from_video(result: GaitResult, video: Path, contacts: list[dict[str, 
         for k in wanted.get(frame.index, []):
             c = contacts[k]
             row = round(result.row_of_frame(c["frame"]))
-            crop = _crop(frame.rgb, _foot_points(result, row, c["side"]), c["side"])
+            crop = _crop(frame.rgb, _foot_points(result, row, c["side"]), c["side"],
+                         faces[row] if faces else None)
             if crop is not None:
                 crops[k] = crop
     return crops

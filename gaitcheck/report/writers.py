@@ -14,6 +14,7 @@ import contextvars
 import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,14 +29,35 @@ if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
 
 #: Report formats: ``html`` (report.html + key frames), ``csv`` (per-frame, per-contact
-#: and summary tables), ``video`` (annotated H.264 video; needs the source video).
-FORMATS = ("html", "csv", "video")
+#: and summary tables), ``video`` (annotated H.264 video; needs the source video),
+#: ``pdf`` (report.pdf for the patient, with the key frames).
+FORMATS = ("html", "csv", "video", "pdf")
 DEFAULT_FORMATS = ("html", "csv")
 #: Names gaitcheck writes into an analysis folder (besides those ``report.json`` lists):
 #: a re-analysis replaces or removes them even when the old ``report.json`` is unreadable.
 OUTPUT_NAMES = frozenset({REPORT_NAME, LANDMARKS_NPZ, LANDMARKS_CSV, "report.html",
                           "frames.csv", "contacts.csv", "metrics_summary.csv", "keyframes",
-                          "annotated.mp4", "batch_job.json"})
+                          "annotated.mp4", "batch_job.json", "report.pdf"})
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the report files are rendered (not what is measured).
+
+    Attributes
+    ----------
+    anonymize : bool
+        Blur the runner's face in the annotated video and the key frames
+        (:mod:`gaitcheck.privacy`).
+    clinic : str, optional
+        Clinic name in the PDF's page header.
+    note : str, optional
+        Free-text clinician note on the PDF's first page.
+    """
+
+    anonymize: bool = False
+    clinic: str | None = None
+    note: str | None = None
 
 
 def parse_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
@@ -60,7 +82,8 @@ def source_video(result: GaitResult) -> Path | None:
 
 def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
                   spool: CropSpool | None = None,
-                  landmarks: Iterable[str] = ()) -> dict[str, str]:
+                  landmarks: Iterable[str] = (),
+                  render: RenderOptions | None = None) -> dict[str, str]:
     """Render the requested formats into ``out_dir`` (which must exist).
 
     Parameters
@@ -76,6 +99,8 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         again for them.
     landmarks : iterable of {"npz", "csv"}
         Landmark files to write as well.
+    render : RenderOptions, optional
+        Face blurring and the PDF's clinic and note.
 
     Returns
     -------
@@ -91,17 +116,25 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
     wanted = parse_formats(formats)
     video = source_video(result)
     _check_video(result, wanted, video)
+    render = render or RenderOptions()
+    if render.anonymize:
+        from gaitcheck.privacy import face_track
+
+        # Frames with no head found near them cannot be blurred: said, not hidden.
+        result.report["privacy"] = {**(result.report.get("privacy") or {}),
+                                    "faces_blurred": True,
+                                    "frames_without_face": face_track(result)[1]}
     files: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Key frames (JPEG work in OpenCV, which releases the GIL) are made on the other
         # core while everything else is written; the copied context carries the open
         # transaction, so their files roll back with the others.
         pending = None
-        if "html" in wanted and (video is not None or spool is not None):
+        if {"html", "pdf"} & set(wanted) and (video is not None or spool is not None):
             from gaitcheck.report.keyframes import extract_keyframes
 
             pending = pool.submit(contextvars.copy_context().run, extract_keyframes,
-                                  result, video, out_dir, spool)
+                                  result, video, out_dir, spool, render.anonymize)
         if "npz" in landmarks:
             save_tracks_npz(result.tracks, out_dir / LANDMARKS_NPZ)
             files["landmarks_npz"] = LANDMARKS_NPZ
@@ -121,11 +154,15 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
             files |= write_html(result, out_dir, pending)
         if pending is not None:
             files |= pending.result()
+    if "pdf" in wanted:
+        from gaitcheck.report.pdf import write_report_pdf
+
+        files |= write_report_pdf(result, out_dir, render.clinic, render.note)
     if "video" in wanted:
         from gaitcheck.report.annotate import write_annotated_video
 
         assert video is not None
-        files |= write_annotated_video(result, video, out_dir)
+        files |= write_annotated_video(result, video, out_dir, anonymize=render.anonymize)
     return files
 
 
@@ -193,12 +230,13 @@ def previous_outputs(out_dir: Path) -> set[str]:
 
 
 def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
-                spool: CropSpool | None = None) -> Path:
+                spool: CropSpool | None = None, render: RenderOptions | None = None) -> Path:
     """Write landmarks, reports and ``report.json`` as the new content of ``out_dir``.
 
-    ``result.report["files"]`` is updated with what was written; ``spool`` as in
-    :func:`write_reports`. Outputs of an earlier analysis in ``out_dir`` that this one
-    does not write are removed with the same atomic swap; other files are kept.
+    ``result.report["files"]`` is updated with what was written; ``spool`` and
+    ``render`` as in :func:`write_reports`. Outputs of an earlier analysis in ``out_dir``
+    that this one does not write are removed with the same atomic swap; other files are
+    kept.
     """
     _check_video(result, parse_formats(formats), source_video(result))
     recover(Path(out_dir).expanduser())  # a half-done swap first: it may hold the folder
@@ -206,16 +244,19 @@ def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None
     _keep_video_hash(result, out)
     with staged_folder(out, previous_outputs(out)) as stage:
         result.report["files"] = {}  # the HTML lists what this run writes
-        files = write_reports(result, stage, formats, spool, landmarks=("npz", "csv"))
+        files = write_reports(result, stage, formats, spool, landmarks=("npz", "csv"),
+                              render=render)
         result.report["files"] = files
         write_report(result.report, stage / REPORT_NAME)
     return out
 
 
-def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[str, str]:
+def rerender(result: GaitResult, formats: Iterable[str] | None = None,
+             render: RenderOptions | None = None) -> dict[str, str]:
     """Re-render a loaded folder (``gaitcheck report``) with the same atomic swap as
     :func:`save_result`; ``report.json`` gets the updated file list, its measurements
     unchanged, and files not re-rendered (landmarks, an earlier annotated video) stay.
+    A folder once rendered with blurred faces (``privacy.faces_blurred``) stays so.
 
     Raises
     ------
@@ -227,9 +268,22 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None) -> dict[s
     if "video" in parse_formats(formats):
         check_same_video(result)
     files = dict(result.report.get("files") or {})
+    render = render or RenderOptions()
+    if (result.report.get("privacy") or {}).get("faces_blurred"):
+        render = replace(render, anonymize=True)
     with staged_folder(result.out_dir) as stage:
+        if render.anonymize and video_missing_for_keyframes(result, formats):
+            from gaitcheck.report.keyframes import anonymize_saved_keyframes
+
+            anonymize_saved_keyframes(result, stage)
         files |= write_reports(result, stage, formats,
-                               landmarks=("csv",) if "landmarks_csv" in files else ())
+                               landmarks=("csv",) if "landmarks_csv" in files else (),
+                               render=render)
         result.report["files"] = files
         write_report(result.report, stage / REPORT_NAME)
     return files
+
+
+def video_missing_for_keyframes(result: GaitResult, formats: Iterable[str] | None) -> bool:
+    """Whether a re-render keeps the saved key frames (it cannot cut them again)."""
+    return bool({"html", "pdf"} & set(parse_formats(formats))) and source_video(result) is None
