@@ -13,6 +13,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
+from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
     PairedStance,
@@ -231,10 +232,16 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         activity, activity_conf = events.activity, events.activity_confidence
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
-        metrics |= temporal(stances, base)
+        # Issue 13: steps only between consecutive detected contacts. A missed contact
+        # splits the segment (gaitcheck.events.steps); a contact with both neighbours
+        # missed is listed but measures nothing (no step, and no stride where both legs
+        # were seen, so it would only skew the left-right comparison).
+        stances, run_sizes = split_at_missed_contacts(stances)
+        in_runs = [st for st in stances if run_sizes[st.segment] >= 2]
+        metrics |= temporal(in_runs, base)
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
-        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, stances,
+        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, in_runs,
                                      facts.height_cm, base * (0.6 if scene.view == "oblique"
                                                                 else 1.0),
                                      filled=cleaned.interpolated)
@@ -243,9 +250,10 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         counters = {"left": 0, "right": 0}
         usual = {s: _usual_strike(info["per_side"]["foot_strike"][s]) for s in SIDES}
         for st in stances:
-            k = counters[st.side]
-            counters[st.side] += 1
-            angle = info["per_side"]["foot_strike"][st.side][k]
+            angle = np.nan  # lone contacts (not measured) are listed without an angle
+            if run_sizes[st.segment] >= 2:
+                angle = info["per_side"]["foot_strike"][st.side][counters[st.side]]
+                counters[st.side] += 1
             measured = bool(np.isfinite(angle))
             contacts.append({"time_s": round(st.ic_s, 4),
                              "frame": round(_video_frame(cleaned.tracks, st.ic), 2),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import importlib
 import threading
 import time
@@ -28,6 +29,7 @@ from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.validation import check_options
 from gaitcheck.video.lines import with_scene_lines
 from gaitcheck.video.reader import Frame, VideoReader
 from gaitcheck.video.sampling import FrameSampler
@@ -100,6 +102,12 @@ class AnalyzeOptions:
         """How the report files are rendered."""
         return RenderOptions(self.anonymize, self.clinic, self.note)
 
+    def __post_init__(self) -> None:
+        # Bad numbers fail here, before a video is opened or a model loaded, with the
+        # message the CLI and batch manifests give (gaitcheck.validation).
+        for key, value in check_options(dataclasses.asdict(self)).items():
+            object.__setattr__(self, key, value)
+
 
 @dataclass(frozen=True)
 class AnalysisOutput:
@@ -150,9 +158,25 @@ class Progress:
         """Pose extraction finished or failed."""
 
 
+#: Longest default output folder name, bytes: file systems allow 255, and the crash-safe
+#: writer needs room for a staging sibling's prefix and suffix.
+DEFAULT_OUT_MAX_BYTES = 180
+
+
 def default_out_dir(source: Path) -> Path:
-    """Default output folder: ``<video stem>_gaitcheck`` in the current directory."""
-    return Path.cwd() / f"{Path(source).stem}_gaitcheck"
+    """Default output folder: ``<video stem>_gaitcheck`` in the current directory.
+
+    A stem too long for that (a 246-character file name) is cut at a character
+    boundary and given eight hex digits of the SHA-256 of the full stem, so two long
+    names that share their beginning still get different folders.
+    """
+    stem, suffix = Path(source).stem, "_gaitcheck"
+    if len(f"{stem}{suffix}".encode()) > DEFAULT_OUT_MAX_BYTES:
+        digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        room = DEFAULT_OUT_MAX_BYTES - len(suffix) - len(digest) - 1
+        cut = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+        stem = f"{cut}-{digest}"
+    return Path.cwd() / f"{stem}{suffix}"
 
 
 def analyze_video(
@@ -187,6 +211,7 @@ def analyze_video(
     t0 = time.perf_counter()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
+    reader.check_analysable()  # a window/stride leaving < 2 frames: say so before pose
     formats = parse_formats(options.formats)
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     # Key frames come from foot crops kept during the pose pass: no second decode.
@@ -208,6 +233,7 @@ def run_video(
     options = options or AnalyzeOptions()
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
+    reader.check_analysable()  # a window/stride leaving < 2 frames: say so before pose
     return _result_from_extraction(_extract(reader, options, progress, backend_factory),
                                    options, reader)
 
@@ -217,9 +243,6 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
              spool: CropSpool | None = None) -> Extraction:
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
-    backend = (backend_factory or _mediapipe_backend)(options)
-    warm_up = _warm_up_in_background()
-    progress.start(reader.expected_frames)
     # A few grey frames for the scene-line roll estimate (gaitcheck.video.lines).
     sampler = FrameSampler(reader.expected_frames)
 
@@ -228,11 +251,20 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
         if spool is not None:
             spool.add(frame, found)
 
+    backend = (backend_factory or _mediapipe_backend)(options)
+    # Closed on every path, at once: a landmarker left to the garbage collector is closed
+    # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
+    # torn down; that close fails, its worker thread is never shut down and the process
+    # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
     try:
-        extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                    on_pose=on_pose)
+        warm_up = _warm_up_in_background()
+        progress.start(reader.expected_frames)
+        try:
+            extraction = extract_tracks(reader, backend, on_frame=progress.update,
+                                        on_pose=on_pose)
+        finally:
+            progress.stop()
     finally:
-        progress.stop()
         backend.close()
     if spool is not None:
         spool.finish()
@@ -248,12 +280,17 @@ def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
                             reader: VideoReader) -> GaitResult:
     tracks = extraction.tracks
     if not tracks.detected.any():
-        raise InputError(f"no person detected in any of the {tracks.n_frames} frames of "
+        raise InputError(f"no person detected in {_frames(tracks.n_frames)} of "
                          f"{reader.path.name}")
     result = build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
     # Binds the report to this very video: `report --annotate` refuses another file.
     result.report["video"]["sha256"] = file_sha256(reader.path)
     return result
+
+
+def _frames(n: int) -> str:
+    """ "the only frame" or "any of the N frames": never "1 frames"."""
+    return "the only frame" if n == 1 else f"any of the {n} frames"
 
 
 def _warm_up_in_background() -> threading.Thread:
@@ -301,7 +338,7 @@ def result_from_landmarks(landmarks: Path, options: AnalyzeOptions | None = None
     options = options or AnalyzeOptions()
     tracks = _trim(load_tracks(landmarks), options)
     if not tracks.detected.any():
-        raise InputError(f"no person in any of the {tracks.n_frames} frames of {landmarks}")
+        raise InputError(f"no person in {_frames(tracks.n_frames)} of {landmarks}")
     source_info = tracks.source.get("quality_inputs", {})
     return build_result(tracks, options, bool(source_info.get("truncated", False)),
                         int(source_info.get("frames_with_others", 0)))

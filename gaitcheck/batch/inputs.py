@@ -13,7 +13,6 @@ import csv
 import glob
 import hashlib
 import io
-import math
 import os
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitcheck.errors import InputError
+from gaitcheck.validation import check_number, check_options
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 VIEWS = ("side", "side-left", "side-right", "front", "back", "oblique")
@@ -222,31 +222,20 @@ def _manifest_entry(values: dict[str, str], base: Path, where: str, line: int) -
                              "yes/no, 1/0 or empty")
         fields["treadmill"] = flag in _TRUE
         overrides["setting"] = "treadmill" if fields["treadmill"] else "overground"
-    for key, low, high in (("height_cm", 80.0, 250.0), ("start_s", 0.0, None),
-                           ("end_s", 0.0, None), ("slowmo", 1e-6, None)):
+    for key in ("height_cm", "start_s", "end_s", "slowmo"):
         if values.get(key):
-            number = _number(values[key], key, where)
-            if number < low or (high is not None and number > high):
-                limit = f"between {low:g} and {high:g}" if high is not None else f">= {low:g}"
-                raise InputError(f"{where}: {key} {values[key]!r} should be {limit}")
-            overrides[key] = number
+            # The rules every option obeys (gaitcheck.validation), with a decimal comma.
+            overrides[key] = check_number(key, _decimal(values[key]), f"{where}: ")
             if key == "height_cm":
-                fields[key] = number
-    if "end_s" in overrides and overrides["end_s"] <= overrides.get("start_s", 0.0):
-        raise InputError(f"{where}: end_s must be after start_s")
+                fields[key] = overrides[key]
+    check_options(overrides, f"{where}: ")
     return VideoEntry(path, _relative(path, base), overrides=overrides, fields=fields, line=line)
 
 
-def _number(text: str, key: str, where: str) -> float:
+def _decimal(text: str) -> str:
     if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma, as German or French spreadsheets write
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise InputError(f"{where}: {key} {text!r} is not a number")
-    return number
+        return text.replace(",", ".")  # a decimal comma, as German or French spreadsheets write
+    return text
 
 
 # -- output folder names ------------------------------------------------------------------

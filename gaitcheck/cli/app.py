@@ -8,6 +8,7 @@ traceback instead.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -47,16 +48,36 @@ def _reported_errors(debug: bool) -> Iterator[None]:
             raise
         err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
+    except OSError as err:
+        if debug or err.errno not in (errno.ENAMETOOLONG, errno.ENOSPC, errno.EROFS,
+                                      errno.EACCES):
+            raise _internal(err, debug) from None
+        # The user's path or disk is at fault, not gaitcheck: exit 2 with what to do.
+        what = {errno.ENAMETOOLONG: "a file or folder name is too long (most file systems "
+                                    "allow 255 bytes): use a shorter name or --out",
+                errno.ENOSPC: "the disk is full: free some space",
+                errno.EROFS: "the file system is read-only: choose another --out",
+                errno.EACCES: "permission denied: choose another --out"}[err.errno]
+        where = f" ({err.filename})" if err.filename else ""
+        err_console.print(f"[bold red]error:[/] {what}{where}", highlight=False,
+                          soft_wrap=True)
+        raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]: no output was half-written")
         raise typer.Exit(130) from None
     except Exception as err:  # an internal error: one line unless --debug
-        if debug:
-            raise
-        err_console.print(f"[bold red]internal error:[/] {type(err).__name__}: {err} "
-                          "(run again with --debug for the traceback)", highlight=False,
-                          soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise _internal(err, debug) from None
+
+
+def _internal(err: Exception, debug: bool) -> BaseException:
+    """What to raise for an internal error: ``err`` itself with ``--debug``, otherwise
+    exit 1 after one line."""
+    if debug:
+        return err
+    err_console.print(f"[bold red]internal error:[/] {type(err).__name__}: {err} "
+                      "(run again with --debug for the traceback)", highlight=False,
+                      soft_wrap=True)
+    return typer.Exit(1)
 
 
 def _version(value: bool) -> None:
@@ -90,7 +111,7 @@ def analyze(
         help="Pose model: a .task file, or lite/full/heavy from the user model folder "
         "[default: bundled full model].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame. Use 2 or more when someone "
+        help="Most people tracked per frame (1 to 10). Use 2 or more when someone "
         "else is in view: the main runner is then followed (slower, less precise).",
     )] = 1,
     landmarks: Annotated[Path | None, typer.Option(
@@ -102,15 +123,15 @@ def analyze(
         "--treadmill/--overground", help="Setting if detection gets it wrong "
         "[default: detected].", show_default=False)] = None,
     height_cm: Annotated[float | None, typer.Option(
-        min=80, max=250, help="Runner's height in cm: vertical oscillation in cm.")] = None,
+        help="Runner's height in cm (80 to 250): vertical oscillation in cm.")] = None,
     annotate: Annotated[bool, typer.Option(
         "--annotate", help="Also write annotated.mp4: skeleton, angles and contacts drawn "
         "on the video (H.264).")] = False,
     stride: Annotated[int, typer.Option(
-        min=1, max=1000, help="Analyse every Nth frame (high-fps video): faster, event "
+        help="Analyse every Nth frame (1 to 1000) (high-fps video): faster, event "
         "timing only as fine as the analysed frame interval.")] = 1,
     analysis_fps: Annotated[float | None, typer.Option(
-        "--analysis-fps", min=1, help="Pick the stride that brings the frame rate closest "
+        "--analysis-fps", help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
     formats: ro.FormatsOpt = None,
     pdf: ro.PdfOpt = False,
@@ -136,9 +157,15 @@ def analyze(
 
       gaitcheck analyze --landmarks run_gaitcheck/landmarks.npz
     """
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks, analyze_video
+    from gaitcheck.pipeline import (
+        AnalyzeOptions,
+        analyze_landmarks,
+        analyze_video,
+        default_out_dir,
+    )
 
-    with _reported_errors(debug):
+    target = out if out is not None else (default_out_dir(video) if video else None)
+    with _reported_errors(debug), _no_empty_folder_left(target):
         if view is not None and view not in ("side", "side-left", "side-right", "front",
                                              "back", "oblique"):
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
@@ -170,6 +197,27 @@ def analyze(
             _print_summary(result)
 
 
+@contextlib.contextmanager
+def _no_empty_folder_left(folder: Path | None) -> Iterator[None]:
+    """On failure, remove ``folder`` if this run created it and left it empty: a failed
+    run leaves nothing behind (a folder that held anything, or existed before, stays)."""
+    existed = folder is None or _exists(folder)
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.expanduser().rmdir()  # type: ignore[union-attr]  # empty only
+        raise
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.expanduser().exists()
+    except OSError:  # a name too long to exist
+        return True
+
+
 def _usage(message: str) -> GaitcheckError:
     err = GaitcheckError(message)
     err.exit_code = 2
@@ -191,7 +239,12 @@ def models(debug: DebugOpt = False) -> None:
     Official lite and heavy bundles from MediaPipe can be placed in the user model
     folder (shown below) and selected with --model lite / --model heavy.
     """
-    from gaitcheck.pose.models import OFFICIAL_FILES, available_models, user_model_dir
+    from gaitcheck.pose.models import (
+        OFFICIAL_FILES,
+        available_models,
+        unusable_models,
+        user_model_dir,
+    )
 
     with _reported_errors(debug):
         table = Table(title="Pose models")
@@ -202,7 +255,12 @@ def models(debug: DebugOpt = False) -> None:
             size = f"{info.path.stat().st_size / 1e6:.1f} MB"
             table.add_row(info.name, info.origin, size, info.sha256[:16] + "…", str(info.path))
         out_console.print(table)
-        missing = [n for n in OFFICIAL_FILES if n not in {m.name for m in found}]
+        broken = unusable_models()
+        for name, path, why in broken:
+            out_console.print(f"[bold red]Unusable[/] {name} ({path}): {why}",
+                              highlight=False, soft_wrap=True)
+        present = {m.name for m in found} | {name for name, _, _ in broken}
+        missing = [n for n in OFFICIAL_FILES if n not in present]
         if missing:
             out_console.print(
                 f"Not installed: {', '.join(missing)}. Put the official "
@@ -231,9 +289,33 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:] or bool(os.environ.get("GAITCHECK_DEBUG"))
     with native_stderr_silenced(enabled=not debug):
         try:
-            app()
+            code = _run_app()
         except SystemExit as exc:
             code = exc.code
-        else:
-            code = 0
     sys.exit(code)
+
+
+def _run_app() -> int:
+    """Run the app; a usage error (bad option value, unknown option) is one line and
+    exit 2, like every other bad-input error, instead of click's boxed panel."""
+    # typer vendors click in recent versions: take the exception classes from the module
+    # typer's own BadParameter comes from, whichever that is.
+    click_exc = sys.modules[typer.BadParameter.__module__]
+    try:
+        result = app(standalone_mode=False)
+    except click_exc.NoArgsIsHelpError as err:
+        err.show()
+        return 2
+    except click_exc.UsageError as err:
+        command = err.ctx.command_path if err.ctx is not None else "gaitcheck"
+        err_console.print(f"[bold red]error:[/] {err.format_message()} (see {command} "
+                          "--help)", highlight=False, soft_wrap=True)
+        return 2
+    except click_exc.ClickException as err:
+        err_console.print(f"[bold red]error:[/] {err.format_message()}", highlight=False,
+                          soft_wrap=True)
+        return err.exit_code
+    except typer.Abort:
+        err_console.print("[bold red]aborted[/]", highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0

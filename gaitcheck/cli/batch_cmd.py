@@ -101,10 +101,10 @@ def batch(
     model: Annotated[str | None, typer.Option(
         help="Pose model: a .task file, or lite/full/heavy [default: bundled full].")] = None,
     max_people: Annotated[int, typer.Option(
-        min=1, max=10, help="Most people tracked per frame (2+ when others are in view).",
+        help="Most people tracked per frame, 1 to 10 (2+ when others are in view).",
     )] = 1,
     height_cm: Annotated[float | None, typer.Option(
-        min=80, max=250, help="Default runner height in cm (manifest height_cm wins).",
+        help="Default runner height in cm, 80 to 250 (manifest height_cm wins).",
     )] = None,
     treadmill: Annotated[bool | None, typer.Option(
         "--treadmill/--overground", help="Setting of every video (manifest treadmill "
@@ -144,8 +144,12 @@ def batch(
             raise _usage("--executor dask needs --scheduler tcp://HOST:PORT")
         if scheduler and executor != "dask":
             raise _usage("--scheduler needs --executor dask")
-        if start is not None and end is not None and end <= start:
-            raise _usage(f"--end ({end} s) must be after --start ({start} s)")
+        # The rules of `analyze` and of manifest cells (gaitcheck.validation): a NaN or
+        # infinite window never reaches a worker.
+        from gaitcheck.validation import check_options
+
+        check_options({"start_s": start, "end_s": end, "slowmo": slowmo,
+                       "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         defaults = {"start_s": start, "end_s": end, "slowmo": slowmo, "model": model,

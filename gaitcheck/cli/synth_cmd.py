@@ -27,6 +27,23 @@ def _parse_set(items: list[str]) -> dict[str, object]:
     return out
 
 
+#: Frame sizes synth renders, pixels per side: smaller leaves no runner to see, larger
+#: than 4K takes gigabytes per frame buffer.
+MIN_SIDE_PX, MAX_SIDE_PX = 64, 4096
+
+
+def _checked_size(width: int, height: int) -> tuple[int, int]:
+    """``(width, height)`` if H.264 can encode it and it is sensible, else a usage error."""
+    if not (MIN_SIDE_PX <= width <= MAX_SIDE_PX and MIN_SIDE_PX <= height <= MAX_SIDE_PX):
+        raise _usage(f"--size {width}x{height}: width and height must each be from "
+                     f"{MIN_SIDE_PX} to {MAX_SIDE_PX} pixels")
+    if width % 2 or height % 2:
+        raise _usage(f"--size {width}x{height}: width and height must be even (H.264 "
+                     f"stores colour at half resolution), e.g. --size "
+                     f"{width + width % 2}x{height + height % 2}")
+    return width, height
+
+
 @app.command()
 def synth(
     out: Annotated[Path, typer.Argument(help="Output video (.mp4); truth goes to "
@@ -93,7 +110,7 @@ def synth(
                 w, h = (int(v) for v in size.lower().split("x"))
             except ValueError:
                 raise _usage(f"--size expects WIDTHxHEIGHT, got {size!r}") from None
-            dims = (w, h)
+            dims = _checked_size(w, h)
         given = {"activity": activity, "setting": setting, "cadence_spm": cadence,
                  "speed_mps": speed, "contact_time_ms": contact_time,
                  "trunk_lean_deg": trunk_lean, "head_forward_deg": head_forward,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from gaitcheck.events.steps import Cadence, pooled_cadence
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics import formulas as f
 from gaitcheck.metrics.definitions import REGISTRY, SYMMETRY_SOURCES
@@ -108,19 +109,16 @@ def pair_stances(contacts: list[Event], toe_offs: list[Event],
     return sorted(out, key=lambda s: s.ic)
 
 
-def _pooled_cadence(stances: list[PairedStance]) -> float:
-    """Cadence pooled over all segments, steps/min; NaN without a step.
+def _pooled_cadence(stances: list[PairedStance]) -> Cadence:
+    """Cadence pooled over all segments, each a run of consecutive contacts.
 
-    (contacts − 1) per segment over its span (:func:`formulas.cadence_spm` within one
-    segment), summed over segments before dividing.
+    The pooled least-squares step period (:func:`gaitcheck.events.steps.pooled_cadence`;
+    :func:`formulas.cadence_spm` on evenly detected contacts); NaN without a step.
+    Issue 13: a missed contact splits the segment (analysis.py renumbers segments at
+    gaps), so an interval holding a missed contact is never counted as one step.
     """
-    steps, span = 0, 0.0
-    for k in sorted({s.segment for s in stances}):
-        t = np.asarray([s.ic_s for s in stances if s.segment == k])
-        if len(t) >= 2 and np.isfinite(f.cadence_spm(t)):
-            steps += len(t) - 1
-            span += float(t[-1] - t[0])
-    return 60.0 * steps / span if span > 0 else float("nan")
+    return pooled_cadence([[s.ic_s for s in stances if s.segment == k]
+                           for k in sorted({s.segment for s in stances})])
 
 
 def finite(x: float, digits: int | None = None) -> float | None:
@@ -196,13 +194,16 @@ def temporal(stances: list[PairedStance], base: float) -> dict[str, Metric]:
             if same is not None and same.ic_s > st.ic_s:
                 duty[st.side].append(100 * (st.to_s - st.ic_s) / (same.ic_s - st.ic_s))
     n = len(stances)
-    cadence = _pooled_cadence(stances) if n >= 2 else float("nan")
+    pooled = _pooled_cadence(stances)
+    cadence = pooled.spm if n >= 2 else float("nan")
     conf = confidence(base, n / 2, None, None)
     entry = REGISTRY["cadence_spm"]
     return {
         "cadence_spm": Metric("cadence_spm", finite(cadence), entry.units[0],
                               conf if np.isfinite(cadence) else 0.0, entry.valid_views,
-                              bool(np.isfinite(cadence)), None, {"contacts": n}),
+                              bool(np.isfinite(cadence)), None,
+                              {"contacts": n, "steps_used": pooled.steps,
+                               "step_runs": pooled.runs}),
         "step_time_ms": measured_metric("step_time_ms", step, conf),
         "ground_contact_ms": measured_metric("ground_contact_ms", contact, conf),
         "flight_ms": measured_metric("flight_ms", flight, conf),

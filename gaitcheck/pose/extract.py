@@ -101,7 +101,8 @@ def no_person_message(n_frames: int, name: str, stats: dict[str, Any]) -> str:
     if stats.get("blurry"):
         reasons.append("the video is very blurred (out of focus or motion blur)")
     why = f": {' and '.join(reasons)}" if reasons else ""
-    return f"no person detected in any of the {n_frames} frames of {name}{why}"
+    frames_text = "the only frame" if n_frames == 1 else f"any of the {n_frames} frames"
+    return f"no person detected in {frames_text} of {name}{why}"
 
 
 def extract_tracks(
@@ -151,9 +152,8 @@ def extract_tracks(
         if on_frame is not None:
             on_frame(len(times))
     stats = summarise_image_stats(samples)
-    if len(times) < 2:
-        raise InputError(f"{reader.path.name} holds a single decodable frame: gait "
-                         "analysis needs a video (several seconds of running)")
+    if len(times) < 2:  # says whether the window, the stride or the file left so few
+        raise InputError(reader.few_frames_message(len(times)))
     time_s = np.asarray(times, dtype=np.float64)
     info = reader.info
     selection = select_subject(per_frame, time_s, info.width, info.height)

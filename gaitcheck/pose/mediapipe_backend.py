@@ -36,7 +36,9 @@ class MediaPipeBackend:
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        import mediapipe as mp
+        from gaitcheck.pose.lazy_matplotlib import import_mediapipe
+
+        mp = import_mediapipe()  # without matplotlib: 1-1.5 s less, no HOME warning
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python.vision import (
             PoseLandmarker,
@@ -60,6 +62,7 @@ class MediaPipeBackend:
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
+        self._landmarker: Any = None
         try:
             self._landmarker = PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as err:
@@ -73,6 +76,8 @@ class MediaPipeBackend:
         self._last_ms = timestamp_ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
                                data=np.ascontiguousarray(rgb))
+        if self._landmarker is None:
+            raise RuntimeError("MediaPipeBackend used after close()")
         result = self._landmarker.detect_for_video(image, timestamp_ms)
         out = []
         for norm, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=False):
@@ -93,8 +98,18 @@ class MediaPipeBackend:
         }
 
     def close(self) -> None:
-        """Release the landmarker."""
-        self._landmarker.close()
+        """Release the landmarker now (idempotent).
+
+        Always call it (or use the backend as a context manager): MediaPipe's own
+        ``PoseLandmarker.__del__`` closes a forgotten landmarker only when it is garbage
+        collected, which for a landmarker still referenced by a traceback is during
+        interpreter shutdown, when the modules its close calls are already torn down;
+        the close then fails with "'NoneType' object is not callable" and leaves its
+        dispatcher thread behind (the hang of issue 13).
+        """
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is not None:
+            landmarker.close()
 
     def __enter__(self) -> MediaPipeBackend:
         return self

@@ -24,7 +24,8 @@ from gaitcheck.sides import SIDES
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple((g, in_group(g)) for g in GROUP_TITLES)
 #: Decimals by unit, for numbers of metrics the registry does not know.
 _DECIMALS = {"steps/min": 0, "ms": 0, "fraction of shoulder width": 2}
-_EXTRA_LABELS = {"contacts": "contacts used", "at_ic": "at initial contact",
+_EXTRA_LABELS = {"contacts": "contacts used", "steps_used": "valid steps used",
+                 "at_ic": "at initial contact",
                  "sd": "SD over time", "craniovertebral_deg": "craniovertebral-style angle",
                  "pct_strides_crossing": "strides crossing the midline"}
 
@@ -121,7 +122,7 @@ def _extras(key: str, metric: dict[str, Any]) -> list[dict[str, Any]]:
         v = metric.get(name)
         if not _is_number(v):
             continue
-        if name == "contacts":
+        if name in ("contacts", "steps_used"):
             shown = number(f"{key}.{name}", v, str(v))
         elif name.startswith("pct_"):
             shown = number(f"{key}.{name}", v, f"{v:.0f}", " %")

@@ -53,6 +53,14 @@ def load_tracks(path: Path) -> LandmarkTracks:
     path = Path(path).expanduser()
     if not path.is_file():
         raise InputError(f"landmarks file not found: {path}")
+    # An .npz is a zip archive: anything else (a video or text renamed .npz) is said so
+    # here, before numpy answers with its "allow_pickle ... unsafely" hint, which is
+    # advice nobody should follow for a file of unknown origin (issue 13).
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise InputError(f"{path.name} is not a gaitcheck landmarks file: not a NumPy .npz "
+                             "archive; give the landmarks.npz (or landmarks.csv) that a "
+                             "gaitcheck analysis wrote")
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))

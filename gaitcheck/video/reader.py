@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.errors import InputError
+from gaitcheck.validation import check_options
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.info import VideoInfo  # re-exported: its home before it moved
 
@@ -29,6 +30,11 @@ _IMAGE_MAGIC = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF")
 #: After a frame fails to decode before the declared end (a damaged stretch of the file),
 #: decoding is retried for this long (seconds of video) before the rest is given up.
 RESUME_WINDOW_S = 2.0
+#: Bytes read from the start of a file to recognise images and read an AVI header.
+_HEADER_BYTES = 1 << 16
+#: Slowest real-time frame rate analysed, frames/s: a running step lasts about 0.3 s, so
+#: below this no step holds even one frame and no event can be timed.
+MIN_CAPTURE_FPS = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,13 @@ class Frame:
     rgb: np.ndarray
 
 
+def _rate_text(fps: float) -> str:
+    """A frame rate for messages: ``"0.033 frames/s (one frame every 30 s)"``, never "0"."""
+    if fps >= 1:
+        return f"{fps:.3g} frames/s"
+    return f"{fps:.2g} frames/s (one frame every {1 / fps:.3g} s)"
+
+
 def _fourcc(value: float) -> str:
     code = int(value)
     return "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4)) if code > 0 else ""
@@ -60,7 +73,29 @@ def _still_image_kind(head: bytes) -> str | None:
     """Image format named by the file's first bytes, or None."""
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP"
-    return next((name for magic, name in _IMAGE_MAGIC if head.startswith(magic)), None)
+    kind = next((name for magic, name in _IMAGE_MAGIC if head.startswith(magic)), None)
+    # An animated GIF loops (NETSCAPE2.0 block) or holds several frames, each after its
+    # own graphic control extension (0x21 0xF9 0x04).
+    if kind == "GIF" and (b"NETSCAPE2.0" in head or head.count(b"\x21\xf9\x04") > 1):
+        return "animated GIF"
+    return kind
+
+
+def _avi_header_fps(head: bytes) -> float | None:
+    """Frame rate (``dwRate / dwScale``) the first video stream header of an AVI file
+    declares; 0.0 when either is 0; None when ``head`` is not an AVI header."""
+    if head[:4] != b"RIFF" or head[8:12] != b"AVI ":
+        return None
+    at = head.find(b"strh")
+    while at >= 0 and head[at + 8:at + 12] != b"vids":
+        at = head.find(b"strh", at + 4)
+    if at < 0 or len(head) < at + 36:
+        return None
+    # strh after its fourcc and size: fccType, fccHandler, dwFlags, wPriority, wLanguage,
+    # dwInitialFrames, then dwScale and dwRate (little-endian).
+    scale = int.from_bytes(head[at + 28:at + 32], "little")
+    rate = int.from_bytes(head[at + 32:at + 36], "little")
+    return rate / scale if scale and rate else 0.0
 
 
 def _mp4_boxes(path: Path, limit: int = 64) -> list[str]:
@@ -145,16 +180,11 @@ class VideoReader:
             raise InputError(f"not a file: {self.path}")
         if self.path.stat().st_size == 0:
             raise InputError(f"video file is empty (0 bytes): {self.path}")
-        if not (math.isfinite(slowmo) and slowmo > 0):
-            raise InputError(f"--slowmo must be a positive number, got {slowmo}")
-        if not (isinstance(stride, int) and 1 <= stride <= 1000):
-            raise InputError(f"--stride must be a whole number from 1 to 1000, got {stride}")
-        if analysis_fps is not None and not (math.isfinite(analysis_fps) and analysis_fps > 0):
-            raise InputError(f"--analysis-fps must be a positive number, got {analysis_fps}")
-        if start_s is not None and start_s < 0:
-            raise InputError(f"--start must be >= 0 s, got {start_s}")
-        if start_s is not None and end_s is not None and end_s <= start_s:
-            raise InputError(f"--end ({end_s} s) must be after --start ({start_s} s)")
+        # The rules every option obeys (also for the CLI, the API and batch manifests).
+        checked = check_options({"start_s": start_s, "end_s": end_s, "slowmo": slowmo,
+                                 "stride": stride, "analysis_fps": analysis_fps})
+        start_s, end_s, slowmo, stride = (checked[k] for k in ("start_s", "end_s",
+                                                               "slowmo", "stride"))
         self.start_s = start_s
         self.end_s = end_s
         self.frames_decoded = 0
@@ -164,12 +194,76 @@ class VideoReader:
         self.decode_errors = 0
         self.first_error_s: float | None = None
         with self.path.open("rb") as handle:
-            kind = _still_image_kind(handle.read(16))
+            head = handle.read(_HEADER_BYTES)
+        kind = _still_image_kind(head)
+        if kind == "animated GIF":
+            raise InputError(f"{self.path.name} is an animated GIF, not a video file: GIF "
+                             "keeps too few colours and frames for pose; use the original "
+                             "video (or convert it: ffmpeg -i in.gif out.mp4)")
         if kind is not None:
             raise InputError(f"{self.path.name} is a still image ({kind}), not a video")
+        avi_fps = _avi_header_fps(head)
+        if avi_fps == 0.0:
+            # AVI stores no frame times: without the header's rate FFmpeg silently
+            # assumes 25 fps, and every time and cadence would be off by an unknown factor.
+            raise InputError(
+                f"{self.path.name}: the AVI header gives no frame rate (0 frames/s) and AVI "
+                "files store no frame times, so no event could be timed; rewrite the header "
+                f"with the true rate, e.g. ffmpeg -r 30 -i \"{self.path.name}\" -c copy "
+                "fixed.avi (30 = the camera's frame rate)")
         self.info = self._probe(slowmo)
         self.analysis_fps = analysis_fps
         self.stride = stride_for(self.info.capture_fps, analysis_fps, stride)
+
+    def check_analysable(self) -> None:
+        """Refuse, before any frame is decoded, a window or stride that leaves fewer than
+        two frames (by the container's frame count) and video slower than
+        :data:`MIN_CAPTURE_FPS` frames per real second: gait analysis needs both. The
+        reader itself reads any window.
+
+        Raises
+        ------
+        InputError
+            With what left so few frames (or so low a rate) and what to do.
+        """
+        expected = self.expected_frames
+        if expected is not None and expected < 2 and (
+                self.stride > 1 or self.start_s is not None or self.end_s is not None):
+            raise InputError(self.few_frames_message(expected))
+        rate = self.info.capture_fps / self.stride
+        if math.isfinite(rate) and rate < MIN_CAPTURE_FPS:
+            raise InputError(self._low_rate_message(rate))
+
+    def _low_rate_message(self, rate: float) -> str:
+        info = self.info
+        what = f"{self.path.name} plays at {_rate_text(info.fps)}"
+        if info.slowmo != 1:
+            what += f" (×{info.slowmo:g} slow motion: {_rate_text(info.capture_fps)} real time)"
+        if self.stride > 1:
+            what += f"; one frame in {self.stride} leaves {_rate_text(rate)}"
+        return (f"{what}: gait events need at least {MIN_CAPTURE_FPS:g} frames per real "
+                "second (30 or more is usual); a time-lapse or a still-image slideshow "
+                "cannot be analysed" + ("; lower --stride or --analysis-fps"
+                                        if self.stride > 1 else ""))
+
+    def few_frames_message(self, n: int) -> str:
+        """One-line error for an analysis that got ``n`` (< 2) frames: what left so few
+        (the window, the stride, or the file itself) and what to do."""
+        frames = f"{n} frame{'' if n == 1 else 's'}"
+        causes = []
+        if self.start_s is not None or self.end_s is not None:
+            end = "end" if self.end_s is None else f"{self.end_s:g} s"
+            causes.append(f"the window {self.start_s or 0:g} s to {end} (--start/--end)")
+        if self.stride > 1:
+            causes.append(f"analysing one frame in {self.stride} (--stride/--analysis-fps)")
+        if not causes:
+            return (f"{self.path.name} holds a single decodable frame: gait analysis needs "
+                    "a video (several seconds of running)")
+        length = (f" ({self.info.duration_s:.1f} s long)"
+                  if math.isfinite(self.info.duration_s) else "")
+        return (f"{' with '.join(causes)} leaves {frames} of {self.path.name}{length} to "
+                "analyse: gait analysis needs several seconds of running; widen the window "
+                "or lower the stride")
 
     def _open(self) -> Any:
         cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
