@@ -17,7 +17,6 @@ from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
     PairedStance,
-    asymmetry,
     frontal_metrics,
     pair_stances,
     temporal,
@@ -28,6 +27,8 @@ from gaitcheck.metrics.formulas import strike_class
 from gaitcheck.metrics.frames import levelled
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.metrics.symmetry import asymmetry, seen_timing, stances_seen
+from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
@@ -222,6 +223,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     contacts: list[dict[str, Any]] = []
     toe_offs: list[dict[str, Any]] = []
     frame_info: dict[str, Any] = {}
+    seen_values: dict[str, dict[str, list[float]]] | None = None
     if scene.view in ("side", "oblique") and scene.facing:
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
@@ -239,6 +241,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         stances, run_sizes = split_at_missed_contacts(stances)
         in_runs = [st for st in stances if run_sizes[st.segment] >= 2]
         metrics |= temporal(in_runs, base)
+        seen_values = seen_timing(in_runs, stances_seen(cleaned.tracks, cleaned.interpolated,
+                                                        in_runs))
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
         sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, in_runs,
@@ -283,8 +287,11 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         metrics = _stride_count_check(metrics, len(contacts), warnings)
     metrics = _plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
-    si = asymmetry(metrics)
-    text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side")
+    metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
+    si = asymmetry(metrics, scene.view, tracks.fps if tracks.n_frames > 1 else None,
+                   seen_values)
+    text = findings(metrics, si, activity, scene.view if scene.view != "oblique" else "side",
+                    scene.near_side)
     # Severities need the view (a far-side limb is expected to be poorly visible).
     context = WarningContext(scene.view, scene.near_side,
                              dict(cleaned.report.get("unfilled_by_part") or {}),

@@ -51,8 +51,15 @@ def test_noise_free_synthetic(view: str, strike: str) -> None:
     assert m["foot_strike"].value == pytest.approx(
         truth["foot_strike"]["foot_angle_deg"]["value"], abs=2.0)
     assert all(c["strike"] == strike for c in a.contacts)
-    si = a.asymmetry["contact_time"]["si_pct"]
+    row = a.asymmetry["contact_time"]
+    if strike == "forefoot":
+        # Landing on the forefoot, the far foot is hidden behind the near leg at contact
+        # on most strides: side-view timing symmetry is then not measurable (issue 15).
+        assert not row["measurable"] and "both legs seen" in row["reason"]
+        return
+    si = row["si_pct"]
     assert si == pytest.approx(truth["asymmetry"]["contact_time"]["si_pct"], abs=2.0)
+    assert row["ci95"][0] <= si <= row["ci95"][1]
 
 
 def test_crossover_detected_in_back_view() -> None:

@@ -10,16 +10,15 @@ import io
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from gaitcheck.cli.app import app
 from gaitcheck.errors import InputError
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.pipeline import AnalyzeOptions, analyze_landmarks
 from gaitcheck.report.compare import (
     EXCEEDS,
-    NOISE_FLOORS,
     NOT_COMPARABLE,
     UNKNOWN,
     WITHIN,
@@ -71,14 +70,16 @@ def test_cadence_change_exceeds_the_fixed_floor(reports) -> None:
     assert cadence.a == pytest.approx(160, abs=1) and cadence.b == pytest.approx(178, abs=1)
     assert cadence.change == pytest.approx(cadence.b - cadence.a)
     assert cadence.change_pct == pytest.approx(cadence.change / cadence.a * 100)
+    # The smallest detectable change is the reports' own 95 % intervals combined.
+    halves = [(r["metrics"]["cadence_spm"]["ci95"][1] - r["metrics"]["cadence_spm"]["ci95"][0])
+              / 2 for r in (comparison.a, comparison.b)]
     assert (cadence.noise, cadence.noise_source, cadence.verdict) == (
-        NOISE_FLOORS["cadence_spm"], "fixed floor", EXCEEDS)
+        pytest.approx(math.hypot(*halves)), "95 % intervals", EXCEEDS)
+    assert cadence.noise >= REGISTRY["cadence_spm"].uncertainty_floor
     contact = _row(comparison, "ground_contact_ms")
-    se = [np.std(_strides(r, "ground_contact_ms"), ddof=1)
-          / math.sqrt(len(_strides(r, "ground_contact_ms"))) for r in (comparison.a,
-                                                                       comparison.b)]
-    assert contact.noise_source == "per-stride"
-    assert contact.noise == pytest.approx(1.96 * math.hypot(*se))
+    assert contact.noise_source == "95 % intervals"
+    floor_ms = REGISTRY["ground_contact_ms"].uncertainty_floor * 1000 / 30
+    assert contact.noise >= math.sqrt(2) * floor_ms * 0.999
     assert contact.verdict == (EXCEEDS if abs(contact.change) > contact.noise else WITHIN)
     # Nothing neither session measured is listed (arm crossover from the side).
     assert "arm_crossover" not in {r.key for r in comparison.rows}
@@ -143,7 +144,8 @@ def test_cli_table_csv_and_html(reports, tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     cadence = next(r for r in table if r["key"] == "cadence_spm")
-    assert cadence["verdict"] == EXCEEDS and float(cadence["noise"]) == 2.0
+    assert cadence["verdict"] == EXCEEDS and cadence["noise_source"] == "95 % intervals"
+    assert 0 < float(cadence["noise"]) < 2.0
     assert {"a", "b", "change", "change_pct", "noise", "noise_source", "note"} <= set(table[0])
     html = (out / "compare.html").read_text("utf-8")  # "after" has a report.html
     assert "Cadence" in html and EXCEEDS in html and "<script" not in html

@@ -134,7 +134,12 @@ def test_side_view_tables_match_the_report(side: GaitResult, tmp_path: Path) -> 
         metrics["asymmetry"]["step_time"]["si_pct"]
     assert "cadence_spm_left" not in header
     assert all(h in ("video", "view", "facing", "setting", "activity", "frames",
-                     "foot_strike_pattern") or h.endswith(UNIT_ENDINGS) for h in header)
+                     "foot_strike_pattern")
+               or h.removesuffix("_ci95_lo").removesuffix("_ci95_hi").endswith(UNIT_ENDINGS)
+               for h in header)
+    lo, hi = num(row["trunk_lean_deg_ci95_lo"]), num(row["trunk_lean_deg_ci95_hi"])
+    assert [lo, hi] == metrics["trunk_lean_deg"]["ci95"]
+    assert lo < num(row["trunk_lean_deg"]) < hi
     # Every metric of the report has its columns.
     for key, m in metrics.items():
         if key != "asymmetry":

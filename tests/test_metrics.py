@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from gaitcheck.metrics.analyze import asymmetry, frontal_metrics, pair_stances, temporal
+from gaitcheck.metrics.analyze import frontal_metrics, pair_stances, temporal
 from gaitcheck.metrics.findings import findings
 from gaitcheck.metrics.sagittal import sagittal_metrics
+from gaitcheck.metrics.symmetry import asymmetry
 from gaitcheck.synth.truth import true_metrics
 from helpers import synthetic_tracks
 
@@ -50,9 +51,14 @@ def test_temporal_metrics(side_run) -> None:
     assert m["ground_contact_ms"].value == pytest.approx(
         truth["ground_contact_ms"]["value"], abs=1.0)
     assert m["flight_ms"].value == pytest.approx(truth["flight_ms"]["value"], abs=1.0)
-    si = asymmetry(m)
+    si = asymmetry(m, "side", 30.0)
     assert si["contact_time"]["si_pct"] == pytest.approx(12.0, abs=0.5)
-    assert si["contact_time"]["flagged"]
+    lo, hi = si["contact_time"]["ci95"]
+    assert lo < 12.0 < hi
+    # At 30 fps the contact-time floor (1.7 frames) keeps the interval reaching below
+    # the 10 % threshold: not flagged. Without a floor (no frame rate) it is.
+    assert not si["contact_time"]["flagged"] and lo < 10.0
+    assert asymmetry(m, "side", None)["contact_time"]["flagged"]
 
 
 def test_sagittal_metrics_match_truth(side_run) -> None:
@@ -139,7 +145,7 @@ def test_crossover_in_back_view() -> None:
 def test_findings_follow_the_view(side_run) -> None:
     _, _, stances, sag, _ = side_run
     metrics = sag | temporal(stances, 1.0)
-    si = asymmetry(metrics)
+    si = asymmetry(metrics, "side", None)
     text = findings(metrics, si, "run", "side")
     assert any(f["metric"] == "foot_strike" and "Heel strike on 100 %" in f["message"]
                for f in text)

@@ -108,8 +108,16 @@ def test_entries_are_complete_and_consistent() -> None:
                 assert band.unit in (None, *e.units), key
                 for bound in (band.low, band.high):
                     assert bound is None or e.plausible[0] <= bound <= e.plausible[1], key
-        # Room the next issues fill.
-        assert e.uncertainty_floor is None and e.cue is None
+        # Every metric has a systematic floor, measured or a documented fallback.
+        assert e.uncertainty_floor is not None and e.uncertainty_floor > 0, key
+        assert e.floor_origin in ("measured", "fallback"), key
+        # Every band cites a published source with a DOI; none points into the repo.
+        for band in (e.band, e.walking_band):
+            if band is not None:
+                assert "doi:10." in band.source, key
+                assert "README" not in band.source and "shared" not in band.source
+        if e.cue is not None:
+            assert "coach" in e.cue or "physiotherapist" in e.cue, key
 
 
 def test_synthetic_truth_covers_the_registry() -> None:

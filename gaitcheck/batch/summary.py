@@ -29,9 +29,11 @@ SUMMARY_JSON = "summary.json"
 #: display order, but foot strike, whose column holds the pattern (rearfoot ...).
 KEY_METRICS = tuple(k for k in HEADLINE if k != "foot_strike")
 HEAD_COLUMNS = ("id", "video", "status", "error")
-#: Each headline metric's column (vertical oscillation followed by its unit), then counts.
+#: Each headline metric's column (vertical oscillation followed by its unit) and the
+#: bounds of its 95 % interval (``<key>_ci95_lo``, ``<key>_ci95_hi``), then counts.
 METRIC_COLUMNS = (*(c for k in HEADLINE for c in (
-    (k, f"{k}_unit") if len(REGISTRY[k].units) > 1 else (k,))),
+    (k, f"{k}_unit") if len(REGISTRY[k].units) > 1 else (k,)) + (
+    (f"{k}_ci95_lo", f"{k}_ci95_hi") if k in KEY_METRICS else ())),
     "findings", "warnings", "quality_notes", "detected_view", "detected_setting", "frames")
 MANIFEST_COLUMNS = ("subject_id", "session_date", "view", "height_cm", "treadmill", "notes")
 TAIL_COLUMNS = ("output", "elapsed_s", "reused")
@@ -51,6 +53,11 @@ def outcome_from_report(report: dict[str, Any]) -> dict[str, Any]:
 
     metrics = report.get("metrics") or {}
     values = {key: (metrics.get(key) or {}).get("value") for key in KEY_METRICS}
+    for key in KEY_METRICS:
+        ci = (metrics.get(key) or {}).get("ci95")
+        ok = isinstance(ci, list) and len(ci) == 2
+        values[f"{key}_ci95_lo"] = ci[0] if ok else None
+        values[f"{key}_ci95_hi"] = ci[1] if ok else None
     every = (report.get("quality") or {}).get("warnings") or []
     warnings = [w for w in every if severity_of(w) != INFO]
     return {

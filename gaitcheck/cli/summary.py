@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gaitcheck.metrics.definitions import HEADLINE, REGISTRY
+from gaitcheck.metrics.findings import band_status
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.warnings import INFO, SERIOUS, rank, severity_of
 
@@ -40,15 +41,22 @@ def _band_text(band: dict[str, Any] | None) -> str:
     return f"≥ {low:g}" if low is not None else ""
 
 
-def _status(value: float | None, band: dict[str, Any] | None) -> str:
-    if value is None or not band:
+def _status(value: float | None, band: dict[str, Any] | None,
+            ci95: list[float] | None = None) -> str:
+    """Band status of a value and its 95 % interval (see
+    :func:`gaitcheck.metrics.findings.band_status`)."""
+    status = band_status(value, ci95, band)
+    if status is None:
         return ""
-    low, high = band.get("low"), band.get("high")
-    if low is not None and value < low:
-        return "[yellow]below[/]"
-    if high is not None and value > high:
-        return "[yellow]above[/]"
-    return "[green]in range[/]"
+    return {"inside": "[green]in range[/]", "borderline": "[cyan]borderline[/]"}.get(
+        status, f"[yellow]{status}[/]")
+
+
+def _half(m: dict[str, Any], decimals: int) -> str:
+    ci = m.get("ci95")
+    if not (isinstance(ci, list) and len(ci) == 2):
+        return ""
+    return f" ± {(ci[1] - ci[0]) / 2:.{decimals}f}"
 
 
 def metrics_table(report: dict[str, Any]) -> Table:
@@ -56,7 +64,7 @@ def metrics_table(report: dict[str, Any]) -> Table:
     metrics, bands = report.get("metrics", {}), report.get("reference_bands") or {}
     table = Table(title="Key metrics (spm = steps/min)", title_justify="left")
     table.add_column("metric", no_wrap=True)
-    for column in ("value", "left", "right"):
+    for column in ("value ± 95 %", "left", "right"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("typical", no_wrap=True)
     table.add_column("", no_wrap=True)
@@ -68,12 +76,12 @@ def metrics_table(report: dict[str, Any]) -> Table:
         sides = m.get("per_side") or {}
         side = [f"{(sides.get(s) or {}).get('mean'):.{decimals}f}"
                 if (sides.get(s) or {}).get("mean") is not None else "" for s in SIDES]
-        shown = _fmt(value, unit, decimals)
+        shown = _fmt(value, unit, decimals) + _half(m, decimals)
         if key == "foot_strike" and m.get("pattern"):
             shown = f"{m['pattern']} ({shown})"
         band = bands.get(key) if isinstance(bands, dict) else None
         table.add_row(label, shown, *side, _band_text(band),
-                      _status(value, band))
+                      _status(value, band, m.get("ci95")))
     return table
 
 
@@ -103,6 +111,8 @@ def print_summary(console: Console, report: dict[str, Any], report_path: Path,
         style = SEVERITY_STYLE.get(finding["severity"], "cyan")
         console.print(f"[{style}]{finding['severity']}:[/] {finding['message']}",
                       highlight=False)
+        if finding.get("cue"):
+            console.print(f"  [dim]you could try:[/] {finding['cue']}", highlight=False)
     warnings = sorted(q.get("warnings", []), key=rank)
     for warning in warnings:
         severity = severity_of(warning)

@@ -1,4 +1,4 @@
-"""Stances paired from gait events, the timing and frontal metrics, and asymmetry.
+"""Stances paired from gait events, the timing and frontal metrics.
 
 Each metric follows its entry in :mod:`gaitcheck.metrics.definitions` (unit, valid
 views) and its formula in :mod:`gaitcheck.metrics.formulas`; the side-view metrics are
@@ -17,15 +17,13 @@ import numpy as np
 from gaitcheck.events.steps import Cadence, pooled_cadence
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics import formulas as f
-from gaitcheck.metrics.definitions import REGISTRY, SYMMETRY_SOURCES
+from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.frames import image_frontal
 from gaitcheck.metrics.result import Metric, from_sides
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 FAR_SIDE_FACTOR = 0.6
-#: Symmetry index above which a left-right difference is flagged, %.
-SI_FLAG_PCT = 10.0
 
 
 class Event(Protocol):
@@ -203,7 +201,10 @@ def temporal(stances: list[PairedStance], base: float) -> dict[str, Metric]:
                               conf if np.isfinite(cadence) else 0.0, entry.valid_views,
                               bool(np.isfinite(cadence)), None,
                               {"contacts": n, "steps_used": pooled.steps,
-                               "step_runs": pooled.runs}),
+                               "step_runs": pooled.runs},
+                              # per-step cadence, for its interval
+                              samples=tuple(60000.0 / v for s in SIDES for v in step[s]
+                                            if v > 0)),
         "step_time_ms": measured_metric("step_time_ms", step, conf),
         "ground_contact_ms": measured_metric("ground_contact_ms", contact, conf),
         "flight_ms": measured_metric("flight_ms", flight, conf),
@@ -271,28 +272,3 @@ def frontal_metrics(tracks: LandmarkTracks, view: str, stances: list[PairedStanc
                                          entry.units[0], base, entry.valid_views, seen),
     }
 
-
-def asymmetry(metrics: dict[str, Metric]) -> dict[str, dict[str, Any]]:
-    """Symmetry index (Robinson 1987) of every bilateral metric the registry names one for.
-
-    Returns
-    -------
-    dict
-        By symmetry name, in registry order: ``si_pct`` (%), the ``left`` and ``right``
-        means (the metric's unit), ``flagged`` (SI above :data:`SI_FLAG_PCT`) and the
-        metric's ``confidence``; metrics not measurable or without per-side values are
-        left out, and a side without a value gives ``None``.
-    """
-    out = {}
-    for name, key in SYMMETRY_SOURCES.items():
-        m = metrics.get(key)
-        if m is None or m.per_side is None or not m.measurable:
-            continue
-        left, right = m.per_side["left"].mean, m.per_side["right"].mean
-        si = float(f.symmetry_index_pct(left, right)) if np.isfinite(left + right) else None
-        out[name] = {"si_pct": None if si is None or not np.isfinite(si) else round(si, 2),
-                     "left": None if not np.isfinite(left) else round(left, 3),
-                     "right": None if not np.isfinite(right) else round(right, 3),
-                     "flagged": bool(si is not None and np.isfinite(si) and si > SI_FLAG_PCT),
-                     "confidence": round(m.confidence, 2)}
-    return out

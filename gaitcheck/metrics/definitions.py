@@ -18,8 +18,11 @@ Pure data: importable without numpy (the batch summary reads it in the main proc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from gaitcheck.metrics.systematic import floors
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,14 @@ class MetricDefinition:
         Smallest change ``gaitcheck compare`` calls real for a metric reported without
         per-stride values, in its unit (chosen, not measured); None = per-stride noise.
     uncertainty_floor : float or None
-        Systematic measurement floor in its unit (room for the consistency issue);
-        None = not yet measured.
+        Systematic floor of its 95 % interval, a half-width in its unit (in video frames
+        for the frame-timed metrics of :data:`gaitcheck.metrics.systematic.FRAME_TIMED`),
+        from the consistency suite's ``systematic.json`` or else its documented
+        fallback (:mod:`gaitcheck.metrics.systematic`); filled on import.
+    floor_origin : str
+        "measured" (consistency suite) or "fallback" (chosen, not measured).
     cue : str or None
-        Coaching cue when outside its band (room for the findings issue); None = none.
+        What a runner can try when a finding fires (:data:`CUES`); filled on import.
     """
 
     key: str
@@ -127,6 +134,7 @@ class MetricDefinition:
     above_band_severity: str = "mild"
     noise_floor: float | None = None
     uncertainty_floor: float | None = None
+    floor_origin: str = ""
     cue: str | None = None
 
     @property
@@ -173,21 +181,47 @@ SIDE, FRONTAL, ALL_VIEWS = ("side",), ("front", "back"), ("side", "front", "back
 TIMING, POSTURE, LEG, ARMS = "Timing", "Posture", "Foot and leg", "Arms"
 NOVACHECK = "Novacheck 1998, Gait Posture 7:77, doi:10.1016/S0966-6362(97)00038-6"
 SOUZA = "Souza 2016, Phys Med Rehabil Clin N Am 27:217, doi:10.1016/j.pmr.2015.08.006"
+HEIDERSCHEIT_DOI = "doi:10.1249/MSS.0b013e3181ebedf4"
+HEIDERSCHEIT = ("Heiderscheit, Chumanov, Michalski, Wille & Ryan 2011, Med Sci Sports Exerc "
+                f"43:296-302, {HEIDERSCHEIT_DOI}")
+LIEBERMAN = ("Lieberman, Warrener, Wang & Castillo 2015, J Exp Biol 218:3406-3414, "
+             "doi:10.1242/jeb.125500")
+TENG_POWERS = ("Teng & Powers 2014, J Orthop Sports Phys Ther 44:785-792, "
+               "doi:10.2519/jospt.2014.5249")
+#: What a runner can try when a finding fires, by metric key ("asymmetry" for every
+#: left-right comparison): short, sourced, and a suggestion to discuss, not a diagnosis.
+#: They sit beside the bands they go with.
+CUES: dict[str, str] = {
+    "cadence_spm": "You could try a 5-10 % higher step rate at the same speed (a metronome "
+    "app helps): in recreational runners it lowered the load absorbed at the knee and hip "
+    "(Heiderscheit et al. 2011, " + HEIDERSCHEIT_DOI + "). Discuss it with a coach or "
+    "physiotherapist first.",
+    "trunk_lean_deg": "A forward lean of about 7° is typical; a much larger lean shifts "
+    "work towards the hips (Teng & Powers 2014, doi:10.2519/jospt.2014.5249). You could "
+    "try running a little taller, and discuss it with a coach or physiotherapist.",
+    "knee_flexion_ic_deg": "Knee flexion at contact changes with step rate (17.8° at the "
+    "preferred rate, 19.6° at +10 %: Heiderscheit et al. 2011, " + HEIDERSCHEIT_DOI +
+    "). Discuss with a coach or physiotherapist whether a small step-rate change suits you.",
+    "asymmetry": "Left-right differences can come from an old injury, strength or mobility "
+    "differences, or the camera. Film a back view to confirm it, and discuss it with a "
+    "physiotherapist (symmetry index: Robinson et al. 1987, PMID 2958572).",
+    "arm_crossover": "You could try letting the hands swing forward and back rather than "
+    "across the body; there is no published trial of this cue, so discuss it with a coach.",
+}
 MOORE = "Moore 2016, Sports Med 46:793, doi:10.1007/s40279-016-0474-4"
 
-_ENTRIES = (
+_ENTRIES: tuple[MetricDefinition, ...] = (
     # Timing
     MetricDefinition(
         "cadence_spm", "Cadence", TIMING, ("steps/min",), "initial contacts of both feet",
-        "none", "steps of both feet per minute; band: Heiderscheit et al. 2011, Med Sci "
-        "Sports Exerc 43:296, doi:10.1249/MSS.0b013e3181ebedf4", ALL_VIEWS, 0,
+        "none", f"steps of both feet per minute; band: {LIEBERMAN}", ALL_VIEWS, 0,
         (40.0, 300.0), ("cadence_spm",), per_side=False, headline=True,
         # One step more or less in a 30-s clip is 2 steps/min.
         noise_floor=2.0,
-        band=Band(160.0, 190.0, "recreational runners at easy pace; +5-10 % cadence "
-                  "lowers knee and hip loading (Heiderscheit et al. 2011)"),
-        walking_band=Band(95.0, 125.0, "comfortable walking speed (Perry & Burnfield "
-                          "2010)")),
+        # Only low cadence is judged: a high one is no fault.
+        band=Band(155.0, None, f"{LIEBERMAN}: metabolically optimal stride frequency "
+                  "84.8 ± 3.6 strides/min (169.6 ± 7.2 steps/min, 14 runners at 3.0 m/s); "
+                  "band = mean − 2 SD")),
     MetricDefinition(
         "step_time_ms", "Step time", TIMING, ("ms",),
         "initial contact → next initial contact of the other foot", "none",
@@ -198,8 +232,9 @@ _ENTRIES = (
         SIDE, 0,
         (70.0, 1600.0), ("ground_contact_ms",), headline=True,
         short_label="Ground contact",
-        band=Band(180.0, 320.0, "recreational runners at ~170 steps/min (literature "
-                  "range, see shared/videos README)")),
+        # No band: no published range for this definition was verified (shown for
+        # tracking over time).
+        ),
     MetricDefinition(
         "flight_ms", "Flight time", TIMING, ("ms",),
         "toe-off → next initial contact (other foot)",
@@ -209,8 +244,7 @@ _ENTRIES = (
     MetricDefinition(
         "duty_factor_pct", "Duty factor", TIMING, ("%",), "contact time / stride time",
         "none", "Minetti 1998, J Biomech 31:463, doi:10.1016/S0021-9290(98)00038-4", SIDE,
-        1, (10.0, 90.0), ("duty_factor_pct",), headline=True,
-        band=Band(25.0, 48.0, "running has flight: duty factor < 50 %")),
+        1, (10.0, 90.0), ("duty_factor_pct",), headline=True),
     # Posture
     MetricDefinition(
         "trunk_lean_deg", "Forward trunk lean", POSTURE, ("deg",),
@@ -218,17 +252,18 @@ _ENTRIES = (
         "sagittal trunk inclination; band: Teng & Powers 2014, J Orthop Sports Phys Ther "
         "44:785, doi:10.2519/jospt.2014.5249", SIDE, 1, (-30.0, 50.0), ("trunk_lean_deg",),
         headline=True, short_label="Trunk lean",
-        band=Band(3.0, 15.0, "typical forward trunk lean in running (Teng & Powers 2014: "
-                  "~7-11°)")),
+        # Only a large lean is judged: an upright trunk is common and no verdict.
+        band=Band(None, 14.5, f"{TENG_POWERS}: self-selected trunk flexion 7.3 ± 3.6° "
+                  "(24 recreational runners, 3.4 m/s); band = mean + 2 SD")),
     MetricDefinition(
         "head_forward_deg", "Head-forward angle", POSTURE, ("deg",),
         "neck base → ear, the ear corrected for MediaPipe's cheek bias",
         "forward positive, from vertical (formulas.head_posture_deg)",
         "forward head posture, complement of the craniovertebral angle (Yip et al. 2008, "
         "Man Ther 13:148, doi:10.1016/j.math.2006.11.002)", SIDE, 1, (-45.0, 80.0),
-        ("head_forward_deg",), headline=True, short_label="Head forward"),
         # No band: no published norm exists for a running neck-base → ear angle (clinical
         # craniovertebral norms are for standing, with C7); tracked over time instead.
+        ("head_forward_deg",), headline=True, short_label="Head forward"),
     MetricDefinition(
         "lateral_trunk_lean_deg", "Lateral trunk lean", POSTURE, ("deg",),
         "hip midpoint → shoulder midpoint, frontal plane",
@@ -250,8 +285,9 @@ _ENTRIES = (
         "hip, knee, ankle at initial contact", "flexion positive, 0 = straight", NOVACHECK,
         SIDE, 1, (-15.0, 90.0), ("knee_flexion_ic_deg",), per_contact=True, headline=True,
         short_label="Knee flexion at IC",
-        band=Band(10.0, 30.0, "knee flexion at initial contact in running (Novacheck "
-                  "1998)")),
+        band=Band(10.0, 26.0, f"{HEIDERSCHEIT}, Table 3: 17.8 ± 4.0° at the preferred "
+                  "step rate (45 recreational runners, 3-D motion capture); band = mean ± "
+                  "2 SD")),
     MetricDefinition(
         "knee_flexion_peak_stance_deg", "Peak knee flexion in stance", LEG, ("deg",),
         "hip, knee, ankle; maximum between initial contact and toe-off",
@@ -271,16 +307,15 @@ _ENTRIES = (
         "shank_angle_deg", "Shank angle at contact", LEG, ("deg",), "ankle → knee at IC",
         "ankle ahead of knee positive", SOUZA, SIDE, 1, (-50.0, 60.0),
         ("shank_angle_deg",), per_contact=True, headline=True,
-        short_label="Shank angle at IC", above_band_severity="moderate",
-        band=Band(None, 10.0, "shank near vertical at contact; ankle well ahead of the "
-                  "knee suggests overstriding (Souza 2016)")),
+        # No band: Souza 2016 asks for a near-vertical shank but gives no cut-off.
+        short_label="Shank angle at IC", above_band_severity="moderate"),
     MetricDefinition(
         "vertical_oscillation", "Vertical oscillation", LEG, ("cm", "% leg length"),
         "hip midpoint, peak-to-trough per step", "none",
         MOORE, SIDE, 1,
         (0.0, 50.0), ("vertical_oscillation_cm", "vertical_oscillation_pct_leg"),
-        headline=True, short_label="Vertical oscill.",
-        band=Band(5.0, 10.0, "recreational runners (Moore 2016)", unit="cm")),
+        # No band: a range for this definition was not verified in Moore 2016.
+        headline=True, short_label="Vertical oscill."),
     # Arms
     MetricDefinition(
         "arm_swing_deg", "Arm swing", ARMS, ("deg",),
@@ -299,6 +334,11 @@ _ENTRIES = (
         ("arm_crossover_frac_shoulder_width",), headline=True),
 )
 
+_FLOORS = floors()
+_ENTRIES = tuple(dataclasses.replace(e, uncertainty_floor=_FLOORS[e.key][0] if e.key in _FLOORS
+                                     else None,
+                                     floor_origin=_FLOORS.get(e.key, (None, ""))[1],
+                                     cue=CUES.get(e.key)) for e in _ENTRIES)
 #: Every reported metric by ``report.json`` key, in display order.
 REGISTRY: dict[str, MetricDefinition] = {e.key: e for e in _ENTRIES}
 #: HTML card groups in page order.
@@ -309,11 +349,16 @@ HEADLINE: tuple[str, ...] = tuple(e.key for e in _ENTRIES if e.headline)
 
 @dataclass(frozen=True)
 class SymmetryIndex:
-    """A left-right symmetry index ``metrics.asymmetry.<name>``.
+    """A left-right comparison ``metrics.asymmetry.<name>`` of a registry metric.
 
-    SI = |L − R| / (0.5 (L + R)) × 100 of the per-side means of a registry metric,
-    flagged above 10 % (Robinson et al. 1987, J Manipulative Physiol Ther 10:172, PMID
-    2958572).
+    It compares the per-side means (see :mod:`gaitcheck.metrics.symmetry`).
+
+    Times and lengths use the symmetry index (Robinson et al. 1987, J Manipulative
+    Physiol Ther 10:172, PMID 2958572): SI = |L − R| / (0.5 (L + R)) × 100, flagged when
+    its interval lies above ``threshold`` (%). Angles and fractions near zero, where an
+    SI explodes (4.7° vs 9.4° is "66 %"), use the absolute difference |L − R| in the
+    metric's unit, flagged when its interval lies above ``threshold`` (that unit), a
+    value above the measured noise of the metric.
 
     Attributes
     ----------
@@ -323,11 +368,21 @@ class SymmetryIndex:
         The :data:`REGISTRY` metric it compares.
     words : str
         How a finding names it; empty = ``name`` with spaces.
+    kind : {"si", "abs_diff"}
+        Symmetry index (times, lengths) or absolute difference (angles, fractions).
+    threshold : float
+        Flag level: % for "si", the metric's unit for "abs_diff".
+    side_view : bool
+        Comparable in a side view: both legs are seen there on enough strides only for
+        event timing; a hidden far limb's angles are "not measurable in this view".
     """
 
     name: str
     metric: str
     words: str = ""
+    kind: str = "si"
+    threshold: float = 10.0
+    side_view: bool = False
 
     @property
     def phrase(self) -> str:
@@ -335,16 +390,20 @@ class SymmetryIndex:
         return self.words or self.name.replace("_", " ")
 
 
-#: The symmetry indices, in report order.
+#: The left-right comparisons, in report order. Angle thresholds: several times the
+#: angle's systematic floor (knee 2°, foot angle 3.3°, arm swing 5°), so a flagged
+#: difference is not noise.
 SYMMETRY_INDICES: tuple[SymmetryIndex, ...] = (
-    SymmetryIndex("step_time", "step_time_ms"),
-    SymmetryIndex("contact_time", "ground_contact_ms"),
-    SymmetryIndex("flight_time", "flight_ms"),
-    SymmetryIndex("knee_flexion_ic", "knee_flexion_ic_deg", "knee flexion at contact"),
-    SymmetryIndex("foot_strike_angle", "foot_strike", "foot angle at contact"),
-    SymmetryIndex("arm_swing", "arm_swing_deg"),
+    SymmetryIndex("step_time", "step_time_ms", side_view=True),
+    SymmetryIndex("contact_time", "ground_contact_ms", side_view=True),
+    SymmetryIndex("flight_time", "flight_ms", side_view=True),
+    SymmetryIndex("knee_flexion_ic", "knee_flexion_ic_deg", "knee flexion at contact",
+                  "abs_diff", 6.0),
+    SymmetryIndex("foot_strike_angle", "foot_strike", "foot angle at contact", "abs_diff",
+                  8.0),
+    SymmetryIndex("arm_swing", "arm_swing_deg", kind="abs_diff", threshold=15.0),
     SymmetryIndex("vertical_excursion", "vertical_oscillation", "vertical bounce"),
-    SymmetryIndex("arm_crossover", "arm_crossover"),
+    SymmetryIndex("arm_crossover", "arm_crossover", kind="abs_diff", threshold=0.15),
 )
 #: Symmetry-index names (``metrics.asymmetry``) → the metric they compare.
 SYMMETRY_SOURCES: dict[str, str] = {si.name: si.metric for si in SYMMETRY_INDICES}

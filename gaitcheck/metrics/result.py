@@ -77,6 +77,16 @@ class Metric:
         Left and right per-stride values with mean, median and SD.
     extra : dict
         Metric-specific fields (``pattern``, ``counts``, ``si_pct`` ...).
+    samples : tuple of float
+        Per-stride (per-step) values of a metric without ``per_side`` (cadence per
+        step), for its interval; not reported.
+    ci95 : list of float, optional
+        95 % interval ``[lo, hi]`` of ``value`` in its unit
+        (:mod:`gaitcheck.metrics.uncertainty`); None when too few strides.
+    side_ci95 : dict, optional
+        The same per side (``per_side.<side>.ci95``).
+    uncertainty : dict, optional
+        How ``ci95`` was made: method, n, statistical half-width, systematic floor.
     """
 
     key: str
@@ -87,6 +97,10 @@ class Metric:
     measurable: bool = True
     per_side: dict[str, SideStats] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    samples: tuple[float, ...] = ()
+    ci95: list[float] | None = None
+    side_ci95: dict[str, list[float] | None] | None = None
+    uncertainty: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the metric as ``report.json`` ``metrics`` holds it, ``extra`` merged in."""
@@ -99,6 +113,11 @@ class Metric:
         }
         if self.per_side is not None:
             out["per_side"] = {s: st.to_dict() for s, st in self.per_side.items()}
+            for s, ci in (self.side_ci95 or {}).items():
+                out["per_side"][s]["ci95"] = ci
+        if self.measurable:
+            out["ci95"] = self.ci95
+            out["uncertainty"] = self.uncertainty
         out.update(self.extra)
         return out
 

@@ -2,13 +2,15 @@
 
 For every metric both reports measured: A, B, the change (absolute and %), and whether
 the change exceeds the measurement's noise. The noise is the smallest detectable change
+from the same uncertainty the reports give each metric (``ci95``, see
+:mod:`gaitcheck.metrics.uncertainty`: stride-to-stride scatter plus the systematic floor
+measured by the consistency suite):
 
-    SDC = 1.96 × sqrt(SE_A² + SE_B²),   SE = SD / sqrt(n)
+    SDC = sqrt(h_A² + h_B²),   h = half-width of the report's 95 % interval
 
-over each report's per-stride values (left and right pooled), i.e. the 95 % limit for a
-difference between two session means given their stride-to-stride scatter. Metrics
-without per-stride data use a fixed floor (:data:`NOISE_FLOORS`). Both describe within-
-session scatter only: a different camera position adds error the reports cannot see.
+Reports written before the intervals existed fall back to the per-stride scatter alone,
+``1.96 × sqrt(SE_A² + SE_B²)`` with ``SE = SD / sqrt(n)`` over the pooled per-stride
+values, and metrics without per-stride data to a fixed floor (:data:`NOISE_FLOORS`).
 """
 
 from __future__ import annotations
@@ -116,6 +118,15 @@ def standard_error(values: list[float]) -> float | None:
     return sd / math.sqrt(n)
 
 
+def half_width(metric: dict[str, Any] | None) -> float | None:
+    """Half-width of a metric's 95 % interval ``ci95`` in its unit, or None."""
+    ci = (metric or {}).get("ci95")
+    if not (isinstance(ci, list) and len(ci) == 2
+            and all(isinstance(x, int | float) and math.isfinite(x) for x in ci)):
+        return None
+    return (float(ci[1]) - float(ci[0])) / 2
+
+
 def _view(report: dict[str, Any]) -> str | None:
     return (report.get("view") or {}).get("value")
 
@@ -156,7 +167,10 @@ def compare_metric(key: str, a: dict[str, Any], b: dict[str, Any]) -> MetricChan
     change = vb - va
     pct = change / abs(va) * 100 if va != 0 else None
     se_a, se_b = standard_error(pooled_strides(ma)), standard_error(pooled_strides(mb))
-    if se_a is not None and se_b is not None:
+    h_a, h_b = half_width(ma), half_width(mb)
+    if h_a is not None and h_b is not None:
+        noise, source = math.hypot(h_a, h_b), "95 % intervals"
+    elif se_a is not None and se_b is not None:
         noise, source = Z95 * math.sqrt(se_a ** 2 + se_b ** 2), "per-stride"
     elif key in NOISE_FLOORS:
         noise, source = NOISE_FLOORS[key], "fixed floor"

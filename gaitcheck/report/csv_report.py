@@ -236,7 +236,9 @@ def summary_table(result: GaitResult) -> tuple[list[str], list[list[str]]]:
     ``frames``, ``duration_s``, ``foot_strike_pattern``; then per metric
     (:data:`METRIC_ORDER`, named by :func:`metric_column`) the headline value and, for
     metrics measured per foot, the per-side means ``<column>_left`` and
-    ``<column>_right``; then the left-right symmetry indices
+    ``<column>_right``, and the 95 % interval of the headline value ``<column>_ci95_lo``
+    and ``<column>_ci95_hi`` (:mod:`gaitcheck.metrics.uncertainty`); then the left-right
+    symmetry indices
     ``asymmetry_<name>_si_pct`` (%). A metric the view or data cannot support has empty
     cells. Values keep the report's 3 decimals.
     """
@@ -267,6 +269,11 @@ def summary_table(result: GaitResult) -> tuple[list[str], list[list[str]]]:
             for s in SIDES if sided else ():
                 header.append(f"{column}_{s}")
                 row.append(_cell((per_side.get(s) or {}).get("mean") if own else None, 3))
+            ci = m.get("ci95") if own else None
+            for bound, name in enumerate(("lo", "hi")):
+                header.append(f"{column}_ci95_{name}")
+                row.append(_cell(ci[bound] if isinstance(ci, list) and len(ci) == 2
+                                 else None, 3))
     asym = metrics.get("asymmetry") or {}
     for name in (*ASYMMETRY_ORDER, *sorted(set(asym) - set(ASYMMETRY_ORDER))):
         header.append(f"asymmetry_{name}_si_pct")

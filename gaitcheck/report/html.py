@@ -26,6 +26,7 @@ from gaitcheck.metrics.definitions import HEADLINE
 from gaitcheck.metrics.findings import SEVERITY_ORDER
 from gaitcheck.report.html_metrics import (
     fmt,
+    interval,
     label,
     measured,
     metric_cards,
@@ -94,7 +95,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
             status = ("below" if low is not None and value < low else
                       "above" if high is not None and value > high else "within")
         tile = {"key": key, "label": label(key), "status": status,
-                "number": measured(key, value, m["unit"]), "pattern": None}
+                "number": measured(key, value, m["unit"]), "pattern": None,
+                "ci": interval(f"{key}.ci95", m.get("ci95"), m["unit"], half=True)}
         if key == "foot_strike":
             tile["label"] = "Foot strike"
             if m.get("pattern"):
@@ -106,6 +108,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "tiles": tiles,
         "findings": [{"severity": f.get("severity", "info"), "message": f.get("message", ""),
+                      "cue": f.get("cue"),
                       "anchor": _anchor(metrics, str(f.get("metric", "")))} for f in findings],
         "not_measurable": _not_measurable(metrics),
     }

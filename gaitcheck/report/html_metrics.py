@@ -16,6 +16,7 @@ from typing import Any
 from gaitcheck.metrics.definitions import GROUPS as GROUP_TITLES
 from gaitcheck.metrics.definitions import REGISTRY, MetricDefinition, in_group
 from gaitcheck.metrics.definitions import SYMMETRY_SOURCES as SYMMETRY_OF
+from gaitcheck.metrics.findings import band_status
 from gaitcheck.report.plots import band_gauge, stride_plot
 from gaitcheck.sides import SIDES
 
@@ -100,6 +101,20 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def interval(path: str, ci: Any, unit: str, half: bool = False) -> dict[str, str] | None:
+    """:func:`number` of a 95 % interval ``[lo, hi]`` (``data-metric`` ``<path>``, the
+    ``ci95`` list): "lo–hi", or "± half-width" when ``half``; None without one."""
+    if not (isinstance(ci, list) and len(ci) == 2 and all(_is_number(x) for x in ci)):
+        return None
+    places = decimals_of(path)
+    if half:
+        text, suffix = fmt_parts((ci[1] - ci[0]) / 2, unit, places)
+        return number(path, ci, f"± {text}", suffix)
+    lo, suffix = fmt_parts(ci[0], unit, places)
+    hi, _ = fmt_parts(ci[1], unit, places)
+    return number(path, ci, f"{lo}–{hi}", suffix)
+
+
 def _sides(key: str, metric: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for side, st in (metric.get("per_side") or {}).items():
@@ -112,6 +127,7 @@ def _sides(key: str, metric: dict[str, Any]) -> list[dict[str, Any]]:
                          number(f"{base}.{stat}", v, fmt(v, metric["unit"], False,
                                                          decimals_of(key)))) \
                 if _is_number(v) else None
+        row["ci"] = interval(f"{base}.ci95", st.get("ci95"), metric["unit"])
         out.append(row)
     return out
 
@@ -191,8 +207,10 @@ def metric_card(key: str, metric: dict[str, Any], band: dict[str, Any] | None,
         tick["text"] = bound(tick["value"], unit)
     card |= {
         "value": measured(key, value, unit),
+        "ci": interval(f"{key}.ci95", metric.get("ci95"), unit),
         "gauge": gauge,
-        "gauge_note": _gauge_note(gauge, card["band_text"], metric.get("pattern")),
+        "gauge_note": _gauge_note(gauge, card["band_text"], metric.get("pattern"),
+                                  band_status(value, metric.get("ci95"), band)),
         "confidence": number(f"{key}.confidence", confidence, f"{confidence:.2f}"),
         "confidence_level": "high" if confidence >= 0.75 else
         "moderate" if confidence >= 0.4 else "low",
@@ -215,8 +233,12 @@ def _band_text(band: dict[str, Any], unit: str) -> str:
 
 
 def _gauge_note(gauge: dict[str, Any] | None, band_text: str | None,
-                pattern: str | None) -> dict[str, str]:
-    """Chip and sentence under the gauge."""
+                pattern: str | None, judged: str | None = None) -> dict[str, str]:
+    """Chip and sentence under the gauge; ``judged``: :func:`band_status` of the value
+    and its interval (a borderline value is said so here, never raised as a finding)."""
+    if judged == "borderline":
+        return {"chip": "borderline", "cls": "info", "text": f"outside the typical range "
+                f"{band_text}, but its 95 % interval reaches into it: not a finding"}
     status = (gauge or {}).get("status")
     if status == "within":
         return {"chip": "typical", "cls": "ok", "text": f"within the typical range {band_text}"}
@@ -230,11 +252,20 @@ def _gauge_note(gauge: dict[str, Any] | None, band_text: str | None,
 
 def _symmetry_row(name: str, si: dict[str, Any]) -> dict[str, Any]:
     v = si.get("si_pct")
+    d = si.get("diff")
     metric = SYMMETRY_OF.get(name)
+    unit = REGISTRY[metric].units[0] if metric in REGISTRY else ""
+    if _is_number(v):
+        shown: dict[str, str] | None = number(f"asymmetry.{name}.si_pct", v, f"{v:.1f}", " %")
+        ci = interval(f"asymmetry.{name}.ci95", si.get("ci95"), "%")
+    elif _is_number(d):
+        shown = measured(f"asymmetry.{name}.diff", d, unit)
+        ci = interval(f"asymmetry.{name}.ci95", si.get("ci95"), unit)
+    else:
+        shown, ci = None, None
     return {"name": name, "label": label(metric) if metric else name.replace("_", " "),
-            "flagged": bool(si.get("flagged")),
-            "si": number(f"asymmetry.{name}.si_pct", v, f"{v:.1f}", " %") if _is_number(v)
-            else None}
+            "flagged": bool(si.get("flagged")), "si": shown, "ci": ci,
+            "reason": si.get("reason") if si.get("measurable") is False else None}
 
 
 def metric_cards(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,84 @@
+"""The systematic floor of each metric's uncertainty, from the consistency suite.
+
+``gaitcheck/metrics/systematic.json`` (format ``gaitcheck-systematic/1``, written by
+``benchmarks/consistency.py``) holds, per metric, how much it changes between a clip
+and the same clip mirrored, halved in size, moved off centre, rolled ±4°, dimmed,
+re-compressed at CRF 35 or sub-sampled to 30 fps. The floor is ``FLOOR_SCALE × median
+|change|`` over those transforms (the clip-halves splits are left out: they measure
+stride sampling, which the statistical part already holds). A change between two
+measurements carries two errors, so one measurement's SD is ``SD(change) / √2``, and
+``median |N(0, σ)| = 0.674 σ``: a 95 % half-width is ``1.96 / 0.674 / √2 ≈ 2.06``
+medians. Metrics the suite has not measured take :data:`FALLBACK_FLOORS`.
+
+Pure standard library: the registry (importable without numpy) reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from statistics import median
+
+#: The consistency suite's table (format ``gaitcheck-systematic/1``).
+SYSTEMATIC_PATH = Path(__file__).with_name("systematic.json")
+#: 95 % half-width per median absolute change between a clip and its transform.
+FLOOR_SCALE = 1.96 / 0.6745 / math.sqrt(2.0)
+#: Metrics whose systematic floor is in video frames (events placed to a frame).
+FRAME_TIMED = frozenset({"ground_contact_ms", "step_time_ms", "flight_ms"})
+#: Floors of metrics the consistency suite has not measured (chosen, not measured):
+#: timing in frames as contact time's measured 1.7 frames; duty factor = 1.7 frames of
+#: a 30-fps stride of ~21 frames (≈ 4 %, reduced to 3 % as contact and stride share
+#: events); joint angles at contact as knee flexion at contact (2°), the shank and hip
+#: angle a little more (they use the ground line and the trunk, 3°); arm angles 5°
+#: (the far arm is often hidden); vertical oscillation 1 cm / 1 % leg length; arm
+#: crossover 0.05 shoulder widths (wrist jitter); lateral trunk lean as trunk lean.
+FALLBACK_FLOORS: dict[str, float] = {
+    "cadence_spm": 0.5, "step_time_ms": 1.7, "ground_contact_ms": 1.7, "flight_ms": 1.7,
+    "duty_factor_pct": 3.0, "trunk_lean_deg": 1.0, "head_forward_deg": 1.5,
+    "lateral_trunk_lean_deg": 1.0, "foot_strike": 3.0, "knee_flexion_ic_deg": 2.0,
+    "knee_flexion_peak_stance_deg": 3.0, "hip_extension_to_deg": 3.0,
+    "overstride_pct": 2.5, "shank_angle_deg": 3.0, "vertical_oscillation": 1.0,
+    "arm_swing_deg": 5.0, "elbow_angle_deg": 5.0, "arm_crossover": 0.05,
+}
+
+
+def load_systematic(path: Path | None = None) -> dict[str, float]:
+    """Read the measured systematic floors per metric key from the suite's table.
+
+    Floors are 95 % half-widths (frames for :data:`FRAME_TIMED`); {} when the table is
+    absent or unreadable (then :data:`FALLBACK_FLOORS` apply).
+    """
+    try:
+        data = json.loads((path or SYSTEMATIC_PATH).read_text())
+        table = data["metrics"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    out = {}
+    for key, row in table.items():
+        changes = [float(v) for k, v in (row.get("per_transform") or {}).items()
+                   if not str(k).endswith("-half") and v is not None]
+        typical = median(changes) if changes else row.get("median_abs_change")
+        if typical is not None and math.isfinite(float(typical)):
+            out[key] = round(FLOOR_SCALE * float(typical), 3)
+    return out
+
+
+def floors() -> dict[str, tuple[float, str]]:
+    """Every floor with its origin ("measured" or "fallback")."""
+    measured = load_systematic()
+    out = {k: (v, "fallback") for k, v in FALLBACK_FLOORS.items()}
+    out |= {k: (v, "measured") for k, v in measured.items()}
+    return out
+
+
+def floor_in_unit(key: str, floor: float | None, fps: float | None) -> float:
+    """Convert the floor of ``key`` to the metric's unit.
+
+    Frames → ms for :data:`FRAME_TIMED` (0 without a frame rate); 0 when None.
+    """
+    if floor is None:
+        return 0.0
+    if key in FRAME_TIMED:
+        return floor * 1000.0 / fps if fps else 0.0
+    return float(floor)
