@@ -25,12 +25,18 @@ from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.extract import Extraction, extract_tracks
+from gaitcheck.pose.segments import (
+    default_jobs,
+    extract_in_segments,
+    head_start_frames,
+    plan_segments,
+)
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.validation import check_options
-from gaitcheck.video.lines import with_scene_lines
+from gaitcheck.video.lines import scene_lines_from_video, with_scene_lines
 from gaitcheck.video.reader import Frame, VideoReader
 from gaitcheck.video.sampling import FrameSampler
 
@@ -76,6 +82,12 @@ class AnalyzeOptions:
     analysis_fps : float, optional
         Instead of ``stride``: the stride that brings the real-time frame rate closest
         to this (frames/s) without going below it.
+    jobs : int, optional
+        Processes sharing the pose pass, each on a time segment of the video
+        (:mod:`gaitcheck.pose.segments`); 1 = one pass in this process. Default:
+        ``$GAITCHECK_JOBS``, else 1 (the same landmarks on every machine; see
+        :func:`gaitcheck.pose.segments.default_jobs`). Short windows and strided
+        analyses use fewer.
     anonymize : bool
         Blur the runner's face in the annotated video and the key frames.
     clinic, note : str, optional
@@ -93,6 +105,7 @@ class AnalyzeOptions:
     formats: tuple[str, ...] | None = None
     stride: int = 1
     analysis_fps: float | None = None
+    jobs: int | None = None
     anonymize: bool = False
     clinic: str | None = None
     note: str | None = None
@@ -245,7 +258,40 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
     progress = progress or Progress()
     # A few grey frames for the scene-line roll estimate (gaitcheck.video.lines).
     sampler = FrameSampler(reader.expected_frames)
+    jobs = options.jobs if options.jobs is not None else (
+        default_jobs() if backend_factory is None else 1)
+    plans = plan_segments(reader, jobs, head_start_frames())
+    if plans:
+        # Every process builds and closes its own landmarkers (gaitcheck.pose.segments).
+        warm_up = _warm_up_in_background()
+        progress.start(reader.expected_frames)
+        try:
+            extraction = extract_in_segments(reader, plans,
+                                             backend_factory or _mediapipe_backend, options,
+                                             progress.update, spool)
+        finally:
+            progress.stop()
+    else:
+        extraction, warm_up = _single_pass(reader, options, progress, backend_factory, spool,
+                                           sampler)
+    if spool is not None:
+        spool.finish()
+    if sampler.frames:
+        tracks = with_scene_lines(extraction.tracks, sampler)
+    else:  # pose ran in other processes: read the few frames by seeking
+        tracks = dataclasses.replace(extraction.tracks, source=extraction.tracks.source | {
+            "scene_lines": scene_lines_from_video(reader.path, extraction.tracks)})
+    extraction = dataclasses.replace(extraction, tracks=tracks)
+    # Done long ago on a real video; after a very short pose pass this waits rather than
+    # importing the same modules from two threads at once.
+    warm_up.join()
+    return extraction
 
+
+def _single_pass(reader: VideoReader, options: AnalyzeOptions, progress: Progress,
+                 backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
+                 spool: CropSpool | None,
+                 sampler: FrameSampler) -> tuple[Extraction, threading.Thread]:
     def on_pose(frame: Frame, found: list[PoseCandidate]) -> None:
         sampler.add(frame)
         if spool is not None:
@@ -266,14 +312,7 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
             progress.stop()
     finally:
         backend.close()
-    if spool is not None:
-        spool.finish()
-    extraction = dataclasses.replace(extraction,
-                                     tracks=with_scene_lines(extraction.tracks, sampler))
-    # Done long ago on a real video; after a very short pose pass this waits rather than
-    # importing the same modules from two threads at once.
-    warm_up.join()
-    return extraction
+    return extraction, warm_up
 
 
 def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,

@@ -10,6 +10,7 @@ makes removing stale ``.partial`` folders at start safe.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -65,6 +66,10 @@ class BatchSettings:
         Seconds after which a pool worker still analysing one video is stopped and the
         video failed; default: a generous bound from the video's frame count
         (:func:`gaitcheck.batch.executors.time_limit_s`).
+    split_videos : bool
+        Give each video's pose pass the cores no other video uses (few, long videos;
+        :func:`pose_jobs_per_video`). Off by default: a split pass can move angles by
+        up to ~2° after a seam, so results would depend on the batch's size.
     """
 
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +79,7 @@ class BatchSettings:
     force: bool = False
     connect_timeout_s: float = 10.0
     time_limit_s: float | None = None
+    split_videos: bool = False
 
 
 class BatchReporter:
@@ -256,6 +262,12 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     else:
         workers = max(1, min(settings.workers or executors.available_cores(), len(jobs) or 1))
         where = "in this process" if workers == 1 else f"{workers} local processes"
+    # One video per worker; only cores no video would use split each video's pose pass
+    # into time segments (few, long videos). An explicit "jobs" option is kept.
+    split = pose_jobs_per_video(settings, len(jobs))
+    jobs = [dataclasses.replace(job, options={"jobs": split} | job.options) for job in jobs]
+    if split > 1:
+        where += f", each video's pose on {split} processes"
     header = {"input": info, "out_dir": str(out), "videos": len(entries), "executor": where,
               "defaults": settings.defaults, "force": settings.force}
 
@@ -309,6 +321,17 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     log(f"batch end: {tally['ok']} ok, {tally['warning']} with warnings, {tally['error']} "
         f"failed, {len(ordered)} videos in {elapsed:.1f} s (pid {os.getpid()})")
     return BatchResult(out, ordered, outcomes, elapsed, workers, where)
+
+
+def pose_jobs_per_video(settings: BatchSettings, videos: int) -> int:
+    """Pose processes per video: the cores left over when there are fewer videos than
+    local workers allowed (``settings.workers``, default the available cores), shared
+    evenly, when ``settings.split_videos`` asks for it; 1 otherwise, and on dask (one
+    video per worker thread)."""
+    if not settings.split_videos or settings.executor != "local" or videos <= 0:
+        return 1
+    budget = settings.workers or executors.available_cores()
+    return max(1, budget // videos)
 
 
 def _time_limit(settings: BatchSettings) -> executors.TimeLimit:

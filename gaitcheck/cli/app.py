@@ -133,6 +133,10 @@ def analyze(
     analysis_fps: Annotated[float | None, typer.Option(
         "--analysis-fps", help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, max=256, help="Processes sharing the pose pass, each on a "
+        "time segment of the video (faster; angles can move by up to ~2° after a seam); "
+        "1 = one pass [default: 1, or $GAITCHECK_JOBS].")] = None,
     formats: ro.FormatsOpt = None,
     pdf: ro.PdfOpt = False,
     anonymize: ro.AnonymizeOpt = None,
@@ -175,7 +179,7 @@ def analyze(
                                  max_people=max_people, view=view, setting=setting,
                                  height_cm=height_cm,
                                  formats=ro.formats_list(formats, annotate=annotate, pdf=pdf),
-                                 stride=stride, analysis_fps=analysis_fps,
+                                 stride=stride, analysis_fps=analysis_fps, jobs=jobs,
                                  anonymize=ro.anonymize_default(anonymize),
                                  clinic=ro.clinic_default(clinic), note=ro.note_text(note))
         if (stride != 1 or analysis_fps is not None) and landmarks is not None:

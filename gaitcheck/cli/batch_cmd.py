@@ -82,6 +82,10 @@ def batch(
         "--workers", "-j", min=1, help="Parallel local processes [default: available "
         "cores, at most one per video]. Ignored with --executor dask.",
         show_default=False)] = None,
+    split_videos: Annotated[bool, typer.Option(
+        "--split-videos", help="With fewer videos than workers, split each video's pose "
+        "pass over the spare cores (faster; angles can move by up to ~2° after a seam, "
+        "so off by default).")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo videos already analysed with the same content and "
         "settings.")] = False,
@@ -160,7 +164,8 @@ def batch(
                     "clinic": ro.clinic_default(clinic) if pdf else None}
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},
                                  workers=workers, executor=executor, scheduler=scheduler,
-                                 force=force, connect_timeout_s=connect_timeout)
+                                 force=force, connect_timeout_s=connect_timeout,
+                                 split_videos=split_videos)
         reporter = ConsoleReporter(out_console, err_console,
                                    show_bar=not quiet and err_console.is_terminal)
         try:

@@ -19,6 +19,7 @@ from gaitcheck.events.model import EventWarning
 from gaitcheck.events.settings import EventSettings
 from gaitcheck.landmarks import LM
 from gaitcheck.sides import SIDES
+from gaitcheck.tracks.footjump import detect_foot_jumps
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
 
@@ -310,7 +311,9 @@ def reject_foot_outliers(px: np.ndarray, scale: float,
     Heel → ankle and foot_index → ankle distances change little in a side view (the foot
     is rigid and turns in the image plane), so a jump of either away from its median
     means the pose model placed the foot wrongly, typically the far foot drawn onto the
-    near one. Tolerance: ``max(tolerance, 4·MAD)`` leg lengths from the median.
+    near one. Tolerance: ``max(tolerance, 4·MAD)`` leg lengths from the median. A whole
+    foot, ankle included, that jumped off its path for one or two frames
+    (:func:`gaitcheck.tracks.footjump.detect_foot_jumps`) is dropped too, ankle and all.
 
     Parameters
     ----------
@@ -322,6 +325,9 @@ def reject_foot_outliers(px: np.ndarray, scale: float,
         Smallest accepted deviation from the median distance, leg lengths.
     """
     out = px.copy()
+    # A whole foot drawn elsewhere for a frame or two (ankle included) keeps its shape:
+    # only its path shows it (gaitcheck.tracks.footjump).
+    out[detect_foot_jumps(px)] = np.nan
     for side in SIDES:
         ankle = px[:, LM[f"{side}_ankle"]]
         bad = np.zeros(len(px), dtype=bool)

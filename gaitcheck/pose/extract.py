@@ -7,8 +7,8 @@ or blurred video says so, and a video where no one was found says why that may b
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,63 @@ def no_person_message(n_frames: int, name: str, stats: dict[str, Any]) -> str:
     return f"no person detected in {frames_text} of {name}{why}"
 
 
+@dataclass
+class PosePass:
+    """What the pose loop saw on a run of consecutive analysed frames, before the
+    subject is chosen (the segmented pass stitches several of these into one).
+
+    Attributes
+    ----------
+    candidates : list of list of PoseCandidate
+        Every person found, per frame.
+    time_s : list of float
+        Real time of each frame, seconds from the start of the file.
+    frame_index : list of int
+        Index of each frame in the file.
+    samples : dict
+        Frame index → (brightness_p90, sharpness) of the frames sampled for
+        :func:`image_stats`.
+    """
+
+    candidates: list[list[PoseCandidate]] = field(default_factory=list)
+    time_s: list[float] = field(default_factory=list)
+    frame_index: list[int] = field(default_factory=list)
+    samples: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+def stats_every(reader: VideoReader) -> int:
+    """Every how many analysed frames :func:`image_stats` is sampled."""
+    fps = reader.info.capture_fps / reader.stride
+    return max(1, round(fps / STATS_PER_S)) if np.isfinite(fps) else 15
+
+
+def run_pose(frames: Iterable[Frame], backend: PoseBackend, every: int,
+             on_frame: ProgressCallback | None = None, on_pose: PoseHook | None = None,
+             sample_by_index: bool = False) -> PosePass:
+    """Run ``backend`` on ``frames`` in order (see :func:`extract_tracks`).
+
+    ``every`` is the image-statistics sampling interval in analysed frames, counted from
+    the first of ``frames``, or with ``sample_by_index`` on the file's frame index (so
+    segments of one video sample the same frames as a single pass).
+    """
+    out = PosePass()
+    for frame in frames:
+        found = backend.detect(frame.rgb, round(frame.time_s * 1000.0))
+        out.candidates.append(found)
+        if on_pose is not None and found:
+            on_pose(frame, found)
+        if (frame.index if sample_by_index else len(out.time_s)) % every == 0:
+            out.samples[frame.index] = image_stats(frame.rgb)
+        out.time_s.append(frame.time_s)
+        out.frame_index.append(frame.index)
+        if on_frame is not None:
+            on_frame(len(out.time_s))
+    return out
+
+
 def extract_tracks(
     reader: VideoReader,
     backend: PoseBackend,
@@ -134,41 +191,51 @@ def extract_tracks(
         Undecodable video, a single frame (a still image, not a video), or no person
         in any frame (with ``require_person``).
     """
-    per_frame: list[list[PoseCandidate]] = []
-    times: list[float] = []
-    indices: list[int] = []
-    samples: list[tuple[float, float]] = []
-    fps = reader.info.capture_fps / reader.stride
-    every = max(1, round(fps / STATS_PER_S)) if np.isfinite(fps) else 15
-    for frame in reader.frames():
-        found = backend.detect(frame.rgb, round(frame.time_s * 1000.0))
-        per_frame.append(found)
-        if on_pose is not None and found:
-            on_pose(frame, found)
-        if len(times) % every == 0:
-            samples.append(image_stats(frame.rgb))
-        times.append(frame.time_s)
-        indices.append(frame.index)
-        if on_frame is not None:
-            on_frame(len(times))
-    stats = summarise_image_stats(samples)
-    if len(times) < 2:  # says whether the window, the stride or the file left so few
-        raise InputError(reader.few_frames_message(len(times)))
-    time_s = np.asarray(times, dtype=np.float64)
-    info = reader.info
-    selection = select_subject(per_frame, time_s, info.width, info.height)
-    del per_frame  # every other candidate: only the chosen ones are kept
-    if require_person and all(c is None for c in selection.chosen):
-        raise InputError(no_person_message(len(times), reader.path.name, stats))
+    found = run_pose(reader.frames(), backend, stats_every(reader), on_frame, on_pose)
+    decoding = {"stopped_early": reader.decode_stopped_early,
+                "frames_skipped": reader.decode_errors,
+                "first_error_s": reader.first_error_s}
+    return build_extraction(found, reader, backend.describe(), decoding, require_person)
 
-    image = np.full((len(times), N_LANDMARKS, len(CHANNELS)), np.nan, dtype=np.float32)
-    world = np.full((len(times), N_LANDMARKS, 3), np.nan, dtype=np.float32)
+
+def build_extraction(found: PosePass, reader: VideoReader, backend_info: dict[str, Any],
+                     decoding: dict[str, Any], require_person: bool = True,
+                     extra_source: dict[str, Any] | None = None) -> Extraction:
+    """Choose the subject in ``found`` and build the tracks (see :func:`extract_tracks`).
+
+    Parameters
+    ----------
+    found : PosePass
+        The pose loop's output over the whole window, in time order.
+    reader : VideoReader
+        The video and its window (for names, sizes and the window description).
+    backend_info : dict
+        :meth:`PoseBackend.describe` of the backend that ran.
+    decoding : dict
+        ``stopped_early``, ``frames_skipped`` and ``first_error_s`` of the decode.
+    require_person : bool
+        Raise :class:`InputError` when no frame has a person.
+    extra_source : dict, optional
+        Further provenance merged into ``tracks.source`` (e.g. the segments' seams).
+    """
+    stats = summarise_image_stats(list(found.samples.values()))
+    n = len(found)
+    if n < 2:  # says whether the window, the stride or the file left so few
+        raise InputError(reader.few_frames_message(n))
+    time_s = np.asarray(found.time_s, dtype=np.float64)
+    info = reader.info
+    selection = select_subject(found.candidates, time_s, info.width, info.height)
+    if require_person and all(c is None for c in selection.chosen):
+        raise InputError(no_person_message(n, reader.path.name, stats))
+
+    image = np.full((n, N_LANDMARKS, len(CHANNELS)), np.nan, dtype=np.float32)
+    world = np.full((n, N_LANDMARKS, 3), np.nan, dtype=np.float32)
     for t, cand in enumerate(selection.chosen):
         if cand is not None:
             image[t] = cand.image
             world[t] = cand.world
-    truncated = reader.decode_stopped_early or reader.decode_errors > 0
-    source = backend.describe() | {
+    truncated = bool(decoding["stopped_early"]) or decoding["frames_skipped"] > 0
+    source = backend_info | {
         "subject_selection": {
             "max_people_in_frame": selection.max_people,
             "frames_with_other_people": selection.frames_with_others,
@@ -176,14 +243,12 @@ def extract_tracks(
         },
         "window": {"start_s": reader.start_s, "end_s": reader.end_s,
                    "stride": reader.stride, "analysis_fps": reader.analysis_fps},
-        "decoding": {"stopped_early": reader.decode_stopped_early,
-                     "frames_skipped": reader.decode_errors,
-                     "first_error_s": reader.first_error_s},
+        "decoding": dict(decoding),
         "image_stats": stats,
-    }
+    } | (extra_source or {})
     tracks = LandmarkTracks(image=image, world=world, time_s=time_s,
-                            frame_index=np.asarray(indices, dtype=np.int64), video=info,
-                            source=source)
+                            frame_index=np.asarray(found.frame_index, dtype=np.int64),
+                            video=info, source=source)
     return Extraction(tracks=tracks, truncated=truncated,
                       max_people=selection.max_people,
                       frames_with_others=selection.frames_with_others)

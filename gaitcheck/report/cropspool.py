@@ -10,6 +10,11 @@ memory, so memory stays flat in video length; the file takes about 18 kB per fra
 720p video (about 320 MB for ten minutes at 30 fps) and is deleted on
 :meth:`CropSpool.close`.
 
+When the pose pass is split into time segments run by other processes
+(:mod:`gaitcheck.pose.segments`), each worker spools into its own file
+(:meth:`CropSpool.part_path`, opened with ``path=``) and the main spool adopts those
+files with their frame numbers corrected (:meth:`CropSpool.adopt`).
+
 A frame whose crop is missing or does not cover the requested box (the feet were not
 found in that frame, or the disk filled up) is simply not served:
 :func:`gaitcheck.report.keyframes.extract_keyframes` decodes the video for those.
@@ -17,11 +22,13 @@ found in that frame, or the disk filled up) is simply not served:
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,6 +51,8 @@ _FEET = tuple([LM[f"{side}_{p}"] for p in ("heel", "foot_index", "ankle")]
 _SLACK = 0.15
 
 Box = tuple[int, int, int, int]
+#: One stored crop: box in frame pixels, scale, file number, byte offset, byte length.
+Entry = tuple[Box, float, int, int, int]
 
 
 class CropSpool:
@@ -54,16 +63,26 @@ class CropSpool:
     min_side : int
         Crops are stored downscaled only as far as keeps each foot's key-frame box at
         least this many pixels (the key frame's size), so nothing is lost to the spool.
+    path : Path, optional
+        Write into this file (a segment worker's part, see :meth:`part_path`), which
+        :meth:`close` keeps; by default an anonymous temporary file.
     """
 
-    def __init__(self, min_side: int) -> None:
+    def __init__(self, min_side: int, path: Path | None = None) -> None:
         self.min_side = min_side
         # Lives as long as the spool; close() (or the with block) deletes it.
-        self._file = tempfile.TemporaryFile(prefix="gaitcheck-crops-")  # noqa: SIM115
+        if path is None:
+            self._file: IO[bytes] = tempfile.TemporaryFile(prefix="gaitcheck-crops-")  # noqa: SIM115
+        else:
+            self._file = Path(path).open("w+b")  # noqa: SIM115
+        self._is_part = path is not None
+        #: Readable files holding crops: ours first, then adopted segment parts.
+        self._files: list[IO[bytes]] = [self._file]
+        self._parts_dir: Path | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitcheck-crops")
         self._pending: deque[Future[None]] = deque()
-        #: frame index → [(box in frame px, scale, offset, length)], one per person.
-        self._index: dict[int, list[tuple[Box, float, int, int]]] = {}
+        #: frame index → [(box in frame px, scale, file, offset, length)], one per person.
+        self._index: dict[int, list[Entry]] = {}
         self._size = 0
         #: Why storing stopped (a full temporary disk), None while it works.
         self.failed: str | None = None
@@ -108,13 +127,56 @@ class CropSpool:
         except OSError as err:  # a full temp disk: key frames fall back to the video
             self.failed = f"crop spool stopped: {err.strerror or err}"
             return
-        self._index.setdefault(index, []).append((box, scale, self._size, len(data)))
+        self._index.setdefault(index, []).append((box, scale, 0, self._size, len(data)))
         self._size += len(data)
 
     def finish(self) -> None:
         """Wait for every queued crop to be stored."""
         while self._pending:
             self._pending.popleft().result()
+        if self._is_part and not self._file.closed:
+            self._file.flush()  # a segment's part file is read by another process next
+
+    # -- segments (other processes) ---------------------------------------------------
+    def part_path(self, segment: int) -> Path:
+        """Where a segment worker should spool (in a folder :meth:`close` deletes)."""
+        if self._parts_dir is None:
+            self._parts_dir = Path(tempfile.mkdtemp(prefix="gaitcheck-crops-"))
+        return self._parts_dir / f"segment-{segment}.jpgs"
+
+    def entries(self) -> dict[int, list[Entry]]:
+        """The index of this spool's own file (what a segment worker sends back)."""
+        self.finish()
+        return {k: list(v) for k, v in self._index.items()}
+
+    def adopt(self, path: Path, entries: dict[int, list[Entry]], offset: int = 0,
+              keep: range | None = None) -> None:
+        """Serve the crops a segment worker spooled into ``path``.
+
+        Parameters
+        ----------
+        path : Path
+            The worker's part file (:meth:`part_path`).
+        entries : dict
+            The worker's :meth:`entries`.
+        offset : int
+            Added to the worker's frame numbers (its decoder's estimate after seeking)
+            to give the true frame index.
+        keep : range, optional
+            True frame indices to adopt (the frames the stitched tracks take from that
+            segment); all by default.
+        """
+        try:
+            handle = Path(path).open("rb")  # noqa: SIM115  (closed by close())
+        except OSError:
+            return  # the key frames of that segment fall back to decoding the video
+        self._files.append(handle)
+        number = len(self._files) - 1
+        for index, stored in entries.items():
+            if keep is not None and index + offset not in keep:
+                continue
+            self._index.setdefault(index + offset, []).extend(
+                (box, scale, number, start, length) for box, scale, _, start, length in stored)
 
     # -- reading (report writer) ----------------------------------------------------
     def region(self, frame_index: int, box: Box) -> tuple[np.ndarray, float] | None:
@@ -128,11 +190,13 @@ class CropSpool:
         """
         self.finish()
         x0, y0, x1, y1 = box
-        for (bx0, by0, bx1, by1), scale, offset, length in self._index.get(frame_index, []):
+        for (bx0, by0, bx1, by1), scale, number, offset, length in self._index.get(
+                frame_index, []):
             if not (bx0 <= x0 and by0 <= y0 and x1 <= bx1 and y1 <= by1):
                 continue
-            self._file.seek(offset)
-            image = cv2.imdecode(np.frombuffer(self._file.read(length), np.uint8),
+            handle = self._files[number]
+            handle.seek(offset)
+            image = cv2.imdecode(np.frombuffer(handle.read(length), np.uint8),
                                  cv2.IMREAD_COLOR)
             if image is None:
                 return None
@@ -144,14 +208,17 @@ class CropSpool:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of JPEG stored so far."""
+        """Bytes of JPEG stored so far (in this spool's own file)."""
         return self._size
 
     def close(self) -> None:
         """Stop the encoder thread and delete the temporary file."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()
-        self._file.close()
+        for handle in self._files:
+            handle.close()
+        if self._parts_dir is not None:
+            shutil.rmtree(self._parts_dir, ignore_errors=True)
 
     def __enter__(self) -> CropSpool:
         return self

@@ -3,9 +3,11 @@
 In the order of :func:`clean_tracks`: visibility gating, left/right swap repair
 (:func:`detect_swaps`; before the outlier test, which would delete half a swapped
 episode and hide it), far-foot repair
-(:func:`detect_far_foot`), outliers (:func:`~gaitcheck.tracks.outliers.hampel_mask`), PCHIP
-gap filling (:func:`fill_gaps`; heel and toe relative to their ankle, as a rigid foot's
-offset changes less than its position) and a zero-lag low-pass on gap-free segments
+(:func:`detect_far_foot`), whole-foot jumps
+(:func:`~gaitcheck.tracks.footjump.detect_foot_jumps`), outliers
+(:func:`~gaitcheck.tracks.outliers.hampel_mask`), PCHIP gap filling (:func:`fill_gaps`;
+heel and toe relative to their ankle, as a rigid foot's offset changes less than its
+position) and a zero-lag low-pass on gap-free segments
 (:func:`lowpass`).
 """
 
@@ -22,6 +24,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from gaitcheck.landmarks import BODY_PARTS, LM
 from gaitcheck.sides import SIDES
+from gaitcheck.tracks.footjump import detect_foot_jumps
 from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
@@ -47,9 +50,10 @@ class CleanResult:
         missing between the first and last frames with a pose; ``unfilled_by_part``: the
         same per body part, parts with none left out), ``filled_frames`` (frames
         without a pose that got one), ``[start, stop)`` array rows (not video frames) of
-        ``swaps_repaired`` (legs), ``arm_swaps_repaired`` and ``far_foot_fixed`` (``[start,
-        stop, side]``), and ``warnings`` ({code, severity, message}; the severity without
-        the view, see :func:`gaitcheck.tracks.warnings.warning_severity`).
+        ``swaps_repaired`` (legs), ``arm_swaps_repaired``, ``far_foot_fixed`` and
+        ``foot_jumps_fixed`` (``[start, stop, side]``), and ``warnings`` ({code, severity,
+        message}; the severity without the view, see
+        :func:`gaitcheck.tracks.warnings.warning_severity`).
     interpolated : numpy.ndarray of bool, shape (T, 33)
         Points whose coordinates were interpolated rather than measured.
     """
@@ -304,6 +308,7 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     pos, scale = image[:, :, :3], np.array([tracks.video.width, tracks.video.height], float)
     swaps: dict[str, list[list[int]]] = {"legs": [], "arms": []}
     far_runs: list[list[Any]] = []  # [start, stop, side]
+    jump_runs: list[list[Any]] = []  # [start, stop, side]
 
     def drop(mask: np.ndarray) -> None:
         pos[mask], world[mask] = np.nan, np.nan
@@ -336,6 +341,12 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         drop(far)
         far_runs = sorted([a, b, s] for s in SIDES for a, b in true_runs(
             np.any(far[:, [LM[f"{s}_{p}"] for p in FOOT_PARTS]], axis=1)))
+        # A whole foot, ankle included, drawn elsewhere for a frame or two: missing, so
+        # it is gap-filled and its frames count as interpolated (no strike angle there).
+        jumped = detect_foot_jumps(pos[:, :, :2] * scale) & np.isfinite(pos[..., 0])
+        drop(jumped)
+        jump_runs = sorted([a, b, s] for s in SIDES for a, b in true_runs(
+            jumped[:, LM[f"{s}_ankle"]]))
     half = max(1, round(cfg.hampel_half_window_ms / 1000.0 * fps))
     outliers = np.asarray(hampel_mask(pos[..., :2] * scale, half, cfg.hampel_n_sigma,
                                       cfg.hampel_min_sigma * height).any(axis=-1))
@@ -378,6 +389,7 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         "cutoff_hz": cutoff or None, "gated_points": int(gated.sum()),
         "outliers": int(outliers.sum()), "swaps_repaired": swaps["legs"],
         "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,
+        "foot_jumps_fixed": jump_runs,
         "filled_points": int(interpolated.sum()),
         "filled_frames": int(np.count_nonzero(~tracks.detected & interpolated.any(axis=1))),
         "unfilled_points": unfilled,

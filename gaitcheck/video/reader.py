@@ -324,8 +324,15 @@ class VideoReader:
             info.frame_count, math.floor(self.end_s * info.fps) + 1)
         return -(-max(last - first, 0) // self.stride)
 
-    def frames(self) -> Iterator[Frame]:
+    def frames(self, seek_s: float | None = None) -> Iterator[Frame]:
         """Yield every ``stride``-th frame of the analysis window, in order.
+
+        ``seek_s`` (file time, s) first seeks there instead of decoding from the start
+        (a time segment of a long video). FFmpeg lands on a frame at or after the key
+        frame before it and decodes forward; the frames' times are their true
+        presentation times, but their indices are OpenCV's estimate from the nominal
+        frame rate (exact for constant-rate video): callers check both
+        (:mod:`gaitcheck.pose.segments`). The stride counts from the first frame.
 
         A frame that fails to decode well before the declared end (a damaged stretch)
         is skipped and decoding resumes after it, for up to :data:`RESUME_WINDOW_S` of
@@ -344,6 +351,9 @@ class VideoReader:
         failures = 0
         self.frames_decoded = self.decode_errors = 0
         self.first_error_s = None
+        if seek_s is not None and seek_s > 0:
+            cap.set(cv2.CAP_PROP_POS_MSEC, 1000.0 * seek_s)
+            index = round(cap.get(cv2.CAP_PROP_POS_FRAMES)) - 1  # the frame before the next
         try:
             while True:
                 if not cap.grab():
