@@ -27,6 +27,7 @@ from gaitcheck.metrics.context import FindingContext, judged_bands
 from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.findings import bands_for, findings
 from gaitcheck.metrics.formulas import strike_class
+from gaitcheck.metrics.frames import levelled
 from gaitcheck.metrics.result import Metric, not_measurable
 from gaitcheck.metrics.sagittal import sagittal_metrics
 from gaitcheck.metrics.symmetry import asymmetry, seen_timing, stances_seen
@@ -238,7 +239,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     if scene.view in ("side", "oblique") and scene.facing:
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
-        events = detect_gait_events(tracks, scene.facing, settings=event_settings)
+        # Levelled by the scene's roll: foot heights are read along the true vertical.
+        events = detect_gait_events(levelled(tracks), scene.facing, settings=event_settings)
         if events.activity == "walk":
             cleaned = clean_tracks(tracks, "walk", settings=cleaning_settings)
         # Flight/double support and the duty factor must agree (events/activity_evidence).

@@ -36,7 +36,9 @@ from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.validation import check_options
+from gaitcheck.video.lines import scene_lines_from_video, with_scene_lines
 from gaitcheck.video.reader import Frame, VideoReader
+from gaitcheck.video.sampling import FrameSampler
 from gaitcheck.video.scene_motion import SceneMotionTracker
 
 if TYPE_CHECKING:
@@ -265,6 +267,8 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
              spool: CropSpool | None = None) -> Extraction:
     """The pose pass (the crops for the key frames go to ``spool``)."""
     progress = progress or Progress()
+    # A few grey frames for the scene-line roll estimate (gaitcheck.video.lines).
+    sampler = FrameSampler(reader.expected_frames)
     jobs = options.jobs if options.jobs is not None else (
         default_jobs() if backend_factory is None else 1)
     plans = plan_segments(reader, jobs, head_start_frames())
@@ -279,9 +283,16 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
         finally:
             progress.stop()
     else:
-        extraction, warm_up = _single_pass(reader, options, progress, backend_factory, spool)
+        extraction, warm_up = _single_pass(reader, options, progress, backend_factory, spool,
+                                           sampler)
     if spool is not None:
         spool.finish()
+    if sampler.frames:
+        tracks = with_scene_lines(extraction.tracks, sampler)
+    else:  # pose ran in other processes: read the few frames by seeking
+        tracks = dataclasses.replace(extraction.tracks, source=extraction.tracks.source | {
+            "scene_lines": scene_lines_from_video(reader.path, extraction.tracks)})
+    extraction = dataclasses.replace(extraction, tracks=tracks)
     # Done long ago on a real video; after a very short pose pass this waits rather than
     # importing the same modules from two threads at once.
     warm_up.join()
@@ -290,7 +301,8 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
 
 def _single_pass(reader: VideoReader, options: AnalyzeOptions, progress: Progress,
                  backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
-                 spool: CropSpool | None) -> tuple[Extraction, threading.Thread]:
+                 spool: CropSpool | None,
+                 sampler: FrameSampler) -> tuple[Extraction, threading.Thread]:
     backend = (backend_factory or _mediapipe_backend)(options)
     # Closed on every path, at once: a landmarker left to the garbage collector is closed
     # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
@@ -303,6 +315,7 @@ def _single_pass(reader: VideoReader, options: AnalyzeOptions, progress: Progres
         scene = SceneMotionTracker()
 
         def on_pose(frame: Frame, found: Sequence[PoseCandidate]) -> None:
+            sampler.add(frame)
             scene.add(frame, found)
             if spool is not None:
                 spool.add(frame, found)

@@ -99,6 +99,8 @@ def test_strike_classes(strike: str, cls: str) -> None:
 
 
 def test_tilted_camera_keeps_foot_angle() -> None:
+    import dataclasses
+
     from gaitcheck.synth.camera import camera_for_view
     from gaitcheck.synth.kinematics import generate_motion
     from gaitcheck.synth.params import GaitParams
@@ -108,10 +110,21 @@ def test_tilted_camera_keeps_foot_angle() -> None:
     cam = camera_for_view("side-left", roll_deg=6.0, fill=0.6)
     tracks = motion_to_tracks(motion, cam)
     ics, tos = true_events(motion, 30.0)
+    # Landmarks alone: the stance feet find the line but are too weak evidence to rotate.
     m, info = sagittal_metrics(tracks, "left", "left", pair_stances(ics, tos), None, 1.0)
     # Rolled clockwise, the ground rises to the image right: falling in the direction
     # this runner faces (image-left).
-    assert info["frame"]["ground_angle_deg"] == pytest.approx(-6.0, abs=1.5)
+    assert info["frame"]["ground_source"] == "feet"
+    assert info["frame"]["ground_estimate_deg"] == pytest.approx(-6.0, abs=1.5)
+    assert not info["frame"]["ground_applied"]
+    assert info["frame"]["ground_angle_deg"] == 0.0
+    # With the scene's plumb lines (as the pose pass measures them) it is applied.
+    lines = {"plumb": {"roll_deg": 6.0, "confidence": 0.9}}
+    tracks = dataclasses.replace(tracks, source=tracks.source | {"scene_lines": lines})
+    m, info = sagittal_metrics(tracks, "left", "left", pair_stances(ics, tos), None, 1.0)
+    assert info["frame"]["ground_applied"]
+    assert info["frame"]["ground_angle_deg"] == pytest.approx(-6.0, abs=0.01)
+    assert info["frame"]["camera_roll_image_deg"] == pytest.approx(6.0, abs=0.01)
     assert m["foot_strike"].value == pytest.approx(15.0, abs=2.5)
     assert m["trunk_lean_deg"].value == pytest.approx(8.0, abs=2.0)
 

@@ -257,11 +257,12 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
                   "(24 recreational runners, 3.4 m/s); band = mean + 2 SD")),
     MetricDefinition(
         "head_forward_deg", "Head-forward angle", POSTURE, ("deg",),
-        "shoulder midpoint → ear midpoint",
-        "forward positive, from vertical; no C7 in MediaPipe, shoulder instead",
+        "neck base → ear, the ear corrected for MediaPipe's cheek bias",
+        "forward positive, from vertical (formulas.head_posture_deg)",
         "forward head posture, complement of the craniovertebral angle (Yip et al. 2008, "
         "Man Ther 13:148, doi:10.1016/j.math.2006.11.002)", SIDE, 1, (-45.0, 80.0),
-        # No band: no published norm exists for a shoulder → ear line in running.
+        # No band: no published norm exists for a running neck-base → ear angle (clinical
+        # craniovertebral norms are for standing, with C7); tracked over time instead.
         ("head_forward_deg",), headline=True, short_label="Head forward"),
     MetricDefinition(
         "lateral_trunk_lean_deg", "Lateral trunk lean", POSTURE, ("deg",),

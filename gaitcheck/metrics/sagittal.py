@@ -238,10 +238,8 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
         "arm_crossover", crossover.unit, crossover.valid_views,
         "crossover is a frontal-plane measure: film from the front or back")
     order = ("trunk_lean_deg", "head_forward_deg", *PER_STANCE)
-    frame_info = {"ground_angle_deg": round(fr.ground_deg, 2),
-                  "ground_confidence": round(fr.ground_confidence, 2),
-                  "leg_length_px": finite(leg_px, 1),
-                  "cm_per_px": round(scale_cm, 4) if scale_cm else None}
+    frame_info = fr.ground_info | {"leg_length_px": finite(leg_px, 1),
+                                   "cm_per_px": round(scale_cm, 4) if scale_cm else None}
     return ({k: metrics[k] for k in (*order, "arm_crossover") if k in metrics},
             {"per_side": per, "frame": frame_info})
 
@@ -286,4 +284,6 @@ def _head_forward(fr: SagittalFrame, per: dict[str, dict[str, list[float]]],
     return Metric("head_forward_deg", float(np.nanmean(head)) if seen else None, "deg",
                   base, views, seen, from_sides("", "", per["head_forward_of_step"], views,
                                                 base).per_side,
-                  {"craniovertebral_deg": 90 - float(np.nanmean(head)) if seen else None})
+                  {"craniovertebral_deg": 90 - float(np.nanmean(head)) if seen else None,
+                   "relative_to_trunk_deg": finite(np.nanmean(head - fr.trunk_deg))
+                   if np.isfinite(head - fr.trunk_deg).any() else None})

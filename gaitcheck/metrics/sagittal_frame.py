@@ -8,14 +8,15 @@ functions of :mod:`gaitcheck.metrics.sagittal` read one stance of it each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics import formulas as f
 from gaitcheck.metrics.analyze import PairedStance, next_stride
-from gaitcheck.metrics.frames import ground_angle_deg, image_sagittal, rotate
+from gaitcheck.metrics.frames import estimate_ground, image_sagittal, rotate
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
@@ -49,8 +50,11 @@ class SagittalFrame:
     filled : numpy.ndarray of bool, (T, 33), optional
         Points the cleaning interpolated.
     ground_deg, ground_confidence : float
-        Inclination of the ground line (degrees, positive rising forward) and its
-        confidence 0..1 (:func:`gaitcheck.metrics.frames.ground_angle_deg`).
+        Inclination of the ground line applied (degrees, positive rising forward; 0
+        when not applied) and its confidence 0..1
+        (:func:`gaitcheck.metrics.frames.estimate_ground`).
+    ground_info : dict
+        The ground estimate for ``report.json`` (:meth:`GroundEstimate.to_dict`).
     """
 
     points: np.ndarray
@@ -65,6 +69,7 @@ class SagittalFrame:
     filled: np.ndarray | None
     ground_deg: float
     ground_confidence: float
+    ground_info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_frames(self) -> int:
@@ -125,9 +130,9 @@ def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
                               st.segment)
                  for st in stances if 0 <= st.ic <= n - 1)
     raw = image_sagittal(tracks, facing)
-    ground, ground_conf = ground_angle_deg(raw, [(s.side, s.ic, s.to) for s in kept
-                                                 if np.isfinite(s.to)])
-    sag = rotate(raw, ground)
+    ground = estimate_ground(raw, [(s.side, s.ic, s.to) for s in kept if np.isfinite(s.to)],
+                             facing, tracks.source.get("scene_lines"))
+    sag = rotate(raw, ground.angle_deg)
 
     def mid(a: str, b: str) -> np.ndarray:
         return (sag[:, LM[a]] + sag[:, LM[b]]) / 2
@@ -139,9 +144,10 @@ def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
     leg_all = legs[near] if near else np.concatenate(list(legs.values()))
     leg_px = float(np.nanmedian(leg_all)) if np.isfinite(leg_all).any() else float("nan")
     return SagittalFrame(sag, hip_mid, sh_mid, ear_mid, f.trunk_lean_deg(hip_mid, sh_mid),
-                         f.head_forward_deg(sh_mid, ear_mid), leg_px,
+                         f.head_posture_deg(hip_mid, sh_mid, ear_mid,
+                                            f.ear_bias_for(tracks.source)), leg_px,
                          {s: _flat_foot_deg(sag, kept, s) for s in SIDES}, kept, filled,
-                         ground, ground_conf)
+                         ground.angle_deg, ground.confidence, ground.to_dict())
 
 
 def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str) -> float:

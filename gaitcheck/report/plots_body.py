@@ -173,6 +173,7 @@ def stick_figures(result: GaitResult) -> dict[str, Any] | None:
     (x0, y0), (x1, y1) = stack.min(axis=0), stack.max(axis=0)
     margin = 0.08 * max(x1 - x0, y1 - y0, 1.0)
     x0, x1, y0, y1 = x0 - margin, x1 + margin, y0 - margin, y1 + margin
+    ground = ground_line(result)
     panel_w, title_h = 240, 40
     panel_h = min(max(panel_w * (y1 - y0) / (x1 - x0), 230.0), 400.0)
     fig = Figure("stick", panel_w * len(picks), round(title_h + panel_h),
@@ -183,9 +184,7 @@ def stick_figures(result: GaitResult) -> dict[str, Any] | None:
         ax.set_xlim(x0, x1)
         ax.set_ylim(y1, y0)  # image rows grow downwards
         ax.set_aspect_equal()
-        feet = pose[_FEET, 1]
-        if np.isfinite(feet).any():
-            ax.hline(float(np.nanmax(feet)), MUTED, 0.8)
+        _draw_ground(ax, pose, ground, x0, x1)
         _draw_pose(ax, pose, side)
         t = float(tracks.time_s[row])
         centre = k * panel_w + panel_w / 2
@@ -194,6 +193,34 @@ def stick_figures(result: GaitResult) -> dict[str, Any] | None:
         snapshots.append({"label": label, "time_s": round(t, 3),
                           "frame": int(tracks.frame_index[row])})
     return {"svg": to_svg(fig), "side": side, "snapshots": snapshots}
+
+
+def ground_line(result: GaitResult) -> tuple[float, bool]:
+    """The ground line's inclination in the image (degrees, anticlockwise positive as
+    displayed: ``analysis.frame.camera_roll_image_deg``) and whether the analysis
+    applied it; (0, False) without an estimate."""
+    frame = (result.report.get("analysis") or {}).get("frame") or {}
+    roll = frame.get("camera_roll_image_deg")
+    if roll is None:
+        return 0.0, False
+    return float(roll), bool(frame.get("ground_applied"))
+
+
+def _draw_ground(ax: Axes, pose: np.ndarray, ground: tuple[float, bool], x0: float,
+                 x1: float) -> None:
+    """The ground line under the lowest foot point, at the inclination the angles are
+    measured against: solid when applied, dashed (an estimate the analysis did not
+    trust) when not."""
+    feet = pose[_FEET]
+    feet = feet[np.isfinite(feet).all(axis=1)]
+    if not len(feet):
+        return
+    slope = -math.tan(math.radians(ground[0]))  # image rows grow downwards
+    # The line rests on the foot point lowest relative to it.
+    base = feet[np.argmax(feet[:, 1] - slope * feet[:, 0])]
+    ys = [base[1] + slope * (x - base[0]) for x in (x0, x1)]
+    ax.line([x0, x1], ys, MUTED, 1.2 if ground[1] else 0.8,
+            dash=None if ground[1] else "5 4")
 
 
 def _draw_pose(ax: Axes, pose: np.ndarray, stance: str | None) -> None:
