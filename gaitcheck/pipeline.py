@@ -97,6 +97,9 @@ class AnalyzeOptions:
         ``--slowmo auto``: apply the slow-motion factor the gait timing suggests when the
         evidence is firm (:func:`gaitcheck.events.slowmo_auto.decide_slowmo`), on top
         of ``slowmo``.
+    keep_paths : bool
+        Store the video's absolute path in ``report.json`` (``video.path``); default:
+        its file name only.
     """
 
     start_s: float | None = None
@@ -115,6 +118,7 @@ class AnalyzeOptions:
     anonymize: bool = False
     clinic: str | None = None
     note: str | None = None
+    keep_paths: bool = False
 
     @property
     def render(self) -> RenderOptions:
@@ -238,7 +242,8 @@ def analyze_video(
         extraction = _extract(reader, options, progress, backend_factory, spool)
         pose_s = time.perf_counter() - t0
         result = _result_from_extraction(extraction, options, reader)
-        save_result(result, out, options.formats, spool, options.render)
+        save_result(result, out, options.formats, spool, options.render,
+                    options.keep_paths)
     return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
 
 
@@ -379,7 +384,8 @@ def analyze_landmarks(
     parse_formats(options.formats)
     out = prepare_output_dir(out_dir or Path(landmarks).expanduser().resolve().parent)
     result = result_from_landmarks(landmarks, options)
-    save_result(result, out, options.formats, render=options.render)
+    save_result(result, out, options.formats, render=options.render,
+                keep_paths=options.keep_paths)
     return AnalysisOutput(out, result.at(out), 0.0, time.perf_counter() - t0)
 
 

@@ -41,8 +41,8 @@ DbOpt = Annotated[str | None, typer.Option(
     "$GAITCHECK_DB, else sessions.sqlite in the user data folder].", show_default=False,
     rich_help_panel="Clinic")]
 KeepPathsOpt = Annotated[bool, typer.Option(
-    "--keep-paths", help="Store the video's absolute path in the database (default: its "
-    "file name only).", rich_help_panel="Clinic")]
+    "--keep-paths", help="Store the video's absolute path in report.json and the database "
+    "(default: its file name only).")]
 
 
 @contextlib.contextmanager
@@ -191,8 +191,8 @@ def analyze(
 
     target = out if out is not None else (default_out_dir(video) if video else None)
     with _reported_errors(debug), _no_empty_folder_left(target):
-        if patient is None and (session_date is not None or keep_paths):
-            raise _usage("--session-date and --keep-paths record a session: give --patient")
+        if patient is None and session_date is not None:
+            raise _usage("--session-date records a session: give --patient")
         if patient is not None:
             from gaitcheck.clinic.record import check_patient_id, parse_date
 
@@ -212,7 +212,8 @@ def analyze(
                                  formats=ro.formats_list(formats, annotate=annotate, pdf=pdf),
                                  stride=stride, analysis_fps=analysis_fps, jobs=jobs,
                                  anonymize=ro.anonymize_default(anonymize),
-                                 clinic=ro.clinic_default(clinic), note=ro.note_text(note))
+                                 clinic=ro.clinic_default(clinic), note=ro.note_text(note),
+                                 keep_paths=keep_paths)
         if (stride != 1 or analysis_fps is not None) and landmarks is not None:
             raise _usage("--stride and --analysis-fps apply to videos, not to --landmarks")
         if landmarks is not None:

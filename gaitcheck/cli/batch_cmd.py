@@ -184,7 +184,8 @@ def batch(
                     "formats": ro.formats_list(None, annotate=annotate, pdf=pdf),
                     # Only when on: the settings hash of earlier batches stays valid.
                     "anonymize": ro.anonymize_default(anonymize) or None,
-                    "clinic": ro.clinic_default(clinic) if pdf else None}
+                    "clinic": ro.clinic_default(clinic) if pdf else None,
+                    "keep_paths": keep_paths or None}
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},
                                  workers=workers, executor=executor, scheduler=scheduler,
                                  force=force, connect_timeout_s=connect_timeout,

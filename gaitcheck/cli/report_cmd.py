@@ -16,8 +16,11 @@ def report(
     source: Annotated[Path, typer.Argument(
         help="An analysis folder, or its report.json.", show_default=False)],
     annotate: Annotated[bool, typer.Option(
-        "--annotate", help="Also re-draw annotated.mp4 (needs the source video where "
-        "report.json says it is).")] = False,
+        "--annotate", help="Also re-draw annotated.mp4 (needs the source video: --video, "
+        "else the recorded path, the folder's parent or the current folder).")] = False,
+    video: Annotated[Path | None, typer.Option(
+        "--video", help="The analysed video (checked by its SHA-256), when it is not "
+        "next to the report folder.", show_default=False)] = None,
     pdf: ro.PdfOpt = False,
     anonymize: ro.AnonymizeOpt = None,
     clinic: ro.ClinicOpt = None,
@@ -35,6 +38,8 @@ def report(
 
       gaitcheck report run_gaitcheck/report.json --annotate
 
+      gaitcheck report run_gaitcheck --annotate --video ~/clips/run.mp4
+
       gaitcheck report run_gaitcheck --pdf --clinic "Physio Nord" --note "Retest in 4 weeks"
     """
     from gaitcheck.cli.summary import print_summary
@@ -45,7 +50,8 @@ def report(
         result = load_result(source)
         render = RenderOptions(ro.anonymize_default(anonymize), ro.clinic_default(clinic),
                                ro.note_text(note))
-        files = rerender(result, ro.formats_list(None, annotate=annotate, pdf=pdf), render)
+        files = rerender(result, ro.formats_list(None, annotate=annotate, pdf=pdf), render,
+                         video)
         if pdf and not quiet:
             assert result.out_dir is not None
             out_console.print(f"PDF: {result.out_dir / files['pdf']}", highlight=False,

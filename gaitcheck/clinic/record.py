@@ -134,7 +134,9 @@ def session_record(report_dir: Path, patient_id: str, session_date: str | _dt.da
         sha = file_sha256(Path(source))
     path_text = str(video.get("path") or (source or ""))
     name = Path(source).name if source is not None else Path(path_text).name
-    absolute = str(Path(source).resolve()) if source is not None else path_text
+    # report.json holds an absolute path only when analysed with --keep-paths.
+    absolute = (str(Path(source).resolve()) if source is not None
+                else path_text if Path(path_text).is_absolute() else None)
     view = report.get("view") or {}
     quality = report.get("quality") or {}
     columns = {

@@ -60,6 +60,9 @@ class RenderOptions:
     note: str | None = None
 
 
+_FIND = object()  # write_reports: look the source video up
+
+
 def parse_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
     """Validate format names; None gives :data:`DEFAULT_FORMATS`."""
     if formats is None:
@@ -74,16 +77,43 @@ def parse_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
     return out
 
 
-def source_video(result: GaitResult) -> Path | None:
-    """The analysed video if it is still where the report says, else None."""
-    path = (result.report.get("video") or {}).get("path")
-    return Path(path) if path and Path(path).is_file() else None
+def video_candidates(result: GaitResult, folder: Path | None = None) -> list[Path]:
+    """Where the analysed video is looked for, in order: the recorded absolute path,
+    the report folder's parent, the current folder.
+
+    ``report.json`` records only the file name unless the analysis ran with
+    ``--keep-paths``; ``folder`` is the report folder (default ``result.out_dir``).
+    """
+    recorded = str((result.report.get("video") or {}).get("path") or "")
+    if not recorded or recorded.startswith("synthetic:"):
+        return []
+    path = Path(recorded).expanduser()
+    out: list[Path] = [path] if path.is_absolute() else []
+    folder = folder if folder is not None else result.out_dir
+    if folder is not None:
+        out.append(Path(folder).expanduser().resolve().parent / path.name)
+    out.append(Path.cwd() / path.name)
+    return list(dict.fromkeys(out))
+
+
+def source_video(result: GaitResult, folder: Path | None = None) -> Path | None:
+    """The analysed video if it is found (:func:`video_candidates`), else None."""
+    return next((p for p in video_candidates(result, folder) if p.is_file()), None)
+
+
+def stored_video_path(path: str, keep_paths: bool) -> str:
+    """``video.path`` as ``report.json`` stores it: the file name, or with
+    ``keep_paths`` the absolute path (privacy by default)."""
+    if keep_paths or not path or path.startswith("synthetic:"):
+        return path
+    return Path(path).name
 
 
 def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
                   spool: CropSpool | None = None,
                   landmarks: Iterable[str] = (),
-                  render: RenderOptions | None = None) -> dict[str, str]:
+                  render: RenderOptions | None = None,
+                  video: Path | object | None = _FIND) -> dict[str, str]:
     """Render the requested formats into ``out_dir`` (which must exist).
 
     Parameters
@@ -101,6 +131,8 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         Landmark files to write as well.
     render : RenderOptions, optional
         Face blurring and the PDF's clinic and note.
+    video : Path or None, optional
+        The source video (None: not available); by default :func:`source_video`.
 
     Returns
     -------
@@ -114,7 +146,9 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         anything is written).
     """
     wanted = parse_formats(formats)
-    video = source_video(result)
+    if video is _FIND:
+        video = source_video(result)
+    assert video is None or isinstance(video, Path)
     _check_video(result, wanted, video)
     render = render or RenderOptions()
     if render.anonymize:
@@ -166,23 +200,30 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
     return files
 
 
-def check_same_video(result: GaitResult) -> None:
-    """Refuse to draw on a video other than the analysed one.
+def check_same_video(result: GaitResult, video: Path | None = None) -> Path:
+    """Find the analysed video (``video`` if given, else :func:`source_video`) and
+    refuse one other than the analysed one; returns it.
 
     Raises
     ------
     InputError
-        The video is gone, or its SHA-256 differs from ``report.json``'s
+        The video is not found, or its SHA-256 differs from ``report.json``'s
         ``video.sha256`` (reports without one, from before schema 1.5, are not checked).
     """
     from gaitcheck.errors import InputError
     from gaitcheck.fsio import file_sha256
 
-    _check_video(result, ("video",), source_video(result))
-    video = source_video(result)
+    if video is not None:
+        video = Path(video).expanduser()
+        if not video.is_file():
+            raise InputError(f"video not found: {video}")
+    else:
+        video = source_video(result)
+        _check_video(result, ("video",), video, hint="; give it with --video PATH")
+    assert video is not None
     recorded = (result.report.get("video") or {}).get("sha256")
-    if video is None or not recorded:
-        return
+    if not recorded:
+        return video
     try:
         actual = file_sha256(video)
     except OSError as err:
@@ -192,6 +233,7 @@ def check_same_video(result: GaitResult) -> None:
         raise InputError(f"{video} is not the video this report was made from (its "
                          "content differs): put the original back at that path, or analyse "
                          "this video with gaitcheck analyze")
+    return video
 
 
 def _keep_video_hash(result: GaitResult, out: Path) -> None:
@@ -202,19 +244,23 @@ def _keep_video_hash(result: GaitResult, out: Path) -> None:
         return
     try:
         old = json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))["video"]
-        if (old.get("path") == video.get("path") and old.get("sha256")
+        if (Path(str(old.get("path"))).name == Path(str(video.get("path"))).name
+                and old.get("sha256")
                 and old.get("frame_count") == video.get("frame_count")):
             video["sha256"] = old["sha256"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
 
 
-def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None) -> None:
+def _check_video(result: GaitResult, wanted: tuple[str, ...], video: Path | None,
+                 folder: Path | None = None, hint: str = "") -> None:
     if "video" in wanted and video is None:
         from gaitcheck.errors import InputError
 
-        raise InputError("the annotated video needs the source video, which is not at "
-                         f"{(result.report.get('video') or {}).get('path')}")
+        name = Path(str((result.report.get("video") or {}).get("path") or "")).name
+        places = ", ".join(str(p.parent) for p in video_candidates(result, folder))
+        raise InputError(f"the annotated video needs the source video {name or '(unknown)'}, "
+                         f"which is not found (looked in: {places or 'nowhere'}){hint}")
 
 
 def previous_outputs(out_dir: Path) -> set[str]:
@@ -230,29 +276,42 @@ def previous_outputs(out_dir: Path) -> set[str]:
 
 
 def save_result(result: GaitResult, out_dir: Path, formats: Iterable[str] | None = None,
-                spool: CropSpool | None = None, render: RenderOptions | None = None) -> Path:
+                spool: CropSpool | None = None, render: RenderOptions | None = None,
+                keep_paths: bool = False) -> Path:
     """Write landmarks, reports and ``report.json`` as the new content of ``out_dir``.
 
     ``result.report["files"]`` is updated with what was written; ``spool`` and
     ``render`` as in :func:`write_reports`. Outputs of an earlier analysis in ``out_dir``
     that this one does not write are removed with the same atomic swap; other files are
-    kept.
+    kept. ``video.path`` is stored as the file name, or with ``keep_paths`` as the
+    absolute path (:func:`stored_video_path`).
     """
-    _check_video(result, parse_formats(formats), source_video(result))
+    video = source_video(result, Path(out_dir))
+    _check_video(result, parse_formats(formats), video, Path(out_dir))
     recover(Path(out_dir).expanduser())  # a half-done swap first: it may hold the folder
     out = prepare_output_dir(Path(out_dir))
-    _keep_video_hash(result, out)
-    with staged_folder(out, previous_outputs(out)) as stage:
-        result.report["files"] = {}  # the HTML lists what this run writes
-        files = write_reports(result, stage, formats, spool, landmarks=("npz", "csv"),
-                              render=render)
-        result.report["files"] = files
-        write_report(result.report, stage / REPORT_NAME)
+    info = result.report.get("video")
+    recorded = info.get("path") if isinstance(info, dict) else None
+    if isinstance(info, dict) and recorded:
+        info["path"] = stored_video_path(str(video or recorded), keep_paths)
+    try:
+        _keep_video_hash(result, out)
+        with staged_folder(out, previous_outputs(out)) as stage:
+            result.report["files"] = {}  # the HTML lists what this run writes
+            files = write_reports(result, stage, formats, spool, landmarks=("npz", "csv"),
+                                  render=render, video=video)
+            result.report["files"] = files
+            write_report(result.report, stage / REPORT_NAME)
+    finally:
+        if isinstance(info, dict) and recorded:
+            # In memory the result keeps where its video is, for later saves.
+            info["path"] = str(video) if video is not None else recorded
     return out
 
 
 def rerender(result: GaitResult, formats: Iterable[str] | None = None,
-             render: RenderOptions | None = None) -> dict[str, str]:
+             render: RenderOptions | None = None,
+             video: Path | None = None) -> dict[str, str]:
     """Re-render a loaded folder (``gaitcheck report``) with the same atomic swap as
     :func:`save_result`; ``report.json`` gets the updated file list, its measurements
     unchanged, and files not re-rendered (landmarks, an earlier annotated video) stay.
@@ -265,20 +324,23 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None,
         not the analysed video (content hash differs from ``report.json``'s).
     """
     assert result.out_dir is not None
-    if "video" in parse_formats(formats):
-        check_same_video(result)
+    if "video" in parse_formats(formats) or video is not None:
+        video = check_same_video(result, video)
+    else:
+        video = source_video(result)
     files = dict(result.report.get("files") or {})
     render = render or RenderOptions()
     if (result.report.get("privacy") or {}).get("faces_blurred"):
         render = replace(render, anonymize=True)
     with staged_folder(result.out_dir) as stage:
-        if render.anonymize and video_missing_for_keyframes(result, formats):
+        if (render.anonymize and video is None
+                and video_missing_for_keyframes(result, formats)):
             from gaitcheck.report.keyframes import anonymize_saved_keyframes
 
             anonymize_saved_keyframes(result, stage)
         files |= write_reports(result, stage, formats,
                                landmarks=("csv",) if "landmarks_csv" in files else (),
-                               render=render)
+                               render=render, video=video)
         result.report["files"] = files
         write_report(result.report, stage / REPORT_NAME)
     return files
