@@ -92,9 +92,10 @@ def prepare_output_dir(path: Path) -> Path:
             raise OutputError(f"output folder is not writable: {path}") from err
         raise OutputError(f"cannot create output folder {path}: {err.strerror or err}") from err
     try:
-        probe = path / PROBE_NAME
-        probe.write_bytes(b"")
-        probe.unlink()
+        # An unnamed file (O_TMPFILE on Linux): a run killed here leaves no entry in a
+        # folder that may hold the previous complete result.
+        with tempfile.TemporaryFile(dir=path, prefix=PROBE_NAME):
+            pass
     except OSError as err:
         raise OutputError(_describe(err, path)) from err
     return path.resolve()

@@ -192,7 +192,7 @@ def _clean_strays(out: Path) -> None:
     for entry in entries:
         match, path = _STRAY.match(entry.name), Path(entry.path)
         with contextlib.suppress(OSError):
-            if entry.name == fsio.PROBE_NAME:
+            if entry.name.startswith(fsio.PROBE_NAME):
                 path.unlink()
             elif match and entry.is_file(follow_symlinks=False):
                 target = out / match["target"]
