@@ -299,7 +299,7 @@ def _carry_over(out: Path, stage: Path, stale: set[str]) -> None:
     """Hard-link (or copy) into ``stage`` the entries of ``out`` that must survive."""
     for entry in os.scandir(out):
         name = entry.name
-        if name in stale or name == fsio.PROBE_NAME or _STRAY.match(name):
+        if name in stale or name.startswith(fsio.PROBE_NAME) or _STRAY.match(name):
             continue
         try:
             _link_tree(Path(entry.path), stage / name)
