@@ -159,10 +159,13 @@ def test_unwritable_output_folder(clip: Path, tmp_path: Path) -> None:
 def test_read_only_output_folder(clip: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # Root ignores file modes, so simulate the EACCES a read-only folder gives a user.
-    def denied(self: Path, data: bytes) -> None:
+    import tempfile
+
+    def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "write_bytes", denied)
+    # The output folder's write check (gaitcheck.fsio.ensure_dir-style probe).
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied)
     result = runner.invoke(app, ["analyze", str(clip), "-o", str(tmp_path / "ro")])
     assert result.exit_code == 2
     assert "output folder is not writable" in result.output
