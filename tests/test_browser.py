@@ -52,10 +52,10 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def browser_page(sample_report: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def open_page(html: Path, profile: Path) -> Any:
+    """Yield ``(page, log)`` for ``html`` in headless Chromium with a fresh profile;
+    ``log`` collects console/page errors and every requested URL."""
     sync_api = _need_browser()
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             user_data_dir=str(profile), executable_path=str(CHROMIUM), headless=True,
@@ -67,11 +67,17 @@ def browser_page(sample_report: Path, tmp_path_factory: pytest.TempPathFactory) 
                     if m.type == "error" else None)
             page.on("pageerror", lambda e: log["errors"].append(str(e)))
             page.on("request", lambda r: log["requests"].append(r.url))
-            page.goto((sample_report / "report.html").as_uri())
+            page.goto(html.as_uri())
             page.wait_for_load_state("load")
             yield page, log
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(sample_report: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    yield from open_page(sample_report / "report.html",
+                         tmp_path_factory.mktemp("chromium-profile"))
 
 
 def test_page_loads_without_errors_or_network(browser_page: Any) -> None:

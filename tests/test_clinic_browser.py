@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_browser import CHROMIUM_ARGS, _need_browser
+from test_browser import open_page
 
 from clinic_helpers import synth_landmarks
 from helpers import REPO
@@ -64,24 +64,8 @@ def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def page(history_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    sync_api = _need_browser()
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            user_data_dir=str(profile), executable_path="/usr/bin/chromium", headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1200, "height": 900})
-        try:
-            page = context.new_page()
-            log: dict[str, list[str]] = {"errors": [], "requests": []}
-            page.on("console", lambda m: log["errors"].append(m.text)
-                    if m.type == "error" else None)
-            page.on("pageerror", lambda e: log["errors"].append(str(e)))
-            page.on("request", lambda r: log["requests"].append(r.url))
-            page.goto((history_dir / "history.html").as_uri())
-            page.wait_for_load_state("load")
-            yield page, log
-        finally:
-            context.close()
+    yield from open_page(history_dir / "history.html",
+                         tmp_path_factory.mktemp("chromium-profile"))
 
 
 def test_history_page_renders_offline(page: Any, history_dir: Path) -> None:
