@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gaitcheck.events.slowmo_auto import parse_slowmo
 from gaitcheck.pipeline import AnalyzeOptions, Progress, result_from_landmarks, run_video
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.result import GaitResult
+from gaitcheck.validation import parse_slowmo
 
 LANDMARK_SUFFIXES = (".npz", ".csv")
 

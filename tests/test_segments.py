@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -116,13 +116,14 @@ def test_segments_cover_the_window_with_overlaps_and_a_head_start() -> None:
     assert len(plans) == 4
     assert plans[0] == SegmentPlan(2.0, plans[0].end_s, None)  # decoded like a single pass
     assert plans[-1].end_s is None
-    lengths = [p.end_s - p.start_s for p in plans[1:-1]]
+    lengths = [p.end_s - p.start_s for p in plans[1:-1]] + [60.0 - plans[-1].start_s]
     for before, plan in itertools.pairwise(plans):
         assert plan.start_s == pytest.approx(before.end_s - OVERLAP_S)
         assert plan.seek_s == pytest.approx(plan.start_s - segments.SEEK_BACK_S)
-    # The first segment is longer by the workers' start-up, the others equal.
+    # Every segment runs pose on as many frames, overlap included; the first on the
+    # head start more.
     head_len = plans[0].end_s - 2.0
-    assert head_len == pytest.approx(lengths[0] - OVERLAP_S + 45 / 30)
+    assert head_len == pytest.approx(lengths[0] + 45 / 30)
     assert np.ptp(lengths) < 1e-9
 
 
@@ -191,9 +192,7 @@ def _compare_runs(video: Path, jobs: int, tmp_path: Path, monkeypatch, **options
         return found
 
     monkeypatch.setattr(CropSpool, "region", spy)
-    # The plan fixed whatever ran before in this process: 3 segments of 8 s, equal.
-    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)
-    monkeypatch.setattr(segments, "HEAD_START_FRAMES", 0)
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)  # 3 segments of 8 s
     run = "one"
     one = analyze_video(video, tmp_path / "one", AnalyzeOptions(jobs=1, **options))
     run = "split"
@@ -238,10 +237,9 @@ def test_segments_follow_the_same_person_among_others(monkeypatch) -> None:
     from gaitcheck.pipeline import AnalyzeOptions, run_video
 
     video = shared_video("walking_side_distractors.mp4")
-    # Equal segments: the seam (frame ~126) before her crossing with the jumping person.
-    # A seam inside the crossing (frame 143, with a head start) makes the pass fall back
-    # to one piece: there the second landmarker had lost her (subject_crosses_seams).
-    monkeypatch.setattr(segments, "HEAD_START_FRAMES", 0)
+    # Equal segments: the seam (frames 107-122) before her crossing with the jumping
+    # person. A seam inside the crossing (frame 143) makes the pass fall back to one
+    # piece: there the second landmarker had lost her (subject_crosses_seams).
     one = run_video(video, AnalyzeOptions(jobs=1, max_people=2))
     split = run_video(video, AnalyzeOptions(jobs=2, max_people=2))
     info = split.tracks.source["segments"]
@@ -350,12 +348,12 @@ class _ByTimeBackend:
 
 @dataclasses.dataclass(frozen=True)
 class _Factory:
-    """Picklable backend factory; with ``only_in`` set, fails in any other process."""
+    """Backend factory; with ``fail_off_main``, fails on any thread but the main one."""
 
-    only_in: int | None = None
+    fail_off_main: bool = False
 
     def __call__(self, options) -> _ByTimeBackend:
-        if self.only_in is not None and os.getpid() != self.only_in:
+        if self.fail_off_main and threading.current_thread() is not threading.main_thread():
             raise RuntimeError("no model in this worker")
         return _ByTimeBackend()
 
@@ -375,7 +373,7 @@ def test_split_pass_equals_the_single_pass_or_falls_back_to_it(
     seen: list[int] = []
     with CropSpool(64) as spool:
         split = segments.extract_in_segments(
-            reader, plans, _Factory(os.getpid() if fail_in_workers else None), None,
+            reader, plans, _Factory(fail_in_workers), None,
             seen.append, spool).tracks
     info = split.source["segments"]
     if fail_in_workers:
@@ -383,7 +381,7 @@ def test_split_pass_equals_the_single_pass_or_falls_back_to_it(
     else:
         assert info["jobs"] == 3 and "fallback" not in info
         assert [s["disagreement"] for s in info["seams"]] == [0.0, 0.0]
-        assert info["worker_peak_rss_mb"][0] is None or info["worker_peak_rss_mb"][0] > 10
+        assert len(info["segment_wall_s"]) == len(info["segment_first_frame_s"]) == 3
     assert np.array_equal(split.frame_index, single.frame_index)
     assert np.array_equal(split.time_s, single.time_s)
     assert np.array_equal(split.image, single.image, equal_nan=True)
