@@ -107,8 +107,10 @@ def joined(parts: Sequence[Part], tracks: LandmarkTracks, video: Path) -> Landma
         cur = {i + part.offset: v for i, v in part.hooks.scene.shift.items()}
         delta = _shift_delta(shift, cur, part.first) if shift else (0.0, 0.0)
         shift = {i: v for i, v in shift.items() if i < part.first} | {
-            i: (v[0] + delta[0], v[1] + delta[1]) for i, v in cur.items()}
-        measured += part.hooks.scene.measured
+            i: (v[0] + delta[0], v[1] + delta[1]) for i, v in cur.items() if i >= part.first}
+        # Frames whose shift was measured (not carried over), pro rata of those kept.
+        kept = sum(part.first <= i < end for i in cur)
+        measured += round(part.hooks.scene.measured * kept / max(len(cur), 1))
     scene = SceneMotionTracker()
     scene.shift = shift
     scene.measured = measured
