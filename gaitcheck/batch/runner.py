@@ -286,7 +286,7 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     split = pose_jobs_per_video(settings, len(jobs))
     jobs = [dataclasses.replace(job, options={"jobs": split} | job.options) for job in jobs]
     if split > 1:
-        where += f", each video's pose on {split} processes"
+        where += f", each video's pose in {split} time segments on as many threads"
     header = {"input": info, "out_dir": str(out), "videos": len(entries), "executor": where,
               "defaults": settings.defaults, "force": settings.force}
 
