@@ -334,6 +334,15 @@ def bench_rss(b: Bench) -> None:
                 note = f"pose split over {jobs} threads of the one process" if jobs else ""
             b.row("rss", f"peak RSS, clip x{k}", seconds, b.frames * k,
                   value=mb if code == 0 else "failed", unit="MB", note=note)
+    if b.jobs and b.jobs > 1:  # one process holding b.jobs landmarkers and decoders
+        with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+            for k in (1, 4):
+                mb, seconds, code = peak_rss_mb([
+                    sys.executable, "-m", "gaitcheck", "analyze", str(looped(b.video, k)),
+                    "-o", f"{tmp}/j{k}", "-q", "--jobs", str(b.jobs)])
+                b.row("rss", f"peak RSS, clip x{k}, --jobs {b.jobs}", seconds, b.frames * k,
+                      value=mb if code == 0 else "failed", unit="MB",
+                      note=f"{b.jobs} landmarkers in one process")
     b.ratios["rss_peak_mb"] = max((v for v in peaks.values() if v), default=None)
     b.ratio("rss16/rss1", peaks[16], peaks[1])
 
