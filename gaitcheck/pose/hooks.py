@@ -93,8 +93,10 @@ def joined(parts: Sequence[Part], tracks: LandmarkTracks, video: Path) -> Landma
     moved by the difference from the earlier one at the frame both measured nearest the
     seam (interpolated in the earlier one when they measured different frames).
     """
-    ends = [p.first for p in parts[1:]] + [np.iinfo(np.int64).max]
-    frames, found, shift = [], {}, {}
+    ends = [p.first for p in parts[1:]] + [int(np.iinfo(np.int64).max)]
+    frames: list[tuple[int, np.ndarray, float]] = []
+    found: dict[int, np.ndarray] = {}
+    shift: dict[int, tuple[float, float]] = {}
     measured = 0
     for part, end in zip(parts, ends, strict=True):
         segs = part.hooks.sampler.segments()

@@ -280,12 +280,16 @@ def extract_in_segments(
         cancel.set()  # e.g. Ctrl-C while waiting: the segments stop at their next frame
         for thread in threads:
             thread.join()
+        for seg in segs:
+            seg.hooks.close()
         raise
     finally:
         for seg in segs[1:]:
             if seg.spool is not None:
                 seg.spool.close()
     if isinstance(segs[0].error, (KeyboardInterrupt, SystemExit)):
+        for seg in segs:
+            seg.hooks.close()
         raise segs[0].error
     timing = {"segment_wall_s": [seg.wall_s for seg in segs],
               "segment_first_frame_s": [seg.first_frame_s for seg in segs]}
