@@ -25,7 +25,7 @@ pose pass is redone in one piece: slower, never different. Why, is kept in
 
 A landmarker that starts mid-video does not converge onto the single pass's landmarks:
 MediaPipe's tracking feeds each frame's landmarks into the next frame's crop, and two
-landmarkers started at different frames keep differing by ~0.2-0.5 % of body height
+landmarkers started at different frames keep differing by ~0.1-0.4 % of body height
 per landmark however long they run (``benchmarks/segments_check.py``), as a single pass
 started a few frames later does. Hence ``--jobs`` is opt-in (:func:`default_jobs`).
 """
