@@ -299,7 +299,13 @@ def _crops_from_video(result: GaitResult, video: Path, contacts: list[dict[str, 
                 crops[k] = crop
 
     def decode(times: list[float], seek: bool) -> list[float]:
-        """Crop the frames at ``times`` (ascending); return those not delivered."""
+        """Crop the frames at ``times`` (ascending); return those not delivered.
+
+        Raises
+        ------
+        InputError
+            The video cannot be decoded from the start (``seek`` False).
+        """
         missed: list[float] = []
         frames: Any = None
         position = -np.inf
@@ -321,6 +327,8 @@ def _crops_from_video(result: GaitResult, video: Path, contacts: list[dict[str, 
                 else:
                     missed.append(t_file)
         except InputError:
+            if not seek:
+                raise  # the video cannot be read: extract_keyframes says so in its note
             missed += [t for t in times if t > position + tol and t not in missed]
         finally:
             if frames is not None:
