@@ -71,12 +71,13 @@ NECK_BASE_FRACTION = 0.70
 #: midpoint, as a fraction of the hip → ear distance. The model places both ears beside
 #: the visible one (the far ear is a guess; perspective would put it lower and further
 #: back), and on a face it cannot read well on the jaw or cheek. What the correction must
-#: cancel is ear error minus neck-base error: 1.5-5.1 % of torso length over seven
-#: measured clips (the shared clip's 15 hand-marked frames: 1.7 %, its ear being plainly
-#: visible; six rendered runners: 1.5-5.1 %); 0.025 of hip → ear (≈ 3.4 % of torso) is
-#: their mean. The issue's seven hand-marked real runners put the ear landmark itself
-#: 5-6 % of torso ahead on six of them.
-MEDIAPIPE_EAR_BIAS = 0.025
+#: cancel is ear error minus neck-base error, which varies from runner to runner: on the
+#: shared clip, whose ear is plainly visible, 1.7 % of torso length (15 hand-marked
+#: frames); on six rendered runners 1.5-5.1 %. 0.024 of hip → ear (≈ 3.5 % of torso)
+#: zeroes the mean head error over these eight clips (0.023-0.025 as mirrored clips are
+#: counted or not; ``benchmarks/posture_accuracy.py``). The issue's seven hand-marked
+#: real runners put the ear landmark itself 5-6 % of torso ahead on six of them.
+MEDIAPIPE_EAR_BIAS = 0.024
 #: How far MediaPipe places its hip landmarks below the hip joint centres (greater
 #: trochanter level), fraction of the hip → ear distance: 3.9 % of torso length on the
 #: shared clip's hand-marked frames and 2.2-4.4 % on six rendered runners; 0.024 of
