@@ -101,6 +101,25 @@ def test_one_real_deviation_is_found(key: str, views: tuple[str, ...], params: d
     assert all({f["metric"] for f in serious(a)} == {key} for a in hits)
 
 
+@pytest.mark.parametrize(("key", "params"), [
+    ("head_forward_deg", {"head_forward_deg": 35.0}),
+    ("overstride_pct", {"overstride_pct": 35.0}),
+])
+def test_deviation_without_a_published_band_is_measured_not_judged(key: str,
+                                                                   params: dict) -> None:
+    """Head forward and overstride have no published band for what gaitcheck measures
+    (the registry's ``band_note`` says which sources were checked), so a deviated runner
+    gets no finding; the deviation is still measured: on every seed its whole interval
+    lies above the healthy runner's."""
+    entry = REGISTRY[key]
+    assert entry.band is None and entry.cue is None and entry.band_note
+    for view in ("side-left", "side-right"):
+        for seed in SEEDS:
+            deviated, healthy = run(view, seed, **params), run(view, seed)
+            assert key not in {f["metric"] for f in deviated.findings}, (view, seed)
+            assert deviated.metrics[key].ci95[0] > healthy.metrics[key].ci95[1], (view, seed)
+
+
 def test_side_view_asymmetry_only_on_seen_timing() -> None:
     a = run("side-left", 0)
     si = a.asymmetry
