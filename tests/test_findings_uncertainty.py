@@ -149,3 +149,23 @@ def test_shared_clip_and_its_mirror_agree() -> None:
     # The hand-marked angles (trunk 3.8 ± 3°, head 31.7 ± 5°) contradict any trunk or
     # head finding: there is none.
     assert not out["base"] & {"trunk_lean_deg", "head_forward_deg"}
+
+
+def test_metric_card_says_why_there_is_no_band() -> None:
+    """The HTML card of a metric without a band gives the reason and its sources; a
+    metric with a band shows the band instead."""
+    import html
+
+    from gaitcheck.pipeline import AnalyzeOptions, build_result
+    from gaitcheck.report.html import render_html
+    from helpers import synthetic_tracks
+
+    _, tracks = synthetic_tracks("side-left", duration_s=6.0)
+    page = html.unescape(render_html(build_result(tracks, AnalyzeOptions())))
+    for key in ("head_forward_deg", "overstride_pct"):
+        card = page[page.index(f'id="m-{key}"'):]
+        card = card[:card.index("</article>")]
+        assert "none, so no verdict" in card and "doi:10." in card, key
+        assert REGISTRY[key].band_note in card
+    trunk = page[page.index('id="m-trunk_lean_deg"'):]
+    assert "no verdict" not in trunk[:trunk.index("</article>")]

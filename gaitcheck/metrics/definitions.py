@@ -244,8 +244,8 @@ NO_BAND: dict[str, str] = {
     + BRAMAH + " found a more extended knee at contact in injured runners (no heel-"
     "distance value in the abstract); " + SOUZA + " gives no cut-off",
     "shank_angle_deg": SOUZA + " asks for a near-vertical shank at loading response and "
-    "Lieberman et al. 2015 advise landing with a relatively vertical tibia; no range was "
-    "found in either",
+    "Lieberman et al. 2015 advise landing with the tibia close to vertical; no range "
+    "was found in either",
     "foot_strike": "classified with the Altman & Davis 2012 cut-offs (information, not a "
     "verdict): no range of foot angles is more or less healthy",
     "arm_crossover": "a definition, not a band: the wrist past the body's midline on most "
