@@ -297,7 +297,7 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
         "forward positive, from vertical (formulas.trunk_posture_deg)",
         "sagittal trunk inclination; band: Teng & Powers 2014, J Orthop Sports Phys Ther "
         "44:785, doi:10.2519/jospt.2014.5249; measured error −1.6…0° against rendered "
-        "runners' truth, +1.5° against the shared clip's marked frames (README)",
+        "runners' truth, +1.5° against hand-marked frames of a real runner",
         SIDE, 1, (-30.0, 50.0), ("trunk_lean_deg",),
         headline=True, short_label="Trunk lean",
         # Only a large lean is judged: an upright trunk is common and no verdict.
@@ -310,8 +310,8 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
         "forward positive, from vertical (formulas.head_posture_deg)",
         "forward head posture, complement of the craniovertebral angle (Yip et al. 2008, "
         "Man Ther 13:148, doi:10.1016/j.math.2006.11.002); measured error −2.9…+2.9° "
-        "against rendered runners' truth, −2.0° against the shared clip's marked frames "
-        "(README)", SIDE, 1, (-45.0, 80.0),
+        "against rendered runners' truth, −2.0° against hand-marked frames of a real "
+        "runner", SIDE, 1, (-45.0, 80.0),
         # No band: no published norm exists for a running neck-base → ear angle (clinical
         # craniovertebral norms are for standing, with C7); tracked over time instead.
         ("head_forward_deg",), headline=True, short_label="Head forward"),
