@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gaitcheck.filenames import LANDMARKS_CSV, LANDMARKS_NPZ, REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
@@ -53,11 +53,15 @@ class RenderOptions:
         Clinic name in the PDF's page header.
     note : str, optional
         Free-text clinician note on the PDF's first page.
+    anonymize_source : str, optional
+        What decided ``anonymize`` (``"--anonymize"``, ``"database default"`` ...),
+        stated in ``report.json`` ``privacy``.
     """
 
     anonymize: bool = False
     clinic: str | None = None
     note: str | None = None
+    anonymize_source: str | None = None
 
 
 _FIND = object()  # write_reports: look the source video up
@@ -84,12 +88,17 @@ def video_candidates(result: GaitResult, folder: Path | None = None) -> list[Pat
     ``report.json`` records only the file name unless the analysis ran with
     ``--keep-paths``; ``folder`` is the report folder (default ``result.out_dir``).
     """
-    recorded = str((result.report.get("video") or {}).get("path") or "")
+    return stored_video_candidates(result.report,
+                                   folder if folder is not None else result.out_dir)
+
+
+def stored_video_candidates(report: dict[str, Any], folder: Path | None) -> list[Path]:
+    """:func:`video_candidates` of a ``report.json`` document in ``folder``."""
+    recorded = str((report.get("video") or {}).get("path") or "")
     if not recorded or recorded.startswith("synthetic:"):
         return []
     path = Path(recorded).expanduser()
     out: list[Path] = [path] if path.is_absolute() else []
-    folder = folder if folder is not None else result.out_dir
     if folder is not None:
         out.append(Path(folder).expanduser().resolve().parent / path.name)
     out.append(Path.cwd() / path.name)
@@ -158,6 +167,11 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         result.report["privacy"] = {**(result.report.get("privacy") or {}),
                                     "faces_blurred": True,
                                     "frames_without_face": face_track(result)[1]}
+    if render.anonymize_source:
+        # Why faces are (or, against a clinic default, are not) blurred.
+        result.report["privacy"] = {"faces_blurred": False,
+                                    **(result.report.get("privacy") or {}),
+                                    "anonymize_source": render.anonymize_source}
     files: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Key frames (JPEG work in OpenCV, which releases the GIL) are made on the other
