@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,24 +56,12 @@ def record_analysis(result: Any, options: Any, source: Path | None, patient: str
                     session_date: str | None, db: str | None, keep_paths: bool,
                     quiet: bool) -> None:
     """Store a finished ``analyze`` run as a session of ``patient``."""
-    from gaitcheck.batch.jobs import effective_options, settings_hash
     from gaitcheck.clinic.db import describe
-    from gaitcheck.clinic.record import record_session
+    from gaitcheck.clinic.record import record_analysis as record
 
-    # The same settings hash a batch computes for these options: a video analysed by
-    # `analyze` and by `batch` with the same settings is one session, not two.
-    # A batch leaves out options at their defaults, and the PDF's clinic name and note
-    # when it writes no PDF.
-    given = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)
-             if getattr(options, f.name) != f.default}
-    if "pdf" not in (options.formats or ()):
-        given.pop("clinic", None)
-        given.pop("note", None)
-    settings = effective_options({}, given)
     with _open(db) as database:
-        session_id, new = record_session(database, result.out_dir, patient, session_date,
-                                         settings_hash(settings), source, keep_paths,
-                                         settings=settings)
+        session_id, new = record(database, result.out_dir, options, source, patient,
+                                 session_date)
         where = describe(database.location)
         row = next(r for r in database.sessions(patient) if r["id"] == session_id)
     if not quiet:

@@ -251,8 +251,9 @@ def flagged(change: MetricChange | None) -> bool:
     return change is not None and change.verdict == EXCEEDS
 
 
-CSV_FIELDS = ("patient_id", "session", "session_date", "session_date_source", "view", "setting", "activity",
-              "comparable", "filming_notes", "metric", "label", "unit", "value", "low",
+CSV_FIELDS = ("patient_id", "session", "session_date", "session_date_source", "view",
+              "setting", "activity", "comparable", "filming_notes", "metric", "label",
+              "unit", "value", "low",
               "high", "interval", "band_low", "band_high", "change_since_first",
               "sdc_since_first", "verdict_since_first", "change_since_previous",
               "sdc_since_previous", "verdict_since_previous", "note")

@@ -203,3 +203,37 @@ def record_session(db: str | Path | Database | None, report_dir: Path, patient_i
         return db.upsert_session(record)
     with open_database(db) as database:
         return database.upsert_session(record)
+
+
+def analysis_options_settings(options: Any) -> dict[str, Any]:
+    """Return an :class:`~gaitcheck.pipeline.AnalyzeOptions`'s settings as a batch has them.
+
+    As :func:`gaitcheck.batch.jobs.effective_options`: options at their defaults left
+    out, and the PDF's clinic name and note when no PDF is written. A video analysed by
+    ``analyze`` and by ``batch`` with the same settings is one session.
+    """
+    import dataclasses
+
+    from gaitcheck.batch.jobs import effective_options
+
+    given = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)
+             if getattr(options, f.name) != f.default}
+    if "pdf" not in (options.formats or ()):
+        given.pop("clinic", None)
+        given.pop("note", None)
+    return effective_options({}, given)
+
+
+def record_analysis(db: str | Path | Database | None, report_dir: Path, options: Any,
+                    source: Path | None, patient_id: str,
+                    session_date: str | _dt.date | None = None) -> tuple[int, bool]:
+    """Store the analysis saved in ``report_dir`` as a session; returns (id, new).
+
+    ``options`` are the :class:`~gaitcheck.pipeline.AnalyzeOptions` it ran with.
+    """
+    from gaitcheck.batch.jobs import settings_hash
+
+    settings = analysis_options_settings(options)
+
+    return record_session(db, report_dir, patient_id, session_date, settings_hash(settings),
+                          source, bool(options.keep_paths), settings=settings)

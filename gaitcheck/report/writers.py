@@ -27,6 +27,7 @@ from gaitcheck.tracks.io import save_tracks_csv, save_tracks_npz
 if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
     from gaitcheck.result import GaitResult
+    from gaitcheck.tracks.tracks import LandmarkTracks
 
 #: Report formats: ``html`` (report.html + key frames), ``csv`` (per-frame, per-contact
 #: and summary tables), ``video`` (annotated H.264 video; needs the source video),
@@ -184,10 +185,10 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
             pending = pool.submit(contextvars.copy_context().run, extract_keyframes,
                                   result, video, out_dir, spool, render.anonymize)
         if "npz" in landmarks:
-            save_tracks_npz(result.tracks, out_dir / LANDMARKS_NPZ)
+            save_tracks_npz(_stored_tracks(result), out_dir / LANDMARKS_NPZ)
             files["landmarks_npz"] = LANDMARKS_NPZ
         if "csv" in landmarks:
-            save_tracks_csv(result.tracks, out_dir / LANDMARKS_CSV)
+            save_tracks_csv(_stored_tracks(result), out_dir / LANDMARKS_CSV)
             files["landmarks_csv"] = LANDMARKS_CSV
         if "csv" in wanted:
             from gaitcheck.report.csv_report import write_csvs
@@ -212,6 +213,16 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         assert video is not None
         files |= write_annotated_video(result, video, out_dir, anonymize=render.anonymize)
     return files
+
+
+def _stored_tracks(result: GaitResult) -> LandmarkTracks:
+    """The tracks with the video path ``report.json`` stores (the file name unless
+    ``--keep-paths``: :func:`save_result`), for the landmark files."""
+    stored = (result.report.get("video") or {}).get("path")
+    tracks = result.tracks
+    if not stored or stored == tracks.video.path:
+        return tracks
+    return replace(tracks, video=replace(tracks.video, path=str(stored)))
 
 
 def check_same_video(result: GaitResult, video: Path | None = None) -> Path:
