@@ -31,7 +31,8 @@ def reset_pg(url: str) -> None:
 
     engine = sa.create_engine(engine_url(url))
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS session_metrics, sessions, clinic_settings, schema_version")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS session_metrics, sessions, "
+                             "clinic_settings, schema_version")
     engine.dispose()
 
 

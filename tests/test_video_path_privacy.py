@@ -108,7 +108,9 @@ def test_report_video_option_is_checked(analysed: tuple[Path, Path], ffmpeg: str
 def readable(path: Path) -> bytes:
     """A file's bytes as a reader sees them: zip members (``.npz``) and compressed
     PDF streams unpacked too, so a path hidden by compression is found."""
+    import contextlib
     import re
+    import subprocess
     import zipfile
     import zlib
 
@@ -125,10 +127,11 @@ def readable(path: Path) -> bytes:
                       if arrays[k].dtype.kind == "U"]
     if data.startswith(b"%PDF"):
         for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-            try:
+            with contextlib.suppress(zlib.error):
                 parts.append(zlib.decompress(stream))
-            except zlib.error:
-                pass
+        if shutil.which("pdftotext"):
+            parts.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                        check=True).stdout)
     return b"\n".join(parts)
 
 
