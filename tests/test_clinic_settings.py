@@ -58,6 +58,8 @@ def test_database_default_blurs_recorded_runs_and_a_run_overrides_it(
     _cli("analyze", str(video), "-o", str(tmp_path / "a"), "-q", "--patient", "P1", *db)
     assert privacy(tmp_path / "a")["faces_blurred"] is True
     assert privacy(tmp_path / "a")["anonymize_source"] == "database default"
+    assert ('<span id="privacy">faces blurred (database default)</span>'
+            in (tmp_path / "a" / "report.html").read_text("utf-8"))
     keyframes = json.loads((tmp_path / "a" / "keyframes" / "keyframes.json").read_text())
     assert keyframes["faces_blurred"] is True
     # Not recorded: the database is not consulted.
