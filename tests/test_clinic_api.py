@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from clinic_helpers import scripted_pose  # noqa: F401  (fixture)
 from gaitcheck import analyze
 from gaitcheck.clinic.db import open_database
 from gaitcheck.clinic.settings import set_setting
@@ -29,7 +28,7 @@ def test_api_has_the_cli_clinic_options() -> None:
 
 
 def test_api_records_sessions_and_keeps_paths_only_when_asked(
-        ffmpeg: str, tmp_path: Path, scripted_pose: None,  # noqa: F811
+        ffmpeg: str, tmp_path: Path, scripted_pose: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GAITCHECK_ANONYMIZE", raising=False)
     video = make_video(ffmpeg, tmp_path / "clip.mp4", seconds=2.0)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clinic_helpers import scripted_pose  # noqa: F401  (fixture)
 from gaitcheck.cli.app import app
 from gaitcheck.clinic import session_date as sd
 from gaitcheck.clinic.db import open_database
@@ -60,7 +59,7 @@ def test_apple_local_creation_date_wins(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_analyze_patient_dates_the_session_by_the_recording(
-        ffmpeg: str, tmp_path: Path, scripted_pose: None) -> None:  # noqa: F811
+        ffmpeg: str, tmp_path: Path, scripted_pose: None) -> None:
     db = str(tmp_path / "clinic.sqlite")
     tagged = make_video(ffmpeg, tmp_path / "monday.mp4", "-metadata",
                         "creation_time=2026-03-02T12:00:00Z", seconds=2.0)

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from clinic_helpers import db_location, scripted_pose  # noqa: F401  (fixtures)
 from gaitcheck.cli.app import app
 from gaitcheck.clinic.db import open_database
 from gaitcheck.clinic.keys import session_settings_hash
@@ -33,7 +32,7 @@ def privacy(folder: Path) -> dict:
     return json.loads((folder / "report.json").read_text("utf-8")).get("privacy") or {}
 
 
-def test_clinic_settings_command(db_location: str) -> None:  # noqa: F811
+def test_clinic_settings_command(db_location: str) -> None:
     assert "off (not set)" in _cli("clinic-settings", "--db", db_location)
     assert "anonymize = on" in _cli("clinic-settings", "anonymize", "yes", "--db", db_location)
     shown = _cli("clinic-settings", "--db", db_location)
@@ -48,7 +47,7 @@ def test_clinic_settings_command(db_location: str) -> None:  # noqa: F811
 
 
 def test_database_default_blurs_recorded_runs_and_a_run_overrides_it(
-        db_location: str, ffmpeg: str, tmp_path: Path, scripted_pose: None,  # noqa: F811
+        db_location: str, ffmpeg: str, tmp_path: Path, scripted_pose: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GAITCHECK_ANONYMIZE", raising=False)
     video = make_video(ffmpeg, tmp_path / "run.mp4", seconds=2.0)
@@ -109,7 +108,7 @@ V1_SESSIONS = """CREATE TABLE sessions (id INTEGER PRIMARY KEY {auto}, patient_i
  CONSTRAINT uq_session UNIQUE (patient_id, video_sha256, settings_hash))"""
 
 
-def test_schema_1_database_is_migrated_and_rekeyed(db_location: str) -> None:  # noqa: F811
+def test_schema_1_database_is_migrated_and_rekeyed(db_location: str) -> None:
     from gaitcheck.batch.jobs import settings_hash
     from gaitcheck.clinic.db import engine_url
 
