@@ -356,7 +356,8 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None,
     files = dict(result.report.get("files") or {})
     render = render or RenderOptions()
     if (result.report.get("privacy") or {}).get("faces_blurred"):
-        render = replace(render, anonymize=True)
+        # Stays blurred, for the reason recorded then.
+        render = replace(render, anonymize=True, anonymize_source=None)
     with staged_folder(result.out_dir) as stage:
         if (render.anonymize and video is None
                 and video_missing_for_keyframes(result, formats)):
