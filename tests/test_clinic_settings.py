@@ -154,3 +154,17 @@ def test_schema_1_database_is_migrated_and_rekeyed(db_location: str) -> None:
     assert sessions[1]["settings_hash"] == session_settings_hash(blurred)
     assert sessions[0]["metrics"]["cadence_spm"]["value"] == 172
     assert sessions[0]["session_date_source"] is None and sessions[0]["anonymized"] is None
+
+
+def test_batch_stops_before_analysing_when_the_clinic_default_cannot_be_read(
+        ffmpeg: str, tmp_path: Path, scripted_pose: None) -> None:
+    video = make_video(ffmpeg, tmp_path / "run.mp4", seconds=2.0)
+    manifest = tmp_path / "day.csv"
+    manifest.write_text(f"video,patient_id\n{video},P1\n")
+    unreadable = tmp_path / "not-a-db"
+    unreadable.mkdir()  # a folder where the database file should be
+    res = runner.invoke(app, ["batch", str(manifest), "-o", str(tmp_path / "out"), "-q",
+                              "--db", str(unreadable)])
+    assert res.exit_code == 2, res.output
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert not (tmp_path / "out" / "run").exists()

@@ -178,9 +178,12 @@ def batch(
                        "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)
         blur, blur_source = ro.anonymize_choice(anonymize)
-        if record and any(e.fields.get("subject_id") for e in entries):
-            # The batch records into the clinic database: its default applies (and a
-            # database that cannot be opened stops the batch before any analysis).
+        if blur_source is None and record and any(e.fields.get("subject_id")
+                                                  for e in entries):
+            # The batch records into the clinic database: its default applies. A
+            # database that cannot be read stops the batch before any analysis (the
+            # clinic's privacy default is unknown); a later failure to record is only
+            # logged (the analyses stand, a re-run records them).
             from gaitcheck.cli.clinic_cmd import database_anonymize
 
             blur, blur_source = database_anonymize(db, anonymize)
