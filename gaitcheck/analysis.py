@@ -14,6 +14,7 @@ from scipy.signal import find_peaks
 
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.events.activity_evidence import activity_evidence
+from gaitcheck.events.frontal import detect_frontal_events
 from gaitcheck.events.slowmo_auto import suspected_factor
 from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
@@ -284,7 +285,31 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
         warnings += [w.to_dict() for w in events.warnings]
-    elif scene.view in ("front", "back"):
+    elif scene.view == "back":
+        # Both legs in view: contacts and toe-offs of each foot (events/frontal.py).
+        events = detect_frontal_events(levelled(tracks), "back", settings=event_settings)
+        activity, activity_conf, activity_ev = activity_evidence(events)
+        stances = pair_stances(list(events.contacts), list(events.toe_offs),
+                               events.segment_of)
+        stances, run_sizes = split_at_missed_contacts(stances)
+        in_runs = [st for st in stances if run_sizes[st.segment] >= 2]
+        metrics |= temporal(in_runs, base)
+        metrics |= frontal_metrics(cleaned.tracks, scene.view, in_runs, base)
+        for key in ("foot_strike", "trunk_lean_deg", "head_forward_deg"):
+            entry = REGISTRY[key]
+            metrics[key] = not_measurable(key, entry.units[0], entry.valid_views,
+                                          "needs a side view")
+        contacts = [{"time_s": round(st.ic_s, 4),
+                     "frame": round(_video_frame(cleaned.tracks, st.ic), 2),
+                     "side": st.side, "strike": None, "strike_inferred": False,
+                     "foot_angle_deg": None, "confidence": round(st.confidence, 3)}
+                    for st in stances]
+        toe_offs = [{"time_s": round(e.time_s, 4),
+                     "frame": round(_video_frame(cleaned.tracks, e.frame), 2),
+                     "side": e.side, "confidence": round(e.confidence, 3)}
+                    for e in events.toe_offs]
+        warnings += [w.to_dict() for w in events.warnings]
+    elif scene.view == "front":
         steps = frontal_strides(cleaned.tracks)
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
         cadence = temporal(steps, 0.6)["cadence_spm"]

@@ -41,7 +41,6 @@ from gaitcheck.events.signals import (
     usable_frames,
 )
 from gaitcheck.events.stances import Stance, _interp_nan
-from gaitcheck.events.timing import parabolic_peak
 from gaitcheck.landmarks import LM
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.footjump import detect_foot_jumps
@@ -57,7 +56,11 @@ HINGE_HALF_PERIOD = 0.09
 #: bend comes ~20 ms (0.03 stride) before IC, as the foot's forward swing ends just
 #: before it lands; the toe keeps coming towards the camera ~25 ms (0.035 stride) after
 #: it lifts (the toe is most posterior just after toe-off, Zeni et al. 2008).
-IC_LAG, TO_LAG = 0.03, -0.035
+IC_LAG, TO_LAG = 0.0, 0.0
+#: Stride period (samples) from which the foot paths are smoothed (about 45 fps).
+SMOOTH_MIN_PERIOD = 30.0
+#: Off the ground: this many residual SDs of the ground-path fits above the path.
+BAND_SD = 2.5
 #: Where IC is searched after the heel's mid-swing peak, stride periods.
 IC_WINDOW = (0.2, 0.6)
 #: Where TO is searched after IC, stride periods (duty factors of 0.12–0.7).
@@ -89,7 +92,7 @@ def hinge_fit(y: np.ndarray, centre: float, half: int, sign: int = 0) -> tuple[f
     strength : float
         ``|c|`` divided by the residual SD: how sharp the bend is against the jitter.
     """
-    lo, hi = max(0, int(round(centre)) - half), min(len(y), int(round(centre)) + half + 1)
+    lo, hi = max(0, round(centre) - half), min(len(y), round(centre) + half + 1)
     k = np.arange(lo, hi, dtype=np.float64)
     v = y[lo:hi]
     ok = np.isfinite(v)
@@ -114,31 +117,100 @@ def hinge_fit(y: np.ndarray, centre: float, half: int, sign: int = 0) -> tuple[f
 
 def _bend(y: np.ndarray, period: float) -> np.ndarray:
     """Second derivative of a gap-free height, per sample², smoothed over ~a tenth of a stride."""
-    win = max(5, int(round(0.12 * period)) | 1)
+    win = max(5, round(0.12 * period) | 1)
     if len(y) <= win:
         return np.zeros_like(y)
     return savgol_filter(y, win, 2, deriv=2, mode="interp")
 
 
-def _toe_off(toe: np.ndarray, a: int, b: int, half: int, view: str) -> tuple[float, float]:
-    """Toe-off between samples ``a`` and ``b`` from the toe's image height (y down).
+def _ground_rise(y_px: np.ndarray, fit: tuple[float, float], horizon_px: float,
+                 slope: float | None = None) -> tuple[np.ndarray, float, float]:
+    """Height of a landmark above its extrapolated ground path, pixels (up positive).
 
-    Back view: on the ground the toe comes towards the camera, down the image, until it
-    lifts: its lowest image point (parabolic peak of the smoothed path). Front view:
-    the break of the toe's path upwards (:func:`hinge_fit`).
+    A point on a level floor at depth ``Z`` from a level camera is imaged ``f·H / Z``
+    below the horizon row (``H`` the camera height), so ``u = 1 / (y − horizon)`` is
+    proportional to its depth; the belt carries a stance foot at constant speed, so on
+    the ground ``u`` is a straight line in time (a constant overground), whatever the
+    view. The line is fitted over the samples in ``fit`` (part of the stance where the
+    landmark is down); with ``slope`` (``u`` per sample: the belt speed, shared by every
+    stance of a clip) only its offset is. Returns the rise at every sample (NaN where
+    unknown), the residual SD of the fit, pixels (NaN with too few samples), and the
+    fitted slope.
     """
-    seg = toe[a:b + 1]
-    if not np.isfinite(seg).any():
-        return float("nan"), 0.0
-    i = a + int(np.nanargmax(seg))
-    if view == "back" and a < i < b:
-        return i + parabolic_peak(toe, i), 8.0
-    bend = -_bend(_interp_nan(toe), 20.0)
-    return hinge_fit(toe, a + int(np.argmax(bend[a:b + 1])), half, sign=-1)
+    nan = np.full(len(y_px), np.nan)
+    k = np.arange(max(0, int(np.ceil(fit[0]))), min(len(y_px), int(np.floor(fit[1])) + 1))
+    k = k[np.isfinite(y_px[k])] if len(k) else k
+    free = 2 if slope is None else 1
+    if len(k) < free or not np.all(y_px[k] > horizon_px):
+        return nan, float("nan"), float("nan")
+    uk = 1.0 / (y_px[k] - horizon_px)
+    if slope is None:
+        if len(k) < 2:
+            return nan, float("nan"), float("nan")
+        slope, icpt = np.polyfit(k, uk, 1)
+    else:
+        icpt = float(np.mean(uk - slope * k))
+    u = icpt + slope * np.arange(len(y_px))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.where(u > 0, horizon_px + 1.0 / u - y_px, np.nan)
+    sd = float(np.sqrt(np.sum(rise[k] ** 2) / (len(k) - free))) if len(k) > free \
+        else float("nan")
+    return rise, sd, float(slope)
+
+
+def ground_crossing(rise: np.ndarray, fit: tuple[float, float], band: float,
+                    forward: bool, limit: float) -> tuple[float, float]:
+    """When a landmark leaves (or, backwards in time, reaches) its ground path.
+
+    The first sample beyond ``fit`` from which ``rise`` (:func:`_ground_rise`, averaged
+    over landmarks) is beyond ``band`` on two samples in a row, linearly interpolated
+    between samples. Forwards (toe-off) only a rise counts: a lift moves a point up the
+    image of a level camera. Backwards (initial contact) either direction: a foot about
+    to land is in the air, but may be imaged below its ground path when nearer the
+    camera than where it lands.
+
+    Parameters
+    ----------
+    rise : numpy.ndarray
+        Height above the ground path, any unit (NaN where unknown).
+    fit : (float, float)
+        Sample range the path was fitted over: the search starts just beyond it.
+    band : float
+        Height above the ground path that counts as off the ground, unit of ``rise``.
+    forward : bool
+        Search after ``fit`` (toe-off) or before it (initial contact).
+    limit : float
+        Sample the search stops at.
+
+    Returns
+    -------
+    index : float
+        Fractional sample index (NaN when not found).
+    quality : float
+        0..1: the change over one sample at the crossing, in bands (full from one band).
+    """
+    r = rise if forward else np.abs(rise)
+    step = 1 if forward else -1
+    j = int(np.floor(fit[1])) + 1 if forward else int(np.ceil(fit[0])) - 1
+    while 1 <= j < len(r) - 1 and (j <= limit if forward else j >= limit):
+        r0, r1, r2 = r[j - step], r[j], r[j + step]
+        if r1 > band and r2 > band and np.isfinite(r0):
+            f = float(np.clip((band - r0) / (r1 - r0), 0.0, 1.0)) if r1 != r0 else 0.0
+            return j - step + step * f, float(min(1.0, (r1 - r0) / band))
+        j += step
+    return float("nan"), 0.0
+
+
+def _smooth3(y: np.ndarray) -> np.ndarray:
+    """Zero-phase [1, 2, 1] / 4 smoothing (NaN where a neighbour is NaN)."""
+    out = y.copy()
+    out[1:-1] = 0.25 * y[:-2] + 0.5 * y[1:-1] + 0.25 * y[2:]
+    return out
 
 
 def frontal_stances(px: np.ndarray, vis: np.ndarray, scale: float, max_gap: int,
-                    offset: int, view: str, settings: EventSettings = DEFAULT_EVENT_SETTINGS,
+                    offset: int, view: str, horizon_px: float,
+                    settings: EventSettings = DEFAULT_EVENT_SETTINGS,
                     ) -> tuple[list[Stance], float]:
     """Candidate stances of both feet in one continuous back- or front-view segment.
 
@@ -154,8 +226,12 @@ def frontal_stances(px: np.ndarray, vis: np.ndarray, scale: float, max_gap: int,
         Interior gaps up to this many samples are interpolated.
     offset : int
         Row index of the segment's first sample in the tracks.
+    view : {"back", "front"}
+        Camera view: sets the direction of the ankle's bend at IC.
+    horizon_px : float
+        Image row of the horizon, pixels (the image centre for a level camera).
     settings : EventSettings
-        For ``foot_outlier_tolerance``.
+        For ``min_ground_band``.
 
     Returns
     -------
@@ -175,13 +251,17 @@ def frontal_stances(px: np.ndarray, vis: np.ndarray, scale: float, max_gap: int,
     period = float(np.nanmean(periods)) if np.isfinite(periods).any() else float("nan")
     if not np.isfinite(period) or len(px) < 2 * period:
         return [], float("nan")
-    half = max(3, int(round(HINGE_HALF_PERIOD * period)))
-    out: list[Stance] = []
+    half = max(3, round(HINGE_HALF_PERIOD * period))
+    found = []  # (side, coarse IC, toe's lowest point, rises, quality, visibility)
+    slopes: list[float] = []
     for s in SIDES:
         heel, ankle, toe = (down[s][p] for p in ("heel", "ankle", "foot_index"))
+        # Light smoothing only where a frame is short against the stance (>= 45 fps):
+        # at 30 fps it would round the bends by a whole frame either side.
+        sm = {p: _smooth3(down[s][p] * scale) if period > SMOOTH_MIN_PERIOD
+              else down[s][p] * scale for p in ("heel", "foot_index")}
         foot = np.nanmean(np.stack([heel, ankle]), axis=0)
-        filled = _interp_nan(foot)
-        smooth = cues.smooth_for_cycles(filled, period)
+        smooth = cues.smooth_for_cycles(_interp_nan(foot), period)
         # Mid-swing: the heel is highest (smallest image y) once per stride.
         span = float(np.percentile(smooth, 95) - np.percentile(smooth, 5))
         swings, _ = find_peaks(-smooth, distance=max(1, int(0.6 * period)),
@@ -189,7 +269,6 @@ def frontal_stances(px: np.ndarray, vis: np.ndarray, scale: float, max_gap: int,
         # Back view: the belt (or the ground) takes the foot towards the camera, down the
         # image; front view: away from it, up the image.
         bend_ic = (1.0 if view == "back" else -1.0) * _bend(_interp_nan(ankle), period)
-        bend_to = -_bend(_interp_nan(toe), period)  # upward bend of the toe's path
         cols = vis[:, [LM[f"{s}_heel"], LM[f"{s}_ankle"], LM[f"{s}_foot_index"]]]
         for p in swings:
             a, b = int(p + IC_WINDOW[0] * period), int(p + IC_WINDOW[1] * period)
@@ -197,21 +276,48 @@ def frontal_stances(px: np.ndarray, vis: np.ndarray, scale: float, max_gap: int,
                 continue
             i_ic = a + int(np.argmax(bend_ic[a:b + 1]))
             ic, q_ic = hinge_fit(ankle, i_ic, half, sign=1 if view == "back" else -1)
-            if not np.isfinite(ic):
+            a2 = int(ic + TO_WINDOW[0] * period) if np.isfinite(ic) else -1
+            b2 = min(len(toe) - 3, int(ic + TO_WINDOW[1] * period)) if a2 >= 0 else -1
+            if b2 <= a2 or not np.isfinite(toe[a2:b2 + 1]).any():
                 continue
-            a2 = int(ic + TO_WINDOW[0] * period)
-            b2 = min(len(toe) - 3, int(ic + TO_WINDOW[1] * period))
-            to, q_to = float("nan"), 0.0
-            if b2 > a2:
-                to, q_to = _toe_off(toe, a2, b2, half, view)
+            # The toe's lowest image point comes just after toe-off in a back view.
+            low = a2 + int(np.nanargmax(toe[a2:b2 + 1])) if view == "back" else \
+                ic + 0.35 * period
+            # The heel and ankle are down from IC to heel-off (before mid-stance ends),
+            # the toe from foot-flat to toe-off.
+            early = (ic + 0.2 * (low - ic), ic + 0.45 * (low - ic))
+            mid = (ic + 0.35 * (low - ic), ic + 0.65 * (low - ic))
+            slopes += [_ground_rise(sm[p], mid if p == "foot_index" else early,
+                                    horizon_px)[2] for p in ("heel", "foot_index")]
             lo, hi = max(0, int(ic) - 2), min(len(foot), int(ic) + 4)
             v = float(np.nanmean(cols[lo:hi])) if np.isfinite(cols[lo:hi]).any() else 0.0
-            conf_ic = float(np.clip(q_ic / 8.0, 0.0, 1.0)) * (0.5 + 0.5 * min(1.0, v))
-            conf_to = float(np.clip(q_to / 8.0, 0.0, 1.0)) * (0.5 + 0.5 * min(1.0, v))
-            ic, to = ic + IC_LAG * period, to + TO_LAG * period
-            out.append(Stance(s, ic + offset, to + offset, conf_ic, conf_to,
-                              ic + offset, to + offset, np.nan, np.nan,
-                              float(np.clip(q_ic / 8.0, 0.0, 1.0)), v))
+            found.append((s, ic, low, early, mid, sm, q_ic, v))
+    # The belt speed is one for the clip: the ground paths share a slope in u, and only
+    # their offsets are fitted (one unknown per stance instead of two).
+    ok_slopes = [x for x in slopes if np.isfinite(x)]
+    slope = float(np.median(ok_slopes)) if ok_slopes else None
+    sds: list[float] = []
+    fits = []
+    for s, ic, low, early, mid, sm, q_ic, v in found:
+        rises = {p: _ground_rise(sm[p], mid if p == "foot_index" else early, horizon_px,
+                                 slope) for p in ("heel", "foot_index")}
+        sds += [r[1] for r in rises.values() if np.isfinite(r[1])]
+        fits.append((s, ic, low, early, mid, rises, q_ic, v))
+    # Off the ground = beyond 2.5 SD of the smoothed landmarks about their ground paths.
+    band = max(settings.min_ground_band * scale, BAND_SD * float(np.median(sds)) if sds else 0.0)
+    out: list[Stance] = []
+    for s, ic0, low, early, mid, rises, q_ic, v in fits:
+        landings = [ground_crossing(r, early, band, False, ic0 - 0.25 * period)
+                    for r in (rises["heel"][0], rises["foot_index"][0])]
+        ic, q_dir = min(landings, key=lambda r: r[0] if np.isfinite(r[0]) else np.inf)
+        if not np.isfinite(ic):
+            ic, q_dir = ic0, 0.5 * float(np.clip(q_ic / 8.0, 0.0, 1.0))
+        to, q_to = ground_crossing(rises["foot_index"][0], mid, band, True, low + 3)
+        conf_ic = q_dir * (0.5 + 0.5 * min(1.0, v))
+        conf_to = q_to * (0.5 + 0.5 * min(1.0, v))
+        ic, to = ic + IC_LAG * period, to + TO_LAG * period
+        out.append(Stance(s, ic + offset, to + offset, conf_ic, conf_to, ic + offset,
+                          to + offset, np.nan, np.nan, q_dir, v))
     return sorted(out, key=lambda st: st.ic), period
 
 
@@ -264,7 +370,7 @@ def detect_frontal_events(tracks: LandmarkTracks, view: str, activity: str | Non
     found: list[tuple[EventSegment, list[Stance]]] = []
     for a, b, _ in segments:
         stances, period = frontal_stances(px[a:b], vis[a:b], scale, max_gap, a, view,
-                                           cfg)
+                                           0.5 * tracks.video.height, cfg)
         seg = EventSegment(a, b, float(time_s[a]), float(time_s[b - 1]),
                            view)  # type: ignore[arg-type]
         if not np.isfinite(period):
