@@ -14,7 +14,11 @@ from scipy.signal import find_peaks
 
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.events.activity_evidence import activity_evidence
-from gaitcheck.events.frontal import detect_frontal_events
+from gaitcheck.events.frontal import (
+    MIN_PELVIS_AGREEMENT,
+    detect_frontal_events,
+    pelvis_agreement,
+)
 from gaitcheck.events.slowmo_auto import suspected_factor
 from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
@@ -285,9 +289,12 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
         warnings += [w.to_dict() for w in events.warnings]
-    elif scene.view == "back":
-        # Both legs in view: contacts and toe-offs of each foot (events/frontal.py).
-        events = detect_frontal_events(levelled(tracks), "back", settings=event_settings)
+    elif scene.view == "back" and pelvis_agreement(
+            back := detect_frontal_events(levelled(tracks), "back", settings=event_settings),
+            cleaned.tracks) >= MIN_PELVIS_AGREEMENT:
+        # Both legs in view: contacts and toe-offs of each foot (events/frontal.py),
+        # used when the pelvis confirms their phase.
+        events = back
         activity, activity_conf, activity_ev = activity_evidence(events)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
@@ -309,7 +316,13 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
         warnings += [w.to_dict() for w in events.warnings]
-    elif scene.view == "front":
+    elif scene.view in ("front", "back"):
+        if scene.view == "back":
+            warnings.append({"code": "back_view_events_unsure", "message": "The feet's "
+                             "contacts and toe-offs could not be confirmed in this back "
+                             "view (the pelvis is not lowest inside the stances found): "
+                             "contact and flight time are not reported; film from the "
+                             "side, or from behind at 60 fps with the feet well lit."})
         steps = frontal_strides(cleaned.tracks)
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
         cadence = temporal(steps, 0.6)["cadence_spm"]
