@@ -396,7 +396,7 @@ def pelvis_agreement(events: GaitEvents, tracks: LandmarkTracks) -> float:
     hold a pelvis low. 0 without a stance (contact with its toe-off).
     """
     pairs = events.stance_phases()
-    y = np.nanmean(tracks.image[:, [LM["left_hip"], LM["right_hip"]], 1], axis=1)
+    y = 0.5 * (tracks.image[:, LM["left_hip"], 1] + tracks.image[:, LM["right_hip"], 1])
     ok = np.isfinite(y)
     if not pairs or ok.sum() < 10:
         return 0.0
