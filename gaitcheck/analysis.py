@@ -39,6 +39,7 @@ from gaitcheck.metrics.symmetry import asymmetry, seen_timing, stances_seen
 from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
+from gaitcheck.tracks.facing import face_one_way
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -246,8 +247,24 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         # tracks; the metrics use the cleaned ones.
         # Levelled by the scene's roll: foot heights are read along the true vertical.
         events = detect_gait_events(levelled(tracks), scene.facing, settings=event_settings)
+        side_tracks = tracks
+        one_way = face_one_way(tracks, events.segments)
+        if one_way is not None:
+            # The subject turns round: the return is mirrored to face the same way, so
+            # "forward" means forward on both legs of the trip (tracks/facing.py).
+            side_tracks = one_way.tracks
+            scene = dataclasses.replace(scene, facing=one_way.facing, near_side=None,
+                                        near_side_confidence=0.0)
+            events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings)
+            cleaned = clean_tracks(side_tracks, settings=cleaning_settings)
+            warnings.append({"code": "subject_turns_mirrored", "message": f"The subject "
+                             f"turns round: the {one_way.mirrored_frames} frames facing the "
+                             f"other way were analysed mirrored (all as facing "
+                             f"{one_way.facing}), the {one_way.dropped_frames} frames of "
+                             "the turn itself were left out, and the leg nearer the camera "
+                             "changes at the turn."})
         if events.activity == "walk":
-            cleaned = clean_tracks(tracks, "walk", settings=cleaning_settings)
+            cleaned = clean_tracks(side_tracks, "walk", settings=cleaning_settings)
         # Flight/double support and the duty factor must agree (events/activity_evidence).
         activity, activity_conf, activity_ev = activity_evidence(events)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
