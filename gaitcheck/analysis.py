@@ -246,13 +246,14 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
         # Levelled by the scene's roll: foot heights are read along the true vertical.
-        events = detect_gait_events(levelled(tracks), scene.facing, settings=event_settings)
+        facing: str = scene.facing
+        events = detect_gait_events(levelled(tracks), facing, settings=event_settings)
         side_tracks = tracks
         one_way = face_one_way(tracks, events.segments)
         if one_way is not None:
             # The subject turns round: the return is mirrored to face the same way, so
             # "forward" means forward on both legs of the trip (tracks/facing.py).
-            side_tracks = one_way.tracks
+            side_tracks, facing = one_way.tracks, one_way.facing
             scene = dataclasses.replace(scene, facing=one_way.facing, near_side=None,
                                         near_side_confidence=0.0)
             events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings)
@@ -280,7 +281,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                                                         in_runs))
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
-        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, in_runs,
+        sag, info = sagittal_metrics(cleaned.tracks, facing, scene.near_side, in_runs,
                                      facts.height_cm, base * (0.6 if scene.view == "oblique"
                                                                 else 1.0),
                                      filled=cleaned.interpolated)
