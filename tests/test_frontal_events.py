@@ -73,12 +73,11 @@ def test_back_view_events_with_artefacts() -> None:
         for kind, (f, b) in accuracy(*back_runner(seed)).items():
             f1[kind].append(f)
             bias[kind].append(b)
-    # Measured at 30 fps (seeds 0-2): IC F1 0.92-0.98, bias -8..0 ms; TO F1 0.79-0.95,
-    # bias +32..+40 ms (the toe rises slowly and must stand clear of the pose jitter
-    # before it counts as off the ground: about a frame late).
-    assert np.mean(f1["IC"]) >= 0.9 and np.mean(f1["TO"]) >= 0.85
+    # Measured at 30 fps (seeds 0-2): IC F1 0.92-0.98, bias -8..0 ms; TO F1 0.89-0.98,
+    # bias +6..+19 ms (the lift's onset is fitted, not its crossing of the jitter band).
+    assert np.mean(f1["IC"]) >= 0.9 and np.mean(f1["TO"]) >= 0.9
     assert abs(np.mean(bias["IC"])) <= 8.0
-    assert 0.0 <= np.mean(bias["TO"]) <= 45.0
+    assert -5.0 <= np.mean(bias["TO"]) <= 20.0
 
 
 def test_back_view_contact_time_per_foot_in_the_report() -> None:
@@ -89,8 +88,8 @@ def test_back_view_contact_time_per_foot_in_the_report() -> None:
     contact = a.metrics["ground_contact_ms"]
     assert contact.measurable and contact.per_side is not None
     true_ms = 1000 * np.mean([c.to_s - c.ic_s for c in motion.contacts])
-    # Measured +20..+35 ms at 30 fps with realistic artefacts; the interval holds it.
-    assert 0.0 <= contact.value - true_ms <= 50.0
+    # Measured +21 ms at 30 fps with realistic artefacts; the interval holds it.
+    assert -10.0 <= contact.value - true_ms <= 35.0
     lo, hi = contact.ci95
     assert lo <= contact.value <= hi
     assert {c["side"] for c in a.contacts} == {"left", "right"}
@@ -107,16 +106,17 @@ def test_contact_time_asymmetry_is_seen_with_its_sign() -> None:
         # GaitParams' asymmetry is (R - L) / mean; the report's SI is unsigned.
         signed = ct["si_pct"] * np.sign(ct["right"] - ct["left"])
         measured.append(signed / asym)
-    # The SI comes out at 0.4-1.0 of the truth (the toe-off of the shorter stance is
-    # found late against the jitter): the sign always, its size compressed.
-    assert min(measured) > 0.2, measured
-    assert np.median(measured) >= 0.5, measured
+    # Measured at 0.66-1.03 of the truth (30 fps, 12 s): the sign always, the size a
+    # little compressed by the jitter.
+    assert min(measured) > 0.4, measured
+    assert np.median(measured) >= 0.6, measured
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 Done-when not met: the SI of a 15 % "
-                   "contact-time asymmetry reads ~11 % in a back view (per-stride contact "
-                   "time SD ~30 ms with realistic pose jitter) and its interval, with the "
-                   "1.7-frame systematic floor, never excludes the 10 % threshold")
+@pytest.mark.xfail(strict=True, reason="issue 15 Done-when not met: a 15 % contact-time "
+                   "asymmetry reads 10-16 % SI in a back view, but with per-stride contact "
+                   "times scattered by ~27 ms (pose jitter) its 95 % interval is +-6 % SI "
+                   "even over 30 s at 60 fps, so its lower end never clears the 10 % "
+                   "threshold (it would need +-3 %, about 8 ms)")
 def test_fifteen_percent_contact_asymmetry_is_found_on_nine_of_ten_seeds() -> None:
     hits = 0
     for seed in range(10):

@@ -64,6 +64,8 @@ IC_LAG, TO_LAG = 0.03, 0.0
 SMOOTH_MIN_PERIOD = 30.0
 #: Off the ground: this many residual SDs of the ground-path fits above the path.
 BAND_SD = 2.5
+#: The toe's lift is fitted up to this many jitter bands above its ground path.
+LIFT_FIT_BANDS = 6.0
 #: Where IC is searched after the heel's mid-swing peak, stride periods.
 IC_WINDOW = (0.2, 0.6)
 #: Where TO is searched after IC, stride periods (duty factors of 0.12–0.7).
@@ -204,6 +206,39 @@ def ground_crossing(rise: np.ndarray, fit: tuple[float, float], band: float,
     return float("nan"), 0.0
 
 
+def lift_onset(rise: np.ndarray, start: float, stop: float, band: float,
+               found: float) -> float:
+    """Onset of a lift from rest, fractional sample: ``rise ≈ k · max(0, t − τ)²``.
+
+    Least squares over the samples from ``start`` to where the rise first exceeds
+    ``LIFT_FIT_BANDS`` bands (or ``stop``), ``τ`` on a 0.05-sample grid from ``start``
+    to the threshold crossing ``found`` (:func:`ground_crossing`). A threshold crossing
+    lags the onset by the time the lift needs to clear the jitter, longer for a slower
+    lift; the fitted onset does not. ``found`` when the fit has too few samples.
+    """
+    a = int(np.ceil(start))
+    k = np.arange(a, min(len(rise), int(np.floor(stop)) + 1))
+    r = rise[k]
+    ok = np.isfinite(r)
+    over = np.flatnonzero(ok & (r > LIFT_FIT_BANDS * band))
+    if len(over):
+        k, r, ok = k[:over[0] + 1], r[:over[0] + 1], ok[:over[0] + 1]
+    k, r = k[ok], r[ok]
+    if len(k) < 4 or not np.isfinite(found):
+        return found
+    best, tau_best = np.inf, found
+    for tau in np.arange(float(k[0]), found + 1e-9, 0.05):
+        basis = np.maximum(0.0, k - tau) ** 2
+        den = float(basis @ basis)
+        if den <= 0:
+            continue
+        gain = max(0.0, float(basis @ r) / den)
+        sse = float(np.sum((r - gain * basis) ** 2))
+        if sse < best:
+            best, tau_best = sse, float(tau)
+    return tau_best
+
+
 def _smooth3(y: np.ndarray) -> np.ndarray:
     """Zero-phase [1, 2, 1] / 4 smoothing (NaN where a neighbour is NaN)."""
     out = y.copy()
@@ -312,6 +347,7 @@ def frontal_stances(px: np.ndarray, vis: np.ndarray, scale: float, max_gap: int,
     for s, ic0, low, _, mid, rises, q_ic, v in fits:
         ic, q_dir = ic0, float(np.clip(q_ic / 8.0, 0.0, 1.0))
         to, q_to = ground_crossing(rises["foot_index"][0], mid, band, True, low + 3)
+        to = lift_onset(rises["foot_index"][0], mid[1], low + 3, band, to)
         conf_ic = q_dir * (0.5 + 0.5 * min(1.0, v))
         conf_to = q_to * (0.5 + 0.5 * min(1.0, v))
         ic, to = ic + IC_LAG * period, to + TO_LAG * period
