@@ -60,6 +60,10 @@ class CleaningSettings:
     swap_cap : float
         Cap of one frame's prediction error in the swap repair, body heights, so a
         glitch cannot dominate.
+    swap_partial_cost : float
+        Extra cost per frame in which a leg's foot (ankle, heel, toe) is exchanged but
+        not its thigh (hip, knee), or the reverse, body heights: such partial swaps occur
+        on compressed video and must not be explained by exchanging whole legs.
     max_anchor_gap : int
         Ankle gaps bridged (frames) when judging whether a foot was misplaced.
     far_foot_collapse_ratio : float
@@ -84,6 +88,7 @@ class CleaningSettings:
     swap_prior: float = 0.02
     swap_switch_cost: float = 0.3
     swap_cap: float = 0.3
+    swap_partial_cost: float = 0.1
     max_anchor_gap: int = 4
     far_foot_collapse_ratio: float = 0.5
     far_foot_max_reach: float = 1.5
