@@ -31,6 +31,7 @@ from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.swaps import swap_states  # detect_swaps: re-exported
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.tracks.unusable import cut_by_edge, implausible_torso
 from gaitcheck.tracks.warnings import warning_severity
 
 LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
@@ -54,8 +55,9 @@ class CleanResult:
         same per body part, parts with none left out), ``filled_frames`` (frames
         without a pose that got one), ``[start, stop)`` array rows (not video frames) of
         ``swaps_repaired`` (legs), ``arm_swaps_repaired``, ``far_foot_fixed`` and
-        ``foot_jumps_fixed`` (``[start, stop, side]``), and ``warnings`` ({code, severity,
-        message}; the severity without the view, see
+        ``foot_jumps_fixed`` (``[start, stop, side]``), ``edge_frames_dropped`` and
+        ``implausible_frames_dropped`` (:mod:`gaitcheck.tracks.unusable`), and
+        ``warnings`` ({code, severity, message}; the severity without the view, see
         :func:`gaitcheck.tracks.warnings.warning_severity`).
     interpolated : numpy.ndarray of bool, shape (T, 33)
         Points whose coordinates were interpolated rather than measured.
@@ -256,6 +258,23 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
 
     gated = np.isfinite(pos[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0) < min_visibility)
     drop(gated)
+    # Frames without a measurable posture go before anything reads them.
+    edge_points, edge_frames = cut_by_edge(image, margin=cfg.edge_margin,
+                                           min_visibility=cfg.edge_min_visibility)
+    odd = implausible_torso(image[:, :, :2] * scale, fps,
+                            half_window_s=cfg.torso_half_window_s,
+                            max_turn_deg=cfg.torso_max_turn_deg,
+                            max_length_ratio=cfg.torso_max_length_ratio) & ~edge_frames
+    posed = np.isfinite(pos[..., 0]).any(axis=1)
+    edge_frames &= posed
+    drop(edge_points | edge_frames[:, None])
+    drop(np.broadcast_to(odd[:, None], pos.shape[:2]))
+    if edge_frames.any():
+        warn("body_cut_by_edge", f"{int(edge_frames.sum())} frames where the head or trunk "
+             "was cut by the picture edge are left out.")
+    if odd.any():
+        warn("implausible_pose", f"{int(odd.sum())} frames whose trunk line jumps away from "
+             "the surrounding frames (a lost or misplaced pose) are left out.")
     height = body_height_px(image[:, :, :2] * scale)
     if not np.isfinite(height):
         warn("no_pose", "No frame has a usable pose to clean.")
@@ -331,6 +350,8 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         "outliers": int(outliers.sum()), "swaps_repaired": swaps["legs"],
         "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,
         "foot_jumps_fixed": jump_runs,
+        "edge_frames_dropped": [[a, b] for a, b in true_runs(edge_frames)],
+        "implausible_frames_dropped": [[a, b] for a, b in true_runs(odd)],
         "filled_points": int(interpolated.sum()),
         "filled_frames": int(np.count_nonzero(~tracks.detected & interpolated.any(axis=1))),
         "unfilled_points": unfilled,

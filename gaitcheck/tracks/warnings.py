@@ -63,6 +63,8 @@ SEVERITY: Mapping[str, str] = MappingProxyType({
     "too_short_to_filter": CAUTION,   # unfiltered landmarks are noisier
     "unfilled_gaps": CAUTION,         # context: info when nearly all in far-side limbs
     "many_swaps": CAUTION,            # frequent left/right repairs: side results less sure
+    "body_cut_by_edge": INFO,         # those frames are left out, as they should be
+    "implausible_pose": INFO,         # those frames are left out (or filled if short)
     # Analysis (gaitcheck.analysis)
     "subject_not_upright": SERIOUS,   # turned video or failed pose: nothing is measured
     "view_unknown": SERIOUS,          # no view, so no view-specific metric
