@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,3 +98,15 @@ def test_lut_values() -> None:
     # 53 → 170 linearly, then gamma 0.8: 255 · (170/255)^0.8 = 184
     assert lut[0] == 0 and lut[53] == 184 and lut[255] == 255
     assert exposure_lut(10.0, 20.0)[15] == round(255 * (5 * 4 / 255) ** 0.8)  # gain capped at 4
+
+
+def test_a_corrected_clip_is_reported() -> None:
+    from gaitcheck.tracks.quality import assess_quality
+    from helpers import synthetic_tracks
+
+    tracks = synthetic_tracks("side-left", duration_s=3.0)[1]
+    _, exposure = peek_exposure(_frames(5, 0.7, -51.0))
+    plain = [w["code"] for w in assess_quality(tracks)["warnings"]]
+    dark = dataclasses.replace(tracks, source=tracks.source | {"exposure": exposure.describe()})
+    codes = [w["code"] for w in assess_quality(dark)["warnings"]]
+    assert "dark_video_corrected" not in plain and "dark_video_corrected" in codes

@@ -49,6 +49,7 @@ SEVERITY: Mapping[str, str] = MappingProxyType({
     "video_damaged": CAUTION,         # frames skipped: no gait event inside the gaps
     "too_few_frames": SERIOUS,        # too short for any stride: nothing is measured
     "dark_video": CAUTION,            # the pose model is less reliable in the dark
+    "dark_video_corrected": CAUTION,  # brightened for pose; shadows clipped to black stay lost
     "blurry_video": CAUTION,          # blurred landmarks are less precise
     "frame_stride": CAUTION,          # context: info while the analysed rate >= MIN_FPS
     "low_pose_coverage": CAUTION,     # results rest on fewer frames
