@@ -65,6 +65,13 @@ def test_border_points_count_only_when_poorly_visible() -> None:
     points, frames = cut_by_edge(image)
     assert points.sum() == 2 and points[1, LM["nose"]] and points[2, LM["left_wrist"]]
     assert frames.tolist() == [False, True, False]
+    tracks = synthetic_tracks("side-left", duration_s=2.0)[1]
+    image = tracks.image.copy()
+    image[10:20, LM["left_foot_index"], 1] = 1.02  # a toe below the picture: kept
+    image[30, LM["right_shoulder"], 0] = -0.01  # the trunk cut: the frame goes
+    res = clean_tracks(dataclasses.replace(tracks, image=image), "run", cutoff_hz=0)
+    assert res.report["edge_frames_dropped"] == [[30, 31]] and res.interpolated[30].all()
+    assert np.allclose(res.tracks.image[10:20, LM["left_foot_index"], 1], 1.02)
 
 
 @pytest.mark.parametrize("view", ["side-left", "side-right", "front", "back", "oblique"])

@@ -259,15 +259,17 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     gated = np.isfinite(pos[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0) < min_visibility)
     drop(gated)
     # Frames without a measurable posture go before anything reads them.
-    edge_points, edge_frames = cut_by_edge(image, margin=cfg.edge_margin,
-                                           min_visibility=cfg.edge_min_visibility)
+    _, edge_frames = cut_by_edge(image, margin=cfg.edge_margin,
+                                 min_visibility=cfg.edge_min_visibility)
     odd = implausible_torso(image[:, :, :2] * scale, fps,
                             half_window_s=cfg.torso_half_window_s,
                             max_turn_deg=cfg.torso_max_turn_deg,
                             max_length_ratio=cfg.torso_max_length_ratio) & ~edge_frames
     posed = np.isfinite(pos[..., 0]).any(axis=1)
     edge_frames &= posed
-    drop(edge_points | edge_frames[:, None])
+    # Only whole frames: a limb outside the picture (feet on a tight framing) keeps its
+    # guessed position, as before, under the subject_out_of_frame warning.
+    drop(np.broadcast_to(edge_frames[:, None], pos.shape[:2]))
     drop(np.broadcast_to(odd[:, None], pos.shape[:2]))
     if edge_frames.any():
         warn("body_cut_by_edge", f"{int(edge_frames.sum())} frames where the head or trunk "

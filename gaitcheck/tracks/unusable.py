@@ -8,7 +8,8 @@ any metric sees them, and the same way whichever way the clip is mirrored:
   ``margin`` of its border with a visibility below ``min_visibility``, is not measured;
   a frame where that happens to the head or trunk (nose, ears, shoulders, hips) has no
   measurable posture, so its whole pose is left out (a runner entering or leaving the
-  picture).
+  picture). A limb alone outside the picture (feet on a tight framing) is left to the
+  ``subject_out_of_frame`` warning, so gait events still have a foot to work with.
 - *Implausible torso*: on the last frames before the model loses a walker (shared
   walking clip) or when it draws the trunk onto an arm, the hip→shoulder line turns by
   30–160° or changes length by a third within a frame, which no runner does. Such
