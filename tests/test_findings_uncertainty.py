@@ -101,6 +101,25 @@ def test_one_real_deviation_is_found(key: str, views: tuple[str, ...], params: d
     assert all({f["metric"] for f in serious(a)} == {key} for a in hits)
 
 
+@pytest.mark.parametrize(("key", "params"), [
+    ("head_forward_deg", {"head_forward_deg": 35.0}),
+    ("overstride_pct", {"overstride_pct": 35.0}),
+])
+def test_deviation_without_a_published_band_is_measured_not_judged(key: str,
+                                                                   params: dict) -> None:
+    """Head forward and overstride have no published band for what gaitcheck measures
+    (the registry's ``band_note`` says which sources were checked), so a deviated runner
+    gets no finding; the deviation is still measured: on every seed its whole interval
+    lies above the healthy runner's."""
+    entry = REGISTRY[key]
+    assert entry.band is None and entry.cue is None and entry.band_note
+    for view in ("side-left", "side-right"):
+        for seed in SEEDS:
+            deviated, healthy = run(view, seed, **params), run(view, seed)
+            assert key not in {f["metric"] for f in deviated.findings}, (view, seed)
+            assert deviated.metrics[key].ci95[0] > healthy.metrics[key].ci95[1], (view, seed)
+
+
 def test_side_view_asymmetry_only_on_seen_timing() -> None:
     a = run("side-left", 0)
     si = a.asymmetry
@@ -130,3 +149,23 @@ def test_shared_clip_and_its_mirror_agree() -> None:
     # The hand-marked angles (trunk 3.8 ± 3°, head 31.7 ± 5°) contradict any trunk or
     # head finding: there is none.
     assert not out["base"] & {"trunk_lean_deg", "head_forward_deg"}
+
+
+def test_metric_card_says_why_there_is_no_band() -> None:
+    """The HTML card of a metric without a band gives the reason and its sources; a
+    metric with a band shows the band instead."""
+    import html
+
+    from gaitcheck.pipeline import AnalyzeOptions, build_result
+    from gaitcheck.report.html import render_html
+    from helpers import synthetic_tracks
+
+    _, tracks = synthetic_tracks("side-left", duration_s=6.0)
+    page = html.unescape(render_html(build_result(tracks, AnalyzeOptions())))
+    for key in ("head_forward_deg", "overstride_pct"):
+        card = page[page.index(f'id="m-{key}"'):]
+        card = card[:card.index("</article>")]
+        assert "none, so no verdict" in card and "doi:10." in card, key
+        assert REGISTRY[key].band_note in card
+    trunk = page[page.index('id="m-trunk_lean_deg"'):]
+    assert "no verdict" not in trunk[:trunk.index("</article>")]

@@ -3,6 +3,8 @@ in their valid views, and every consumer (reports, summaries, checks, truth) fol
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from gaitcheck.analysis import PLAUSIBLE, analyze_tracks
 from gaitcheck.batch.summary import METRIC_COLUMNS
 from gaitcheck.cli.summary import KEY_METRICS
 from gaitcheck.metrics.definitions import (
+    CUES,
     GROUPS,
     HEADLINE,
     REGISTRY,
@@ -118,6 +121,37 @@ def test_entries_are_complete_and_consistent() -> None:
                 assert "README" not in band.source and "shared" not in band.source
         if e.cue is not None:
             assert "coach" in e.cue or "physiotherapist" in e.cue, key
+
+
+#: Text that would point a reader into this repository instead of a publication.
+REPO_POINTERS = re.compile(r"README|shared/|tests/|gaitcheck/|\.py\b|\.json\b|\.md\b")
+
+
+def test_bands_cues_and_notes_cite_publications() -> None:
+    """Issue 15 items 5-6: a band cites authors, year, journal and DOI; a metric without a
+    band says why (the sources checked); a cue cites its source or says there is none;
+    none of these texts points into the repository."""
+    for key, e in REGISTRY.items():
+        texts = [e.reference, e.cue or "", e.band_note or ""]
+        for band in (e.band, e.walking_band):
+            if band is not None:
+                texts.append(band.source)
+                assert re.search(r"[A-Z][a-z]+.* (19|20)\d\d, .+ \d+:\d+", band.source), key
+                assert "doi:10." in band.source, key
+        for text in texts:
+            assert not REPO_POINTERS.search(text), (key, text)
+        # Exactly the metrics without a running band carry the reason.
+        assert (e.band is None) == (e.band_note is not None), key
+        if e.cue is not None:
+            assert "doi:10." in e.cue or "PMID" in e.cue or "no published trial" in e.cue, key
+    for key in ("head_forward_deg", "overstride_pct"):
+        note = REGISTRY[key].band_note
+        assert note is not None and "doi:10." in note, key
+    assert set(CUES) - set(REGISTRY) <= {"asymmetry"}
+    # A cue goes with a finding: a metric with a band, the crossover definition or an
+    # asymmetry.
+    assert all(REGISTRY[k].band is not None or k == "arm_crossover"
+               for k in CUES if k in REGISTRY)
 
 
 def test_synthetic_truth_covers_the_registry() -> None:

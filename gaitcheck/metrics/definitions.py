@@ -112,6 +112,9 @@ class MetricDefinition:
         "measured" (consistency suite) or "fallback" (chosen, not measured).
     cue : str or None
         What a runner can try when a finding fires (:data:`CUES`); filled on import.
+    band_note : str or None
+        Why the metric has no running band (:data:`NO_BAND`: the sources checked and how
+        their definition differs from the one measured); filled on import.
     """
 
     key: str
@@ -136,6 +139,7 @@ class MetricDefinition:
     uncertainty_floor: float | None = None
     floor_origin: str = ""
     cue: str | None = None
+    band_note: str | None = None
 
     @property
     def unit(self) -> str:
@@ -172,7 +176,7 @@ class MetricDefinition:
         """Return what the HTML report shows of the definition."""
         return {"key": self.key, "unit": self.unit, "landmarks": self.landmarks,
                 "sign": self.sign, "valid_views": self.valid_views,
-                "reference": self.reference}
+                "reference": self.reference, "band_note": self.band_note}
 
 
 #: Foot-strike cut-offs of the HTML gauge and the strike class live with the formula
@@ -188,6 +192,14 @@ LIEBERMAN = ("Lieberman, Warrener, Wang & Castillo 2015, J Exp Biol 218:3406-341
              "doi:10.1242/jeb.125500")
 TENG_POWERS = ("Teng & Powers 2014, J Orthop Sports Phys Ther 44:785-792, "
                "doi:10.2519/jospt.2014.5249")
+TENG_POWERS_2015 = ("Teng & Powers 2015, Med Sci Sports Exerc 47:625-630, "
+                    "doi:10.1249/MSS.0000000000000436")
+CARSON = "Carson, Aslan & Ortega 2024, PLOS ONE 19:e0302249, doi:10.1371/journal.pone.0302249"
+WILLE = ("Wille, Lenhart, Wang, Thelen & Heiderscheit 2014, J Orthop Sports Phys Ther "
+         "44:825-830, doi:10.2519/jospt.2014.5367")
+BRAMAH = ("Bramah, Preece, Gill & Herrington 2018, Am J Sports Med 46:3023-3031, "
+          "doi:10.1177/0363546518793657")
+YIP = ("Yip, Chiu & Poon 2008, Man Ther 13:148-154, doi:10.1016/j.math.2006.11.002")
 #: What a runner can try when a finding fires, by metric key ("asymmetry" for every
 #: left-right comparison): short, sourced, and a suggestion to discuss, not a diagnosis.
 #: They sit beside the bands they go with.
@@ -196,9 +208,12 @@ CUES: dict[str, str] = {
     "app helps): in recreational runners it lowered the load absorbed at the knee and hip "
     "(Heiderscheit et al. 2011, " + HEIDERSCHEIT_DOI + "). Discuss it with a coach or "
     "physiotherapist first.",
-    "trunk_lean_deg": "A forward lean of about 7° is typical; a much larger lean shifts "
-    "work towards the hips (Teng & Powers 2014, doi:10.2519/jospt.2014.5249). You could "
-    "try running a little taller, and discuss it with a coach or physiotherapist.",
+    "trunk_lean_deg": "A forward lean of about 7° is typical (Teng & Powers 2014, "
+    "doi:10.2519/jospt.2014.5249). More lean moves work from the knee to the hip "
+    "extensors (" + TENG_POWERS_2015 + "), and leaning further forward raised the energy "
+    "cost of treadmill running by 8 % in 16 runners (" + CARSON + "). You could try "
+    "running a little taller; discuss it with a coach or physiotherapist first, as a "
+    "lean can also be a deliberate way to unload the knee.",
     "knee_flexion_ic_deg": "Knee flexion at contact changes with step rate (17.8° at the "
     "preferred rate, 19.6° at +10 %: Heiderscheit et al. 2011, " + HEIDERSCHEIT_DOI +
     "). Discuss with a coach or physiotherapist whether a small step-rate change suits you.",
@@ -209,6 +224,36 @@ CUES: dict[str, str] = {
     "across the body; there is no published trial of this cue, so discuss it with a coach.",
 }
 MOORE = "Moore 2016, Sports Med 46:793, doi:10.1007/s40279-016-0474-4"
+_UNVERIFIED = ("no published range for this definition was verified; shown for tracking "
+               "over time")
+#: Why a metric has no running band: the sources checked and how their definition
+#: differs from what gaitcheck measures (issue 15 item 5). Shown on the metric card.
+NO_BAND: dict[str, str] = {
+    "head_forward_deg": "no running norm exists for this line. The clinical forward-head "
+    "measure, the craniovertebral angle (C7 spinous process → tragus against the "
+    "horizontal), is taken standing or sitting still: 50.6 ± 2.1° without and 43.9 ± 3.6° "
+    "with neck pain (Lau, Chiu & Lam 2009, Man Ther 14:363-368); " + YIP + " report "
+    "smaller angles with neck pain but no cut-off. The pose model tracks neither C7 nor "
+    "the tragus (gaitcheck estimates a neck base on the trunk line and uses the ear), and "
+    "running tilts trunk and head forward, so a standing norm would judge another angle",
+    "overstride_pct": "no published range for the heel-to-hip distance at contact in % of "
+    "leg length. Lieberman et al. 2015 (" + LIEBERMAN + ") measured the foot's landing "
+    "position relative to the hip but their abstract gives only its change (−5.9 % per +5 "
+    "strides/min) and its link to braking force; " + WILLE + " used the 3-D heel-to-"
+    "whole-body-centre-of-mass distance as a predictor of loading, not as a norm; "
+    + BRAMAH + " found a more extended knee at contact in injured runners (no heel-"
+    "distance value in the abstract); " + SOUZA + " gives no cut-off",
+    "shank_angle_deg": SOUZA + " asks for a near-vertical shank at loading response and "
+    "Lieberman et al. 2015 advise landing with the tibia close to vertical; no range "
+    "was found in either. Dingenen, Barton, Janssen, Benoit & Malliaras 2018 (Phys Ther "
+    "Sport 33:40-47, doi:10.1016/j.ptsp.2018.06.009) measured tibia inclination at contact "
+    "on 2-D video in 21 recreational runners for reliability (smallest detectable "
+    "difference 2.2-4.8°), not as a norm",
+    "foot_strike": "classified with the Altman & Davis 2012 cut-offs (information, not a "
+    "verdict): no range of foot angles is more or less healthy",
+    "arm_crossover": "a definition, not a band: the wrist past the body's midline on most "
+    "strides. No published cut-off or injury link was found",
+}
 
 _ENTRIES: tuple[MetricDefinition, ...] = (
     # Timing
@@ -248,19 +293,25 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
     # Posture
     MetricDefinition(
         "trunk_lean_deg", "Forward trunk lean", POSTURE, ("deg",),
-        "hip midpoint → shoulder midpoint", "forward positive, from vertical",
+        "hip joint centres (MediaPipe hips raised 2.4 % of hip → ear) → shoulder midpoint",
+        "forward positive, from vertical (formulas.trunk_posture_deg)",
         "sagittal trunk inclination; band: Teng & Powers 2014, J Orthop Sports Phys Ther "
-        "44:785, doi:10.2519/jospt.2014.5249", SIDE, 1, (-30.0, 50.0), ("trunk_lean_deg",),
+        "44:785, doi:10.2519/jospt.2014.5249; measured error −1.6…0° against rendered "
+        "runners' truth, +1.5° against hand-marked frames of a real runner",
+        SIDE, 1, (-30.0, 50.0), ("trunk_lean_deg",),
         headline=True, short_label="Trunk lean",
         # Only a large lean is judged: an upright trunk is common and no verdict.
         band=Band(None, 14.5, f"{TENG_POWERS}: self-selected trunk flexion 7.3 ± 3.6° "
                   "(24 recreational runners, 3.4 m/s); band = mean + 2 SD")),
     MetricDefinition(
         "head_forward_deg", "Head-forward angle", POSTURE, ("deg",),
-        "neck base → ear, the ear corrected for MediaPipe's cheek bias",
+        "shoulder joint → tragus, measured as neck base → ear, MediaPipe's ear and hip "
+        "offsets corrected",
         "forward positive, from vertical (formulas.head_posture_deg)",
         "forward head posture, complement of the craniovertebral angle (Yip et al. 2008, "
-        "Man Ther 13:148, doi:10.1016/j.math.2006.11.002)", SIDE, 1, (-45.0, 80.0),
+        "Man Ther 13:148, doi:10.1016/j.math.2006.11.002); measured error −2.9…+2.9° "
+        "against rendered runners' truth, −2.0° against hand-marked frames of a real "
+        "runner", SIDE, 1, (-45.0, 80.0),
         # No band: no published norm exists for a running neck-base → ear angle (clinical
         # craniovertebral norms are for standing, with C7); tracked over time instead.
         ("head_forward_deg",), headline=True, short_label="Head forward"),
@@ -301,7 +352,9 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "overstride_pct", "Overstride", LEG, ("% leg length",),
         "heel vs hip midpoint at IC; leg length = thigh + shank",
-        "heel ahead of hip positive", SOUZA, SIDE, 1, (-60.0, 80.0),
+        "heel ahead of hip positive",
+        f"foot landing position relative to the hip ({LIEBERMAN}); overstriding ({SOUZA})",
+        SIDE, 1, (-60.0, 80.0),
         ("overstride_pct_leg",), per_contact=True, headline=True),
     MetricDefinition(
         "shank_angle_deg", "Shank angle at contact", LEG, ("deg",), "ankle → knee at IC",
@@ -330,7 +383,8 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "arm_crossover", "Arm crossover", ARMS, ("fraction of shoulder width",),
         "wrist vs shoulder/hip midline, frontal plane", "past midline positive",
-        "running technique literature (no published cut-off)", FRONTAL, 2, (-3.0, 3.0),
+        "wrist past the midline (no published source for a cut-off)", FRONTAL, 2,
+        (-3.0, 3.0),
         ("arm_crossover_frac_shoulder_width",), headline=True),
 )
 
@@ -338,7 +392,9 @@ _FLOORS = floors()
 _ENTRIES = tuple(dataclasses.replace(e, uncertainty_floor=_FLOORS[e.key][0] if e.key in _FLOORS
                                      else None,
                                      floor_origin=_FLOORS.get(e.key, (None, ""))[1],
-                                     cue=CUES.get(e.key)) for e in _ENTRIES)
+                                     cue=CUES.get(e.key),
+                                     band_note=None if e.band is not None else
+                                     NO_BAND.get(e.key, _UNVERIFIED)) for e in _ENTRIES)
 #: Every reported metric by ``report.json`` key, in display order.
 REGISTRY: dict[str, MetricDefinition] = {e.key: e for e in _ENTRIES}
 #: HTML card groups in page order.

@@ -1,8 +1,10 @@
 """Reference bands and plain-language findings, decided on the metric's uncertainty.
 
 Each band (:attr:`MetricDefinition.band <gaitcheck.metrics.definitions.MetricDefinition>`)
-gives the range typical of healthy recreational runners and its published source; a
-metric without a verified source has no band and is shown for tracking only.
+gives the range typical of healthy recreational runners and its published source (authors,
+year, journal, DOI) for the quantity gaitcheck measures; a metric without one has no band,
+no finding and no cue, and is shown for tracking over time, its ``band_note`` saying which
+sources were checked and why they do not apply (head forward, overstride, shank angle).
 
 How a finding is decided:
 
