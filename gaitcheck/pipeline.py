@@ -91,6 +91,9 @@ class AnalyzeOptions:
         analyses use fewer.
     anonymize : bool
         Blur the runner's face in the annotated video and the key frames.
+    anonymize_source : str, optional
+        What decided ``anonymize`` (``"--anonymize"``, ``"database default"`` ...:
+        :func:`gaitcheck.clinic.settings.anonymize_choice`), kept in ``report.json``.
     clinic, note : str, optional
         Clinic name and clinician note for ``report.pdf``.
     slowmo_auto : bool
@@ -119,11 +122,12 @@ class AnalyzeOptions:
     clinic: str | None = None
     note: str | None = None
     keep_paths: bool = False
+    anonymize_source: str | None = None
 
     @property
     def render(self) -> RenderOptions:
         """How the report files are rendered."""
-        return RenderOptions(self.anonymize, self.clinic, self.note)
+        return RenderOptions(self.anonymize, self.clinic, self.note, self.anonymize_source)
 
     def __post_init__(self) -> None:
         # Bad numbers fail here, before a video is opened or a model loaded, with the

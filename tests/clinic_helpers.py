@@ -31,7 +31,8 @@ def reset_pg(url: str) -> None:
 
     engine = sa.create_engine(engine_url(url))
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS session_metrics, sessions, schema_version")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS session_metrics, sessions, "
+                             "clinic_settings, schema_version")
     engine.dispose()
 
 
@@ -60,3 +61,15 @@ def synth_landmarks(path: Path, seed: int, view: str = "side-left", duration_s: 
     written = make_clip(path.with_name(path.name.removesuffix(".landmarks.npz") + ".mp4"),
                         spec, landmarks_only=True)
     return Path(written["landmarks"])
+
+
+@pytest.fixture
+def scripted_pose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pose replaced by a stepping stick figure in every frame (no model): videos from
+    :func:`helpers.make_video` analyse in seconds."""
+    import gaitcheck.pipeline as pipeline
+    from helpers import ScriptedBackend, candidate
+
+    script = {t: [candidate(0.5, 0.5, 0.6, phase=t / 3)] for t in range(400)}
+    monkeypatch.setattr(pipeline, "_mediapipe_backend",
+                        lambda options: ScriptedBackend(script))

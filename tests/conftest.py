@@ -6,7 +6,10 @@ import os
 
 import pytest
 
-from clinic_helpers import db_location  # noqa: F401  (clinic tests: SQLite and PostgreSQL)
+from clinic_helpers import (  # noqa: F401  (fixtures)
+    db_location,  # clinic tests: SQLite and PostgreSQL
+    scripted_pose,  # a stick figure instead of the pose model
+)
 
 # Tests compare analyses with fixed numbers: one pose pass whatever the machine's cores
 # (a split pass differs slightly after each seam). tests/test_segments.py sets jobs.
@@ -20,3 +23,14 @@ def ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_clinic_database(tmp_path_factory: pytest.TempPathFactory):
+    """Never the user's clinic database or defaults: a batch whose manifest has patient
+    ids records sessions, and follows the database's face-blurring default."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GAITCHECK_DB", str(tmp_path_factory.mktemp("clinic") / "sessions.sqlite"))
+        for var in ("GAITCHECK_ANONYMIZE", "GAITCHECK_CLINIC"):
+            patch.delenv(var, raising=False)
+        yield

@@ -95,8 +95,11 @@ for i in range(n):
     metrics = {f"m{k}": {"value": float(k), "unit": "u", "ci95_low": None,
                          "ci95_high": None, "confidence": 1.0, "detail": {}}
                for k in range(20)}
-    db.upsert_session(SessionRecord(f"{tag}-{i % 3}", dt.date(2026, 1, 1 + i % 28),
-                                    f"{tag}{i:062d}", "s", {}, metrics))
+    shared = len(sys.argv) > 4  # every writer records the same sessions (two batches)
+    db.upsert_session(SessionRecord("both" if shared else f"{tag}-{i % 3}",
+                                    dt.date(2026, 1, 1 + i % 28),
+                                    f"{i:064d}" if shared else f"{tag}{i:062d}", "s",
+                                    {"view": tag}, metrics))
     db.close()
 """
 
@@ -109,6 +112,22 @@ def test_concurrent_writers_lose_nothing(db_location: str) -> None:
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     with open_database(db_location) as db:
         assert db.counts() == {"sessions": 3 * n, "session_metrics": 3 * n * 20}
+
+
+def test_concurrent_writers_of_the_same_sessions_neither_duplicate_nor_lose(
+        db_location: str) -> None:
+    """Two batches of one manifest at once: each session ends as one whole row set."""
+    n = 15
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, db_location, tag, str(n),
+                               "shared"], stderr=subprocess.PIPE, text=True)
+             for tag in ("a", "b", "c")]
+    errors = [p.communicate(timeout=240)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    with open_database(db_location) as db:
+        assert db.counts() == {"sessions": n, "session_metrics": n * 20}
+        sessions = db.sessions("both")
+    assert len({s["video_sha256"] for s in sessions}) == n
+    assert all(len(s["metrics"]) == 20 and s["view"] in "abc" for s in sessions)
 
 
 def test_record_keeps_the_file_name_not_the_path(db_location: str,

@@ -27,6 +27,59 @@ def test_angles_broadcast_over_time() -> None:
     np.testing.assert_allclose(d.trunk_lean_deg(np.zeros((50, 2)), tips), leans)
 
 
+def _joints(trunk: float, head: float, n: int = 40) -> tuple[np.ndarray, ...]:
+    """Hip, shoulder-joint and tragus midpoints (T, 2) of a 1.75 m runner (segment
+    proportions of :mod:`gaitcheck.synth.anthropometry`) bobbing up and down."""
+    bob = np.stack([np.zeros(n), 0.04 * np.sin(np.linspace(0, 6, n))], axis=1)
+    hip = np.array([0.0, 0.530 * 1.75]) + bob
+    sh = hip + 0.270 * 1.75 * _unit(trunk)
+    return hip, sh, sh + 0.126 * 1.75 * _unit(head)
+
+
+@pytest.mark.parametrize(("trunk", "head"), [(0.0, 0.0), (8.0, 15.0), (12.0, 15.0),
+                                             (8.0, 28.0), (3.0, 31.0), (15.0, 40.0)])
+def test_head_posture_matches_the_joint_definition(trunk: float, head: float) -> None:
+    """On joint centres the neck base lands next to the shoulder joint: the neck-base →
+    tragus angle is the shoulder → tragus angle within 0.8° (measured −0.65…+0.38°; the
+    neck base rises with the ear's height along the trunk, which a head flexed forward of
+    the trunk lowers)."""
+    hip, sh, ear = _joints(trunk, head)
+    assert d.head_forward_deg(sh, ear) == pytest.approx(head)
+    got = d.head_posture_deg(hip, sh, ear)
+    np.testing.assert_allclose(got, head, atol=0.8)
+    # Relative to the trunk the neck base moves the same way: the difference holds.
+    np.testing.assert_allclose(got - d.trunk_posture_deg(hip, sh, ear), head - trunk,
+                               atol=0.8)
+
+
+@pytest.mark.parametrize(("trunk", "head"), [(8.0, 15.0), (12.0, 15.0), (8.0, 28.0)])
+def test_landmark_corrections_cancel_the_mediapipe_offsets(trunk: float, head: float) -> None:
+    """Landmarks carrying MediaPipe's measured offsets (ear ahead of the tragus, hips below
+    the joint centres) and a hood lifting the shoulders by 15 % of torso length: the
+    corrected head and trunk angles are those of the joints; uncorrected they are not."""
+    hip, sh, ear = _joints(trunk, head)
+    scale = float(np.median(np.linalg.norm(ear - hip, axis=1)))
+    bias = d.LandmarkBias(d.MEDIAPIPE_EAR_BIAS, d.MEDIAPIPE_HIP_DROP)
+    lm_ear = ear + np.array([d.MEDIAPIPE_EAR_BIAS * scale, 0.0])
+    lm_hip = hip - np.array([0.0, d.MEDIAPIPE_HIP_DROP * scale])
+    # The hood lifts the shoulder landmark along the trunk, off the joint.
+    lm_sh = sh + 0.15 * 0.270 * 1.75 * _unit(trunk)
+    np.testing.assert_allclose(d.head_posture_deg(lm_hip, lm_sh, lm_ear, bias), head, atol=0.5)
+    np.testing.assert_allclose(d.trunk_posture_deg(lm_hip, lm_sh, lm_ear, bias), trunk,
+                               atol=0.05)
+    assert abs(np.mean(d.head_forward_deg(lm_sh, lm_ear)) - head) > 3.0
+    assert np.mean(d.head_posture_deg(lm_hip, lm_sh, lm_ear)) > head + 3.0  # cheek: high
+    assert np.mean(d.trunk_lean_deg(lm_hip, lm_sh)) < trunk - 0.15
+
+
+def test_landmark_bias_only_for_mediapipe_tracks() -> None:
+    mp = d.landmark_bias_for({"backend": "mediapipe-tasks"})
+    assert (mp.ear_forward, mp.hip_drop) == (d.MEDIAPIPE_EAR_BIAS, d.MEDIAPIPE_HIP_DROP)
+    assert d.landmark_bias_for({"backend": "synthetic"}) == d.LandmarkBias()
+    assert d.landmark_bias_for({}) == d.LandmarkBias()
+    assert d.ear_bias_for({"backend": "mediapipe"}) == d.MEDIAPIPE_EAR_BIAS
+
+
 @pytest.mark.parametrize(("angle", "cls"), [(15, "rearfoot"), (8.01, "rearfoot"),
                                             (8.0, "midfoot"), (0, "midfoot"),
                                             (-1.6, "midfoot"), (-1.61, "forefoot"),

@@ -185,7 +185,8 @@ def test_cli_anonymize_reaches_saved_key_frames_and_sticks(rendered, tmp_path: P
     res = runner.invoke(app, ["report", str(out), "-q"])
     assert res.exit_code == 0, res.output
     assert json.loads((out / "report.json").read_text())["privacy"] == {
-        "faces_blurred": True, "frames_without_face": 0}
+        "faces_blurred": True, "frames_without_face": 0,
+        "anonymize_source": "$GAITCHECK_ANONYMIZE"}
     assert json.loads(index_path.read_text())["faces_blurred"] is True
     after = (out / "keyframes" / first).read_bytes()
     # This crop is of the feet only (no face in it): blurring left it as it was.
@@ -194,4 +195,6 @@ def test_cli_anonymize_reaches_saved_key_frames_and_sticks(rendered, tmp_path: P
     monkeypatch.delenv("GAITCHECK_ANONYMIZE")
     res = runner.invoke(app, ["report", str(out), "-q", "--no-anonymize"])
     assert res.exit_code == 0, res.output
-    assert json.loads((out / "report.json").read_text())["privacy"]["faces_blurred"] is True
+    privacy = json.loads((out / "report.json").read_text())["privacy"]
+    assert privacy["faces_blurred"] is True
+    assert privacy["anonymize_source"] == "$GAITCHECK_ANONYMIZE"  # the reason it was blurred

@@ -103,3 +103,87 @@ def test_report_video_option_is_checked(analysed: tuple[Path, Path], ffmpeg: str
                               str(tmp_path / "gone.mp4"), "-q"])
     assert res.exit_code == 2 and "gone.mp4" in res.stderr, res.output
     assert not (out / "annotated.mp4").exists()
+
+
+def readable(path: Path) -> bytes:
+    """A file's bytes as a reader sees them: zip members (``.npz``) and compressed
+    PDF streams unpacked too, so a path hidden by compression is found."""
+    import contextlib
+    import re
+    import subprocess
+    import zipfile
+    import zlib
+
+    data = path.read_bytes()
+    parts = [data]
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            parts += [archive.read(name) for name in archive.namelist()]
+    if path.suffix == ".npz":  # text arrays are stored as UTF-32
+        import numpy as np
+
+        with np.load(path, allow_pickle=False) as arrays:
+            parts += [str(arrays[k]).encode() for k in arrays.files
+                      if arrays[k].dtype.kind == "U"]
+    if data.startswith(b"%PDF"):
+        for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+            with contextlib.suppress(zlib.error):
+                parts.append(zlib.decompress(stream))
+        if shutil.which("pdftotext"):
+            parts.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                        check=True).stdout)
+    return b"\n".join(parts)
+
+
+def files_holding(folder: Path, text: str) -> list[str]:
+    """Files under ``folder`` (hidden ones too) whose content holds ``text`` (UTF-8, or
+    as JSON escapes it)."""
+    needles = {text.encode(), json.dumps(text)[1:-1].encode()}
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and any(n in readable(p) for n in needles))
+
+
+@pytest.fixture
+def private_videos(ffmpeg: str, tmp_path: Path) -> tuple[Path, list[Path]]:
+    """Two clips in a folder whose absolute path must not leak, and a manifest (kept
+    elsewhere) naming them by absolute path."""
+    folder = tmp_path / "Patients Müller"
+    folder.mkdir()
+    videos = [make_video(ffmpeg, folder / f"visit {i}.mp4", seconds=2.0) for i in (1, 2)]
+    manifest = tmp_path / "lists" / "day.csv"
+    manifest.parent.mkdir()
+    manifest.write_text("video,patient_id,session_date\n" + "".join(
+        f"{v},P-{i},2026-05-0{i}\n" for i, v in enumerate(videos, start=1)), "utf-8")
+    return manifest, videos
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_no_output_holds_the_inputs_absolute_path(private_videos, tmp_path: Path,
+                                                  scripted: None, keep: bool) -> None:
+    manifest, videos = private_videos
+    private = str(videos[0].parent)
+    keep_args = ["--keep-paths"] if keep else []
+    db = tmp_path / "clinic.sqlite"
+    # One video through analyze (every format, a session recorded), all through batch.
+    single = tmp_path / "single"
+    res = runner.invoke(app, ["analyze", str(videos[0]), "--out", str(single), "-q",
+                              "--formats", "html,csv,pdf,video", "--patient", "P-1",
+                              "--db", str(db), *keep_args])
+    assert res.exit_code == 0, res.output
+    batch = tmp_path / "batch"
+    res = runner.invoke(app, ["batch", str(manifest), "--out", str(batch), "--workers", "1",
+                              "-q", "--db", str(db), *keep_args])
+    assert res.exit_code == 0, res.output
+    assert len(list(single.iterdir())) > 5 and len(list(batch.rglob("*"))) > 10
+    leaks = files_holding(single, private) + files_holding(batch, private)
+    if keep:
+        assert {"report.json", "landmarks.npz"} <= set(leaks), leaks
+        assert {"summary.csv", "summary.json"} <= set(leaks), leaks
+    else:
+        assert leaks == [], leaks
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = [" ".join(map(str, r)) for r in conn.execute("SELECT * FROM sessions")]
+    assert len(rows) == 2
+    assert all((private in r) == keep for r in rows), rows

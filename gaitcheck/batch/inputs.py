@@ -3,13 +3,15 @@
 INPUT is a folder (searched recursively), a glob pattern, a manifest CSV or a single
 video. Manifest columns: ``video`` (required; relative to the manifest's folder or
 absolute), ``subject_id`` (or ``patient_id``), ``session_date``, ``view``, ``height_cm``,
-``treadmill``, ``notes``, ``start_s``, ``end_s``, ``slowmo`` (a factor or ``auto``); any
+``treadmill``, ``notes``, ``start_s``, ``end_s``, ``slowmo`` (a factor or ``auto``),
+``anonymize`` (yes/no: this video's face blurring); any
 other column is passed through to the summary unchanged.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import glob
 import hashlib
 import io
@@ -28,7 +30,7 @@ VIEWS = ("side", "side-left", "side-right", "front", "back", "oblique")
 RESERVED_NAMES = ("summary.csv", "summary.json", "batch.log", ".partial", ".batch.lock")
 #: Manifest columns with a meaning; the rest pass through to the summary as text.
 KNOWN_COLUMNS = ("video", "subject_id", "session_date", "view", "height_cm", "treadmill",
-                 "notes", "start_s", "end_s", "slowmo")
+                 "notes", "start_s", "end_s", "slowmo", "anonymize")
 _ALIASES = {"patient_id": "subject_id", "start": "start_s", "end": "end_s"}
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
@@ -222,6 +224,19 @@ def _manifest_entry(values: dict[str, str], base: Path, where: str, line: int) -
                              "yes/no, 1/0 or empty")
         fields["treadmill"] = flag in _TRUE
         overrides["setting"] = "treadmill" if fields["treadmill"] else "overground"
+    if values.get("anonymize"):  # this video's face blurring wins over the batch's
+        flag = values["anonymize"].lower()
+        if flag not in _TRUE + _FALSE:
+            raise InputError(f"{where}: anonymize {values['anonymize']!r} should be "
+                             "true/false, yes/no, 1/0 or empty")
+        overrides["anonymize"] = fields["anonymize"] = flag in _TRUE
+        overrides["anonymize_source"] = "manifest"
+    if values.get("session_date"):
+        try:
+            _dt.date.fromisoformat(values["session_date"])
+        except ValueError:
+            raise InputError(f"{where}: session_date {values['session_date']!r} is not a "
+                             "date like 2026-03-31") from None
     if (values.get("slowmo") or "").strip().lower() == "auto":  # --slowmo auto
         overrides["slowmo_auto"] = True
         values = {**values, "slowmo": ""}

@@ -169,11 +169,45 @@ def worker_info() -> dict[str, Any]:
     return info
 
 
+def shown_video(path: str | Path, rel: str, keep_paths: bool) -> str:
+    """A video as batch files name it: its path relative to the batch input, or its
+    file name when it lies outside the input; the absolute path only with
+    ``keep_paths`` (privacy by default, as ``report.json``)."""
+    if keep_paths:
+        return str(path)
+    return rel if rel and not Path(rel).is_absolute() else Path(path).name
+
+
+def stored_rel(rel: str, keep_paths: bool) -> str:
+    """``rel`` for the resume marker: an absolute one (a video outside the input) is
+    replaced by its hash unless ``keep_paths``; :func:`rel_matches` compares both."""
+    if keep_paths or not Path(rel).is_absolute():
+        return rel
+    return "sha256:" + hashlib.sha256(rel.encode("utf-8")).hexdigest()[:32]
+
+
+def rel_matches(marker: dict[str, Any], rel: str) -> bool:
+    """Whether a resume marker was written for the video at ``rel``."""
+    return marker.get("rel") in (rel, stored_rel(rel, keep_paths=False))
+
+
+def _shown(job: VideoJob) -> dict[str, str]:
+    keep = bool(job.options.get("keep_paths"))
+    return {"rel": stored_rel(job.rel, keep), "video": shown_video(job.video, job.rel, keep)}
+
+
+def _scrub(message: str, job: VideoJob) -> str:
+    """An error message without the video's absolute path (unless ``keep_paths``)."""
+    if job.options.get("keep_paths"):
+        return message
+    return message.replace(job.video, shown_video(job.video, job.rel, False))
+
+
 def error_outcome(job: VideoJob, message: str, elapsed_s: float | None = None
                   ) -> dict[str, Any]:
     """The outcome of a failed video."""
-    return {"name": job.name, "rel": job.rel, "video": job.video, "status": "error",
-            "error": message, "elapsed_s": elapsed_s}
+    return {"name": job.name, **_shown(job), "status": "error",
+            "error": _scrub(message, job), "elapsed_s": elapsed_s}
 
 
 def run_job(job: VideoJob) -> dict[str, Any]:
@@ -204,7 +238,7 @@ def run_job(job: VideoJob) -> dict[str, Any]:
         # A manifest may list saved landmark tracks (.npz) to re-analyse without pose.
         analyze = analyze_landmarks if job.video.lower().endswith(".npz") else analyze_video
         result = analyze(Path(job.video), partial, AnalyzeOptions(**options))
-        outcome = {"name": job.name, "rel": job.rel, "video": job.video, "error": None,
+        outcome = {"name": job.name, **_shown(job), "error": None,
                    **outcome_from_report(result.report), "pose_s": round(result.pose_s, 3)}
         # The analysis hashed the video it decoded (report.json binds it to the report).
         outcome["video_sha256"] = (result.report.get("video") or {}).get(
@@ -230,8 +264,7 @@ def _write_marker(folder: Path, job: VideoJob, outcome: dict[str, Any]) -> None:
     marker = {
         "marker_version": 1,
         "gaitcheck_version": __version__,
-        "video": job.video,
-        "rel": job.rel,
+        **_shown(job),
         "video_sha256": outcome["video_sha256"],
         "video_size": Path(job.video).stat().st_size,
         "settings_hash": job.settings_hash,

@@ -30,8 +30,10 @@ from gaitcheck.batch.jobs import (
     effective_options,
     file_sha256,
     read_marker,
+    rel_matches,
     run_job,
     settings_hash,
+    shown_video,
 )
 from gaitcheck.batch.summary import counts, summary_row, write_summary
 from gaitcheck.errors import InputError, OutputError
@@ -189,7 +191,7 @@ def reusable_outcome(folder: Path, entry: VideoEntry, shash: str) -> dict[str, A
     # The relative path, not the absolute one: moving the whole input folder (or mounting
     # it elsewhere) keeps the work; two identical copies never share a folder.
     if (marker is None or marker.get("settings_hash") != shash
-            or marker.get("rel") != entry.rel or not folder_complete(folder)):
+            or not rel_matches(marker, entry.rel) or not folder_complete(folder)):
         return None
     try:
         if marker.get("video_size") != entry.path.stat().st_size:
@@ -263,7 +265,8 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
         done = None if settings.force else reusable_outcome(out / entry.name, entry, shash)
         if done is not None:
             outcomes[entry.name] = done
-            rows[entry.name] = summary_row(entry, done, reused=True)
+            rows[entry.name] = summary_row(entry, done, reused=True,
+                                           keep_paths=settings.keep_paths)
             if clinic is not None:
                 clinic.record(entry, done)
         else:
@@ -287,7 +290,10 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     jobs = [dataclasses.replace(job, options={"jobs": split} | job.options) for job in jobs]
     if split > 1:
         where += f", each video's pose on {split} processes"
-    header = {"input": info, "out_dir": str(out), "videos": len(entries), "executor": where,
+    # Folders by name only, unless --keep-paths (the inputs' place may name patients).
+    info = info if settings.keep_paths else _private_info(info)
+    header = {"input": info, "out_dir": str(out) if settings.keep_paths else out.name,
+              "videos": len(entries), "executor": where,
               "defaults": settings.defaults, "force": settings.force}
 
     def save(complete: bool) -> list[dict[str, Any]]:
@@ -305,7 +311,8 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     save(complete=not jobs)
 
     def on_start(job: VideoJob) -> None:
-        log(f"start {job.name} <- {job.rel}")
+        log(f"start {job.name} <- "
+            f"{shown_video(job.video, job.rel, settings.keep_paths)}")
         reporter.started(by_name[job.name])
 
     if workers == 1 and settings.executor == "local":
@@ -321,7 +328,8 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
         for job, outcome in stream:
             entry = by_name[job.name]
             outcomes[job.name] = outcome
-            rows[job.name] = row = summary_row(entry, outcome)
+            rows[job.name] = row = summary_row(entry, outcome,
+                                               keep_paths=settings.keep_paths)
             if clinic is not None:
                 clinic.record(entry, outcome)
             if row["status"] == "error":
@@ -411,6 +419,14 @@ def pose_jobs_per_video(settings: BatchSettings, videos: int) -> int:
 def _time_limit(settings: BatchSettings) -> executors.TimeLimit:
     fixed = settings.time_limit_s
     return executors.time_limit_s if fixed is None else lambda job: fixed
+
+
+def _private_info(info: dict[str, Any]) -> dict[str, Any]:
+    """``info`` with an absolute input ``spec`` (folder, glob, manifest) cut to its name."""
+    spec = str(info.get("spec") or "")
+    if not spec or not Path(spec).expanduser().is_absolute():
+        return info
+    return {**info, "spec": Path(spec).name}
 
 
 def _size(path: Path) -> int:

@@ -76,15 +76,21 @@ def outcome_from_report(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary_row(entry: Any, outcome: dict[str, Any], reused: bool = False) -> dict[str, Any]:
+def summary_row(entry: Any, outcome: dict[str, Any], reused: bool = False,
+                keep_paths: bool = False) -> dict[str, Any]:
     """One summary row from a :class:`~gaitcheck.batch.inputs.VideoEntry` and its job
-    outcome (see :func:`gaitcheck.batch.jobs.run_job`)."""
+    outcome (see :func:`gaitcheck.batch.jobs.run_job`); the video is named relative
+    to the batch input, by absolute path only with ``keep_paths``."""
+    from gaitcheck.batch.jobs import shown_video
+
     ok = outcome.get("status") in ("ok", "warning")
+    shown = shown_video(entry.path, entry.rel, keep_paths)
+    error = str(outcome.get("error") or "")
     row: dict[str, Any] = {
         "id": entry.id,
-        "video": str(entry.path),
+        "video": shown,
         "status": outcome.get("status", "error"),
-        "error": outcome.get("error") or "",
+        "error": error if keep_paths else error.replace(str(entry.path), shown),
     }
     metrics = outcome.get("metrics") or {}
     for column in METRIC_COLUMNS:

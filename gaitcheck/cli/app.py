@@ -155,7 +155,8 @@ def analyze(
         help="Patient id: record the analysis as a session in the clinic database.",
         rich_help_panel="Clinic")] = None,
     session_date: Annotated[str | None, typer.Option(
-        help="Session date YYYY-MM-DD [default: today].", rich_help_panel="Clinic",
+        help="Session date YYYY-MM-DD [default: the video's recording date, else its "
+        "file time, else today].", rich_help_panel="Clinic",
         show_default=False)] = None,
     db: DbOpt = None,
     keep_paths: KeepPathsOpt = False,
@@ -193,11 +194,12 @@ def analyze(
     with _reported_errors(debug), _no_empty_folder_left(target):
         if patient is None and session_date is not None:
             raise _usage("--session-date records a session: give --patient")
+        blur, blur_source = ro.anonymize_choice(anonymize)
         if patient is not None:
-            from gaitcheck.clinic.record import check_patient_id, parse_date
+            from gaitcheck.cli.clinic_cmd import check_recording
 
-            check_patient_id(patient)
-            parse_date(session_date)
+            # Checked (and the database opened) before the analysis, not after it.
+            blur, blur_source = check_recording(patient, session_date, db, anonymize)
         if view is not None and view not in ("side", "side-left", "side-right", "front",
                                              "back", "oblique"):
             raise _usage(f"unknown --view {view!r}: side, side-left, side-right, front or "
@@ -211,7 +213,7 @@ def analyze(
                                  height_cm=height_cm,
                                  formats=ro.formats_list(formats, annotate=annotate, pdf=pdf),
                                  stride=stride, analysis_fps=analysis_fps, jobs=jobs,
-                                 anonymize=ro.anonymize_default(anonymize),
+                                 anonymize=blur, anonymize_source=blur_source,
                                  clinic=ro.clinic_default(clinic), note=ro.note_text(note),
                                  keep_paths=keep_paths)
         if (stride != 1 or analysis_fps is not None) and landmarks is not None:

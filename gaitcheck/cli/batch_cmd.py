@@ -177,13 +177,23 @@ def batch(
         check_options({"start_s": start, "end_s": end, "slowmo": slowmo_factor,
                        "height_cm": height_cm, "max_people": max_people})
         entries, kind = discover(input_, exclude=out)
+        blur, blur_source = ro.anonymize_choice(anonymize)
+        if blur_source is None and record and any(e.fields.get("subject_id")
+                                                  for e in entries):
+            # The batch records into the clinic database: its default applies. A
+            # database that cannot be read stops the batch before any analysis (the
+            # clinic's privacy default is unknown); a later failure to record is only
+            # logged (the analyses stand, a re-run records them).
+            from gaitcheck.cli.clinic_cmd import database_anonymize
+
+            blur, blur_source = database_anonymize(db, anonymize)
         setting = None if treadmill is None else ("treadmill" if treadmill else "overground")
         defaults = {"start_s": start, "end_s": end, "slowmo": slowmo_factor,
                     "slowmo_auto": slowmo_auto or None, "model": model,
                     "max_people": max_people, "height_cm": height_cm, "setting": setting,
                     "formats": ro.formats_list(None, annotate=annotate, pdf=pdf),
                     # Only when on: the settings hash of earlier batches stays valid.
-                    "anonymize": ro.anonymize_default(anonymize) or None,
+                    "anonymize": blur or None, "anonymize_source": blur_source,
                     "clinic": ro.clinic_default(clinic) if pdf else None,
                     "keep_paths": keep_paths or None}
         settings = BatchSettings(defaults={k: v for k, v in defaults.items() if v is not None},

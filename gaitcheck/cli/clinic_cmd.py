@@ -1,9 +1,8 @@
-"""Clinic commands: ``patients``, ``history``, ``forget`` and ``export``, and the session
-recording behind ``analyze --patient``."""
+"""Clinic commands: ``patients``, ``history``, ``forget``, ``export`` and
+``clinic-settings``, and the session recording behind ``analyze --patient``."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,32 +27,48 @@ def _open(db: str | None) -> Any:
     return open_database(db)
 
 
+def check_recording(patient: str, session_date: str | None, db: str | None,
+                    anonymize: bool | None) -> tuple[bool, str | None]:
+    """Check ``analyze --patient``'s clinic options and the database before analysing.
+
+    Returns
+    -------
+    (bool, str or None)
+        Whether to blur faces and why: ``--anonymize``, ``$GAITCHECK_ANONYMIZE``,
+        else the database's default (:func:`gaitcheck.clinic.settings.anonymize_choice`).
+    """
+    from gaitcheck.clinic.record import check_patient_id, parse_date
+
+    check_patient_id(patient)
+    parse_date(session_date)
+    return database_anonymize(db, anonymize)
+
+
+def database_anonymize(db: str | None, anonymize: bool | None) -> tuple[bool, str | None]:
+    """Open the database a run records into and decide face blurring with its default."""
+    from gaitcheck.clinic.settings import anonymize_choice
+
+    with _open(db) as database:
+        return anonymize_choice(anonymize, database)
+
+
 def record_analysis(result: Any, options: Any, source: Path | None, patient: str,
                     session_date: str | None, db: str | None, keep_paths: bool,
                     quiet: bool) -> None:
     """Store a finished ``analyze`` run as a session of ``patient``."""
-    from gaitcheck.batch.jobs import effective_options, settings_hash
     from gaitcheck.clinic.db import describe
-    from gaitcheck.clinic.record import record_session
+    from gaitcheck.clinic.record import record_analysis as record
 
-    # The same settings hash a batch computes for these options: a video analysed by
-    # `analyze` and by `batch` with the same settings is one session, not two.
-    # A batch leaves out options at their defaults, and the PDF's clinic name and note
-    # when it writes no PDF.
-    given = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)
-             if getattr(options, f.name) != f.default}
-    if "pdf" not in (options.formats or ()):
-        given.pop("clinic", None)
-        given.pop("note", None)
-    settings = effective_options({}, given)
     with _open(db) as database:
-        session_id, new = record_session(database, result.out_dir, patient, session_date,
-                                         settings_hash(settings), source, keep_paths,
-                                         settings=settings)
+        session_id, new = record(database, result.out_dir, options, source, patient,
+                                 session_date)
         where = describe(database.location)
+        row = next(r for r in database.sessions(patient) if r["id"] == session_id)
     if not quiet:
         out_console.print(f"{'recorded' if new else 'updated'} session {session_id} of "
-                          f"patient {patient} in {where}", highlight=False, soft_wrap=True)
+                          f"patient {patient} ({row['session_date'].isoformat()}, "
+                          f"{row['session_date_source']}) in {where}", highlight=False,
+                          soft_wrap=True)
 
 
 @app.command()
@@ -217,3 +232,56 @@ def export(
         out_console.print(f"{n_sessions} sessions of {n_patients} patients"
                           + (" (pseudonymized)" if pseudonymize else " (identified)")
                           + f" → {out}", highlight=False, soft_wrap=True)
+
+
+@app.command("clinic-settings")
+def clinic_settings(
+    key: Annotated[str | None, typer.Argument(help="Setting to change: anonymize.",
+                                              show_default=False)] = None,
+    value: Annotated[str | None, typer.Argument(help="on or off.", show_default=False)] = None,
+    unset: Annotated[bool, typer.Option("--unset", help="Remove the setting (back to "
+                                        "the built-in default).")] = False,
+    db: DbOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Show or set the clinic's defaults, stored in the clinic database.
+
+    A default applies to every analysis recorded into that database (analyze
+    --patient, batch with patient ids), on every machine sharing it; a run's own
+    option (--anonymize / --no-anonymize, $GAITCHECK_ANONYMIZE) overrides it.
+
+    Examples:
+
+      gaitcheck clinic-settings
+
+      gaitcheck clinic-settings anonymize on
+
+      gaitcheck clinic-settings anonymize --unset
+    """
+    from gaitcheck.clinic.settings import SETTINGS, read_settings, set_setting, unset_setting
+
+    with _reported_errors(debug), _open(db) as database:
+        where = database.describe()
+        if key is not None and unset:
+            if value is not None:
+                raise _usage("give a value or --unset, not both")
+            removed = unset_setting(database, key)
+            out_console.print(f"{key}: {'unset' if removed else 'was not set'} in {where}",
+                              highlight=False, soft_wrap=True)
+            return
+        if key is not None and value is not None:
+            stored = set_setting(database, key, value)
+            out_console.print(f"{key} = {stored} in {where}", highlight=False, soft_wrap=True)
+            return
+        if unset:
+            raise _usage("--unset needs the setting's name")
+        current = read_settings(database)
+        if key is not None and key not in SETTINGS:
+            set_setting(database, key, "")  # refuses the unknown key with its message
+        table = Table(title=f"Clinic settings in {where}")
+        for column in ("setting", "value", "meaning"):
+            table.add_column(column)
+        for name, setting in SETTINGS.items():
+            if key is None or key == name:
+                table.add_row(name, current.get(name, "off (not set)"), setting.help)
+        out_console.print(table)

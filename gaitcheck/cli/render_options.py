@@ -1,8 +1,10 @@
 """Options shared by ``analyze``, ``report`` and ``batch`` for how reports are rendered:
 extra formats (``--formats``, ``--pdf``), face blurring and the PDF's clinic and note.
 
-``--anonymize`` defaults to the environment variable ``GAITCHECK_ANONYMIZE`` (1/true/yes),
-and ``--clinic`` to ``GAITCHECK_CLINIC``, so a clinic sets them once for every command.
+``--anonymize`` defaults to the environment variable ``GAITCHECK_ANONYMIZE`` (1/true/yes/on
+or 0/false/no/off), then, for runs recorded into a clinic database, to that database's
+default (``gaitcheck clinic-settings anonymize on``); ``--clinic`` defaults to
+``GAITCHECK_CLINIC``, so a clinic sets them once for every command.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ PdfOpt = Annotated[bool, typer.Option(
     "--pdf", help="Also write report.pdf, a 2–4 page A4 summary for the patient.")]
 AnonymizeOpt = Annotated[bool | None, typer.Option(
     "--anonymize/--no-anonymize", help="Blur the runner's face in the annotated video and "
-    "the key frames [default: $GAITCHECK_ANONYMIZE, else no].", show_default=False)]
+    "the key frames [default: $GAITCHECK_ANONYMIZE, else the clinic database's default "
+    "when recording a session, else no].", show_default=False)]
 ClinicOpt = Annotated[str | None, typer.Option(
     "--clinic", help="Clinic name printed on the PDF [default: $GAITCHECK_CLINIC].",
     show_default=False)]
@@ -27,14 +30,20 @@ NoteOpt = Annotated[str | None, typer.Option(
     "--note", help="Clinician's note printed on the PDF's first page (\\n for new lines).",
     show_default=False)]
 
-_TRUE = {"1", "true", "yes", "on"}
 
 
 def anonymize_default(flag: bool | None) -> bool:
     """``--anonymize`` as given, else ``GAITCHECK_ANONYMIZE``."""
-    if flag is not None:
-        return flag
-    return os.environ.get("GAITCHECK_ANONYMIZE", "").strip().lower() in _TRUE
+    return anonymize_choice(flag)[0]
+
+
+def anonymize_choice(flag: bool | None) -> tuple[bool, str | None]:
+    """``--anonymize`` as given, else ``GAITCHECK_ANONYMIZE``, and which decided
+    (runs that record into a clinic database also follow its default:
+    :func:`gaitcheck.clinic.settings.anonymize_choice`)."""
+    from gaitcheck.clinic.settings import anonymize_choice as choice
+
+    return choice(flag)
 
 
 def clinic_default(clinic: str | None) -> str | None:

@@ -48,8 +48,9 @@ def report(
 
     with _reported_errors(debug):
         result = load_result(source)
-        render = RenderOptions(ro.anonymize_default(anonymize), ro.clinic_default(clinic),
-                               ro.note_text(note))
+        blur, blur_source = ro.anonymize_choice(anonymize)
+        render = RenderOptions(blur, ro.clinic_default(clinic), ro.note_text(note),
+                               blur_source)
         files = rerender(result, ro.formats_list(None, annotate=annotate, pdf=pdf), render,
                          video)
         if pdf and not quiet:

@@ -24,8 +24,8 @@ from gaitcheck.errors import OutputError
 SALT_SUFFIX = ".salt"
 SALT_BYTES = 32
 PSEUDONYM_HEX = 16  # 64 bits: no collision in any clinic's patient list
-SESSION_FIELDS = ("session_date", "view", "setting", "activity", "gaitcheck_version",
-                  "model_sha256", "settings_hash")
+SESSION_FIELDS = ("session_date", "session_date_source", "view", "setting", "activity",
+                  "gaitcheck_version", "model_sha256", "settings_hash")
 FIELDS = ("patient", "session", *SESSION_FIELDS, "metric", "value", "unit", "ci95_low",
           "ci95_high", "confidence")
 

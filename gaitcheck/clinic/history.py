@@ -93,7 +93,7 @@ class HistoryTable:
     def to_dict(self) -> dict[str, Any]:
         """Return the table as plain JSON-ready values (for other writers, e.g. a PDF).
 
-        ``sessions``: number, date (ISO), view, setting, activity, comparable,
+        ``sessions``: number, date (ISO), date_source, view, setting, activity, comparable,
         filming_notes, findings, report_dir. ``rows``: key, label, unit, band_low,
         band_high and ``cells`` (one per session: value, low, high, interval_source,
         note, and ``since_first`` / ``since_previous`` as {change, noise, verdict} or
@@ -106,6 +106,7 @@ class HistoryTable:
         return {
             "patient_id": self.patient_id, "latest": self.latest,
             "sessions": [{"number": n, "date": s["session_date"].isoformat(),
+                          "date_source": s.get("session_date_source"),
                           "view": s.get("view_label") or s.get("view"),
                           "setting": s.get("setting"), "activity": s.get("activity"),
                           "comparable": s["comparable"],
@@ -250,8 +251,9 @@ def flagged(change: MetricChange | None) -> bool:
     return change is not None and change.verdict == EXCEEDS
 
 
-CSV_FIELDS = ("patient_id", "session", "session_date", "view", "setting", "activity",
-              "comparable", "filming_notes", "metric", "label", "unit", "value", "low",
+CSV_FIELDS = ("patient_id", "session", "session_date", "session_date_source", "view",
+              "setting", "activity", "comparable", "filming_notes", "metric", "label",
+              "unit", "value", "low",
               "high", "interval", "band_low", "band_high", "change_since_first",
               "sdc_since_first", "verdict_since_first", "change_since_previous",
               "sdc_since_previous", "verdict_since_previous", "note")
@@ -275,6 +277,7 @@ def csv_bytes(table: HistoryTable) -> bytes:
             first, previous = cell.since_first, cell.since_previous
             writer.writerow([
                 table.patient_id, number, session["session_date"].isoformat(),
+                session.get("session_date_source") or "",
                 session.get("view_label") or session.get("view") or "",
                 session.get("setting") or "", session.get("activity") or "",
                 "yes" if session["comparable"] else "no",

@@ -138,6 +138,8 @@ def context(table: HistoryTable, clinic: str | None = None) -> dict[str, Any]:
             "previous_flag": flagged(latest.since_previous),
             "plot": plot(row, comparable, i)})
     sessions = [{"number": n, "date": s["session_date"].isoformat(),
+                 # Said when not given by the clinician (schema 1 rows: unknown).
+                 "date_source": s.get("session_date_source") or "",
                  "view": s.get("view_label") or s.get("view") or "unknown",
                  "setting": s.get("setting") or "unknown",
                  "activity": s.get("activity") or "unknown",

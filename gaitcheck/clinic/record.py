@@ -14,6 +14,8 @@ from typing import Any
 
 from gaitcheck.clinic.db import Database, SessionRecord, open_database
 from gaitcheck.clinic.fingerprint import camera_fingerprint
+from gaitcheck.clinic.keys import session_settings_hash
+from gaitcheck.clinic.session_date import session_date as find_session_date
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256
@@ -38,8 +40,10 @@ def check_patient_id(patient_id: str) -> str:
     return text
 
 
-def parse_date(text: str | _dt.date | None) -> _dt.date:
-    """Parse a session date ``YYYY-MM-DD`` (today, local time, when None or empty).
+def parse_date(text: str | _dt.date | None) -> _dt.date | None:
+    """Parse a session date ``YYYY-MM-DD``; None when None or empty.
+
+    Without a date, :func:`gaitcheck.clinic.session_date.session_date` finds one.
 
     Raises
     ------
@@ -49,7 +53,7 @@ def parse_date(text: str | _dt.date | None) -> _dt.date:
     if isinstance(text, _dt.date):
         return text
     if text is None or not str(text).strip():
-        return _dt.date.today()
+        return None
     try:
         return _dt.date.fromisoformat(str(text).strip())
     except ValueError:
@@ -108,9 +112,11 @@ def session_record(report_dir: Path, patient_id: str, session_date: str | _dt.da
     patient_id : str
         The clinic's patient id.
     session_date : str or date, optional
-        ``YYYY-MM-DD``; today when None.
+        ``YYYY-MM-DD``; when None, the video's recording date
+        (:func:`gaitcheck.clinic.session_date.session_date`; its source is stored).
     settings_hash : str
-        :func:`gaitcheck.batch.jobs.settings_hash` of the analysis options.
+        Key of the settings when ``settings`` is not given; with ``settings`` the key is
+        :func:`gaitcheck.clinic.keys.session_settings_hash` (rendering options left out).
     source : Path, optional
         The analysed file (video or landmarks); hashed when the report has no
         ``video.sha256`` (landmark re-analyses).
@@ -139,7 +145,12 @@ def session_record(report_dir: Path, patient_id: str, session_date: str | _dt.da
                 else path_text if Path(path_text).is_absolute() else None)
     view = report.get("view") or {}
     quality = report.get("quality") or {}
+    privacy = report.get("privacy") or {}
+    day, day_source = session_date_of(parse_date(session_date), report, report_dir, source)
     columns = {
+        "session_date_source": day_source,
+        "anonymized": bool(privacy.get("faces_blurred")),
+        "anonymize_source": privacy.get("anonymize_source"),
         "video_name": name or None,
         "video_path": absolute if keep_paths else None,
         "view": view.get("value"), "view_label": view.get("label"),
@@ -156,8 +167,28 @@ def session_record(report_dir: Path, patient_id: str, session_date: str | _dt.da
         "reference_bands": report.get("reference_bands") or {},
         "camera": camera_fingerprint(report, Path(report_dir)),
     }
-    return SessionRecord(check_patient_id(patient_id), parse_date(session_date), str(sha),
-                         settings_hash, columns, metric_rows(report))
+    key = session_settings_hash(settings) if settings is not None else settings_hash
+    return SessionRecord(check_patient_id(patient_id), day, str(sha), key, columns,
+                         metric_rows(report))
+
+
+def session_date_of(given: _dt.date | None, report: dict[str, Any], report_dir: Path,
+                    source: Path | None) -> tuple[_dt.date, str]:
+    """Return the session's date and its source.
+
+    ``given``, else the recording date of the analysed video (``source``, or for a
+    landmarks re-analysis the video found beside the report folder,
+    :func:`gaitcheck.report.writers.video_candidates`).
+    """
+    video = source
+    if source is not None and Path(source).suffix.lower() in (".npz", ".csv"):
+        video = None
+        if given is None:
+            from gaitcheck.report.writers import stored_video_candidates
+
+            video = next((p for p in stored_video_candidates(report, report_dir)
+                          if p.is_file()), None)
+    return find_session_date(given, video)
 
 
 def record_session(db: str | Path | Database | None, report_dir: Path, patient_id: str,
@@ -172,3 +203,37 @@ def record_session(db: str | Path | Database | None, report_dir: Path, patient_i
         return db.upsert_session(record)
     with open_database(db) as database:
         return database.upsert_session(record)
+
+
+def analysis_options_settings(options: Any) -> dict[str, Any]:
+    """Return an :class:`~gaitcheck.pipeline.AnalyzeOptions`'s settings as a batch has them.
+
+    As :func:`gaitcheck.batch.jobs.effective_options`: options at their defaults left
+    out, and the PDF's clinic name and note when no PDF is written. A video analysed by
+    ``analyze`` and by ``batch`` with the same settings is one session.
+    """
+    import dataclasses
+
+    from gaitcheck.batch.jobs import effective_options
+
+    given = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)
+             if getattr(options, f.name) != f.default}
+    if "pdf" not in (options.formats or ()):
+        given.pop("clinic", None)
+        given.pop("note", None)
+    return effective_options({}, given)
+
+
+def record_analysis(db: str | Path | Database | None, report_dir: Path, options: Any,
+                    source: Path | None, patient_id: str,
+                    session_date: str | _dt.date | None = None) -> tuple[int, bool]:
+    """Store the analysis saved in ``report_dir`` as a session; returns (id, new).
+
+    ``options`` are the :class:`~gaitcheck.pipeline.AnalyzeOptions` it ran with.
+    """
+    from gaitcheck.batch.jobs import settings_hash
+
+    settings = analysis_options_settings(options)
+
+    return record_session(db, report_dir, patient_id, session_date, settings_hash(settings),
+                          source, bool(options.keep_paths), settings=settings)

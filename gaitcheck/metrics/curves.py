@@ -62,9 +62,9 @@ def frame_angles(tracks: LandmarkTracks, view: str | None, facing: str | None = 
     if view in ("side", "oblique") and facing in ("left", "right"):
         sag = rotate(image_sagittal(tracks, facing), ground_deg)
         hip, sh = _mid(sag, "left_hip", "right_hip"), _mid(sag, "left_shoulder", "right_shoulder")
-        out = {"trunk_lean_deg": d.trunk_lean_deg(hip, sh),
-               "head_forward_deg": d.head_posture_deg(hip, sh, _mid(sag, "left_ear", "right_ear"),
-                                                      d.ear_bias_for(tracks.source))}
+        ear, bias = _mid(sag, "left_ear", "right_ear"), d.landmark_bias_for(tracks.source)
+        out = {"trunk_lean_deg": d.trunk_posture_deg(hip, sh, ear, bias),
+               "head_forward_deg": d.head_posture_deg(hip, sh, ear, bias)}
         trunk_down = hip - sh
         for s in SIDES:
             p = {k: sag[:, LM[f"{s}_{k}"]] for k in ("shoulder", "elbow", "wrist", "hip",

@@ -11,6 +11,7 @@ metrics (landmarks, sign, unit, valid views, reference, display).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -64,56 +65,142 @@ def head_forward_deg(shoulder_mid: np.ndarray, ear_mid: np.ndarray) -> np.ndarra
 #: line, as a fraction of the tragus' height above the hip joints along it. Segment
 #: proportions (Drillis & Contini 1966, as tabulated by Winter 2009): hip joint 0.530,
 #: shoulder 0.800 and tragus 0.926 of standing height give 0.68; the shared treadmill
-#: clip's hand-marked joints give 0.71. 0.70 is used.
+#: clip's hand-marked joints give 0.70 (15 frames, SD 0.03). 0.70 is used.
 NECK_BASE_FRACTION = 0.70
-#: How far MediaPipe places its ear landmark in front of the tragus, as a fraction of
-#: the hip → ear distance: 4 % of torso length (0.027 of hip → tragus), the mean over
-#: hand-marked real runners (5–6 % of torso on 6 of 7, about 1 % on the shared clip)
-#: and rendered synthetic runners (4.8 %).
-MEDIAPIPE_EAR_BIAS = 0.027
+#: How far MediaPipe places its ear landmarks (their midpoint) in front of the tragus
+#: midpoint, as a fraction of the hip → ear distance. The model places both ears beside
+#: the visible one (the far ear is a guess; perspective would put it lower and further
+#: back), and on a face it cannot read well on the jaw or cheek. What the correction must
+#: cancel is ear error minus neck-base error, which varies from runner to runner: on the
+#: shared clip, whose ear is plainly visible, 1.7 % of torso length (15 hand-marked
+#: frames); on six rendered runners 1.5-5.1 %. 0.024 of hip → ear (≈ 3.5 % of torso)
+#: zeroes the mean head error over these eight clips (0.023-0.025 as mirrored clips are
+#: counted or not; ``benchmarks/posture_accuracy.py``). The issue's seven hand-marked
+#: real runners put the ear landmark itself 5-6 % of torso ahead on six of them.
+MEDIAPIPE_EAR_BIAS = 0.024
+#: How far MediaPipe places its hip landmarks below the hip joint centres (greater
+#: trochanter level), fraction of the hip → ear distance: 3.9 % of torso length on the
+#: shared clip's hand-marked frames and 2.2-4.4 % on six rendered runners; 0.024 of
+#: hip → ear ≈ 3.5 % of torso. (Their fore-aft offset is not corrected: +2-3 % of torso
+#: on the renders but −4 % against the shared clip's marks.)
+MEDIAPIPE_HIP_DROP = 0.024
+
+
+@dataclass(frozen=True)
+class LandmarkBias:
+    """Known offsets of a pose model's landmarks from the anatomical points they stand for.
+
+    Attributes
+    ----------
+    ear_forward : float
+        Ear midpoint ahead of the tragus midpoint, fraction of the hip → ear distance.
+    hip_drop : float
+        Hip midpoint below the hip joint centres, fraction of the hip → ear distance.
+    """
+
+    ear_forward: float = 0.0
+    hip_drop: float = 0.0
+
+
+def landmark_bias_for(source: dict[str, Any]) -> LandmarkBias:
+    """Return the landmark offsets to correct for tracks of ``source``.
+
+    :data:`MEDIAPIPE_EAR_BIAS` and :data:`MEDIAPIPE_HIP_DROP` for MediaPipe tracks
+    (``tracks.source["backend"]``); none for exact (synthetic) landmarks.
+    """
+    backend = str(source.get("backend", ""))
+    if backend.startswith("mediapipe"):
+        return LandmarkBias(MEDIAPIPE_EAR_BIAS, MEDIAPIPE_HIP_DROP)
+    return LandmarkBias()
 
 
 def ear_bias_for(source: dict[str, Any]) -> float:
     """Return the ear-landmark bias to correct for tracks of ``source``.
 
-    :data:`MEDIAPIPE_EAR_BIAS` for MediaPipe tracks (``tracks.source["backend"]``), 0
-    for exact (synthetic) landmarks.
+    The ear part of :func:`landmark_bias_for`.
     """
-    backend = str(source.get("backend", ""))
-    return MEDIAPIPE_EAR_BIAS if backend.startswith("mediapipe") else 0.0
+    return landmark_bias_for(source).ear_forward
 
 
-def head_posture_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, ear_mid: np.ndarray,
-                     ear_bias: float = 0.0) -> np.ndarray:
-    """Head-forward angle from pose landmarks: neck base → ear line from vertical, degrees.
+def _hip_ear_scale(hip: np.ndarray, ear: np.ndarray) -> float:
+    """Median hip → ear distance over the clip (0 when never seen).
 
-    Forward positive: the quantity of :func:`head_forward_deg`, measured robustly. Two
-    landmark errors would otherwise enter a shoulder → ear angle directly: the ear
-    landmark sits on the cheek, in front of the tragus, and a hood, a cap or a raised
-    arm lifts the shoulder landmark (by up to 15 % of torso length). So the ear is moved
-    back by ``ear_bias`` × the median hip → ear distance (along the sagittal forward
-    axis), and the shoulder point is replaced by the neck base: the point of the
-    hip → shoulder line at :data:`NECK_BASE_FRACTION` of the corrected ear's height
-    along that line. The hips, the trunk's direction and the ear carry the measure; the
-    shoulder landmark's height does not.
+    The length unit of the landmark corrections: a hood lifting the shoulders leaves it.
+    """
+    length = np.linalg.norm(ear - hip, axis=-1)
+    return float(np.nanmedian(length)) if np.isfinite(length).any() else 0.0
+
+
+def hip_joint_centre(hip_mid: np.ndarray, ear_mid: np.ndarray, hip_drop: float = 0.0
+                     ) -> np.ndarray:
+    """Hip-midpoint landmarks raised to the hip joint centres' level.
+
+    Parameters
+    ----------
+    hip_mid, ear_mid : numpy.ndarray, (T, 2)
+        Sagittal ``(forward, up)`` midpoints of the hip and ear landmarks.
+    hip_drop : float
+        How far the hip landmarks sit below the joint centres, fraction of the median
+        hip → ear distance (see :func:`landmark_bias_for`).
+    """
+    hip, ear = (np.asarray(a, dtype=np.float64) for a in (hip_mid, ear_mid))
+    if hip_drop == 0.0:
+        return hip
+    return hip + np.array([0.0, hip_drop * _hip_ear_scale(hip, ear)])
+
+
+def trunk_posture_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, ear_mid: np.ndarray,
+                      bias: LandmarkBias | None = None) -> np.ndarray:
+    """Trunk lean from pose landmarks: hip joint centres → shoulder midpoint, degrees.
+
+    Forward positive: the quantity of :func:`trunk_lean_deg` with the hip landmarks raised
+    to the joint centres by ``bias.hip_drop`` (a longer landmark trunk reads a smaller
+    lean).
 
     Parameters
     ----------
     hip_mid, shoulder_mid, ear_mid : numpy.ndarray, (T, 2)
         Sagittal ``(forward, up)`` midpoints of the hip, shoulder and ear landmarks.
-    ear_bias : float
-        Ear landmark's forward offset from the tragus, fraction of the hip → ear
-        distance (see :func:`ear_bias_for`).
+    bias : LandmarkBias, optional
+        Landmark offsets to correct (:func:`landmark_bias_for`); none by default.
+    """
+    drop = bias.hip_drop if bias is not None else 0.0
+    return trunk_lean_deg(hip_joint_centre(hip_mid, ear_mid, drop), shoulder_mid)
+
+
+def head_posture_deg(hip_mid: np.ndarray, shoulder_mid: np.ndarray, ear_mid: np.ndarray,
+                     ear_bias: float | LandmarkBias = 0.0) -> np.ndarray:
+    """Head-forward angle from pose landmarks: neck base → ear line from vertical, degrees.
+
+    Forward positive: the quantity of :func:`head_forward_deg` (shoulder joint centre →
+    tragus), measured robustly. Two landmark errors would otherwise enter a shoulder →
+    ear angle directly: the ear landmark sits in front of the tragus, and a hood, a cap
+    or a raised arm lifts the shoulder landmark (by up to 15 % of torso length). So the
+    ear is moved back by the ear bias × the median hip → ear distance (along the
+    sagittal forward axis), the hips are raised to the joint centres, and the shoulder
+    point is replaced by the neck base: the point of the hip → shoulder line at
+    :data:`NECK_BASE_FRACTION` of the corrected ear's height along that line. The hips,
+    the trunk's direction and the ear carry the measure; the shoulder landmark's height
+    does not.
+
+    Parameters
+    ----------
+    hip_mid, shoulder_mid, ear_mid : numpy.ndarray, (T, 2)
+        Sagittal ``(forward, up)`` midpoints of the hip, shoulder and ear landmarks.
+    ear_bias : float or LandmarkBias
+        The landmark offsets to correct (:func:`landmark_bias_for`); a float is the ear's
+        forward offset alone, fraction of the hip → ear distance.
 
     Returns
     -------
     numpy.ndarray, (T,)
         Angle per frame, degrees; NaN where a point is missing.
     """
+    bias = ear_bias if isinstance(ear_bias, LandmarkBias) else LandmarkBias(float(ear_bias))
     hip, sh, ear = (np.asarray(a, dtype=np.float64) for a in (hip_mid, shoulder_mid, ear_mid))
-    length = np.linalg.norm(ear - hip, axis=-1)
-    scale = float(np.nanmedian(length)) if np.isfinite(length).any() else 0.0
-    ear = ear - np.array([ear_bias * scale, 0.0])
+    scale = _hip_ear_scale(hip, ear)
+    hip = hip_joint_centre(hip, ear, bias.hip_drop)
+    ear = ear - np.array([bias.ear_forward * scale, 0.0])
     trunk = sh - hip
     with np.errstate(invalid="ignore", divide="ignore"):
         u = trunk / np.linalg.norm(trunk, axis=-1, keepdims=True)

@@ -37,7 +37,10 @@ class SagittalFrame:
     hip_mid, shoulder_mid, ear_mid : numpy.ndarray, (T, 2)
         Midpoints of the two hips, shoulders and ears, same frame.
     trunk_deg, head_deg : numpy.ndarray, (T,)
-        Trunk lean and head-forward angle per frame, degrees, forward positive.
+        Trunk lean and head-forward angle per frame, degrees, forward positive, from the
+        landmarks corrected for the pose model's known offsets
+        (:func:`gaitcheck.metrics.formulas.trunk_posture_deg`,
+        :func:`gaitcheck.metrics.formulas.head_posture_deg`).
     leg_px : float
         Median leg length (thigh + shank), pixels, of the near leg (both legs when the
         near side is unknown); NaN when no leg was seen.
@@ -55,6 +58,8 @@ class SagittalFrame:
         (:func:`gaitcheck.metrics.frames.estimate_ground`).
     ground_info : dict
         The ground estimate for ``report.json`` (:meth:`GroundEstimate.to_dict`).
+    time_s : numpy.ndarray, (T,)
+        Time of every row, s (the foot angle is read a fixed time before IC).
     """
 
     points: np.ndarray
@@ -70,6 +75,7 @@ class SagittalFrame:
     ground_deg: float
     ground_confidence: float
     ground_info: dict[str, Any] = field(default_factory=dict)
+    time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_frames(self) -> int:
@@ -143,11 +149,13 @@ def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
                             sag[:, LM[f"{s}_ankle"]]) for s in SIDES}
     leg_all = legs[near] if near else np.concatenate(list(legs.values()))
     leg_px = float(np.nanmedian(leg_all)) if np.isfinite(leg_all).any() else float("nan")
-    return SagittalFrame(sag, hip_mid, sh_mid, ear_mid, f.trunk_lean_deg(hip_mid, sh_mid),
-                         f.head_posture_deg(hip_mid, sh_mid, ear_mid,
-                                            f.ear_bias_for(tracks.source)), leg_px,
+    bias = f.landmark_bias_for(tracks.source)
+    return SagittalFrame(sag, hip_mid, sh_mid, ear_mid,
+                         f.trunk_posture_deg(hip_mid, sh_mid, ear_mid, bias),
+                         f.head_posture_deg(hip_mid, sh_mid, ear_mid, bias), leg_px,
                          {s: _flat_foot_deg(sag, kept, s) for s in SIDES}, kept, filled,
-                         ground.angle_deg, ground.confidence, ground.to_dict())
+                         ground.angle_deg, ground.confidence, ground.to_dict(),
+                         np.asarray(tracks.time_s, dtype=np.float64))
 
 
 def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str) -> float:

@@ -309,7 +309,18 @@ def context(result: GaitResult, out_dir: Path | None = None,
         "renderer_version": __version__,
         "created_utc": (report.get("generator") or {}).get("created_utc"),
         "schema_version": report.get("schema_version"),
+        "privacy": privacy_note(report),
     }
+
+
+def privacy_note(report: dict[str, Any]) -> str | None:
+    """Whether faces are blurred and what decided it (``privacy.anonymize_source``)."""
+    privacy = report.get("privacy") or {}
+    if not privacy:
+        return None
+    text = "faces blurred" if privacy.get("faces_blurred") else "faces not blurred"
+    why = privacy.get("anonymize_source")
+    return f"{text} ({why})" if why else text
 
 
 def _subtitle(report: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gaitcheck.filenames import LANDMARKS_CSV, LANDMARKS_NPZ, REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
@@ -27,6 +27,7 @@ from gaitcheck.tracks.io import save_tracks_csv, save_tracks_npz
 if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
     from gaitcheck.result import GaitResult
+    from gaitcheck.tracks.tracks import LandmarkTracks
 
 #: Report formats: ``html`` (report.html + key frames), ``csv`` (per-frame, per-contact
 #: and summary tables), ``video`` (annotated H.264 video; needs the source video),
@@ -53,11 +54,15 @@ class RenderOptions:
         Clinic name in the PDF's page header.
     note : str, optional
         Free-text clinician note on the PDF's first page.
+    anonymize_source : str, optional
+        What decided ``anonymize`` (``"--anonymize"``, ``"database default"`` ...),
+        stated in ``report.json`` ``privacy``.
     """
 
     anonymize: bool = False
     clinic: str | None = None
     note: str | None = None
+    anonymize_source: str | None = None
 
 
 _FIND = object()  # write_reports: look the source video up
@@ -84,12 +89,17 @@ def video_candidates(result: GaitResult, folder: Path | None = None) -> list[Pat
     ``report.json`` records only the file name unless the analysis ran with
     ``--keep-paths``; ``folder`` is the report folder (default ``result.out_dir``).
     """
-    recorded = str((result.report.get("video") or {}).get("path") or "")
+    return stored_video_candidates(result.report,
+                                   folder if folder is not None else result.out_dir)
+
+
+def stored_video_candidates(report: dict[str, Any], folder: Path | None) -> list[Path]:
+    """:func:`video_candidates` of a ``report.json`` document in ``folder``."""
+    recorded = str((report.get("video") or {}).get("path") or "")
     if not recorded or recorded.startswith("synthetic:"):
         return []
     path = Path(recorded).expanduser()
     out: list[Path] = [path] if path.is_absolute() else []
-    folder = folder if folder is not None else result.out_dir
     if folder is not None:
         out.append(Path(folder).expanduser().resolve().parent / path.name)
     out.append(Path.cwd() / path.name)
@@ -158,6 +168,11 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         result.report["privacy"] = {**(result.report.get("privacy") or {}),
                                     "faces_blurred": True,
                                     "frames_without_face": face_track(result)[1]}
+    if render.anonymize_source:
+        # Why faces are (or, against a clinic default, are not) blurred.
+        result.report["privacy"] = {"faces_blurred": False,
+                                    **(result.report.get("privacy") or {}),
+                                    "anonymize_source": render.anonymize_source}
     files: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Key frames (JPEG work in OpenCV, which releases the GIL) are made on the other
@@ -170,10 +185,10 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
             pending = pool.submit(contextvars.copy_context().run, extract_keyframes,
                                   result, video, out_dir, spool, render.anonymize)
         if "npz" in landmarks:
-            save_tracks_npz(result.tracks, out_dir / LANDMARKS_NPZ)
+            save_tracks_npz(_stored_tracks(result), out_dir / LANDMARKS_NPZ)
             files["landmarks_npz"] = LANDMARKS_NPZ
         if "csv" in landmarks:
-            save_tracks_csv(result.tracks, out_dir / LANDMARKS_CSV)
+            save_tracks_csv(_stored_tracks(result), out_dir / LANDMARKS_CSV)
             files["landmarks_csv"] = LANDMARKS_CSV
         if "csv" in wanted:
             from gaitcheck.report.csv_report import write_csvs
@@ -198,6 +213,16 @@ def write_reports(result: GaitResult, out_dir: Path, formats: Iterable[str] | No
         assert video is not None
         files |= write_annotated_video(result, video, out_dir, anonymize=render.anonymize)
     return files
+
+
+def _stored_tracks(result: GaitResult) -> LandmarkTracks:
+    """The tracks with the video path ``report.json`` stores (the file name unless
+    ``--keep-paths``: :func:`save_result`), for the landmark files."""
+    stored = (result.report.get("video") or {}).get("path")
+    tracks = result.tracks
+    if not stored or stored == tracks.video.path:
+        return tracks
+    return replace(tracks, video=replace(tracks.video, path=str(stored)))
 
 
 def check_same_video(result: GaitResult, video: Path | None = None) -> Path:
@@ -331,7 +356,8 @@ def rerender(result: GaitResult, formats: Iterable[str] | None = None,
     files = dict(result.report.get("files") or {})
     render = render or RenderOptions()
     if (result.report.get("privacy") or {}).get("faces_blurred"):
-        render = replace(render, anonymize=True)
+        # Stays blurred, for the reason recorded then.
+        render = replace(render, anonymize=True, anonymize_source=None)
     with staged_folder(result.out_dir) as stage:
         if (render.anonymize and video is None
                 and video_missing_for_keyframes(result, formats)):
