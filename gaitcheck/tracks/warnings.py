@@ -70,6 +70,8 @@ SEVERITY: Mapping[str, str] = MappingProxyType({
     "subject_not_upright": SERIOUS,   # turned video or failed pose: nothing is measured
     "view_unknown": SERIOUS,          # no view, so no view-specific metric
     "few_strides": CAUTION,           # averages over < 4 strides are unstable
+    "back_view_events_unsure": INFO,  # back view: no contact/flight time, as before
+    "subject_turns_mirrored": INFO,   # the return leg analysed mirrored, the turn left out
     "implausible_metrics": SERIOUS,   # headline values withheld: pose, view or clock wrong
     # Gait events (gaitcheck.events.EVENT_CODES)
     "too_few_frames_for_events": SERIOUS,  # no events at all
