@@ -14,6 +14,11 @@ from scipy.signal import find_peaks
 
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.events.activity_evidence import activity_evidence
+from gaitcheck.events.frontal import (
+    MIN_PELVIS_AGREEMENT,
+    detect_frontal_events,
+    pelvis_agreement,
+)
 from gaitcheck.events.slowmo_auto import suspected_factor
 from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
@@ -34,6 +39,7 @@ from gaitcheck.metrics.symmetry import asymmetry, seen_timing, stances_seen
 from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
+from gaitcheck.tracks.facing import face_one_way
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -240,9 +246,26 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         # The event detector does its own swap relabelling and smoothing on the raw
         # tracks; the metrics use the cleaned ones.
         # Levelled by the scene's roll: foot heights are read along the true vertical.
-        events = detect_gait_events(levelled(tracks), scene.facing, settings=event_settings)
+        facing: str = scene.facing
+        events = detect_gait_events(levelled(tracks), facing, settings=event_settings)
+        side_tracks = tracks
+        one_way = face_one_way(tracks, events.segments)
+        if one_way is not None:
+            # The subject turns round: the return is mirrored to face the same way, so
+            # "forward" means forward on both legs of the trip (tracks/facing.py).
+            side_tracks, facing = one_way.tracks, one_way.facing
+            scene = dataclasses.replace(scene, facing=one_way.facing, near_side=None,
+                                        near_side_confidence=0.0)
+            events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings)
+            cleaned = clean_tracks(side_tracks, settings=cleaning_settings)
+            warnings.append({"code": "subject_turns_mirrored", "message": f"The subject "
+                             f"turns round: the {one_way.mirrored_frames} frames facing the "
+                             f"other way were analysed mirrored (all as facing "
+                             f"{one_way.facing}), the {one_way.dropped_frames} frames of "
+                             "the turn itself were left out, and the leg nearer the camera "
+                             "changes at the turn."})
         if events.activity == "walk":
-            cleaned = clean_tracks(tracks, "walk", settings=cleaning_settings)
+            cleaned = clean_tracks(side_tracks, "walk", settings=cleaning_settings)
         # Flight/double support and the duty factor must agree (events/activity_evidence).
         activity, activity_conf, activity_ev = activity_evidence(events)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
@@ -258,7 +281,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                                                         in_runs))
         # A foot filled in around contact (occluded, swapped or misplaced by the pose
         # model) is left unclassified rather than guessed.
-        sag, info = sagittal_metrics(cleaned.tracks, scene.facing, scene.near_side, in_runs,
+        sag, info = sagittal_metrics(cleaned.tracks, facing, scene.near_side, in_runs,
                                      facts.height_cm, base * (0.6 if scene.view == "oblique"
                                                                 else 1.0),
                                      filled=cleaned.interpolated)
@@ -284,7 +307,40 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
         warnings += [w.to_dict() for w in events.warnings]
+    elif scene.view == "back" and pelvis_agreement(
+            back := detect_frontal_events(levelled(tracks), "back", settings=event_settings),
+            cleaned.tracks) >= MIN_PELVIS_AGREEMENT:
+        # Both legs in view: contacts and toe-offs of each foot (events/frontal.py),
+        # used when the pelvis confirms their phase.
+        events = back
+        activity, activity_conf, activity_ev = activity_evidence(events)
+        stances = pair_stances(list(events.contacts), list(events.toe_offs),
+                               events.segment_of)
+        stances, run_sizes = split_at_missed_contacts(stances)
+        in_runs = [st for st in stances if run_sizes[st.segment] >= 2]
+        metrics |= temporal(in_runs, base)
+        metrics |= frontal_metrics(cleaned.tracks, scene.view, in_runs, base)
+        for key in ("foot_strike", "trunk_lean_deg", "head_forward_deg"):
+            entry = REGISTRY[key]
+            metrics[key] = not_measurable(key, entry.units[0], entry.valid_views,
+                                          "needs a side view")
+        contacts = [{"time_s": round(st.ic_s, 4),
+                     "frame": round(_video_frame(cleaned.tracks, st.ic), 2),
+                     "side": st.side, "strike": None, "strike_inferred": False,
+                     "foot_angle_deg": None, "confidence": round(st.confidence, 3)}
+                    for st in stances]
+        toe_offs = [{"time_s": round(e.time_s, 4),
+                     "frame": round(_video_frame(cleaned.tracks, e.frame), 2),
+                     "side": e.side, "confidence": round(e.confidence, 3)}
+                    for e in events.toe_offs]
+        warnings += [w.to_dict() for w in events.warnings]
     elif scene.view in ("front", "back"):
+        if scene.view == "back":
+            warnings.append({"code": "back_view_events_unsure", "message": "The feet's "
+                             "contacts and toe-offs could not be confirmed in this back "
+                             "view (the pelvis is not lowest inside the stances found): "
+                             "contact and flight time are not reported; film from the "
+                             "side, or from behind at 60 fps with the feet well lit."})
         steps = frontal_strides(cleaned.tracks)
         metrics |= frontal_metrics(cleaned.tracks, scene.view, steps, base)
         cadence = temporal(steps, 0.6)["cadence_spm"]

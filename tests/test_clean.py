@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,13 +19,13 @@ from gaitcheck.tracks.clean import (
     ARM_PARTS,
     LEG_PARTS,
     clean_tracks,
-    detect_swaps,
     fill_gaps,
     hampel_mask,
     lowpass,
 )
 from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.settings import CleaningSettings
+from gaitcheck.tracks.swaps import detect_swaps, swap_states
 from helpers import synthetic_tracks
 
 LEFT = [LM[f"left_{p}"] for p in LEG_PARTS]
@@ -176,6 +177,83 @@ def test_swaps_that_start_and_end_where_the_legs_cross(activity: str) -> None:
     xy /= body_height_px(xy)
     found = detect_swaps(xy[:, LEFT], xy[:, RIGHT], truth.time_s)
     assert _ranges(found) == expected
+
+
+LOWER = [LM[f"{s}_{p}"] for s in ("left", "right") for p in ("ankle", "heel", "foot_index")]
+LOWER_X = LOWER[3:] + LOWER[:3]
+
+
+def _wrong_runs(states: np.ndarray, raw: np.ndarray, truth: np.ndarray) -> list[list[int]]:
+    """[start, stop) runs of frames whose lower-leg labels are wrong after applying
+    ``states`` (T, 2: thigh, foot) to ``raw`` (T, 10, 2: left then right LEG_PARTS)."""
+    lo, lx = [2, 3, 4, 7, 8, 9], [7, 8, 9, 2, 3, 4]
+    fixed = np.where(states[:, 1, None, None], raw[:, lx], raw[:, lo])
+    same = np.linalg.norm(fixed - truth[:, lo], axis=-1).sum(1)
+    crossed = np.linalg.norm(fixed - truth[:, lx], axis=-1).sum(1)
+    return _ranges(crossed < same)
+
+
+def test_crf35_glitches_do_not_swap_the_correct_frames_between_them() -> None:
+    """Real MediaPipe landmarks of a rendered runner re-encoded at CRF 35 (frames 25–100,
+    legs only, with the render's truth). The model exchanged the lower legs (knees right)
+    at frames 34 and 42–44 and at 76 and 92; whole-leg repair exchanged the correct frames
+    between them instead (35–41 and 77–91: foot angle off by 16°, overstride by 17 % of
+    leg length). Repair by segments with the skip-one-frame prediction leaves at most
+    isolated wrong frames (left to the outlier stage)."""
+    from gaitcheck.tracks.clean import LEG_SEGMENTS
+
+    data = np.load(Path(__file__).parent / "fixtures" / "crf35_legs.npz")
+    raw, truth = data["raw_px"].astype(float), data["truth_px"].astype(float)
+    xy = raw / float(data["body_height_px"])
+    first = int(data["first_frame"])
+    none = np.zeros((len(raw), 2), bool)
+    assert [[a + first, b + first] for a, b in _wrong_runs(none, raw, truth)] == [
+        [34, 35], [42, 45], [76, 77], [92, 93], [94, 96]]  # what the model got wrong
+    whole = detect_swaps(xy[:, :5], xy[:, 5:], data["time_s"])
+    runs = _wrong_runs(np.stack([whole, whole], 1), raw, truth)
+    assert max(b - a for a, b in runs) >= 7  # the failure: a long wrongly exchanged run
+    states = swap_states(xy[:, :5], xy[:, 5:], data["time_s"], segments=LEG_SEGMENTS)
+    runs = _wrong_runs(states, raw, truth)
+    assert max(b - a for a, b in runs) <= 3 and sum(b - a for a, b in runs) <= 4, runs
+
+
+@pytest.mark.parametrize(("fps", "gap"), [(60.0, 8), (30.0, 4)])
+def test_lower_leg_glitches_do_not_swap_the_frames_between_them(fps: float, gap: int) -> None:
+    """The CRF 35 pattern on synthetic tracks: lower legs exchanged for one frame where the
+    feet are apart, then exchanged, collapsed onto each other, exchanged (three frames)
+    ``gap`` frames later. Every frame must end with the lower legs right."""
+    truth = _truth(fps=fps, duration_s=4.0)
+    raw = synthetic_tracks("side-left", Artefacts(jitter_rel=0.004), seed=3, fps=fps,
+                           duration_s=4.0)[1]
+    image = raw.image.copy()
+    dx = truth.image[:, LM["left_ankle"], 0] - truth.image[:, LM["right_ankle"], 0]
+    glitches = 0
+    for start in range(int(fps) // 2, raw.n_frames - 3 * gap, int(fps)):
+        a = start + int(np.argmax(np.abs(dx[start:start + gap])))
+        for f in (a, a + gap, a + gap + 2):
+            image[f, LOWER] = image[f, LOWER_X]
+        mid = (raw.image[a + gap + 1, LOWER[:3]] + raw.image[a + gap + 1, LOWER[3:]]) / 2
+        image[a + gap + 1, LOWER] = np.concatenate([mid, mid])
+        glitches += 1
+    res = clean_tracks(dataclasses.replace(raw, image=image), "run")
+    xy, true = res.tracks.xy_px(), truth.xy_px()
+    wrong = (np.linalg.norm(xy[:, LOWER] - true[:, LOWER_X], axis=-1).sum(1)
+             < np.linalg.norm(xy[:, LOWER] - true[:, LOWER], axis=-1).sum(1))
+    assert glitches >= 3
+    assert np.flatnonzero(wrong).tolist() == []
+    assert _label_correct(res.tracks, truth).all()
+    assert all(b - a <= 3 for a, b in res.report["swaps_repaired"])
+    foot_err = _errors_bh(res.tracks, truth)[:, LOWER]
+    assert np.percentile(foot_err, 99) < 3.0, np.percentile(foot_err, 99)
+
+
+def test_swap_states_one_segment_equals_detect_swaps() -> None:
+    raw = synthetic_tracks("side-left", Artefacts(swap_count=4, jitter_rel=0.005), seed=1)[1]
+    xy = raw.xy_px() / body_height_px(raw.xy_px())
+    whole = detect_swaps(xy[:, LEFT], xy[:, RIGHT], raw.time_s)
+    both = swap_states(xy[:, LEFT], xy[:, RIGHT], raw.time_s, segments=[(0, 1), (2, 3, 4)])
+    assert _ranges(whole) == [list(r) for r in _applied(raw)["swaps"]]
+    assert (both[:, 0] == both[:, 1]).all() and (both[:, 0] == whole).all()
 
 
 def test_arm_swaps_are_repaired_too(truth_run) -> None:

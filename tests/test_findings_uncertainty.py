@@ -73,7 +73,7 @@ def test_band_status_needs_the_whole_interval_outside() -> None:
     assert band_status(150.0, [148.0, 152.0], {"low": 155.0, "high": None}) == "below"
 
 
-@pytest.mark.parametrize("view", ["side-left", "side-right", "back"])
+@pytest.mark.parametrize("view", ["side-left", "side-right", "back", "front"])
 def test_healthy_runners_have_no_findings(view: str) -> None:
     for seed in SEEDS:
         a = run(view, seed)

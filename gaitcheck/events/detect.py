@@ -123,7 +123,7 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
         stances = [s for side, f in feet.items()
                    for s in foot_stances(f, side, period, a, cfg)]
         found.append((seg, anchor_calibrated(stances, period, cfg)))
-    return _assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
+    return assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
 
 
 def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
@@ -144,7 +144,7 @@ def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,
     return out
 
 
-def _assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray,
+def assemble(found: list[tuple[EventSegment, list[Stance]]], time_s: np.ndarray,
               hint: str | None, warnings: list[EventWarning], slowmo: float,
               fs: float, cfg: EventSettings) -> GaitEvents:
     """Plausibility rules, activity and slow-motion check over all segments."""

@@ -11,7 +11,7 @@ import numpy as np
 
 Side = Literal["left", "right"]
 EventKind = Literal["IC", "TO"]
-Facing = Literal["left", "right"]
+Facing = Literal["left", "right", "front", "back"]
 
 #: Machine codes of gait-event warnings. Their severity (info, caution, serious) is
 #: decided in one place, :data:`gaitcheck.tracks.warnings.SEVERITY`, by code: rewording a

@@ -182,6 +182,8 @@ class MetricDefinition:
 #: Foot-strike cut-offs of the HTML gauge and the strike class live with the formula
 #: (:data:`gaitcheck.metrics.formulas.ALTMAN_DAVIS_CUTOFFS_DEG`).
 SIDE, FRONTAL, ALL_VIEWS = ("side",), ("front", "back"), ("side", "front", "back")
+#: Stance timing: both feet's contacts and toe-offs are found in side and back views.
+SIDE_BACK = ("side", "back")
 TIMING, POSTURE, LEG, ARMS = "Timing", "Posture", "Foot and leg", "Arms"
 NOVACHECK = "Novacheck 1998, Gait Posture 7:77, doi:10.1016/S0966-6362(97)00038-6"
 SOUZA = "Souza 2016, Phys Med Rehabil Clin N Am 27:217, doi:10.1016/j.pmr.2015.08.006"
@@ -274,7 +276,7 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "ground_contact_ms", "Ground contact time", TIMING, ("ms",),
         "initial contact → toe-off of each foot", "none", f"stance duration ({NOVACHECK})",
-        SIDE, 0,
+        SIDE_BACK, 0,
         (70.0, 1600.0), ("ground_contact_ms",), headline=True,
         short_label="Ground contact",
         # No band: no published range for this definition was verified (shown for
@@ -283,12 +285,14 @@ _ENTRIES: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "flight_ms", "Flight time", TIMING, ("ms",),
         "toe-off → next initial contact (other foot)",
-        "negative = double support (walking)", f"float (aerial) phase ({NOVACHECK})", SIDE, 0,
+        "negative = double support (walking)", f"float (aerial) phase ({NOVACHECK})", SIDE_BACK,
+        0,
         (-1000.0, 500.0),
         ("flight_ms",), headline=True),
     MetricDefinition(
         "duty_factor_pct", "Duty factor", TIMING, ("%",), "contact time / stride time",
-        "none", "Minetti 1998, J Biomech 31:463, doi:10.1016/S0021-9290(98)00038-4", SIDE,
+        "none", "Minetti 1998, J Biomech 31:463, doi:10.1016/S0021-9290(98)00038-4",
+        SIDE_BACK,
         1, (10.0, 90.0), ("duty_factor_pct",), headline=True),
     # Posture
     MetricDefinition(

@@ -5,8 +5,8 @@ function reads one stance of it (``k``, an index into :attr:`SagittalFrame.stanc
 and returns that stance's value, NaN when the stance was seen but the value cannot be
 measured (it still counts as the stance's entry), or None when the metric has no value
 for this stance at all (no toe-off, no next step). Values at initial contact (IC) or
-toe-off (TO) are interpolated at the event's sub-frame time, except the foot angle (see
-:func:`foot_angle_at_ic`).
+toe-off (TO) are interpolated at the event's sub-frame time; the foot angle is read just
+before IC (:func:`foot_angle_at_ic`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.metrics import foot
 from gaitcheck.metrics import formulas as f
 from gaitcheck.metrics.analyze import PairedStance, finite, measured_metric, side_confidence
 from gaitcheck.metrics.definitions import REGISTRY
@@ -35,20 +36,18 @@ LEG_FRACTION_OF_HEIGHT = 0.491
 def foot_angle_at_ic(fr: SagittalFrame, k: int) -> float:
     """Foot angle at IC relative to the flat foot, deg, toes-up positive.
 
-    NaN when the foot was filled in by the cleaning around the contact (occluded or
-    misplaced: not classified).
-
-    The foot slaps flat within ~40 ms of a heel strike, faster than a 30 fps frame
-    interval, so it is read in the last frame at or before IC, while the foot is still
-    airborne, rather than interpolated into the flattening.
+    Read on the airborne foot :data:`~gaitcheck.metrics.foot.PRE_CONTACT_S` before the
+    detected IC, interpolated between frames, so the reading is continuous in the IC time
+    (:mod:`gaitcheck.metrics.foot`). NaN when the foot was filled in by the cleaning
+    around that time (occluded or misplaced: not classified).
     """
     st = fr.stances[k]
-    s, f0 = st.side, int(np.floor(st.ic))
+    s = st.side
+    row = foot.reading_row(fr.time_s, st.ic)
     feet = [LM[f"{s}_heel"], LM[f"{s}_foot_index"]]
-    if fr.filled is not None and bool(fr.filled[max(f0 - 1, 0):f0 + 2][:, feet].any()):
+    if fr.filled is not None and bool(fr.filled[foot.rows_read(row, fr.n_frames)][:, feet].any()):
         return float("nan")
-    return float(f.foot_angle_deg(fr.point(f0, s, "heel"), fr.point(f0, s, "foot_index"))) \
-        - fr.flat_foot_deg[s]
+    return foot.foot_angle_at_row(fr.points, s, row) - fr.flat_foot_deg[s]
 
 
 def knee_flexion_at_ic(fr: SagittalFrame, k: int) -> float:

@@ -58,6 +58,8 @@ class SagittalFrame:
         (:func:`gaitcheck.metrics.frames.estimate_ground`).
     ground_info : dict
         The ground estimate for ``report.json`` (:meth:`GroundEstimate.to_dict`).
+    time_s : numpy.ndarray, (T,)
+        Time of every row, s (the foot angle is read a fixed time before IC).
     """
 
     points: np.ndarray
@@ -73,6 +75,7 @@ class SagittalFrame:
     ground_deg: float
     ground_confidence: float
     ground_info: dict[str, Any] = field(default_factory=dict)
+    time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_frames(self) -> int:
@@ -151,7 +154,8 @@ def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
                          f.trunk_posture_deg(hip_mid, sh_mid, ear_mid, bias),
                          f.head_posture_deg(hip_mid, sh_mid, ear_mid, bias), leg_px,
                          {s: _flat_foot_deg(sag, kept, s) for s in SIDES}, kept, filled,
-                         ground.angle_deg, ground.confidence, ground.to_dict())
+                         ground.angle_deg, ground.confidence, ground.to_dict(),
+                         np.asarray(tracks.time_s, dtype=np.float64))
 
 
 def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str) -> float:

@@ -19,6 +19,7 @@ from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.subject import select_subject
 from gaitcheck.tracks.tracks import CHANNELS, LandmarkTracks
 from gaitcheck.video._cv import cv2
+from gaitcheck.video.exposure import peek_exposure
 from gaitcheck.video.reader import Frame, VideoReader
 
 ProgressCallback = Callable[[int], None]
@@ -191,11 +192,14 @@ def extract_tracks(
         Undecodable video, a single frame (a still image, not a video), or no person
         in any frame (with ``require_person``).
     """
-    found = run_pose(reader.frames(), backend, stats_every(reader), on_frame, on_pose)
+    # A dark clip is normalised for the landmarker only (gaitcheck.video.exposure).
+    frames, exposure = peek_exposure(reader.frames())
+    found = run_pose(frames, exposure.wrap(backend), stats_every(reader), on_frame, on_pose)
     decoding = {"stopped_early": reader.decode_stopped_early,
                 "frames_skipped": reader.decode_errors,
                 "first_error_s": reader.first_error_s}
-    return build_extraction(found, reader, backend.describe(), decoding, require_person)
+    return build_extraction(found, reader, backend.describe(), decoding, require_person,
+                            {"exposure": exposure.describe()})
 
 
 def build_extraction(found: PosePass, reader: VideoReader, backend_info: dict[str, Any],

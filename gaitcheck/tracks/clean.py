@@ -1,8 +1,8 @@
 """Track cleaning, as pure functions over arrays.
 
 In the order of :func:`clean_tracks`: visibility gating, left/right swap repair
-(:func:`detect_swaps`; before the outlier test, which would delete half a swapped
-episode and hide it), far-foot repair
+(:func:`~gaitcheck.tracks.swaps.swap_states`, whole legs or their feet; before the
+outlier test, which would delete half a swapped episode and hide it), far-foot repair
 (:func:`detect_far_foot`), whole-foot jumps
 (:func:`~gaitcheck.tracks.footjump.detect_foot_jumps`), outliers
 (:func:`~gaitcheck.tracks.outliers.hampel_mask`), PCHIP gap filling (:func:`fill_gaps`;
@@ -29,10 +29,14 @@ from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cl
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
+from gaitcheck.tracks.swaps import swap_states  # detect_swaps: re-exported
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.tracks.unusable import cut_by_edge, implausible_torso
 from gaitcheck.tracks.warnings import warning_severity
 
 LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
+#: Segments of LEG_PARTS (indices) whose labels the swap repair may exchange apart.
+LEG_SEGMENTS = ((0, 1), (2, 3, 4))
 ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
 
 
@@ -51,8 +55,9 @@ class CleanResult:
         same per body part, parts with none left out), ``filled_frames`` (frames
         without a pose that got one), ``[start, stop)`` array rows (not video frames) of
         ``swaps_repaired`` (legs), ``arm_swaps_repaired``, ``far_foot_fixed`` and
-        ``foot_jumps_fixed`` (``[start, stop, side]``), and ``warnings`` ({code, severity,
-        message}; the severity without the view, see
+        ``foot_jumps_fixed`` (``[start, stop, side]``), ``edge_frames_dropped`` and
+        ``implausible_frames_dropped`` (:mod:`gaitcheck.tracks.unusable`), and
+        ``warnings`` ({code, severity, message}; the severity without the view, see
         :func:`gaitcheck.tracks.warnings.warning_severity`).
     interpolated : numpy.ndarray of bool, shape (T, 33)
         Points whose coordinates were interpolated rather than measured.
@@ -68,72 +73,6 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return func(*args, **kwargs)
-
-
-def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None = None, *,
-                 prior: float = CleaningSettings.swap_prior,
-                 switch: float = CleaningSettings.swap_switch_cost,
-                 cap: float = CleaningSettings.swap_cap) -> np.ndarray:
-    """Frames whose left/right labels are exchanged, by temporal continuity.
-
-    A frame is in state 0 (labels right) or 1 (exchanged). A path costs, per frame and pair,
-    the distance of both points from their constant-velocity prediction (from the two
-    previous frames with data, or one), capped at ``cap`` so a glitch cannot dominate, plus
-    ``switch`` per change and ``prior`` per exchanged frame (the model is usually right).
-    Second differences decide even where the legs cross in a side view (their velocities
-    differ). A pair counts only where all hypotheses can be scored (a missing point must not
-    favour the labelling that hides it); frames without data are skipped, so continuity
-    bridges dropped frames. Exact least-cost path (Viterbi on the states of t-1, t).
-
-    Parameters
-    ----------
-    left, right : numpy.ndarray, shape (T, K, 2)
-        The K paired landmarks of each side, image coordinates in body heights (or the
-        isotropic unit of ``prior``, ``switch``, ``cap``: summed distances); NaN = missing.
-    time_s : numpy.ndarray, shape (T,), optional
-        Frame times, seconds (default uniform), for predictions across skipped frames.
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (T,)
-        True in exchanged frames (never in frames without data).
-    """
-    n = len(left)
-    keep = np.flatnonzero(np.isfinite(left).any(axis=(1, 2)) | np.isfinite(right).any(axis=(1, 2)))
-    states, m = np.zeros(n, bool), len(keep)
-    if m < 2:
-        return states
-    t = (np.arange(n, dtype=float) if time_s is None else np.asarray(time_s, float))[keep]
-    # x[s, i, side]: points of (left, right) under state s, on the kept frames.
-    x = np.stack([np.stack([left, right], 1), np.stack([right, left], 1)])[:, keep].astype(float)
-    k = ((t[2:] - t[1:-1]) / (t[1:-1] - t[:-2]))[:, None, None, None]
-
-    def dist(r: np.ndarray) -> np.ndarray:  # (..., 2 sides, K, 2) → (..., K)
-        return np.minimum(np.linalg.norm(r, axis=-1).sum(axis=-2), cap)
-
-    # first[b, c, i-1, k]: cost at i from frame i-1 only; second[a, b, c, i-2, k]: with i-2.
-    first = dist(x[None, :, 1:] - x[:, None, :-1])
-    second = np.empty((2, 2, 2, m - 2, x.shape[3]))
-    for a in range(0, m - 2, 1024):  # blocks: all frames at once took ~5 kB per frame
-        w = slice(a, a + 1024)
-        x0, x1, x2, kw = x[:, :-2][:, w], x[:, 1:-1][:, w], x[:, 2:][:, w], k[w]
-        second[:, :, :, w] = dist(x2[None, None] - (1 + kw) * x1[None, :, None]
-                                  + kw * x0[:, None, None])
-    first = np.where(np.isfinite(first).all(axis=(0, 1)), first, 0.0)
-    second = np.where(np.isfinite(second).all(axis=(0, 1, 2)), second, first[None, :, :, 1:])
-    change, second = switch * (1 - np.eye(2)), second.sum(axis=-1)
-    # cost[b, c]: best path ending with states (b, c) at frames (i-1, i).
-    cost = prior * np.add.outer(np.arange(2), np.arange(2)) + change + first[:, :, 0].sum(-1)
-    back = np.zeros((m, 2, 2), np.int8)
-    for i in range(2, m):
-        total = cost[:, :, None] + second[:, :, :, i - 2] + (change + prior * np.arange(2))[None]
-        back[i], cost = np.argmin(total, axis=0), np.min(total, axis=0)
-    path = np.zeros(m, np.int8)
-    path[m - 2], path[m - 1] = np.unravel_index(int(np.argmin(cost)), cost.shape)
-    for i in range(m - 1, 1, -1):
-        path[i - 2] = back[i, path[i - 1], path[i]]
-    states[keep] = path.astype(bool)
-    return states
 
 
 def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *,
@@ -319,6 +258,25 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
 
     gated = np.isfinite(pos[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0) < min_visibility)
     drop(gated)
+    # Frames without a measurable posture go before anything reads them.
+    _, edge_frames = cut_by_edge(image, margin=cfg.edge_margin,
+                                 min_visibility=cfg.edge_min_visibility)
+    odd = implausible_torso(image[:, :, :2] * scale, fps,
+                            half_window_s=cfg.torso_half_window_s,
+                            max_turn_deg=cfg.torso_max_turn_deg,
+                            max_length_ratio=cfg.torso_max_length_ratio) & ~edge_frames
+    posed = np.isfinite(pos[..., 0]).any(axis=1)
+    edge_frames &= posed
+    # Only whole frames: a limb outside the picture (feet on a tight framing) keeps its
+    # guessed position, as before, under the subject_out_of_frame warning.
+    drop(np.broadcast_to(edge_frames[:, None], pos.shape[:2]))
+    drop(np.broadcast_to(odd[:, None], pos.shape[:2]))
+    if edge_frames.any():
+        warn("body_cut_by_edge", f"{int(edge_frames.sum())} frames where the head or trunk "
+             "was cut by the picture edge are left out.")
+    if odd.any():
+        warn("implausible_pose", f"{int(odd.sum())} frames whose trunk line jumps away from "
+             "the surrounding frames (a lost or misplaced pose) are left out.")
     height = body_height_px(image[:, :, :2] * scale)
     if not np.isfinite(height):
         warn("no_pose", "No frame has a usable pose to clean.")
@@ -327,12 +285,16 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         for group, parts in (("legs", LEG_PARTS), ("arms", ARM_PARTS)):
             left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
             px = image[:, :, :2] * scale / height
-            swapped = detect_swaps(px[:, left], px[:, right], t_s, prior=cfg.swap_prior,
-                                   switch=cfg.swap_switch_cost, cap=cfg.swap_cap)
-            for arr in (image, world):  # image rows carry visibility and presence along
-                arr[np.ix_(swapped, np.array(left + right))] = arr[
-                    np.ix_(swapped, np.array(right + left))]
-            swaps[group] = [[a, b] for a, b in true_runs(swapped)]
+            segs = LEG_SEGMENTS if group == "legs" else None
+            state = swap_states(px[:, left], px[:, right], t_s, segments=segs,
+                                prior=cfg.swap_prior, switch=cfg.swap_switch_cost,
+                                cap=cfg.swap_cap, partial=cfg.swap_partial_cost)
+            for g, seg in enumerate(segs or [range(len(parts))]):
+                lft, rgt = [left[j] for j in seg], [right[j] for j in seg]
+                for arr in (image, world):  # image rows carry visibility and presence along
+                    arr[np.ix_(state[:, g], np.array(lft + rgt))] = arr[
+                        np.ix_(state[:, g], np.array(rgt + lft))]
+            swaps[group] = [[a, b] for a, b in true_runs(np.asarray(state.any(axis=1)))]
         far = np.asarray(detect_far_foot(image[:, :, :2] * scale, image[:, :, 2],
                                          collapse_ratio=cfg.far_foot_collapse_ratio,
                                          max_reach=cfg.far_foot_max_reach,
@@ -390,6 +352,8 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         "outliers": int(outliers.sum()), "swaps_repaired": swaps["legs"],
         "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,
         "foot_jumps_fixed": jump_runs,
+        "edge_frames_dropped": [[a, b] for a, b in true_runs(edge_frames)],
+        "implausible_frames_dropped": [[a, b] for a, b in true_runs(odd)],
         "filled_points": int(interpolated.sum()),
         "filled_frames": int(np.count_nonzero(~tracks.detected & interpolated.any(axis=1))),
         "unfilled_points": unfilled,

@@ -104,6 +104,12 @@ def assess_quality(
         warn("dark_video", f"The video is very dark (90 % of pixels below grey level "
              f"{stats['brightness_p90']:.0f} of 255); the pose model is less reliable, film "
              "in better light.")
+    exposure = tracks.source.get("exposure") or {}
+    if exposure.get("corrected"):
+        warn("dark_video_corrected", f"The video is dark (90 % of pixels below grey level "
+             f"{exposure['p90']:.0f} of 255): the pose model saw it brightened "
+             f"({exposure['gain']:.1f}×); detail lost in black shadows stays lost, so film "
+             "in better light.")
     if stats.get("blurry"):
         warn("blurry_video", "The video is very blurred (out of focus or motion blur); "
              "landmarks are less precise, use a faster shutter or focus on the runner.")

@@ -60,6 +60,10 @@ class CleaningSettings:
     swap_cap : float
         Cap of one frame's prediction error in the swap repair, body heights, so a
         glitch cannot dominate.
+    swap_partial_cost : float
+        Extra cost per frame in which a leg's foot (ankle, heel, toe) is exchanged but
+        not its thigh (hip, knee), or the reverse, body heights: such partial swaps occur
+        on compressed video and must not be explained by exchanging whole legs.
     max_anchor_gap : int
         Ankle gaps bridged (frames) when judging whether a foot was misplaced.
     far_foot_collapse_ratio : float
@@ -69,6 +73,21 @@ class CleaningSettings:
     far_foot_max_reach : float
         A heel or toe beyond this multiple of its clip's 90th percentile distance from
         the ankle is misplaced (a rigid foot only foreshortens).
+    edge_margin : float
+        Border band of the picture, fraction of its width or height: a landmark inside
+        it with a visibility below ``edge_min_visibility`` (or outside the picture) is not
+        measured, and a frame where this hits the head or trunk is left out
+        (:mod:`gaitcheck.tracks.unusable`).
+    edge_min_visibility : float
+        See ``edge_margin`` (0..1).
+    torso_half_window_s : float
+        Half-width of the running median the hip→shoulder line is compared with, s.
+    torso_max_turn_deg : float
+        A frame whose hip→shoulder line turns more than this from its running median is
+        left out, degrees (real clips turn ≤ 12° frame to median, even dimmed or CRF 35;
+        lost poses 30–160°).
+    torso_max_length_ratio : float
+        The same for the line's length, as a ratio either way (real clips ≤ 1.12).
     """
 
     min_visibility: float = 0.2
@@ -84,9 +103,15 @@ class CleaningSettings:
     swap_prior: float = 0.02
     swap_switch_cost: float = 0.3
     swap_cap: float = 0.3
+    swap_partial_cost: float = 0.1
     max_anchor_gap: int = 4
     far_foot_collapse_ratio: float = 0.5
     far_foot_max_reach: float = 1.5
+    edge_margin: float = 0.01
+    edge_min_visibility: float = 0.5
+    torso_half_window_s: float = 0.5
+    torso_max_turn_deg: float = 25.0
+    torso_max_length_ratio: float = 1.33
 
     def cutoff_hz(self, activity: str | None) -> float:
         """Return the low-pass cut-off for an activity, Hz.

@@ -49,6 +49,7 @@ SEVERITY: Mapping[str, str] = MappingProxyType({
     "video_damaged": CAUTION,         # frames skipped: no gait event inside the gaps
     "too_few_frames": SERIOUS,        # too short for any stride: nothing is measured
     "dark_video": CAUTION,            # the pose model is less reliable in the dark
+    "dark_video_corrected": CAUTION,  # brightened for pose; shadows clipped to black stay lost
     "blurry_video": CAUTION,          # blurred landmarks are less precise
     "frame_stride": CAUTION,          # context: info while the analysed rate >= MIN_FPS
     "low_pose_coverage": CAUTION,     # results rest on fewer frames
@@ -63,10 +64,14 @@ SEVERITY: Mapping[str, str] = MappingProxyType({
     "too_short_to_filter": CAUTION,   # unfiltered landmarks are noisier
     "unfilled_gaps": CAUTION,         # context: info when nearly all in far-side limbs
     "many_swaps": CAUTION,            # frequent left/right repairs: side results less sure
+    "body_cut_by_edge": INFO,         # those frames are left out, as they should be
+    "implausible_pose": INFO,         # those frames are left out (or filled if short)
     # Analysis (gaitcheck.analysis)
     "subject_not_upright": SERIOUS,   # turned video or failed pose: nothing is measured
     "view_unknown": SERIOUS,          # no view, so no view-specific metric
     "few_strides": CAUTION,           # averages over < 4 strides are unstable
+    "back_view_events_unsure": INFO,  # back view: no contact/flight time, as before
+    "subject_turns_mirrored": INFO,   # the return leg analysed mirrored, the turn left out
     "implausible_metrics": SERIOUS,   # headline values withheld: pose, view or clock wrong
     # Gait events (gaitcheck.events.EVENT_CODES)
     "too_few_frames_for_events": SERIOUS,  # no events at all
