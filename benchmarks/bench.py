@@ -17,12 +17,16 @@ Sections (``--only`` picks some, comma-separated):
 * ``batch``: ``gaitcheck batch`` throughput with 1 and 2 workers, and 1 worker with
   thread pools of 2; and one video alone with 1 worker against 2 workers (the spare
   core then shares that video's pose pass);
-* ``segments``: one video end to end (``analyze_video``) with its pose pass in one
-  process (``jobs=1``) and split over every core (``--jobs``, default the usable
-  cores), run alternately ``--repeat`` times, on the clip and on a synthetic clip of
-  ``--synth-seconds`` (``gaitcheck synth``; 0 skips it); frames/s, speed-up, and the
-  split run's frame rate against the landmark network alone on 2 threads (from the
-  ``model`` section, when it runs).
+* ``segments``: one video end to end, ``gaitcheck analyze`` (interpreter start-up
+  included; wall and CPU seconds of the command) and ``analyze_video`` in this warm
+  process, with its pose pass in one piece (``jobs=1``) and in time segments on threads
+  (``--jobs``, default the usable cores), run alternately ``--repeat`` times, on the clip
+  and on a synthetic clip of ``--synth-seconds`` (``gaitcheck synth``; 0 skips it);
+  frames/s, speed-up, and the split run's frame rate against the landmark network alone
+  on 2 threads (from the ``model`` section, when it runs). ``--baseline DIR`` adds
+  ``gaitcheck analyze --jobs 1`` run from another checkout (the single pass before a
+  change) and the speed-up against it. With ``--jobs K`` the ``rss`` section also
+  measures one process holding K landmarkers.
 
 Derived inputs (looped clips, the ``--quick`` cut, batch folders) are cached in
 ``$GAITCHECK_BENCH_CACHE`` (default ``/tmp/gaitcheck-bench``). Run on an idle machine;
@@ -32,11 +36,18 @@ Usage::
 
     python benchmarks/bench.py [--video CLIP] [--quick] [--only pose,rss] [--json OUT]
                                [--batch-videos N] [--jobs K] [--repeat R]
-                               [--synth-seconds S]
+                               [--synth-seconds S] [--baseline DIR]
 
 Quick jobs=1 against jobs=2 on the clip alone (about a minute)::
 
     python benchmarks/bench.py --only segments --jobs 2 --repeat 2 --synth-seconds 0
+
+Issue 17's figures, against the single pass of revision 006b1ad (main before the threaded
+split), on an idle machine::
+
+    git worktree add --detach /tmp/gaitcheck-006b1ad 006b1ad
+    python benchmarks/bench.py --only model,segments --jobs 2 --repeat 3 \
+        --baseline /tmp/gaitcheck-006b1ad
 """
 
 from __future__ import annotations
@@ -73,7 +84,9 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 GOALS = {"e2e/pose": ("<=", 1.10), "analysis/total": ("<=", 0.02),
          "rss_peak_mb": ("<", 500.0), "rss16/rss1": ("<=", 1.10),
          "batch2w/1w": (">=", 1.7), "segments speed-up, clip": (">=", 1.7),
-         "segments speed-up, synthetic": (">=", 1.7)}
+         "segments speed-up, synthetic": (">=", 1.7),
+         "segments speed-up, clip, against the baseline's single pass": (">=", 1.7),
+         "segments speed-up, synthetic, against the baseline's single pass": (">=", 1.7)}
 
 
 class Bench:
@@ -89,6 +102,7 @@ class Bench:
         self.after_pose_s: float | None = None
         self.batch_videos = 4
         self.jobs: int | None = None
+        self.baseline: Path | None = None
         self.repeat = 3
         self.synth_seconds = 120.0
         #: ms/frame of the landmark network alone, by thread count (``model`` section).
@@ -326,16 +340,22 @@ def bench_rss(b: Bench) -> None:
             mb, seconds, code = peak_rss_mb([sys.executable, "-m", "gaitcheck", "analyze",
                                              str(video), "-o", f"{tmp}/x{k}", "-q"])
             peaks[k] = mb if code == 0 else None
-            # The launcher reports the largest of the process tree (segment workers are
-            # waited for); report.json names each worker's own peak.
             note = ""
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 seg = json.loads(Path(f"{tmp}/x{k}/report.json").read_text())["pose"]
-                workers = seg.get("segments", {}).get("worker_peak_rss_mb")
-                note = (f"pose split over {1 + len(workers)} processes; workers' own peaks "
-                        + ", ".join(f"{w:.0f}" for w in workers) + " MB") if workers else ""
+                jobs = seg.get("segments", {}).get("jobs")
+                note = f"pose split over {jobs} threads of the one process" if jobs else ""
             b.row("rss", f"peak RSS, clip x{k}", seconds, b.frames * k,
                   value=mb if code == 0 else "failed", unit="MB", note=note)
+    if b.jobs and b.jobs > 1:  # one process holding b.jobs landmarkers and decoders
+        with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+            for k in (1, 4):
+                mb, seconds, code = peak_rss_mb([
+                    sys.executable, "-m", "gaitcheck", "analyze", str(looped(b.video, k)),
+                    "-o", f"{tmp}/j{k}", "-q", "--jobs", str(b.jobs)])
+                b.row("rss", f"peak RSS, clip x{k}, --jobs {b.jobs}", seconds, b.frames * k,
+                      value=mb if code == 0 else "failed", unit="MB",
+                      note=f"{b.jobs} landmarkers in one process")
     b.ratios["rss_peak_mb"] = max((v for v in peaks.values() if v), default=None)
     b.ratio("rss16/rss1", peaks[16], peaks[1])
 
@@ -401,18 +421,23 @@ def synth_clip(seconds: float) -> Path:
         check=True, capture_output=True))
 
 
-def _cpu_s() -> float:
-    """User + system CPU seconds of this process and its waited-for children."""
+def _cpu_s(who: str = "both") -> float:
+    """User + system CPU seconds of this process (``"self"``), of its waited-for
+    children (``"children"``), or of both."""
     import resource
 
-    own, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
-                                                      resource.RUSAGE_CHILDREN))
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    total = 0.0
+    for kind, flag in (("self", resource.RUSAGE_SELF), ("children", resource.RUSAGE_CHILDREN)):
+        if who in (kind, "both"):
+            usage = resource.getrusage(flag)
+            total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def bench_segments(b: Bench) -> None:
     """One video end to end, jobs=1 against jobs=K, alternated (a busy machine slows
-    both alike), on the clip and a synthetic clip."""
+    both alike), on the clip and a synthetic clip; with ``--baseline DIR`` also the
+    single pass of another checkout (today's main: the issue's reference)."""
     from gaitcheck.pipeline import AnalyzeOptions, analyze_video
     from gaitcheck.pose.segments import usable_cores
 
@@ -421,49 +446,62 @@ def bench_segments(b: Bench) -> None:
     if b.synth_seconds > 0 and not b.quick:
         video = synth_clip(b.synth_seconds)
         videos.append(("synthetic", video, count_frames(video)))
+    configs: list[tuple[str, int, Path]] = [("", 1, REPO), ("", jobs, REPO)]
+    if b.baseline is not None:
+        configs.insert(0, ("baseline ", 1, b.baseline))
     for label, video, frames in videos:
         runs: dict[int, list[float]] = {1: [], jobs: []}
         cpu: dict[int, list[float]] = {1: [], jobs: []}
-        cli: dict[int, list[float]] = {1: [], jobs: []}
+        cli: dict[str, list[float]] = {}
+        cli_cpu: dict[str, list[float]] = {}
         ran = "?"
         for _ in range(b.repeat):
-            for k in (1, jobs):
-                # The command a user runs (interpreter and MediaPipe start-up included in
-                # both; the workers' own start-up runs beside the main process's).
+            for name, k, repo in configs:
+                # The command a user runs, interpreter start-up included; from ``repo``
+                # (``python -m gaitcheck`` imports the checkout it is run in).
+                key = f"{name}--jobs {k}"
                 with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
-                    seconds, run = timed(lambda k=k, t=tmp, v=video: subprocess.run(
+                    cpu0 = _cpu_s("children")
+                    seconds, run = timed(lambda k=k, t=tmp, v=video, r=repo: subprocess.run(
                         [sys.executable, "-m", "gaitcheck", "analyze", str(v), "-o",
-                         f"{t}/cli", "-q", "--jobs", str(k)], capture_output=True))
-                cli[k].append(seconds if run.returncode == 0 else float("nan"))
-                # In this process: MediaPipe already imported here, not in the workers.
-                cpu0 = _cpu_s()
+                         f"{t}/cli", "-q", "--jobs", str(k)], capture_output=True, cwd=r))
+                    cli_cpu.setdefault(key, []).append(_cpu_s("children") - cpu0)
+                cli.setdefault(key, []).append(seconds if run.returncode == 0
+                                               else float("nan"))
+                if name:
+                    continue
+                # In this process: MediaPipe and the report modules already imported.
+                cpu0 = _cpu_s("self")
                 with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
                     seconds, out = timed(lambda k=k, t=tmp, v=video: analyze_video(
                         v, Path(t) / "out", AnalyzeOptions(jobs=k)))
                 runs[k].append(seconds)
-                cpu[k].append(_cpu_s() - cpu0)
+                cpu[k].append(_cpu_s("self") - cpu0)
                 if k == jobs:
                     info = out.tracks.source.get("segments") or {"jobs": 1}
                     ran = f"{info['jobs']}" + (" (fell back)" if "fallback" in info else "")
-                    if "waited_for_workers_s" in info:
-                        ran += (f", first segment {info['first_segment_s']} s + waited "
-                                f"{info['waited_for_workers_s']} s")
+                    if "segment_wall_s" in info:
+                        ran += f", segments' wall s {info['segment_wall_s']}"
         for k, values in runs.items():
             median = float(np.median(values))
-            # CPU seconds (this process and its joined workers) show the cost of the
-            # split (overlap, start-up) even when other jobs load the machine.
+            # CPU seconds show the cost of the split (overlap, model loads) even when
+            # other jobs load the machine.
             b.row("segments", f"{label} ({video.name}): jobs={k}", median, frames,
                   note=f"{frames / median:.1f} frames/s; runs " +
                        " ".join(f"{v:.1f}" for v in values) + "; CPU s " +
                        " ".join(f"{v:.1f}" for v in cpu[k]) +
-                       (f"; processes: {ran}" if k == jobs else ""))
-        for k, values in cli.items():
+                       (f"; threads: {ran}" if k == jobs else ""))
+        for key, values in cli.items():
             median = float(np.median(values))
-            b.row("segments", f"{label}: gaitcheck analyze --jobs {k}", median, frames,
+            b.row("segments", f"{label}: gaitcheck analyze {key}", median, frames,
                   note=f"{frames / median:.1f} frames/s; runs " +
-                       " ".join(f"{v:.1f}" for v in values))
-        b.ratio(f"segments speed-up, {label}", float(np.median(cli[1])),
-                float(np.median(cli[jobs])))
+                       " ".join(f"{v:.1f}" for v in values) + "; CPU s " +
+                       " ".join(f"{v:.1f}" for v in cli_cpu[key]))
+        split_cli = float(np.median(cli[f"--jobs {jobs}"]))
+        b.ratio(f"segments speed-up, {label}", float(np.median(cli["--jobs 1"])), split_cli)
+        if b.baseline is not None:
+            b.ratio(f"segments speed-up, {label}, against the baseline's single pass",
+                    float(np.median(cli["baseline --jobs 1"])), split_cli)
         one, split = float(np.median(runs[1])), float(np.median(runs[jobs]))
         b.ratio(f"segments speed-up, {label}, analyze_video in a warm process", one, split)
         if 2 in b.net_ms:
@@ -503,11 +541,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="quick single-video comparison, pose in 1 process vs split over 2 (about a "
+        epilog="quick single-video comparison, pose in one pass vs 2 segments (about a "
                "minute):\n  python benchmarks/bench.py --only segments --jobs 2 --repeat 2 "
                "--synth-seconds 0\nthe issue-17 measurement (clip and 2-minute synthetic "
                "clip, with the\n2-thread network rate):\n  python benchmarks/bench.py "
-               "--only model,segments --jobs 2")
+               "--only model,segments --jobs 2 --repeat 3 --baseline DIR\n(DIR: a "
+               "checkout of the revision to compare with, e.g. git worktree add --detach "
+               "/tmp/gaitcheck-006b1ad 006b1ad)")
     parser.add_argument("--video", type=Path, default=SHARED if SHARED.is_file() else SAMPLE)
     parser.add_argument("--quick", action="store_true",
                         help="a few frames of the clip: a smoke run of every section")
@@ -517,8 +557,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-videos", type=int, default=None,
                         help="videos in the batch section (default 4, 2 with --quick): "
                              "more videos weigh the workers' start-up less")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="segments section: also time `gaitcheck analyze --jobs 1` run "
+                             "from this checkout (e.g. /work/main: today's single pass)")
     parser.add_argument("--jobs", type=int, default=None,
-                        help="segments section: processes for the split pose pass "
+                        help="segments section: threads (segments) for the split pose pass "
                              "(default: the usable cores)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="segments section: jobs=1 and jobs=K runs, alternated")
@@ -534,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     b = Bench(video, count_frames(video), args.quick)  # also warms the file cache
     b.batch_videos = args.batch_videos or (2 if args.quick else 4)
     b.jobs, b.repeat, b.synth_seconds = args.jobs, max(1, args.repeat), args.synth_seconds
+    b.baseline = args.baseline.resolve() if args.baseline is not None else None
     from gaitcheck.cli.native_stderr import native_stderr_silenced
 
     with native_stderr_silenced():  # MediaPipe's and TFLite's C++ log lines

@@ -6,9 +6,17 @@ landmark difference after the first seam, and every metric, contact or finding t
 differs beyond the consistency tolerances (``tests/equivalence.py``: cadence ±0.5
 steps/min, angles ±1°, durations and contacts ±1 frame, same findings).
 
+``--starts 3,15,30,60`` measures instead how much the single pass itself depends on
+the frame where its landmarker starts: one decode feeds a landmarker started at frame 0
+and one started at each frame s; both analyses are then run on the frames from s on
+(the same frames, the same pixels) and compared with the same tolerances, with the
+per-frame landmark difference by frames since the later start (does MediaPipe's
+VIDEO-mode history converge?).
+
 Usage::
 
     python benchmarks/segments_check.py [--jobs 2,3] [--json OUT] [CLIP ...]
+    python benchmarks/segments_check.py --starts 3,15,30,60 [CLIP ...]
 """
 
 from __future__ import annotations
@@ -37,7 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clips", nargs="*", type=Path, default=CLIPS)
     parser.add_argument("--jobs", default="2,3", help="segment counts to compare with 1")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--starts", default=None,
+                        help="frames where a second landmarker starts (start-time "
+                             "sensitivity of the single pass, instead of --jobs)")
     args = parser.parse_args(argv)
+    if args.starts:
+        with native_stderr_silenced():
+            rows = [start_sensitivity(clip, [int(v) for v in args.starts.split(",")])
+                    for clip in args.clips if clip.is_file()]
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        return 0
     out: list[dict] = []
     failures = 0
     with native_stderr_silenced():
@@ -80,6 +98,72 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(out, indent=2) + "\n")
     print("all equivalent" if not failures else f"{failures} comparison(s) differ")
     return 1 if failures else 0
+
+
+#: Frames-since-start bins of the per-frame landmark difference table.
+_BINS = ((0, 5), (5, 10), (10, 15), (15, 30), (30, 60), (60, 120), (120, 10**6))
+
+
+def start_sensitivity(clip: Path, starts: list[int]) -> dict:
+    """Landmarkers started at frame 0 and at each of ``starts`` on one decode of
+    ``clip``; prints and returns the landmark and analysis differences (see module)."""
+
+    from equivalence import differences
+
+    from gaitcheck.pipeline import AnalyzeOptions, build_result
+    from gaitcheck.pose.extract import PosePass, build_extraction
+    from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
+    from gaitcheck.video.reader import VideoReader
+
+    reader = VideoReader(clip)
+    backends = {s: MediaPipeBackend() for s in [0, *starts]}
+    passes = {s: PosePass() for s in backends}
+    try:
+        for frame in reader.frames():
+            for s, backend in backends.items():
+                if frame.index >= s:
+                    p = passes[s]
+                    p.candidates.append(backend.detect(frame.rgb,
+                                                       round(frame.time_s * 1000)))
+                    p.time_s.append(frame.time_s)
+                    p.frame_index.append(frame.index)
+        describe = backends[0].describe()
+    finally:
+        for backend in backends.values():
+            backend.close()
+    decoding = {"stopped_early": False, "frames_skipped": 0, "first_error_s": None}
+    w, h = reader.info.width, reader.info.height
+    print(f"{clip.name}: {len(passes[0])} frames")
+    out: dict = {"clip": clip.name, "starts": []}
+    for s in starts:
+        late = passes[s]
+        early = PosePass(passes[0].candidates[s:], passes[0].time_s[s:],
+                         passes[0].frame_index[s:])
+        a, b = (build_extraction(p, reader, describe, decoding).tracks for p in (early, late))
+        gap = np.linalg.norm((a.image[:, :, :2] - b.image[:, :, :2]) * (w, h), axis=2)
+        size = np.nanmax(np.ptp(a.image[:, :, 1] * h, axis=1))  # body height, px
+        per_frame = np.nanmedian(gap, axis=1) / size  # body heights
+        bins = {f"{lo}-{hi if hi < 10**6 else 'end'}": round(float(np.nanmedian(
+            per_frame[lo:hi])) * 1000, 2) for lo, hi in _BINS if lo < len(per_frame)}
+        identical = int((np.nanmax(gap, axis=1) == 0).sum())
+        ra, rb = (build_result(t, AnalyzeOptions())
+                  for t in (a, b))
+        diffs = differences(ra.report, rb.report)
+        angles = [abs(ma["value"] - rb.report["metrics"][k]["value"])
+                  for k, ma in ra.report["metrics"].items()
+                  if ma.get("unit") == "deg" and isinstance(ma.get("value"), (int, float))
+                  and isinstance(rb.report["metrics"].get(k, {}).get("value"), (int, float))]
+        worst = max(angles, default=0.0)
+        print(f"  start {s}: identical frames {identical}/{len(gap)}; median landmark "
+              f"difference (per mille of body height) by frames since start {bins}; "
+              f"largest angle-metric change {worst:.2f} deg")
+        for line in diffs:
+            print(f"    differs: {line}")
+        out["starts"].append({"start": s, "identical_frames": identical,
+                              "landmark_permille_by_frames_since_start": bins,
+                              "largest_angle_change_deg": round(worst, 3),
+                              "differences": diffs})
+    return out
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 
 from gaitcheck.errors import InputError
-from gaitcheck.events.slowmo_auto import parse_slowmo
 from gaitcheck.pipeline import AnalyzeOptions, Progress, result_from_landmarks, run_video
 from gaitcheck.report.writers import parse_formats, save_result
 from gaitcheck.result import GaitResult
+from gaitcheck.validation import parse_slowmo
 
 LANDMARK_SUFFIXES = (".npz", ".csv")
 

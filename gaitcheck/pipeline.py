@@ -6,13 +6,10 @@ last, so its presence means the run completed (:mod:`gaitcheck.report.writers`).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import importlib
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,23 +20,15 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256, prepare_output_dir
-from gaitcheck.pose.backend import PoseBackend, PoseCandidate
-from gaitcheck.pose.extract import Extraction, extract_tracks
-from gaitcheck.pose.segments import (
-    default_jobs,
-    extract_in_segments,
-    head_start_frames,
-    plan_segments,
-)
+from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.extract import Extraction
+from gaitcheck.pose.run import Progress, WarmUp, pose_pass
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.validation import check_options
-from gaitcheck.video.lines import scene_lines_from_video, with_scene_lines
-from gaitcheck.video.reader import Frame, VideoReader
-from gaitcheck.video.sampling import FrameSampler
-from gaitcheck.video.scene_motion import SceneMotionTracker
+from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
     from gaitcheck.result import GaitResult
@@ -84,8 +73,8 @@ class AnalyzeOptions:
         Instead of ``stride``: the stride that brings the real-time frame rate closest
         to this (frames/s) without going below it.
     jobs : int, optional
-        Processes sharing the pose pass, each on a time segment of the video
-        (:mod:`gaitcheck.pose.segments`); 1 = one pass in this process. Default:
+        Threads sharing the pose pass, each on a time segment of the video with its own
+        decoder and landmarker (:mod:`gaitcheck.pose.segments`); 1 = one pass. Default:
         ``$GAITCHECK_JOBS``, else 1 (the same landmarks on every machine; see
         :func:`gaitcheck.pose.segments.default_jobs`). Short windows and strided
         analyses use fewer.
@@ -170,19 +159,6 @@ class AnalysisOutput:
     @property
     def report_path(self) -> Path:
         return self.out_dir / REPORT_NAME
-
-
-class Progress:
-    """Receives progress; the CLI subclasses it with a progress bar."""
-
-    def start(self, total: int | None) -> None:
-        """Pose extraction starts; ``total`` frames are expected (``None`` if unknown)."""
-
-    def update(self, done: int) -> None:
-        """``done`` frames have been processed."""
-
-    def stop(self) -> None:
-        """Pose extraction finished or failed."""
 
 
 #: Longest default output folder name, bytes: file systems allow 255, and the crash-safe
@@ -270,71 +246,11 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
              backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
              spool: CropSpool | None = None) -> Extraction:
     """The pose pass (the crops for the key frames go to ``spool``)."""
-    progress = progress or Progress()
-    # A few grey frames for the scene-line roll estimate (gaitcheck.video.lines).
-    sampler = FrameSampler(reader.expected_frames)
     jobs = options.jobs if options.jobs is not None else (
-        default_jobs() if backend_factory is None else 1)
-    plans = plan_segments(reader, jobs, head_start_frames())
-    if plans:
-        # Every process builds and closes its own landmarkers (gaitcheck.pose.segments).
-        warm_up = _warm_up_in_background()
-        progress.start(reader.expected_frames)
-        try:
-            extraction = extract_in_segments(reader, plans,
-                                             backend_factory or _mediapipe_backend, options,
-                                             progress.update, spool)
-        finally:
-            progress.stop()
-    else:
-        extraction, warm_up = _single_pass(reader, options, progress, backend_factory, spool,
-                                           sampler)
-    if spool is not None:
-        spool.finish()
-    if sampler.frames:
-        tracks = with_scene_lines(extraction.tracks, sampler)
-    else:  # pose ran in other processes: read the few frames by seeking
-        tracks = dataclasses.replace(extraction.tracks, source=extraction.tracks.source | {
-            "scene_lines": scene_lines_from_video(reader.path, extraction.tracks)})
-    extraction = dataclasses.replace(extraction, tracks=tracks)
-    # Done long ago on a real video; after a very short pose pass this waits rather than
-    # importing the same modules from two threads at once.
-    warm_up.join()
-    return extraction
-
-
-def _single_pass(reader: VideoReader, options: AnalyzeOptions, progress: Progress,
-                 backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
-                 spool: CropSpool | None,
-                 sampler: FrameSampler) -> tuple[Extraction, threading.Thread]:
-    backend = (backend_factory or _mediapipe_backend)(options)
-    # Closed on every path, at once: a landmarker left to the garbage collector is closed
-    # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
-    # torn down; that close fails, its worker thread is never shut down and the process
-    # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
-    try:
-        warm_up = _warm_up_in_background()
-        progress.start(reader.expected_frames)
-        # The scene's image motion (a panning or shaking phone) for the setting decision.
-        scene = SceneMotionTracker()
-
-        def on_pose(frame: Frame, found: Sequence[PoseCandidate]) -> None:
-            sampler.add(frame)
-            scene.add(frame, found)
-            if spool is not None:
-                spool.add(frame, found)
-
-        try:
-            extraction = extract_tracks(reader, backend, on_frame=progress.update,
-                                        on_pose=on_pose)
-        finally:
-            progress.stop()
-    finally:
-        backend.close()
-    tracks = extraction.tracks
-    extraction = dataclasses.replace(extraction, tracks=dataclasses.replace(
-        tracks, source=tracks.source | {"scene_motion": scene.as_source(tracks.frame_index)}))
-    return extraction, warm_up
+        None if backend_factory is None else 1)
+    return pose_pass(reader, options, progress or Progress(),
+                     backend_factory or _mediapipe_backend, jobs, spool,
+                     WarmUp(_AFTER_POSE_MODULES, _compile_html))
 
 
 def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
@@ -354,23 +270,10 @@ def _frames(n: int) -> str:
     return "the only frame" if n == 1 else f"any of the {n} frames"
 
 
-def _warm_up_in_background() -> threading.Thread:
-    """Import what runs after pose (scipy alone takes 0.7 s) and compile the HTML
-    template on a daemon thread: MediaPipe leaves a core idle during pose and releases
-    the GIL while it runs, so this costs the run nothing. The caller joins the thread
-    before importing any of it itself (two threads importing overlapping modules in
-    different orders can trip the import system's deadlock detection)."""
-    def run() -> None:
-        with contextlib.suppress(Exception):  # the main thread's import will report it
-            for name in _AFTER_POSE_MODULES:
-                importlib.import_module(name)
-            from gaitcheck.report.html import compiled_template
+def _compile_html() -> None:
+    from gaitcheck.report.html import compiled_template
 
-            compiled_template()
-
-    thread = threading.Thread(target=run, name="gaitcheck-warm-up", daemon=True)
-    thread.start()
-    return thread
+    compiled_template()
 
 
 def analyze_landmarks(

@@ -19,6 +19,8 @@ from gaitcheck.errors import InputError
 #: Longest analysis window bound accepted, s (a week of video): any larger ``--start``
 #: or ``--end`` is a typo, and ``1e308`` would overflow frame arithmetic.
 MAX_TIME_S = 7 * 24 * 3600.0
+#: Most segments one video's pose pass is split into (``--jobs``, ``$GAITCHECK_JOBS``).
+MAX_JOBS = 256
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ RULES: dict[str, NumberRule] = {
     "stride": NumberRule("--stride", 1, 1000, integer=True),
     "analysis_fps": NumberRule("--analysis-fps", 1.0, 10000.0, "frames/s"),
     "max_people": NumberRule("--max-people", 1, 10, integer=True),
+    # Segments of one video's pose pass (gaitcheck.pose.segments), one thread each.
+    "jobs": NumberRule("--jobs", 1, MAX_JOBS, integer=True),
 }
 
 
@@ -131,3 +135,45 @@ def check_options(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
         raise InputError(f"--end ({end:g} s) must be after --start ({start or 0:g} s): the "
                          "analysis window would be empty")
     return out
+
+
+def jobs_from_env(value: str) -> int | None:
+    """``$GAITCHECK_JOBS`` as a number of segments, None when unset or empty.
+
+    Raises
+    ------
+    InputError
+        Not a whole number within :data:`RULES` ``["jobs"]``, in one line naming the
+        variable.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return int(check_number("jobs", value))
+    except InputError:
+        raise InputError(f"GAITCHECK_JOBS={value!r} should be "
+                         f"{RULES['jobs'].describe()}") from None
+
+
+def parse_slowmo(value: str | float) -> tuple[str | float, bool]:
+    """Split ``--slowmo`` as given into a factor and whether ``auto`` was asked for.
+
+    Kept here, away from the gait-event code (which imports scipy.signal, 0.8 s), so the
+    command line reads its options without delaying the pose pass.
+
+    Returns
+    -------
+    factor : float or str
+        1.0 for ``"auto"`` (the detected factor is applied on top); otherwise the value
+        as a float when it reads as one, else unchanged, for the option checks
+        (:func:`gaitcheck.validation.check_options`) to refuse with their message.
+    auto : bool
+        Whether ``"auto"`` was asked for.
+    """
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return 1.0, True
+    try:
+        return float(value), False
+    except (TypeError, ValueError):
+        return value, False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -116,13 +116,14 @@ def test_segments_cover_the_window_with_overlaps_and_a_head_start() -> None:
     assert len(plans) == 4
     assert plans[0] == SegmentPlan(2.0, plans[0].end_s, None)  # decoded like a single pass
     assert plans[-1].end_s is None
-    lengths = [p.end_s - p.start_s for p in plans[1:-1]]
+    lengths = [p.end_s - p.start_s for p in plans[1:-1]] + [60.0 - plans[-1].start_s]
     for before, plan in itertools.pairwise(plans):
         assert plan.start_s == pytest.approx(before.end_s - OVERLAP_S)
         assert plan.seek_s == pytest.approx(plan.start_s - segments.SEEK_BACK_S)
-    # The first segment is longer by the workers' start-up, the others equal.
+    # Every segment runs pose on as many frames, overlap included; the first on the
+    # head start more.
     head_len = plans[0].end_s - 2.0
-    assert head_len == pytest.approx(lengths[0] - OVERLAP_S + 45 / 30)
+    assert head_len == pytest.approx(lengths[0] + 45 / 30)
     assert np.ptp(lengths) < 1e-9
 
 
@@ -191,9 +192,7 @@ def _compare_runs(video: Path, jobs: int, tmp_path: Path, monkeypatch, **options
         return found
 
     monkeypatch.setattr(CropSpool, "region", spy)
-    # The plan fixed whatever ran before in this process: 3 segments of 8 s, equal.
-    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)
-    monkeypatch.setattr(segments, "HEAD_START_FRAMES", 0)
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)  # 3 segments of 8 s
     run = "one"
     one = analyze_video(video, tmp_path / "one", AnalyzeOptions(jobs=1, **options))
     run = "split"
@@ -238,10 +237,9 @@ def test_segments_follow_the_same_person_among_others(monkeypatch) -> None:
     from gaitcheck.pipeline import AnalyzeOptions, run_video
 
     video = shared_video("walking_side_distractors.mp4")
-    # Equal segments: the seam (frame ~126) before her crossing with the jumping person.
-    # A seam inside the crossing (frame 143, with a head start) makes the pass fall back
-    # to one piece: there the second landmarker had lost her (subject_crosses_seams).
-    monkeypatch.setattr(segments, "HEAD_START_FRAMES", 0)
+    # Equal segments: the seam (frames 107-122) before her crossing with the jumping
+    # person. A seam inside the crossing (frame 143) makes the pass fall back to one
+    # piece: there the second landmarker had lost her (subject_crosses_seams).
     one = run_video(video, AnalyzeOptions(jobs=1, max_people=2))
     split = run_video(video, AnalyzeOptions(jobs=2, max_people=2))
     info = split.tracks.source["segments"]
@@ -327,9 +325,68 @@ def test_gaitcheck_jobs_sets_the_default(monkeypatch: pytest.MonkeyPatch) -> Non
     assert segments.default_jobs() == 3
     monkeypatch.setenv("GAITCHECK_JOBS", "")
     assert segments.default_jobs() == 1  # one pass: the same landmarks on every machine
-    monkeypatch.setenv("GAITCHECK_JOBS", "0")
-    with pytest.raises(InputError, match="GAITCHECK_JOBS"):
-        segments.default_jobs()
+    for bad in ("0", "2.5", "many", "nan", "1e9", "-1"):
+        monkeypatch.setenv("GAITCHECK_JOBS", bad)
+        with pytest.raises(InputError) as err:
+            segments.default_jobs()
+        assert str(err.value) == (f"GAITCHECK_JOBS={bad!r} should be a whole number "
+                                  "between 1 and 256")
+
+
+@pytest.mark.parametrize("value, message", [
+    (0, "--jobs 0 should be a whole number between 1 and 256"),
+    (1.5, "--jobs 1.5 should be a whole number between 1 and 256"),
+    (float("nan"), "--jobs nan is not a finite number"),
+    ("two", "--jobs 'two' is not a number"),
+])
+def test_jobs_is_checked_by_the_one_validator(value, message) -> None:
+    """The CLI, the Python API and batch jobs build AnalyzeOptions, which checks it."""
+    from gaitcheck.errors import InputError
+    from gaitcheck.pipeline import AnalyzeOptions
+
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        AnalyzeOptions(jobs=value)
+    assert AnalyzeOptions(jobs="3").jobs == 3
+
+
+def test_cli_refuses_a_bad_jobs_value_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gaitcheck.cli.app import app
+
+    video = tmp_path / "a.mp4"
+    video.write_bytes(b"x")
+    result = CliRunner().invoke(app, ["analyze", str(video), "--jobs", "0", "-q"])
+    assert result.exit_code == 2
+    assert "--jobs 0 should be a whole number between 1 and 256" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_hooks_join_the_scene_motion_at_each_seam() -> None:
+    """Each segment's cumulative scene shift starts at zero; joined, it continues the
+    earlier segment's (interpolated where they measured different frames)."""
+    from gaitcheck.pose.hooks import Part, PassHooks, _shift_delta
+
+    pan = {i: (2.0 * i, -1.0 * i) for i in range(0, 40, 2)}  # 2 px/frame right, 1 up
+    later = {i: (2.0 * (i - 31), -1.0 * (i - 31)) for i in range(31, 80, 2)}  # odd frames
+    assert _shift_delta(pan, later, 35) == pytest.approx((62.0, -31.0))
+    a, b = PassHooks(80, by_index=True), PassHooks(80, by_index=True)
+    a.scene.shift, b.scene.shift = pan, {i - 1: v for i, v in later.items()}  # b's index 1 low
+    tracks = SimpleNamespace(frame_index=np.arange(80))
+    from gaitcheck.pose import hooks
+
+    captured = {}
+    real = hooks._with_scene
+    hooks._with_scene = lambda t, scene, *rest: captured.setdefault("shift", scene.shift)
+    try:
+        hooks.joined([Part(a, 0, 0), Part(b, 1, 35)], tracks, Path("unused.mp4"))
+    finally:
+        hooks._with_scene = real
+    shift = captured["shift"]
+    assert [i for i in shift if i < 35] == list(range(0, 35, 2))  # the first segment's
+    assert all(i % 2 == 1 for i in shift if i >= 35)  # the second segment's frames
+    for i, (x, y) in shift.items():
+        assert (x, y) == pytest.approx((2.0 * i, -1.0 * i))  # one continuous pan
 
 
 # -- the segmented pass with a scripted backend (no model: fast) ---------------------------
@@ -350,12 +407,12 @@ class _ByTimeBackend:
 
 @dataclasses.dataclass(frozen=True)
 class _Factory:
-    """Picklable backend factory; with ``only_in`` set, fails in any other process."""
+    """Backend factory; with ``fail_off_main``, fails on any thread but the main one."""
 
-    only_in: int | None = None
+    fail_off_main: bool = False
 
     def __call__(self, options) -> _ByTimeBackend:
-        if self.only_in is not None and os.getpid() != self.only_in:
+        if self.fail_off_main and threading.current_thread() is not threading.main_thread():
             raise RuntimeError("no model in this worker")
         return _ByTimeBackend()
 
@@ -363,19 +420,18 @@ class _Factory:
 @pytest.mark.parametrize("fail_in_workers", [False, True])
 def test_split_pass_equals_the_single_pass_or_falls_back_to_it(
         ffmpeg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_in_workers) -> None:
-    from gaitcheck.pose.extract import extract_tracks
     from gaitcheck.report.cropspool import CropSpool
 
     clip = make_video(ffmpeg, tmp_path / "clip.mp4", "-g", "40", seconds=5.0, size="320x240")
     monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.0)
     reader = VideoReader(clip)
-    single = extract_tracks(reader, _ByTimeBackend()).tracks
+    single = segments.single_pass(reader, _ByTimeBackend()).tracks
     plans = plan_segments(reader, 3)
     assert len(plans) == 3
     seen: list[int] = []
     with CropSpool(64) as spool:
         split = segments.extract_in_segments(
-            reader, plans, _Factory(os.getpid() if fail_in_workers else None), None,
+            reader, plans, _Factory(fail_in_workers), None,
             seen.append, spool).tracks
     info = split.source["segments"]
     if fail_in_workers:
@@ -383,8 +439,20 @@ def test_split_pass_equals_the_single_pass_or_falls_back_to_it(
     else:
         assert info["jobs"] == 3 and "fallback" not in info
         assert [s["disagreement"] for s in info["seams"]] == [0.0, 0.0]
-        assert info["worker_peak_rss_mb"][0] is None or info["worker_peak_rss_mb"][0] > 10
+        assert len(info["segment_wall_s"]) == len(info["segment_first_frame_s"]) == 3
     assert np.array_equal(split.frame_index, single.frame_index)
     assert np.array_equal(split.time_s, single.time_s)
     assert np.array_equal(split.image, single.image, equal_nan=True)
+    # The pose hooks ran in every segment: the scene-line frames (picked by frame index,
+    # from frame 0: the same frames) and the scene's motion, measured every 1/15 s from
+    # each segment's own first frame (after a seam possibly the other frame of each
+    # pair), joined into one series.
+    from gaitcheck.tracks.setting import scene_shift_px
+
+    assert split.source["scene_lines"] == single.source["scene_lines"]
+    counts = [t.source["scene_motion"]["frames_measured"] for t in (split, single)]
+    assert abs(counts[0] - counts[1]) <= 2 * len(info.get("seams", []))
+    shifts = [scene_shift_px(t.source, t.n_frames) for t in (split, single)]
+    assert shifts[0][1] == shifts[1][1] == "background optical flow (Lucas-Kanade), people masked"
+    assert np.abs(shifts[0][0] - shifts[1][0]).max() < 0.5  # pixels
     assert seen and seen[-1] == single.n_frames  # progress reached the end

@@ -289,7 +289,7 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
     split = pose_jobs_per_video(settings, len(jobs))
     jobs = [dataclasses.replace(job, options={"jobs": split} | job.options) for job in jobs]
     if split > 1:
-        where += f", each video's pose on {split} processes"
+        where += f", each video's pose in {split} time segments on as many threads"
     # Folders by name only, unless --keep-paths (the inputs' place may name patients).
     info = info if settings.keep_paths else _private_info(info)
     header = {"input": info, "out_dir": str(out) if settings.keep_paths else out.name,

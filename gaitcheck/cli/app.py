@@ -142,9 +142,9 @@ def analyze(
         "--analysis-fps", help="Pick the stride that brings the frame rate closest "
         "to this without going below it (e.g. 60 for 240 fps video).")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, max=256, help="Processes sharing the pose pass, each on a "
-        "time segment of the video (faster; angles can move by up to ~2° after a seam); "
-        "1 = one pass [default: 1, or $GAITCHECK_JOBS].")] = None,
+        "--jobs", "-j", help="Split the pose pass into this many time segments run at "
+        "once (1 to 256; faster on several cores; angles can move by up to ~2° after a "
+        "seam); 1 = one pass [default: 1, or $GAITCHECK_JOBS].")] = None,
     formats: ro.FormatsOpt = None,
     pdf: ro.PdfOpt = False,
     anonymize: ro.AnonymizeOpt = None,
@@ -182,13 +182,13 @@ def analyze(
 
       gaitcheck analyze run.mp4 --patient P0042 --session-date 2026-03-31
     """
-    from gaitcheck.events.slowmo_auto import parse_slowmo
     from gaitcheck.pipeline import (
         AnalyzeOptions,
         analyze_landmarks,
         analyze_video,
         default_out_dir,
     )
+    from gaitcheck.validation import parse_slowmo
 
     target = out if out is not None else (default_out_dir(video) if video else None)
     with _reported_errors(debug), _no_empty_folder_left(target):

@@ -158,7 +158,7 @@ def batch(
     """
     from gaitcheck.batch.inputs import discover
     from gaitcheck.batch.runner import BatchSettings, run_batch
-    from gaitcheck.events.slowmo_auto import parse_slowmo
+    from gaitcheck.validation import parse_slowmo
 
     reporter = None
     with _reported_errors(debug):

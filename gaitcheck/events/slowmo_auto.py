@@ -27,6 +27,7 @@ import numpy as np
 from gaitcheck.events.model import GaitEvents
 from gaitcheck.events.slowmo import NORMAL_CADENCE_SPM, SLOWMO_FACTORS, suggest_slowmo_factor
 from gaitcheck.tracks.tracks import LandmarkTracks
+from gaitcheck.validation import parse_slowmo  # noqa: F401  (its home until it moved)
 
 #: Least confidence of the activity (stance overlap), 0..1.
 MIN_ACTIVITY_CONFIDENCE = 0.5
@@ -192,23 +193,3 @@ def slowmo_section(tracks: LandmarkTracks, auto: bool, decision: SlowmoDecision,
     return {"factor": round(total, 3), "source": source, "user_factor": round(user, 3),
             "auto_requested": auto, "applied_auto_factor": decision.factor if applied
             else None, "suggested_total": suggested, "decision": decision.to_dict()}
-
-
-def parse_slowmo(value: str | float) -> tuple[str | float, bool]:
-    """Split ``--slowmo`` as given into a factor and whether ``auto`` was asked for.
-
-    Returns
-    -------
-    factor : float or str
-        1.0 for ``"auto"`` (the detected factor is applied on top); otherwise the value
-        as a float when it reads as one, else unchanged, for the option checks
-        (:func:`gaitcheck.validation.check_options`) to refuse with their message.
-    auto : bool
-        Whether ``"auto"`` was asked for.
-    """
-    if isinstance(value, str) and value.strip().lower() == "auto":
-        return 1.0, True
-    try:
-        return float(value), False
-    except (TypeError, ValueError):
-        return value, False

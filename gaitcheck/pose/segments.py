@@ -1,42 +1,45 @@
 """One video on every core: the pose pass split into contiguous time segments.
 
-MediaPipe runs its network on one thread, so a single pose pass leaves the other cores
-idle. With K jobs the analysis window is cut into K consecutive segments. This process
-analyses the first; each other segment runs in a spawned worker process with its own
-decoder, which seeks shortly before the segment (FFmpeg lands on a key frame and
-decodes forward), and its own landmarker in VIDEO mode (timestamps increase within
-each landmarker). Each segment starts :data:`OVERLAP_S` before the previous one ends;
+MediaPipe runs its network on one core, so a single pose pass leaves the other cores
+idle. With K jobs the analysis window is cut into K consecutive segments, analysed at
+the same time on K threads of this process, each with its own decoder, which seeks
+shortly before its segment (FFmpeg lands on a key frame and decodes forward), and its
+own landmarker in VIDEO mode (timestamps increase within each landmarker). Threads, not
+processes: MediaPipe's Tasks API calls its C library through ``ctypes``, which releases
+the GIL, and each landmarker runs on its own native threads, so K landmarkers in one
+process run in parallel (measured: no serialisation between two instances), without a
+second interpreter, a second import of OpenCV and MediaPipe, or pickling results.
+
+Each segment starts :data:`OVERLAP_S` before the previous one ends;
 :func:`gaitcheck.pose.seams.join` checks that the shared frames are the same frames and
-cuts where the landmarks agree best. The subject is then chosen once, over the
-stitched candidates of the whole video, exactly as in a single pass, so the same person
-is followed throughout.
+cuts where the landmarks agree best. The subject is then chosen once, over the stitched
+candidates of the whole video, exactly as in a single pass, so the same person is
+followed throughout. The pose hooks (scene-line frames, scene motion, foot crops) run
+per segment and are joined at the seams (:func:`gaitcheck.pose.hooks.joined`).
 
 Whenever the segments cannot be joined with certainty (a seek that landed past the
-segment, variable timing that does not line up, a damaged stretch of the file, a worker
-that failed, or landmarkers that followed different people at a seam), the pose pass
-is redone in one piece: slower, never different. Why, is kept in
+segment, variable timing that does not line up, a damaged stretch of the file, a
+segment that failed, or landmarkers that followed different people at a seam), the
+pose pass is redone in one piece: slower, never different. Why, is kept in
 ``tracks.source["segments"]``.
 
-Workers are started with ``spawn`` (never ``fork``: MediaPipe and OpenCV run threads);
-a program calling :func:`gaitcheck.pipeline.analyze_video` must therefore guard its
-entry point with ``if __name__ == "__main__":``, as any multiprocessing program.
+A landmarker that starts mid-video does not converge onto the single pass's landmarks:
+MediaPipe's tracking feeds each frame's landmarks into the next frame's crop, and two
+landmarkers started at different frames keep differing by ~0.1-0.4 % of body height
+per landmark however long they run (``benchmarks/segments_check.py``), as a single pass
+started a few frames later does. Hence ``--jobs`` is opt-in (:func:`default_jobs`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import multiprocessing
 import os
-import queue as queue_mod
-import sys
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from gaitcheck.errors import InputError
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import (
     Extraction,
@@ -47,6 +50,7 @@ from gaitcheck.pose.extract import (
     run_pose,
     stats_every,
 )
+from gaitcheck.pose.hooks import Part, PassHooks, joined
 from gaitcheck.pose.seams import (
     SEAM_MAX_DISAGREEMENT,
     SeamError,
@@ -58,26 +62,19 @@ from gaitcheck.video.reader import Frame, VideoReader
 if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
 
-#: Seconds of video that consecutive segments share (where the seam is chosen).
+#: Seconds of video that consecutive segments share (where the seam is chosen): a
+#: landmarker started mid-video settles within about 10 frames (its first frames come
+#: from a fresh person detection); beyond that, more overlap does not bring it closer
+#: to the single pass (see the module docstring).
 OVERLAP_S = 0.5
-#: Shortest segment worth a process (seconds of video, overlap excluded): a worker
-#: takes about 2 s to start (Python, OpenCV, MediaPipe, the model).
+#: Shortest segment worth a thread (seconds of video, overlap excluded): each segment
+#: costs a model load (~0.2 s), a seek and its overlap.
 MIN_SEGMENT_S = 2.0
-#: Extra frames given to this process's own (first) segment when MediaPipe is already
-#: loaded here (the Python API called again): the workers still start cold, about 1.5 s
-#: of imports and model loading. From the command line both sides start cold and this
-#: process also compiles the report modules meanwhile, so the segments are equal.
-#: ``tracks.source["segments"]`` records how long this process waited for the workers.
-HEAD_START_FRAMES = 60
-
-
-def head_start_frames() -> int:
-    """:data:`HEAD_START_FRAMES` if MediaPipe is already imported in this process, else 0."""
-    return HEAD_START_FRAMES if "mediapipe.tasks.python.vision" in sys.modules else 0
-#: Workers seek this far before their segment, so the frame FFmpeg lands on is before
-#: it even when the nominal frame rate misplaces times (variable frame rate).
+#: Segments seek this far before their start, so the frame FFmpeg lands on is before
+#: it even when the nominal frame rate misplaces times (variable frame rate). Only
+#: decoded, never given to the landmarker.
 SEEK_BACK_S = 1.0
-#: Progress is sent by workers every this many frames.
+#: Progress is reported every this many frames of the first segment.
 _PROGRESS_EVERY = 10
 
 BackendFactory = Callable[[Any], PoseBackend]
@@ -92,26 +89,24 @@ def usable_cores() -> int:
 
 
 def default_jobs() -> int:
-    """Processes for one video's pose pass when none is asked for: ``$GAITCHECK_JOBS``
+    """Segments of one video's pose pass when none is asked for: ``$GAITCHECK_JOBS``
     if set, else 1.
 
     One pass is the default because MediaPipe's VIDEO mode carries state from frame to
-    frame: a segment that starts mid-clip gives angles up to ~2° different after the
-    seam (measured on the shared and sample clips), so a default of
-    :func:`usable_cores` would make the numbers depend on the machine's core count.
-    ``--jobs N`` (or ``$GAITCHECK_JOBS``) trades that for speed.
+    frame: after a seam the landmarks follow the later landmarker's own history, which
+    moves angle means by up to ~2° (as starting a single pass a few frames later
+    does), so a default of :func:`usable_cores` would make the numbers depend on the
+    machine's core count. ``--jobs N`` (or ``$GAITCHECK_JOBS``) trades that for speed.
 
     Raises
     ------
     InputError
-        ``$GAITCHECK_JOBS`` is not a whole number from 1 up.
+        ``$GAITCHECK_JOBS`` is not a whole number in range
+        (:func:`gaitcheck.validation.jobs_from_env`).
     """
-    value = os.environ.get("GAITCHECK_JOBS", "").strip()
-    if not value:
-        return 1
-    if not value.isdigit() or int(value) < 1:
-        raise InputError(f"GAITCHECK_JOBS must be a whole number from 1 up, got {value!r}")
-    return int(value)
+    from gaitcheck.validation import jobs_from_env
+
+    return jobs_from_env(os.environ.get("GAITCHECK_JOBS", "")) or 1
 
 
 @dataclass(frozen=True)
@@ -128,8 +123,8 @@ class SegmentPlan:
 
 
 def plan_segments(reader: VideoReader, jobs: int, head_start: int = 0) -> list[SegmentPlan]:
-    """Split ``reader``'s window into at most ``jobs`` segments, the first longer by
-    ``head_start`` frames (see :func:`head_start_frames`).
+    """Split ``reader``'s window into at most ``jobs`` segments that each run pose on
+    as many frames (overlap included), the first on ``head_start`` frames more.
 
     Returns an empty list when the video is analysed in one pass: one job, a frame
     stride (the stride's phase is counted from the window start), an unknown duration,
@@ -147,57 +142,15 @@ def plan_segments(reader: VideoReader, jobs: int, head_start: int = 0) -> list[S
         k -= 1
     if k <= 1:
         return []
-    step = (end - start - lead) / k
-    bounds = [start + lead + step * i for i in range(1, k)]
+    # Segment 0: [start, b1]; segment i: [b_i - overlap, b_i+1]; all as long.
+    length = (end - start - lead + (k - 1) * OVERLAP_S) / k
+    bounds = [start + lead + length + (length - OVERLAP_S) * i for i in range(k - 1)]
     plans = [SegmentPlan(reader.start_s, bounds[0], None)]
     for i, first in enumerate(bounds):
         begin = first - OVERLAP_S
         plans.append(SegmentPlan(begin, bounds[i + 1] if i + 1 < len(bounds) else reader.end_s,
                                  max(0.0, begin - SEEK_BACK_S)))
     return plans
-
-
-@dataclass(frozen=True)
-class SegmentJob:
-    """What a worker needs, as picklable values."""
-
-    segment: int
-    video: str
-    plan: SegmentPlan
-    slowmo: float
-    options: Any
-    backend_factory: BackendFactory
-    every: int
-    spool_path: str | None
-    spool_min_side: int
-    parent_pid: int
-
-
-@dataclass(frozen=True)
-class SegmentOutput:
-    """A worker's pose pass and how its decode went."""
-
-    found: PosePass
-    spool_entries: dict[int, list[Any]] | None
-    decode_errors: int
-    stopped_early: bool
-    peak_rss_mb: float | None = None
-
-
-def peak_rss_mb() -> float | None:
-    """This process's peak resident memory (MB) since it started, or None if unknown.
-
-    Read from ``/proc/self/status`` (VmHWM, per address space): ``ru_maxrss`` would
-    include the parent's peak, which Linux carries across fork and exec.
-    """
-    try:
-        with Path("/proc/self/status").open(encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def segment_frames(reader: VideoReader, plan: SegmentPlan) -> Iterator[Frame]:
@@ -216,96 +169,53 @@ def segment_frames(reader: VideoReader, plan: SegmentPlan) -> Iterator[Frame]:
     yield from frames
 
 
-def run_segment(job: SegmentJob, messages: Any) -> None:
-    """Worker process: analyse one segment, send ``("progress"|"done"|"error", k, …)``."""
-    spool = None
-    try:
-        from gaitcheck.video._cv import cv2
+class _Cancelled(Exception):
+    """Another segment failed: this one stops at its next frame."""
 
-        cv2.setNumThreads(1)  # one process per core already
-        reader = VideoReader(job.video, job.plan.start_s, job.plan.end_s, job.slowmo)
-        if job.spool_path is not None:
-            from gaitcheck.report.cropspool import CropSpool
 
-            spool = CropSpool(job.spool_min_side, Path(job.spool_path))
-        backend = job.backend_factory(job.options)
+@dataclass
+class _Segment:
+    """One segment's pass, run by :meth:`run` on its own thread (the first on the
+    calling thread)."""
 
+    number: int
+    reader: VideoReader
+    plan: SegmentPlan
+    hooks: PassHooks
+    spool: CropSpool | None
+    done: int = 0
+    found: PosePass | None = None
+    describe: dict[str, Any] = field(default_factory=dict)
+    error: BaseException | None = None
+    #: Seconds from the dispatch to the first frame analysed and to the end.
+    first_frame_s: float | None = None
+    wall_s: float | None = None
+
+    def run(self, factory: BackendFactory, options: Any, every: int, t0: float,
+            cancel: threading.Event, report: Callable[[], None] | None = None) -> None:
         def on_frame(done: int) -> None:
-            if done % _PROGRESS_EVERY == 0:
-                if os.getppid() != job.parent_pid:
-                    raise SystemExit(1)  # the analysis was abandoned
-                messages.put(("progress", job.segment, done))
+            if self.first_frame_s is None:
+                self.first_frame_s = round(time.perf_counter() - t0, 3)
+            self.done = done
+            if cancel.is_set():
+                raise _Cancelled
+            if report is not None and done % _PROGRESS_EVERY == 0:
+                report()
 
         try:
-            found = run_pose(segment_frames(reader, job.plan), backend, job.every, on_frame,
-                             spool.add if spool is not None else None, sample_by_index=True)
-        finally:
-            backend.close()
-        entries = spool.entries() if spool is not None and spool.failed is None else None
-        messages.put(("done", job.segment, SegmentOutput(
-            found, entries, reader.decode_errors, reader.decode_stopped_early,
-            peak_rss_mb())))
-    except BaseException as err:  # reported to the parent, which decides
-        messages.put(("error", job.segment, f"{type(err).__name__}: {err}"))
-    finally:
-        if spool is not None:
-            spool.close()
-
-
-class _Workers:
-    """The spawned workers of segments 1..K-1 and their message queue."""
-
-    def __init__(self, jobs: list[SegmentJob]) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.messages = ctx.Queue()
-        self.processes = {job.segment: ctx.Process(target=run_segment,
-                                                   args=(job, self.messages), daemon=True,
-                                                   name=f"gaitcheck-segment-{job.segment}")
-                          for job in jobs}
-        self.progress = dict.fromkeys(self.processes, 0)
-        self.outputs: dict[int, SegmentOutput] = {}
-        self.failure: str | None = None
-        for process in self.processes.values():
-            process.start()
-
-    def _handle(self, message: tuple[str, int, Any]) -> None:
-        kind, segment, payload = message
-        if kind == "progress":
-            self.progress[segment] = payload
-        elif kind == "done":
-            self.outputs[segment] = payload
-            self.progress[segment] = len(payload.found)
-        elif self.failure is None:
-            self.failure = f"segment {segment + 1}: {payload}"
-
-    def poll(self) -> None:
-        """Take the messages waiting, without blocking."""
-        with contextlib.suppress(queue_mod.Empty):
-            while True:
-                self._handle(self.messages.get_nowait())
-
-    def wait(self, on_progress: Callable[[], None]) -> None:
-        """Until every worker has answered (or one failed or died)."""
-        while len(self.outputs) < len(self.processes) and self.failure is None:
+            backend = factory(options)
             try:
-                self._handle(self.messages.get(timeout=0.5))
-            except queue_mod.Empty:
-                for segment, process in self.processes.items():
-                    if segment not in self.outputs and process.exitcode is not None:
-                        self.poll()  # its last message may have arrived just now
-                        if segment not in self.outputs and self.failure is None:
-                            self.failure = (f"segment {segment + 1}: worker exited "
-                                            f"(code {process.exitcode})")
-            on_progress()
-
-    def close(self) -> None:
-        for process in self.processes.values():
-            if process.is_alive() and process.pid is not None:
-                process.terminate()
-        for process in self.processes.values():
-            process.join(timeout=5)
-        self.messages.close()
-        self.messages.join_thread()
+                self.found = run_pose(segment_frames(self.reader, self.plan), backend, every,
+                                      on_frame, self.hooks, sample_by_index=True)
+                self.describe = backend.describe()
+            finally:
+                backend.close()
+            if self.spool is not None:
+                self.spool.finish()
+        except BaseException as err:  # the caller decides (fall back, or re-raise)
+            self.error = err
+            cancel.set()
+        self.wall_s = round(time.perf_counter() - t0, 3)
 
 
 def extract_in_segments(
@@ -316,8 +226,9 @@ def extract_in_segments(
     on_frame: ProgressCallback | None = None,
     spool: CropSpool | None = None,
 ) -> Extraction:
-    """The pose pass of ``reader``'s window in ``len(plans)`` processes (this one and
-    spawned workers), stitched into the :class:`Extraction` a single pass gives.
+    """The pose pass of ``reader``'s window in ``len(plans)`` threads, stitched into the
+    :class:`Extraction` a single pass gives, its tracks with the pose hooks' scene
+    motion and scene lines (:mod:`gaitcheck.pose.hooks`).
 
     Parameters
     ----------
@@ -326,109 +237,134 @@ def extract_in_segments(
     plans : list of SegmentPlan
         From :func:`plan_segments` (two or more).
     backend_factory : callable
-        Builds a pose backend from ``options``; must be picklable (a module-level
-        function) as every worker calls it.
+        Builds a pose backend from ``options`` (called once per segment).
     options : AnalyzeOptions
         Passed to ``backend_factory``.
     on_frame : callable, optional
-        Called with the number of window frames analysed so far (all segments).
+        Called (on the calling thread) with the number of window frames analysed so far
+        (all segments).
     spool : CropSpool, optional
         Receives the foot crops of every segment.
     """
-    every = stats_every(reader)
-    jobs = [SegmentJob(k, str(reader.path), plan, reader.info.slowmo, options,
-                       backend_factory, every,
-                       str(spool.part_path(k)) if spool is not None else None,
-                       spool.min_side if spool is not None else 0, os.getpid())
-            for k, plan in enumerate(plans) if k > 0]
-    total = reader.expected_frames
-    workers = _Workers(jobs)  # first: they start up while this process loads its model
+    from gaitcheck.report.cropspool import CropSpool
+
+    every, total = stats_every(reader), reader.expected_frames
+    segs = [_Segment(k, VideoReader(reader.path, plan.start_s, plan.end_s, reader.info.slowmo),
+                     plan, PassHooks(total, None, by_index=True), None)
+            for k, plan in enumerate(plans)]
+    for seg in segs:
+        if spool is not None:
+            seg.spool = spool if seg.number == 0 else CropSpool(
+                spool.min_side, spool.part_path(seg.number))
+            seg.hooks.spool = seg.spool
+
+    def report() -> None:
+        if on_frame is not None:
+            done = sum(seg.done for seg in segs)
+            on_frame(min(done, total) if total else done)
+
+    t0, cancel = time.perf_counter(), threading.Event()
+    threads = [threading.Thread(target=seg.run, args=(backend_factory, options, every, t0,
+                                                      cancel),
+                                name=f"gaitcheck-segment-{seg.number}", daemon=True)
+               for seg in segs[1:]]
     try:
-        own = [0]
-
-        def report() -> None:
-            if on_frame is not None:
-                done = own[0] + sum(workers.progress.values())
-                on_frame(min(done, total) if total else done)
-
-        def on_own_frame(done: int) -> None:
-            own[0] = done
-            if done % _PROGRESS_EVERY == 0:
-                workers.poll()
+        for thread in threads:
+            thread.start()
+        segs[0].run(backend_factory, options, every, t0, cancel, report)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
                 report()
-
-        t0 = time.perf_counter()
-        first = VideoReader(reader.path, plans[0].start_s, plans[0].end_s, reader.info.slowmo)
-        backend = backend_factory(options)
-        try:
-            head = run_pose(first.frames(), backend, every, on_own_frame,
-                            spool.add if spool is not None else None, sample_by_index=True)
-            describe = backend.describe()
-        finally:
-            backend.close()
-        t1 = time.perf_counter()
-        workers.wait(report)
-        # How well the segments were balanced (for tuning HEAD_START_FRAMES).
-        timing = {"first_segment_s": round(t1 - t0, 2),
-                  "waited_for_workers_s": round(time.perf_counter() - t1, 2)}
-        reason = workers.failure or _decode_problem(first, workers.outputs)
-        seams = []
-        if reason is None:
-            try:
-                for k in range(1, len(plans)):
-                    seam, offset = join(head, workers.outputs[k].found, reader.info.width,
-                                        reader.info.height)
-                    seams.append(seam)
-                    entries = workers.outputs[k].spool_entries
-                    if spool is not None and entries is not None:
-                        spool.adopt(spool.part_path(k), entries, offset)
-            except SeamError as err:
-                reason = str(err)
-        worst = max((s.disagreement for s in seams), default=0.0)
-        if reason is None and worst > SEAM_MAX_DISAGREEMENT:
-            reason = (f"the segments' landmarks differ at a seam (median {worst:.3f} body "
-                      "heights): they may have followed different people")
+    except BaseException:
+        cancel.set()  # e.g. Ctrl-C while waiting: the segments stop at their next frame
+        for thread in threads:
+            thread.join()
+        for seg in segs:
+            seg.hooks.close()
+        raise
     finally:
-        workers.close()
-    if reason is not None:
-        return _single_pass(reader, backend_factory, options, on_frame, spool,
-                            {"jobs": 1, "planned_jobs": len(plans), "fallback": reason})
-    last = workers.outputs[len(plans) - 1]
-    decoding = {"stopped_early": last.stopped_early, "frames_skipped": 0,
-                "first_error_s": None}
-    segments = {"jobs": len(plans), "overlap_s": OVERLAP_S,
-                "seams": [s.to_dict() for s in seams],
-                "worker_peak_rss_mb": [workers.outputs[k].peak_rss_mb
-                                       for k in range(1, len(plans))]} | timing
-    extraction = build_extraction(head, reader, describe, decoding,
-                                  extra_source={"segments": segments})
-    tracks = extraction.tracks
-    reason = subject_crosses_seams(tracks.image, tracks.frame_index, seams,
-                                   reader.info.width, reader.info.height)
-    if reason is not None:
-        return _single_pass(reader, backend_factory, options, on_frame, spool,
-                            {"jobs": 1, "planned_jobs": len(plans), "fallback": reason})
-    return extraction
+        for seg in segs[1:]:
+            if seg.spool is not None:
+                seg.spool.close()
+    if isinstance(segs[0].error, (KeyboardInterrupt, SystemExit)):
+        for seg in segs:
+            seg.hooks.close()
+        raise segs[0].error
+    timing = {"segment_wall_s": [seg.wall_s for seg in segs],
+              "segment_first_frame_s": [seg.first_frame_s for seg in segs]}
+    reason = next((f"segment {seg.number + 1}: {type(seg.error).__name__}: {seg.error}"
+                   for seg in segs if seg.error is not None
+                   and not isinstance(seg.error, _Cancelled)), None)
+    reason = reason or _decode_problem(segs)
+    head, seams, parts = segs[0].found, [], [Part(segs[0].hooks, 0, 0)]
+    if reason is None and head is not None:
+        try:
+            for seg in segs[1:]:
+                seam, offset = join(head, cast(PosePass, seg.found), reader.info.width,
+                                    reader.info.height)
+                seams.append(seam)
+                parts.append(Part(seg.hooks, offset, seam.frame_index))
+                if spool is not None and seg.spool is not None and seg.spool.failed is None:
+                    spool.adopt(spool.part_path(seg.number), seg.spool.entries(), offset)
+        except SeamError as err:
+            reason = str(err)
+    worst = max((s.disagreement for s in seams), default=0.0)
+    if reason is None and worst > SEAM_MAX_DISAGREEMENT:
+        reason = (f"the segments' landmarks differ at a seam (median {worst:.3f} body "
+                  "heights): they may have followed different people")
+    if reason is None and head is not None:
+        last = segs[-1].reader
+        decoding = {"stopped_early": last.decode_stopped_early, "frames_skipped": 0,
+                    "first_error_s": None}
+        segments = {"jobs": len(plans), "overlap_s": OVERLAP_S,
+                    "seams": [s.to_dict() for s in seams]} | timing
+        extraction = build_extraction(head, reader, segs[0].describe, decoding,
+                                      extra_source={"segments": segments})
+        tracks = extraction.tracks
+        reason = subject_crosses_seams(tracks.image, tracks.frame_index, seams,
+                                       reader.info.width, reader.info.height)
+        if reason is None:
+            return _with_tracks(extraction, joined(parts, tracks, reader.path))
+    for seg in segs:
+        seg.hooks.close()
+    return single_pass(reader, backend_factory(options), on_frame, spool,
+                       {"jobs": 1, "planned_jobs": len(plans), "fallback": reason})
 
 
-def _decode_problem(first: VideoReader, outputs: dict[int, SegmentOutput]) -> str | None:
-    if first.decode_errors or any(out.decode_errors for out in outputs.values()):
+def _decode_problem(segs: list[_Segment]) -> str | None:
+    if any(seg.reader.decode_errors for seg in segs):
         # After a damaged stretch frame numbers are re-synchronised from times, which
         # only a decode from the start reproduces exactly.
         return "frames failed to decode (a damaged stretch of the file)"
     return None
 
 
-def _single_pass(reader: VideoReader, backend_factory: BackendFactory, options: Any,
-                 on_frame: ProgressCallback | None, spool: CropSpool | None,
-                 segments: dict[str, Any]) -> Extraction:
-    backend = backend_factory(options)
+def _with_tracks(extraction: Extraction, tracks: Any) -> Extraction:
+    return Extraction(tracks, extraction.truncated, extraction.max_people,
+                      extraction.frames_with_others)
+
+
+def single_pass(reader: VideoReader, backend: PoseBackend,
+                on_frame: ProgressCallback | None = None, spool: CropSpool | None = None,
+                segments: dict[str, Any] | None = None) -> Extraction:
+    """One pose pass over ``reader``'s window with the pose hooks; closes ``backend``.
+
+    ``segments``, when given, is recorded as ``tracks.source["segments"]`` (why a split
+    pass fell back to this one).
+    """
+    hooks = PassHooks(reader.expected_frames, spool)
+    # Closed on every path, at once: a landmarker left to the garbage collector is closed
+    # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
+    # torn down; that close fails, its worker thread is never shut down and the process
+    # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
     try:
-        extraction = extract_tracks(reader, backend, on_frame=on_frame,
-                                    on_pose=spool.add if spool is not None else None)
+        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=hooks)
+    except BaseException:
+        hooks.close()
+        raise
     finally:
         backend.close()
-    tracks = extraction.tracks
-    tracks.source["segments"] = segments
-    return extraction
-
+    if segments is not None:
+        extraction.tracks.source["segments"] = segments
+    return _with_tracks(extraction, hooks.apply(extraction.tracks, reader.path))

@@ -263,23 +263,79 @@ def extract_keyframes(result: GaitResult, video: Path | None, out_dir: Path,
     return {"keyframes": f"{KEYFRAMES_DIR}/{INDEX_NAME}"}
 
 
+#: A frame more than this far (file time, s) past the decoder's position is reached by
+#: seeking (FFmpeg decodes from the key frame before it: at most one group of pictures,
+#: which encoders keep under 10 s) rather than by decoding everything in between.
+SEEK_GAP_S = 10.0
+
+
 def _crops_from_video(result: GaitResult, video: Path, contacts: list[dict[str, Any]],
                       chosen: list[int], faces: list[FaceEllipse | None] | None = None
                       ) -> dict[int, np.ndarray]:
-    """Decode ``video`` up to the last chosen contact and crop those contacts."""
-    wanted: dict[int, list[int]] = {}
+    """Decode the frames of the chosen contacts from ``video`` and crop them.
+
+    Frames are matched by their presentation time. Decoding runs forward from the start,
+    or from a seek when the next frame wanted is over :data:`SEEK_GAP_S` ahead (the
+    spool usually misses only a few crops, which in a long video may all be late); a
+    frame a seek does not deliver is taken from a decode from the start.
+    """
+    tracks = result.tracks
+    fps = tracks.video.fps if np.isfinite(tracks.video.fps) else 30.0
+    tol = 0.25 / fps
+    targets: dict[float, list[int]] = {}
     for k in chosen:
-        wanted.setdefault(round(float(contacts[k]["frame"])), []).append(k)
+        row = round(result.row_of_frame(contacts[k]["frame"]))
+        t_file = float(tracks.time_s[row]) * tracks.video.slowmo  # the frame's file time
+        targets.setdefault(t_file, []).append(k)
     crops: dict[int, np.ndarray] = {}
-    last = max(wanted)
-    for frame in VideoReader(video).frames():
-        if frame.index > last:
-            break
-        for k in wanted.get(frame.index, []):
+
+    def crop_contacts(rgb: np.ndarray, keys: list[int]) -> None:
+        for k in keys:
             c = contacts[k]
             row = round(result.row_of_frame(c["frame"]))
-            crop = _crop(frame.rgb, _foot_points(result, row, c["side"]), c["side"],
+            crop = _crop(rgb, _foot_points(result, row, c["side"]), c["side"],
                          faces[row] if faces else None)
             if crop is not None:
                 crops[k] = crop
+
+    def decode(times: list[float], seek: bool) -> list[float]:
+        """Crop the frames at ``times`` (ascending); return those not delivered.
+
+        Raises
+        ------
+        InputError
+            The video cannot be decoded from the start (``seek`` False).
+        """
+        missed: list[float] = []
+        frames: Any = None
+        position = -np.inf
+        try:
+            for t_file in times:
+                if frames is None or (seek and t_file - position > SEEK_GAP_S):
+                    if frames is not None:
+                        frames.close()
+                    far = seek and t_file > SEEK_GAP_S
+                    start = max(0.0, t_file - 0.5 / fps) if far else None
+                    frames = VideoReader(video, start).frames(
+                        seek_s=max(0.0, t_file - 1.0) if far else None)
+                for frame in frames:
+                    position = frame.time_s
+                    if position > t_file - tol:
+                        break
+                if abs(position - t_file) < tol:
+                    crop_contacts(frame.rgb, targets[t_file])
+                else:
+                    missed.append(t_file)
+        except InputError:
+            if not seek:
+                raise  # the video cannot be read: extract_keyframes says so in its note
+            missed += [t for t in times if t > position + tol and t not in missed]
+        finally:
+            if frames is not None:
+                frames.close()
+        return missed
+
+    missed = decode(sorted(targets), seek=True)
+    if missed:
+        decode(missed, seek=False)
     return crops

@@ -24,11 +24,14 @@ class FrameSampler:
     conversion on ``n`` frames of the whole pass, and the line detection runs on a
     helper thread (OpenCV releases the GIL; MediaPipe leaves a core idle), so the pose
     pass does not wait for it. ``expected`` is the number of frames the pass will see
-    (None if unknown: every 30th frame is kept, then thinned).
+    (None if unknown: every 30th frame is kept, then thinned). With ``by_index`` frames
+    are picked by their index in the file rather than by the count of frames seen (each
+    segment of a split pose pass then picks what one pass from frame 0 picks).
     """
 
     expected: int | None = None
     n: int = N_FRAMES
+    by_index: bool = False
     frames: list[tuple[int, np.ndarray, float]] = field(default_factory=list)
     _seen: int = 0
     _found: dict[int, Future] = field(default_factory=dict)
@@ -36,7 +39,7 @@ class FrameSampler:
 
     def add(self, frame: Any, found: Any = None) -> None:
         """Pose hook: ``frame`` has ``index`` and ``rgb``; ``found`` is ignored."""
-        k = self._seen
+        k = int(frame.index) if self.by_index else self._seen
         self._seen += 1
         every = max(1, self.expected // self.n) if self.expected else 30
         if k % every != every // 2:
@@ -53,10 +56,14 @@ class FrameSampler:
         """LSD segments of every kept frame, by frame index (waits for the helper)."""
         kept = {i for i, _, _ in self.frames}
         out = {i: f.result() for i, f in self._found.items() if i in kept}
+        self.close()
+        return out
+
+    def close(self) -> None:
+        """Stop the helper thread (line detections not yet done are dropped)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-        return out
 
 
 def to_grey(rgb: np.ndarray) -> tuple[np.ndarray, float]:
