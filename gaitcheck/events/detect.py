@@ -81,22 +81,10 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     if activity not in (None, "run", "walk"):
         raise ValueError(f"activity must be 'run', 'walk' or None, got {activity!r}")
     cfg = settings or DEFAULT_EVENT_SETTINGS
-    time_s = np.asarray(tracks.time_s, dtype=np.float64)
-    if tracks.n_frames < 3:
-        return GaitEvents(warnings=(EventWarning("too_few_frames_for_events",
-                                                  "too few frames to find gait events"),))
-    px = pixel_coords(tracks)
-    scale = leg_length_px(px)
-    if not np.isfinite(scale) or scale <= 0:
-        return GaitEvents(warnings=(EventWarning(
-            "no_legs", "no legs were found in the clip: no gait events"),))
-    px, swapped = repair_leg_swaps(px, scale, cfg.leg_swap_switch_cost, cfg.leg_swap_prior)
-    warnings: list[EventWarning] = []
-    if swapped.any():
-        n = int(swapped.sum())
-        warnings.append(EventWarning(
-            "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
-            f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
+    legs = legs_for_events(tracks, cfg)
+    if isinstance(legs, GaitEvents):
+        return legs
+    time_s, px, scale, warnings = legs
     fs = 1.0 / float(np.median(np.diff(time_s)))
     min_len = max(8, round(cfg.min_segment_s * fs))
     plan = plan_segments(px, scale, time_s, facing, max(1, round(cfg.max_gap_s * fs)),
@@ -124,6 +112,42 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
                    for s in foot_stances(f, side, period, a, cfg)]
         found.append((seg, anchor_calibrated(stances, period, cfg)))
     return assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
+
+
+def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings
+                    ) -> GaitEvents | tuple[np.ndarray, np.ndarray, float, list[EventWarning]]:
+    """Prepare the leg landmarks every event detector starts from.
+
+    Parameters
+    ----------
+    tracks : LandmarkTracks
+    cfg : EventSettings
+        Leg-swap repair costs.
+
+    Returns
+    -------
+    GaitEvents or tuple
+        Empty events with the reason when the clip has under 3 frames or no legs;
+        otherwise frame times (s), pixel coordinates with left/right leg swaps
+        repaired by continuity, the leg length (px) and the warnings so far.
+    """
+    time_s = np.asarray(tracks.time_s, dtype=np.float64)
+    if tracks.n_frames < 3:
+        return GaitEvents(warnings=(EventWarning("too_few_frames_for_events",
+                                                  "too few frames to find gait events"),))
+    px = pixel_coords(tracks)
+    scale = leg_length_px(px)
+    if not np.isfinite(scale) or scale <= 0:
+        return GaitEvents(warnings=(EventWarning(
+            "no_legs", "no legs were found in the clip: no gait events"),))
+    px, swapped = repair_leg_swaps(px, scale, cfg.leg_swap_switch_cost, cfg.leg_swap_prior)
+    warnings: list[EventWarning] = []
+    if swapped.any():
+        n = int(swapped.sum())
+        warnings.append(EventWarning(
+            "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
+            f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
+    return time_s, px, scale, warnings
 
 
 def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,

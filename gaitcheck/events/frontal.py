@@ -34,14 +34,11 @@ import numpy as np
 from scipy.signal import find_peaks, savgol_filter
 
 from gaitcheck.events import cues
-from gaitcheck.events.detect import assemble, split_at_time_gaps
+from gaitcheck.events.detect import assemble, legs_for_events, split_at_time_gaps
 from gaitcheck.events.model import EventSegment, EventWarning, GaitEvents
 from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.signals import (
     fill_short_gaps,
-    leg_length_px,
-    pixel_coords,
-    repair_leg_swaps,
     usable_frames,
 )
 from gaitcheck.events.stances import Stance, _interp_nan
@@ -380,22 +377,10 @@ def detect_frontal_events(tracks: LandmarkTracks, view: str, activity: str | Non
     if view not in ("back", "front"):
         raise ValueError(f"view must be 'back' or 'front', got {view!r}")
     cfg = settings or DEFAULT_EVENT_SETTINGS
-    time_s = np.asarray(tracks.time_s, dtype=np.float64)
-    if tracks.n_frames < 3:
-        return GaitEvents(warnings=(EventWarning("too_few_frames_for_events",
-                                                  "too few frames to find gait events"),))
-    px = pixel_coords(tracks)
-    scale = leg_length_px(px)
-    if not np.isfinite(scale) or scale <= 0:
-        return GaitEvents(warnings=(EventWarning(
-            "no_legs", "no legs were found in the clip: no gait events"),))
-    px, swapped = repair_leg_swaps(px, scale, cfg.leg_swap_switch_cost, cfg.leg_swap_prior)
-    warnings: list[EventWarning] = []
-    if swapped.any():
-        n = int(swapped.sum())
-        warnings.append(EventWarning(
-            "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
-            f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
+    legs = legs_for_events(tracks, cfg)
+    if isinstance(legs, GaitEvents):
+        return legs
+    time_s, px, scale, warnings = legs
     fs = 1.0 / float(np.median(np.diff(time_s)))
     max_gap = max(1, round(cfg.max_gap_s * fs))
     min_len = max(8, round(cfg.min_segment_s * fs))
