@@ -266,8 +266,10 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                              "changes at the turn."})
         if events.activity == "walk":
             cleaned = clean_tracks(side_tracks, "walk", settings=cleaning_settings)
-        # Flight/double support and the duty factor must agree (events/activity_evidence).
-        activity, activity_conf, activity_ev = activity_evidence(events)
+        # Flight/double support and the duty factor must agree, and the pelvis path must
+        # not contradict them (events/activity_evidence).
+        hip_y = cleaned.tracks.xy_px()[:, [LM["left_hip"], LM["right_hip"]], 1].mean(axis=1)
+        activity, activity_conf, activity_ev = activity_evidence(events, hip_y)
         stances = pair_stances(list(events.contacts), list(events.toe_offs),
                                events.segment_of)
         # Issue 13: steps only between consecutive detected contacts. A missed contact
@@ -306,7 +308,11 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                      "frame": round(_video_frame(cleaned.tracks, e.frame), 2),
                      "side": e.side, "confidence": round(e.confidence, 3)}
                     for e in events.toe_offs]
-        warnings += [w.to_dict() for w in events.warnings]
+        warnings += [w.to_dict() for w in events.warnings
+                     # a walking pelvis path refutes "a running cadence slowed down"
+                     if not (w.code == "slowmo_suspected" and activity is None
+                             and activity_ev.get("pelvis", {}).get("activity") == "walk"
+                             and suspected_factor(events, None) is None)]
     elif scene.view == "back" and pelvis_agreement(
             back := detect_frontal_events(levelled(tracks), "back", settings=event_settings),
             cleaned.tracks) >= MIN_PELVIS_AGREEMENT:
