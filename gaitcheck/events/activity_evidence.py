@@ -17,7 +17,7 @@ small, low-resolution walker) shows a "flight phase". A third cue needs no toe-o
 * **Pelvis path** (:func:`pelvis_phase`): walking vaults over a stiff leg, so the body is
   lowest just after initial contact (double support) and highest at mid-stance; running
   bounces on a compressed leg, lowest at mid-stance (Lee & Farley 1998, J Exp Biol
-  201:2935, doi:10.1242/jeb.201.19.2935). Where in the step (initial contact to the next
+  201:2935). Where in the step (initial contact to the next
   one) the hip midpoint is lowest separates them: 0.11-0.16 of the step on synthetic
   walkers, 0.02-0.07 on the shared real walking clip (also mirrored, halved, rolled);
   0.38-0.40 on synthetic runners, 0.29 on the shared real treadmill runner, 0.42 on the
