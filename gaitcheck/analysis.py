@@ -226,6 +226,9 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     if not tilted:  # a turned video stays unanalysed whatever view the user names
         scene = scene.with_overrides(facts.view, facts.setting)
     cleaned = clean_tracks(tracks, settings=cleaning_settings)
+    # What the report draws (skeleton, face blur, foot crops) stays in the video's own
+    # coordinates, also when the metrics are read on tracks made to face one way.
+    drawn = cleaned
     warnings: list[dict[str, str]] = list(cleaned.report.get("warnings", []))
     if tilted:
         warnings.append({"code": "subject_not_upright", "message": f"The runner's trunk "
@@ -266,6 +269,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                              "changes at the turn."})
         if events.activity == "walk":
             cleaned = clean_tracks(side_tracks, "walk", settings=cleaning_settings)
+            drawn = (cleaned if one_way is None
+                     else clean_tracks(tracks, "walk", settings=cleaning_settings))
         # Flight/double support and the duty factor must agree, and the pelvis path must
         # not contradict them (events/activity_evidence).
         hip_y = cleaned.tracks.xy_px()[:, [LM["left_hip"], LM["right_hip"]], 1].mean(axis=1)
@@ -378,7 +383,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                                                          context)}
     return Analysis(scene, report, events, activity, activity_conf, metrics, si, text,
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
-                    cleaned.tracks, context, event_settings, cleaning_settings, judged,
+                    drawn.tracks, context, event_settings, cleaning_settings, judged,
                     activity_ev)
 
 

@@ -78,3 +78,20 @@ def test_face_one_way_mirrors_the_minority_and_drops_the_turn() -> None:
     x0, x1 = tracks.image[200, :, 0], one.tracks.image[200, :, 0]
     assert np.allclose(x1, 1.0 - x0, equal_nan=True)
     assert np.array_equal(one.tracks.image[20], tracks.image[20], equal_nan=True)
+
+
+def test_turning_runner_is_drawn_where_the_video_shows_him() -> None:
+    """The metrics read tracks made to face one way (the return mirrored), but what the
+    report draws from the analysis (skeleton, face blur, foot crops) stays in the
+    video's coordinates: a mirrored face would be blurred in the wrong place."""
+    tracks, _ = _runner("side-left", 0)
+    a = analyze_tracks(tracks)
+    assert any(w["code"] == "subject_turns_mirrored" for w in a.warnings)
+    assert a.cleaned_tracks is not None
+    raw = tracks.image[:, LM["nose"], 0].astype(float)
+    drawn = a.cleaned_tracks.image[:, LM["nose"], 0].astype(float)
+    both = np.isfinite(raw) & np.isfinite(drawn)
+    half = tracks.n_frames // 2  # out and back: both legs of the trip are checked
+    assert both[:half].sum() > 40 and both[half:].sum() > 40
+    # Cleaning moves a landmark by its jitter, not across the picture.
+    assert np.percentile(np.abs(drawn[both] - raw[both]), 95) < 0.03
