@@ -456,3 +456,25 @@ def test_split_pass_equals_the_single_pass_or_falls_back_to_it(
     assert shifts[0][1] == shifts[1][1] == "background optical flow (Lucas-Kanade), people masked"
     assert np.abs(shifts[0][0] - shifts[1][0]).max() < 0.5  # pixels
     assert seen and seen[-1] == single.n_frames  # progress reached the end
+
+
+@pytest.mark.slow
+def test_a_dark_clip_split_in_segments_is_corrected_like_one_pass(tmp_path: Path, ffmpeg,
+                                                                  monkeypatch) -> None:
+    """The exposure table is decided once, from the clip's first frames, and every
+    segment's landmarker gets the corrected frames (not only the first segment)."""
+    import subprocess
+
+    from gaitcheck.pipeline import AnalyzeOptions, run_video
+    from gaitcheck.video.exposure import peek_exposure
+
+    dark = tmp_path / "dark.mp4"
+    subprocess.run([ffmpeg, "-v", "error", "-i",
+                    str(REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"),
+                    "-vf", "lutyuv=y=val*0.35", "-an", str(dark)], check=True)
+    expected = peek_exposure(VideoReader(dark).frames())[1].describe()
+    assert expected["corrected"] is True
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)
+    split = run_video(dark, AnalyzeOptions(jobs=2))
+    assert "fallback" not in split.tracks.source["segments"]
+    assert split.tracks.source["exposure"] == expected

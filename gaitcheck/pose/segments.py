@@ -57,6 +57,7 @@ from gaitcheck.pose.seams import (
     join,
     subject_crosses_seams,
 )
+from gaitcheck.video.exposure import Exposure, peek_exposure
 from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
@@ -192,7 +193,8 @@ class _Segment:
     wall_s: float | None = None
 
     def run(self, factory: BackendFactory, options: Any, every: int, t0: float,
-            cancel: threading.Event, report: Callable[[], None] | None = None) -> None:
+            cancel: threading.Event, exposure: Exposure,
+            report: Callable[[], None] | None = None) -> None:
         def on_frame(done: int) -> None:
             if self.first_frame_s is None:
                 self.first_frame_s = round(time.perf_counter() - t0, 3)
@@ -205,8 +207,9 @@ class _Segment:
         try:
             backend = factory(options)
             try:
-                self.found = run_pose(segment_frames(self.reader, self.plan), backend, every,
-                                      on_frame, self.hooks, sample_by_index=True)
+                self.found = run_pose(segment_frames(self.reader, self.plan),
+                                      exposure.wrap(backend), every, on_frame, self.hooks,
+                                      sample_by_index=True)
                 self.describe = backend.describe()
             finally:
                 backend.close()
@@ -249,6 +252,14 @@ def extract_in_segments(
     from gaitcheck.report.cropspool import CropSpool
 
     every, total = stats_every(reader), reader.expected_frames
+    # One exposure decision for the clip, from its first frames as in a single pass, so
+    # every segment's landmarker sees the same corrected frames (gaitcheck.video.exposure).
+    first = cast(Generator[Frame, None, None], VideoReader(
+        reader.path, reader.start_s, reader.end_s, reader.info.slowmo).frames())
+    try:
+        exposure = peek_exposure(first)[1]
+    finally:
+        first.close()
     segs = [_Segment(k, VideoReader(reader.path, plan.start_s, plan.end_s, reader.info.slowmo),
                      plan, PassHooks(total, None, by_index=True), None)
             for k, plan in enumerate(plans)]
@@ -265,13 +276,13 @@ def extract_in_segments(
 
     t0, cancel = time.perf_counter(), threading.Event()
     threads = [threading.Thread(target=seg.run, args=(backend_factory, options, every, t0,
-                                                      cancel),
+                                                      cancel, exposure),
                                 name=f"gaitcheck-segment-{seg.number}", daemon=True)
                for seg in segs[1:]]
     try:
         for thread in threads:
             thread.start()
-        segs[0].run(backend_factory, options, every, t0, cancel, report)
+        segs[0].run(backend_factory, options, every, t0, cancel, exposure, report)
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.2)
@@ -320,7 +331,8 @@ def extract_in_segments(
         segments = {"jobs": len(plans), "overlap_s": OVERLAP_S,
                     "seams": [s.to_dict() for s in seams]} | timing
         extraction = build_extraction(head, reader, segs[0].describe, decoding,
-                                      extra_source={"segments": segments})
+                                      extra_source={"segments": segments,
+                                                    "exposure": exposure.describe()})
         tracks = extraction.tracks
         reason = subject_crosses_seams(tracks.image, tracks.frame_index, seams,
                                        reader.info.width, reader.info.height)
