@@ -20,6 +20,7 @@ import numpy as np
 
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics import formulas as f
+from gaitcheck.metrics.frames import at_frame
 
 #: Time before the detected initial contact at which the foot angle is read, s.
 PRE_CONTACT_S = 0.015
@@ -60,12 +61,8 @@ def foot_angle_at_row(points: np.ndarray, side: str, row: float) -> float:
         Fractional row; heel and foot_index are interpolated linearly between the two
         rows around it, so the angle is continuous in ``row``.
     """
-    i = int(np.clip(np.floor(row), 0, len(points) - 1))
-    j = min(i + 1, len(points) - 1)
-    w = row - i
-    ends = points[[i, j]][:, [LM[f"{side}_heel"], LM[f"{side}_foot_index"]]]
-    heel, toe = (1 - w) * ends[0] + w * ends[1]
-    return float(f.foot_angle_deg(heel, toe))
+    pose = at_frame(points, row)
+    return float(f.foot_angle_deg(pose[LM[f"{side}_heel"]], pose[LM[f"{side}_foot_index"]]))
 
 
 def rows_read(row: float, n_rows: int) -> slice:
