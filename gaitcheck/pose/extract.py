@@ -19,7 +19,7 @@ from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.subject import select_subject
 from gaitcheck.tracks.tracks import CHANNELS, LandmarkTracks
 from gaitcheck.video._cv import cv2
-from gaitcheck.video.exposure import peek_exposure
+from gaitcheck.video.exposure import grey_thumbnail, peek_exposure
 from gaitcheck.video.reader import Frame, VideoReader
 
 ProgressCallback = Callable[[int], None]
@@ -73,10 +73,7 @@ def image_stats(rgb: np.ndarray) -> tuple[float, float]:
         Variance of the Laplacian of a grey thumbnail :data:`STATS_HEIGHT` pixels high
         (grey levels squared): independent of resolution, low when blurred.
     """
-    h, w = rgb.shape[:2]
-    size = (max(1, round(w * STATS_HEIGHT / max(h, 1))), STATS_HEIGHT)
-    grey = cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA),
-                        cv2.COLOR_RGB2GRAY)
+    grey = grey_thumbnail(rgb, STATS_HEIGHT)
     return (float(np.percentile(grey, 90)),
             float(cv2.Laplacian(grey, cv2.CV_32F).var()))
 

@@ -85,13 +85,17 @@ def exposure_lut(p1: float, p90: float) -> np.ndarray | None:
     return np.round(255.0 * x ** 0.8).astype(np.uint8)
 
 
+def grey_thumbnail(rgb: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
+    """One frame (H, W, 3, uint8 RGB) in grey, ``height`` px high (area-averaged)."""
+    h, w = rgb.shape[:2]
+    size = (max(1, round(w * height / max(h, 1))), height)
+    return cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA),
+                        cv2.COLOR_RGB2GRAY)
+
+
 def grey_percentiles(rgb: np.ndarray) -> tuple[float, float]:
     """1st and 90th percentile of one frame's grey level, on a small thumbnail."""
-    h, w = rgb.shape[:2]
-    size = (max(1, round(w * THUMB_HEIGHT / max(h, 1))), THUMB_HEIGHT)
-    grey = cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA),
-                        cv2.COLOR_RGB2GRAY)
-    p1, p90 = np.percentile(grey, (1, 90))
+    p1, p90 = np.percentile(grey_thumbnail(rgb), (1, 90))
     return float(p1), float(p90)
 
 
