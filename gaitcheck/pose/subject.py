@@ -301,15 +301,16 @@ def select_subject(
     others: list[dict[str, Any]] = []
     if tracklets:
         chain = _chain(tracklets, time_s)
-        weight = np.zeros(n)
-        whole = _Tracklet()
+        kept: dict[int, tuple[PoseCandidate, np.ndarray, float, np.ndarray]] = {}
         for tr in chain:
-            for f, c, w in zip(tr.frames, tr.candidates, tr.weights, strict=True):
-                if chosen[f] is None or w > weight[f]:  # overlap: the more prominent
-                    chosen[f], weight[f] = c, w
-        for f in range(n):
-            if chosen[f] is not None:
-                _append(whole, f, chosen[f], *_box(chosen[f], width, height))
+            for f, c, b, w, g in zip(tr.frames, tr.candidates, tr.boxes, tr.weights,
+                                     tr.ankle_gaps, strict=True):
+                if f not in kept or w > kept[f][2]:  # overlap: the more prominent
+                    kept[f] = (c, b, w, g)
+        whole = _Tracklet()
+        for f in sorted(kept):
+            chosen[f] = kept[f][0]
+            _append(whole, f, *kept[f])
         subject = whole.summary(width, height, time_s)
         min_frames = max(5, round(0.2 * _fps(time_s)))
         others = [tr.summary(width, height, time_s)
