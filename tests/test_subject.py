@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gaitcheck.pose.backend import PoseCandidate
-from gaitcheck.pose.subject import gait_frames, second_look, select_subject
+from gaitcheck.pose.subject import fill_gaps, gait_frames, second_look, select_subject
 from helpers import candidate, synthetic_tracks
 
 W, H = 1600, 900
@@ -132,3 +132,21 @@ def test_a_fresh_detection_overlapping_a_collapsed_copy_is_the_same_walker() -> 
     sel = select_subject(frames, _times(120), W, H)
     assert sum(c is not None for c in sel.chosen) == 120
     assert sel.chosen[81].image[23, 1] < 0.7  # the fresh, upright detection at the overlap
+
+
+def test_short_gaps_are_filled_from_the_other_pass_only_with_the_same_person() -> None:
+    """Tracking two, the model lost the walker for 5 frames that the one-person pass
+    kept (CRF 35 walking clip); a longer gap, or another person there, stays a gap."""
+    n = 120
+    walker = np.stack([candidate(0.9 - 0.006 * t, 0.6, 0.35, phase=t / 3).image
+                       for t in range(n)])
+    image, other = walker.copy(), walker.copy()
+    image[20:25] = np.nan          # 5 frames (0.17 s): filled
+    image[60:80] = np.nan          # 20 frames (0.67 s): too long
+    image[95:98] = np.nan          # the other pass followed a bystander there
+    other[95:98] = candidate(0.2, 0.3, 0.3).image
+    world, other_world = (np.zeros((n, 33, 3), np.float32) for _ in range(2))
+    filled = fill_gaps(image, world, other, other_world, _times(n), W, H)
+    assert filled == list(range(20, 25))
+    assert np.array_equal(image[20:25], walker[20:25])
+    assert np.isnan(image[60:80]).all() and np.isnan(image[95:98]).all()

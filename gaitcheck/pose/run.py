@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction
 from gaitcheck.pose.segments import (
@@ -24,7 +26,7 @@ from gaitcheck.pose.segments import (
     plan_segments,
     single_pass,
 )
-from gaitcheck.pose.subject import gait_frames, second_look
+from gaitcheck.pose.subject import fill_gaps, gait_frames, second_look
 from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
@@ -147,7 +149,9 @@ def _second_look(extraction: Extraction, reader: VideoReader, options: Any,
                  plans: list[SegmentPlan], update: Callable[[int], None]) -> Extraction:
     """Redo a one-person pass tracking two people when it may have followed the wrong
     person (:func:`gaitcheck.pose.subject.second_look`); keep the pass that found more
-    of a walker or runner. Costs nothing when one person walks or runs alone in view.
+    of a walker or runner, its short gaps filled from the other pass where that one
+    found the same person (:func:`gaitcheck.pose.subject.fill_gaps`). Costs nothing when
+    one person walks or runs alone in view.
 
     The crop spool is not given to the second pass: it holds pixels of the frames, not
     of a person, so the first pass's crops stay valid and key frames it lacks are read
@@ -160,9 +164,15 @@ def _second_look(extraction: Extraction, reader: VideoReader, options: Any,
     again = _one_pass(reader, dataclasses.replace(options, max_people=2), progress, factory,
                       plans, None, update)
     second = again.tracks.source.get("subject_selection") or {}
-    keep = again if gait_frames(second) > gait_frames(first) else extraction
-    keep.tracks.source["subject_selection"]["second_look"] = {
+    keep, other = ((again, extraction) if gait_frames(second) > gait_frames(first)
+                   else (extraction, again))
+    tracks = keep.tracks
+    filled = fill_gaps(tracks.image, tracks.world, other.tracks.image, other.tracks.world,
+                       tracks.time_s, reader.info.width, reader.info.height) if (
+        np.array_equal(tracks.frame_index, other.tracks.frame_index)) else []
+    tracks.source["subject_selection"]["second_look"] = {
         "reason": why, "max_people": 2, "kept": "second" if keep is again else "first",
+        "frames_filled_from_other_pass": filled,
         "first_pass": {k: first.get(k) for k in ("subject", "person_tracklets",
                                                  "seconds_on_other_people")},
         "second_pass_max_people_in_frame": second.get("max_people_in_frame"),

@@ -45,6 +45,9 @@ _STEP_X, _STEP_Y, _STEP_FULL = 0.15, 0.05, 0.2
 #: A one-person pass is redone tracking two when the model spent this long on someone
 #: other than the subject, or the person followed steps less than this (0..1).
 SECOND_LOOK_OTHER_S, SECOND_LOOK_STEPPING = 0.5, 0.5
+#: Gaps in the kept pass's subject up to this long are filled from the other pass when
+#: its subject is there, within this many body sizes of where the kept one was heading.
+FILL_MAX_GAP_S, FILL_MAX_SHIFT = 0.5, 0.5
 
 
 @dataclass(eq=False)  # identity: tracklets are compared with `in`
@@ -379,3 +382,57 @@ def _overlaps(first: _Tracklet, later: _Tracklet) -> bool:
     near = [b for f, b in zip(first.frames, first.boxes, strict=True)
             if start - _MAX_JOIN_OVERLAP <= f < start]
     return any(_cost(b, later.boxes[0]) <= _MAX_LINK_COST for b in near)
+
+
+def fill_gaps(image: np.ndarray, world: np.ndarray, other_image: np.ndarray,
+              other_world: np.ndarray, time_s: np.ndarray, width: int, height: int
+              ) -> list[int]:
+    """Fill short gaps of the subject from a second pass over the same frames.
+
+    Tracking two people, MediaPipe loses a walker for a few frames where tracking one
+    did not (the CRF 35 walking clip: frames 143-144 and 160-164); tracking one, it may
+    have followed someone else elsewhere. A frame missing from the subject's tracks is
+    filled from the other pass's subject when the gap is at most :data:`FILL_MAX_GAP_S`
+    with the subject found on both sides, and the other pose's torso centre lies within
+    :data:`FILL_MAX_SHIFT` body sizes of the centre interpolated across the gap (so it
+    is the same person, not whoever the other pass followed there).
+
+    Parameters
+    ----------
+    image, world : numpy.ndarray, shapes (T, 33, C) and (T, 33, 3)
+        The kept subject's tracks (NaN where not found), filled in place.
+    other_image, other_world : numpy.ndarray
+        The other pass's subject, same frames.
+    time_s : numpy.ndarray, shape (T,)
+        Frame times, seconds.
+    width, height : int
+        Image size, pixels.
+
+    Returns
+    -------
+    list of int
+        The frames filled.
+    """
+    found = np.isfinite(image[:, :, 0]).any(axis=1)
+    other = np.isfinite(other_image[:, :, 0]).any(axis=1)
+    idx = np.flatnonzero(found)
+    filled: list[int] = []
+    if other.shape != found.shape or len(idx) < 2:
+        return filled
+    for t in np.flatnonzero(~found & other):
+        k = np.searchsorted(idx, t)
+        if k == 0 or k == len(idx):
+            continue
+        a, b = idx[k - 1], idx[k]
+        if time_s[b] - time_s[a] > FILL_MAX_GAP_S + 1e-6:
+            continue
+        box_a, box_b = (_box(PoseCandidate(image[f], world[f]), width, height)[0]
+                        for f in (a, b))
+        w = (time_s[t] - time_s[a]) / (time_s[b] - time_s[a])
+        expected = box_a + w * (box_b - box_a)
+        box = _box(PoseCandidate(other_image[t], other_world[t]), width, height)[0]
+        if np.hypot(*(box[:2] - expected[:2])) <= FILL_MAX_SHIFT * expected[2]:
+            filled.append(int(t))
+    for t in filled:
+        image[t], world[t] = other_image[t], other_world[t]
+    return filled
