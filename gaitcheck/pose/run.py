@@ -170,6 +170,8 @@ def _second_look(extraction: Extraction, reader: VideoReader, options: Any,
     filled = fill_gaps(tracks.image, tracks.world, other.tracks.image, other.tracks.world,
                        tracks.time_s, reader.info.width, reader.info.height) if (
         np.array_equal(tracks.frame_index, other.tracks.frame_index)) else []
+    if filled:
+        tracks.source["subject_selection"]["subject"]["frames"] += len(filled)
     tracks.source["subject_selection"]["second_look"] = {
         "reason": why, "max_people": 2, "kept": "second" if keep is again else "first",
         "frames_filled_from_other_pass": filled,
