@@ -20,7 +20,7 @@ Three measurements, all reproducible from the consistency suite's cached landmar
 Usage::
 
     python benchmarks/foot_mirror.py --cache /work/coord/cache-cons2 [--image-check]
-        [--render fore.out/landmarks.npz:fore.mp4:fore.truth.json]
+        [--draw feet.png] [--render fore.out/landmarks.npz:fore.mp4:fore.truth.json]
 """
 
 from __future__ import annotations
@@ -124,8 +124,12 @@ def _against_labels(base: Any, mirror: Any, near: dict[str, str]) -> dict[str, A
     return out
 
 
-def image_check(cache: Path, n_contacts: int = 8) -> dict[str, Any]:
-    """IMAGE-mode landmarker on a person crop and on its flip, near foot, contact frames."""
+def image_check(cache: Path, n_contacts: int = 8, draw: Path | None = None) -> dict[str, Any]:
+    """IMAGE-mode landmarker on a person crop and on its flip, near foot, contact frames.
+
+    With ``draw``, writes a PNG of the near foot in each frame: heel (circle) →
+    foot_index (cross) of the crop in red, of its mirror image (un-flipped) in cyan.
+    """
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python.vision import (
@@ -150,7 +154,7 @@ def image_check(cache: Path, n_contacts: int = 8) -> dict[str, Any]:
     load_cpu = time.process_time() - t0
     cap = cv2.VideoCapture(str(SHARED_CLIP))
     w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    own, flipped, cpu = [], [], 0.0
+    own, flipped, cpu, tiles = [], [], 0.0, []
     for index in frames:
         cap.set(cv2.CAP_PROP_POS_FRAMES, index)
         ok, bgr = cap.read()
@@ -171,8 +175,15 @@ def image_check(cache: Path, n_contacts: int = 8) -> dict[str, Any]:
         scale = np.array([x1 - x0, y1 - y0], dtype=np.float64)
         own.append(image_foot_angle(a * scale, near, report["view"]["facing"]))
         flipped.append(image_foot_angle(b * scale, side_b, report["view"]["facing"]))
+        if draw is not None:
+            tiles.append(foot_tile(bgr, [(a * scale + (x0, y0), near, (0, 0, 255)),
+                                         (b * scale + (x0, y0), side_b, (255, 255, 0))],
+                                   f"frame {index}"))
     cap.release()
     landmarker.close()
+    if draw is not None and tiles:
+        rows = [np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles) - len(tiles) % 4, 4)]
+        cv2.imwrite(str(draw), np.vstack(rows or [np.hstack(tiles)]))
     diff = np.array(own) - np.array(flipped)
     per = 1000 * cpu / max(2 * len(frames), 1)
     n_ic = len(fr.stances)
@@ -184,6 +195,27 @@ def image_check(cache: Path, n_contacts: int = 8) -> dict[str, Any]:
             "cpu_ms_per_inference": per, "landmarker_load_cpu_s": load_cpu,
             # Two rows per contact (the reading interpolates), frame and flip, both feet.
             "fusion_cpu_s_per_clip": load_cpu + 4 * n_ic * per / 1000}
+
+
+def foot_tile(bgr: np.ndarray, feet: list[tuple[np.ndarray, str, tuple[int, int, int]]],
+              label: str, size: int = 110, zoom: int = 2) -> np.ndarray:
+    """The region around the first foot's ankle, zoomed, with each heel → foot_index."""
+    from gaitcheck.video._cv import cv2
+
+    ankle = feet[0][0][LM[f"{feet[0][1]}_ankle"]]
+    x0, y0 = int(max(ankle[0] - size, 0)), int(max(ankle[1] - 0.7 * size, 0))
+    out = np.zeros((int(1.6 * size) * zoom, 2 * size * zoom, 3), np.uint8)
+    region = bgr[y0:y0 + int(1.6 * size), x0:x0 + 2 * size]
+    big = cv2.resize(region, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST)
+    out[:big.shape[0], :big.shape[1]] = big
+    for px, side, colour in feet:
+        heel, toe = (tuple(int(v) for v in (px[LM[f"{side}_{p}"]] - (x0, y0)) * zoom)
+                     for p in ("heel", "foot_index"))
+        cv2.circle(out, heel, 6, colour, 2)
+        cv2.drawMarker(out, toe, colour, cv2.MARKER_TILTED_CROSS, 14, 2)
+        cv2.line(out, heel, toe, colour, 2)
+    cv2.putText(out, label, (5, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
+    return out
 
 
 def consistency_tracks(cache: Path) -> Any:
@@ -249,12 +281,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--image-check", action="store_true")
+    ap.add_argument("--draw", type=Path, help="PNG of the image check's near feet")
     ap.add_argument("--render", action="append", default=[],
                     help="NPZ:VIDEO:TRUTH of a rendered runner (repeatable)")
     args = ap.parse_args()
     out: dict[str, Any] = {"decomposition": decomposition(args.cache)}
     if args.image_check:
-        out["image_check"] = image_check(args.cache)
+        out["image_check"] = image_check(args.cache, draw=args.draw)
     for spec in args.render:
         npz, video, truth = (Path(p) for p in spec.split(":"))
         out[f"render {video.name}"] = render_bias(npz, video, truth)
