@@ -32,6 +32,11 @@ TARGET_P90, MAX_GAIN = 170.0, 4.0
 #: Frames measured at the start of the pass, and the height of the grey thumbnail they
 #: are measured on, px.
 N_FIRST, THUMB_HEIGHT = 5, 256
+#: Grey level (0..255) at or below which a thumbnail pixel counts as clipped to black.
+BLACK_LEVEL = 2
+#: Share of the picture clipped to black above which the report says that limbs in
+#: shadow are lost (the suite's dimmed clips: 0.27–0.29; normal clips: < 0.01).
+LOST_BLACK_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,15 @@ class Exposure:
         (0..255); None when nothing could be sampled.
     lut : numpy.ndarray of uint8, shape (256,), or None
         The lookup table applied to every RGB channel, None when the clip is not dark.
+    black_share : float or None
+        Median over the sampled frames of the share of the picture at grey level
+        :data:`BLACK_LEVEL` or below (0..1): detail there is gone, whatever the table.
     """
 
     p1: float | None
     p90: float | None
     lut: np.ndarray | None
+    black_share: float | None = None
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
         """``rgb`` (H, W, 3, uint8) corrected; the same object when there is no table."""
@@ -64,7 +73,8 @@ class Exposure:
         """JSON-ready record (``tracks.source["exposure"]``)."""
         return {"p1": self.p1, "p90": self.p90, "corrected": self.lut is not None,
                 "gain": None if self.lut is None else round(self._gain(), 3),
-                "dark_p90": DARK_P90, "target_p90": TARGET_P90}
+                "dark_p90": DARK_P90, "target_p90": TARGET_P90,
+                "black_share": self.black_share}
 
     def _gain(self) -> float:
         assert self.p1 is not None and self.p90 is not None
@@ -85,6 +95,14 @@ def exposure_lut(p1: float, p90: float) -> np.ndarray | None:
     return np.round(255.0 * x ** 0.8).astype(np.uint8)
 
 
+def lut_of(record: dict[str, Any] | None) -> np.ndarray | None:
+    """The table a pose pass applied, from its record (:meth:`Exposure.describe`, kept
+    as ``tracks.source["exposure"]``); None when that pass applied none."""
+    if not record or not record.get("corrected") or record.get("p90") is None:
+        return None
+    return exposure_lut(float(record.get("p1") or 0.0), float(record["p90"]))
+
+
 def grey_thumbnail(rgb: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
     """One frame (H, W, 3, uint8 RGB) in grey, ``height`` px high (area-averaged)."""
     h, w = rgb.shape[:2]
@@ -95,8 +113,15 @@ def grey_thumbnail(rgb: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
 
 def grey_percentiles(rgb: np.ndarray) -> tuple[float, float]:
     """1st and 90th percentile of one frame's grey level, on a small thumbnail."""
-    p1, p90 = np.percentile(grey_thumbnail(rgb), (1, 90))
-    return float(p1), float(p90)
+    return grey_levels(rgb)[:2]
+
+
+def grey_levels(rgb: np.ndarray) -> tuple[float, float, float]:
+    """1st and 90th percentile of one frame's grey level and the share of it at
+    :data:`BLACK_LEVEL` or below, on a small thumbnail."""
+    grey = grey_thumbnail(rgb)
+    p1, p90 = np.percentile(grey, (1, 90))
+    return float(p1), float(p90), float(np.mean(grey <= BLACK_LEVEL))
 
 
 def peek_exposure(frames: Iterable[Any], n: int = N_FIRST) -> tuple[Iterator[Any], Exposure]:
@@ -120,11 +145,12 @@ def peek_exposure(frames: Iterable[Any], n: int = N_FIRST) -> tuple[Iterator[Any
     """
     it = iter(frames)
     head = list(itertools.islice(it, n))
-    samples = [grey_percentiles(f.rgb) for f in head]
+    samples = [grey_levels(f.rgb) for f in head]
     if not samples:
         return itertools.chain(head, it), Exposure(None, None, None)
     p1, p90 = (round(float(np.median([s[k] for s in samples])), 1) for k in (0, 1))
-    return itertools.chain(head, it), Exposure(p1, p90, exposure_lut(p1, p90))
+    black = round(float(np.median([s[2] for s in samples])), 3)
+    return itertools.chain(head, it), Exposure(p1, p90, exposure_lut(p1, p90), black)
 
 
 @dataclass(frozen=True)
