@@ -145,3 +145,22 @@ def test_brightening_a_grey_frame_matches_the_rgb_table() -> None:
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
     assert np.array_equal(cv2.cvtColor(cv2.LUT(rgb, lut), cv2.COLOR_RGB2GRAY),
                           cv2.LUT(grey, lut))
+
+
+def test_a_dark_clip_with_black_shadows_gets_capped_confidences() -> None:
+    from gaitcheck.metrics.result import Metric
+    from gaitcheck.tracks.quality import DARK_CONFIDENCE, dark_clip_confidence
+
+    metrics = {k: Metric(k, 1.0, "x", 0.9, ("side",)) for k in
+               ("cadence_spm", "step_time_ms", "trunk_lean_deg", "knee_flexion_ic_deg")}
+
+    def source(black: float | None, corrected: bool = True) -> dict:
+        lut = exposure_lut(0.0, 52.0) if corrected else None
+        return {"exposure": Exposure(0.0, 52.0, lut, black).describe()}
+
+    capped = dark_clip_confidence(metrics, source(0.31))
+    assert capped["cadence_spm"].confidence == 0.9 and capped["step_time_ms"].confidence == 0.9
+    assert capped["trunk_lean_deg"].confidence == DARK_CONFIDENCE
+    assert capped["knee_flexion_ic_deg"].confidence == DARK_CONFIDENCE
+    for kept in (source(0.05), source(0.31, corrected=False), {}, source(None)):
+        assert dark_clip_confidence(metrics, kept) is metrics
