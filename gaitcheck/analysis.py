@@ -40,6 +40,7 @@ from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.facing import face_one_way
+from gaitcheck.tracks.quality import dark_clip_confidence
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -367,6 +368,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         metrics = _stride_count_check(metrics, len(contacts), warnings)
     metrics = _plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
+    metrics = dark_clip_confidence(metrics, tracks.source)  # limbs lost in black shadows
     metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
     si = asymmetry(metrics, scene.view, tracks.fps if tracks.n_frames > 1 else None,
                    seen_values)
