@@ -8,7 +8,12 @@ re-compressed at CRF 35 or sub-sampled to 30 fps. The floor is ``FLOOR_SCALE × 
 stride sampling, which the statistical part already holds). A change between two
 measurements carries two errors, so one measurement's SD is ``SD(change) / √2``, and
 ``median |N(0, σ)| = 0.674 σ``: a 95 % half-width is ``1.96 / 0.674 / √2 ≈ 2.06``
-medians. Metrics the suite has not measured take :data:`FALLBACK_FLOORS`.
+medians. The transforms include the single pose pass started 3 or 15 frames later
+(``start+N``): where a recording starts moves MediaPipe's tracking history. Metrics the
+suite has not measured take :data:`FALLBACK_FLOORS`.
+
+``event_time_frames`` is the initial contacts' systematic shift, in frames; values read
+at an event carry it too (:mod:`gaitcheck.metrics.event_timing`, :func:`event_time_floor`).
 
 Pure standard library: the registry (importable without numpy) reads it.
 """
@@ -43,6 +48,13 @@ FALLBACK_FLOORS: dict[str, float] = {
 }
 
 
+#: Table key of the gait events' systematic timing shift, frames.
+EVENT_TIME_KEY = "event_time_frames"
+#: Its floor when the table does not hold it (chosen: the median shift measured on the
+#: consistency suite in December 2026, 0.36 frame, times :data:`FLOOR_SCALE`).
+FALLBACK_EVENT_TIME_FRAMES = 0.75
+
+
 def load_systematic(path: Path | None = None) -> dict[str, float]:
     """Read the measured systematic floors per metric key from the suite's table.
 
@@ -62,6 +74,11 @@ def load_systematic(path: Path | None = None) -> dict[str, float]:
         if typical is not None and math.isfinite(float(typical)):
             out[key] = round(FLOOR_SCALE * float(typical), 3)
     return out
+
+
+def event_time_floor() -> float:
+    """95 % half-width of an event's systematic timing, video frames (measured or fallback)."""
+    return load_systematic().get(EVENT_TIME_KEY, FALLBACK_EVENT_TIME_FRAMES)
 
 
 def floors() -> dict[str, tuple[float, str]]:
