@@ -294,6 +294,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                                      filled=cleaned.interpolated)
         metrics |= sag
         frame_info = info["frame"]
+        if one_way is not None:  # per-frame angles are read on the same one-way tracks
+            frame_info = frame_info | {"one_way": one_way.to_dict()}
         counters = {"left": 0, "right": 0}
         usual = {s: _usual_strike(info["per_side"]["foot_strike"][s]) for s in SIDES}
         for st in stances:
