@@ -180,7 +180,33 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     out["activity"] = report["activity"]["value"]
     out["findings"] = sorted(f["metric"] for f in report["findings"])
     out["contacts"] = [(c["time_s"], c["side"]) for c in report["events"]["contacts"]]
+    out["near_side"] = report["view"].get("near_side")
+    out["per_side"] = {k: {s: v.get("mean") for s, v in
+                           ((report["metrics"].get(k) or {}).get("per_side") or {}).items()}
+                       for k in spread_keys()}
     return out
+
+
+def side_changes(base: dict[str, Any], other: dict[str, Any], key: str
+                 ) -> tuple[float, float] | None:
+    """Largest change of one leg's mean, and change of the near − far difference.
+
+    Legs are paired near with near (a mirror relabels left and right) when both clips
+    name their near side, else by label; None without both legs in both clips.
+    """
+    sides = ("left", "right")
+    if base.get("near_side") in sides and other.get("near_side") in sides:
+        far = {s: next(x for x in sides if x != s) for s in sides}
+        pairs = [(base["near_side"], other["near_side"]),
+                 (far[base["near_side"]], far[other["near_side"]])]
+    else:
+        pairs = [(s, s) for s in sides]
+    a, b = base["per_side"].get(key) or {}, other["per_side"].get(key) or {}
+    values = [(a.get(x), b.get(y)) for x, y in pairs]
+    if any(v is None for pair in values for v in pair):
+        return None
+    (a0, b0), (a1, b1) = values
+    return max(abs(b0 - a0), abs(b1 - a1)), abs((b0 - b1) - (a0 - a1))
 
 
 def event_shift_frames(base: dict[str, Any], other: dict[str, Any]) -> float | None:
@@ -216,6 +242,13 @@ def compare(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
         if out.get(k) is not None:
             out[k] /= max(base["frame_ms"], other["frame_ms"])
     out[EVENT_TIME] = event_shift_frames(base, other)
+    same_units = {k for k in spread_keys() if base["units"].get(k) == other["units"].get(k)}
+    frame = max(base["frame_ms"], other["frame_ms"])
+    out["legs"] = {}
+    for k in spread_keys():
+        legs = side_changes(base, other, k) if k in same_units else None
+        if legs is not None:
+            out["legs"][k] = tuple(v / frame if k in FRAME_TIMED else v for v in legs)
     for k in ("strike_class", "view", "setting", "activity", "findings"):
         out[k] = base.get(k) == other.get(k)
     return out
@@ -288,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spread-out", type=Path)
     args = ap.parse_args(argv)
     spread: dict[str, dict[str, float]] = {}
+    legs: dict[str, dict[str, tuple[float, float]]] = {}
     failures = 0
     for name in args.clips.split(","):
         rows = run_clip(name, args.cache, not args.pose_only)
@@ -303,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
             ref = row.pop("base", base)
             c = compare(ref, row)
             cells = []
+            for k, (side, diff) in c["legs"].items():
+                legs.setdefault(k, {})[f"{name}/{t}"] = (round(side, 3), round(diff, 3))
             for k in [*spread_keys(), EVENT_TIME, "ground_angle_deg"]:
                 v = c[k]
                 if v is not None and k != "ground_angle_deg":
@@ -328,13 +364,22 @@ def main(argv: list[str] | None = None) -> int:
                           "same clip transformed (mirror, half size, off-centre, roll ±4°, "
                           "dim, CRF 35, 60→30 fps, halves) or its pose pass started 3 or "
                           "15 frames later (start+N): the systematic part of its "
-                          "uncertainty. Written by benchmarks/consistency.py. Contact, step "
-                          "and flight time in frames of the coarser clip; other units as "
-                          "the metric.",
+                          "uncertainty. per_transform: the clip's value; "
+                          "per_transform_side: the larger change of one leg's mean; "
+                          "per_transform_difference: change of the near - far difference "
+                          "(legs paired near with near). Written by "
+                          "benchmarks/consistency.py. Contact, step and flight time in "
+                          "frames of the coarser clip; other units as the metric.",
                  "metrics": {k: {"max_abs_change": max(v.values()),
                                  "median_abs_change": round(float(np.median(list(v.values()))),
                                                             3),
                                  "per_transform": v} for k, v in spread.items()}}
+        # One leg's mean, and the near − far difference (a left-right comparison).
+        for k, per in legs.items():
+            if k in table["metrics"]:
+                table["metrics"][k]["per_transform_side"] = {t: v[0] for t, v in per.items()}
+                table["metrics"][k]["per_transform_difference"] = {t: v[1]
+                                                                   for t, v in per.items()}
         args.spread_out.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     return 1 if failures else 0
 

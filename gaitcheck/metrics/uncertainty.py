@@ -11,7 +11,9 @@ A reported mean is uncertain for two reasons, and the interval combines both:
   least :data:`MIN_VALUES` values are required; with fewer there is no interval.
 * **Systematic**: what the same clip gives when it is transformed (mirrored, resized,
   rolled, re-compressed ...): the registry's ``uncertainty_floor``, measured by the
-  consistency suite (see :mod:`gaitcheck.metrics.systematic`), a 95 % half-width.
+  consistency suite (see :mod:`gaitcheck.metrics.systematic`), a 95 % half-width. A
+  single leg's mean (``side_ci95``) takes the suite's floor of one leg's mean where it
+  measured one (:func:`~gaitcheck.metrics.systematic.leg_floor`).
 
 * **Event timing**, for values read at a gait event (knee flexion, foot angle,
   overstride and shank angle at contact, hip extension at toe-off): the consistency
@@ -38,7 +40,7 @@ from scipy import stats
 from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.event_timing import EXTRA_KEY
 from gaitcheck.metrics.result import Metric
-from gaitcheck.metrics.systematic import floor_in_unit
+from gaitcheck.metrics.systematic import floor_in_unit, leg_floor
 
 #: Fewest per-stride values an interval is computed from.
 MIN_VALUES = 3
@@ -120,9 +122,11 @@ def with_uncertainty(metrics: dict[str, Metric], fps: float | None) -> dict[str,
         side_ci = None
         if m.per_side is not None:
             side_ci = {}
+            leg = leg_floor(key)  # one leg's mean shifts more than both legs' mean
+            side_floor = floor if leg is None else floor_in_unit(key, leg, fps)
             for s, st in m.per_side.items():
                 h, _ = statistical_half_width(st.valid)
-                side_ci[s] = interval(st.mean, combine(h, floor, t))
+                side_ci[s] = interval(st.mean, combine(h, side_floor, t))
         out[key] = dataclasses.replace(
             m, ci95=interval(m.value, total), side_ci95=side_ci, extra=extra,
             uncertainty=describe(method, n, half, floor, entry.floor_origin,
