@@ -26,7 +26,12 @@ Sections (``--only`` picks some, comma-separated):
   on 2 threads (from the ``model`` section, when it runs). ``--baseline DIR`` adds
   ``gaitcheck analyze --jobs 1`` run from another checkout (the single pass before a
   change) and the speed-up against it. With ``--jobs K`` the ``rss`` section also
-  measures one process holding K landmarkers.
+  measures one process holding K landmarkers;
+* ``stages``: where the wall time of ``gaitcheck analyze`` goes, with ``--jobs 1`` and
+  ``--jobs K`` (``benchmarks/stage_profile.py`` in a child process, alternated
+  ``--repeat`` times, medians): start-up (interpreter, imports), pose (each segment's
+  model load, first frame and end; the exposure decision; stitching), waiting for the
+  warm-up imports, analysis, report writers (key frames in parallel), exit.
 
 Derived inputs (looped clips, the ``--quick`` cut, batch folders) are cached in
 ``$GAITCHECK_BENCH_CACHE`` (default ``/tmp/gaitcheck-bench``). Run on an idle machine;
@@ -74,7 +79,7 @@ SHARED = REPO.parent / "shared" / "videos" / "treadmill_side_30fps.mp4"
 SAMPLE = REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"
 MODEL = REPO / "models" / "pose_landmarker_full.task"
 CACHE = Path(os.environ.get("GAITCHECK_BENCH_CACHE", "/tmp/gaitcheck-bench"))
-SECTIONS = ("model", "pose", "e2e", "analysis", "rss", "batch", "segments")
+SECTIONS = ("model", "pose", "e2e", "analysis", "rss", "batch", "segments", "stages")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 #: Goals of the issues: end to end ≤ 1.10 × pose; analysis ≤ 2 % of the total; peak RSS
@@ -507,6 +512,82 @@ def bench_segments(b: Bench) -> None:
         if 2 in b.net_ms:
             b.ratio(f"segments {label}: jobs={jobs} frames/s / 2-thread network rate",
                     frames / split, 1000 / b.net_ms[2])
+
+
+def _stage_rows(events: list[dict[str, Any]], spawned: float, returned: float,
+                exited: float) -> dict[str, float]:
+    """Seconds per stage of one ``stage_profile.py`` run (see :func:`bench_stages`)."""
+    def span(name: str, thread: str | None = None) -> list[tuple[float, float]]:
+        return [(e["start"], e["end"]) for e in events if e["name"] == name
+                and (thread is None or e["thread"] == thread)]
+
+    def total(*names: str) -> float:
+        return sum(b - a for n in names for a, b in span(n))
+
+    video = span("pipeline.analyze_video")[0]
+    pose = span("pipeline._extract")[0]
+    runs = sorted(span("segments._Segment.run"), key=lambda r: r[1])
+    loads = span("pipeline._mediapipe_backend")
+    out = {"start-up: interpreter, imports, CLI": video[0] - spawned,
+           "open video, output folder": pose[0] - video[0],
+           "pose pass (all of it)": pose[1] - pose[0],
+           "  model load (longest)": max((b - a for a, b in loads), default=0.0),
+           "  exposure decision (first frames)": total("extract.peek_exposure")}
+    if runs:
+        out["  first segment to finish"] = runs[0][1] - pose[0]
+        out["  last segment to finish"] = runs[-1][1] - pose[0]
+        out["  stitching (seams, subject, scene)"] = total(
+            "segments.join", "segments.build_extraction", "segments.joined")
+    else:
+        out["  scene lines, subject"] = total("extract.build_extraction", "hooks._with_scene")
+    out["  waiting for the warm-up imports"] = total("run.WarmUp.join")
+    out["warm-up imports (on a spare core)"] = total("run.WarmUp._run")
+    out["analysis (build_result)"] = total("pipeline.build_result")
+    out["video SHA-256 (if not ready)"] = total("pipeline._Digest.get")
+    out["report writers (save_result)"] = total("writers.save_result")
+    out["  key frames (in parallel)"] = total("keyframes.extract_keyframes")
+    out["  HTML"] = total("html.write_html")
+    out["  CSV tables + landmarks"] = total("csv_report.write_csvs", "writers.save_tracks_csv",
+                                            "writers.save_tracks_npz")
+    out["after the run: exit"] = exited - returned
+    out["total (command wall time)"] = exited - spawned
+    return out
+
+
+def bench_stages(b: Bench) -> None:
+    """Stage profile of ``gaitcheck analyze`` with --jobs 1 and --jobs K (medians)."""
+    from gaitcheck.pose.segments import usable_cores
+
+    jobs = b.jobs or usable_cores()
+    script = REPO / "benchmarks" / "stage_profile.py"
+    runs: dict[int, list[dict[str, float]]] = {1: [], jobs: []}
+    cpu: dict[int, list[float]] = {1: [], jobs: []}
+    rss: dict[int, list[float]] = {1: [], jobs: []}
+    for _ in range(b.repeat):
+        for k in runs:
+            with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+                spawned = time.time()
+                run = subprocess.run([sys.executable, str(script), str(b.video), "-o",
+                                      f"{tmp}/out", "-q", "--jobs", str(k)],
+                                     capture_output=True, text=True, cwd=REPO)
+                exited = time.time()
+            if run.returncode != 0:
+                b.row("stages", f"--jobs {k}", None, value="failed", unit="",
+                      note=run.stderr.strip()[-80:])
+                return
+            data = json.loads(run.stdout.strip().splitlines()[-1])
+            runs[k].append(_stage_rows(data["events"], spawned, data["returned"], exited))
+            cpu[k].append(data["cpu_s"])
+            rss[k].append(data["maxrss_mb"])
+    for k, rows in runs.items():
+        for name in rows[0]:
+            values = [r[name] for r in rows]
+            b.row("stages", f"--jobs {k}: {name}", float(np.median(values)),
+                  b.frames if name.startswith("total") else None,
+                  note=("runs " + " ".join(f"{v:.2f}" for v in values) +
+                        (f"; CPU s {' '.join(f'{v:.1f}' for v in cpu[k])}; peak RSS MB "
+                         f"{' '.join(f'{v:.0f}' for v in rss[k])}"
+                         if name.startswith("total") else "")))
 
 
 # -- output --------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 :func:`pose_pass` chooses between :func:`gaitcheck.pose.segments.single_pass` and
 :func:`gaitcheck.pose.segments.extract_in_segments`, reports progress, and starts
-:class:`WarmUp` once the model is loaded: the modules the analysis needs afterwards are
-imported on a spare core while pose runs, not after it.
+:class:`WarmUp` on a spare core: the modules the analysis needs afterwards are imported
+while pose runs, not after it. A single pass leaves a core idle from its first frame on;
+a split pass keeps every core busy, so the warm-up starts when the first segment
+finishes (planned to end :data:`~gaitcheck.pose.segments.WARM_UP_FRAMES` frames early).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction
 from gaitcheck.pose.segments import (
+    WARM_UP_FRAMES,
     default_jobs,
     extract_in_segments,
     plan_segments,
@@ -54,13 +57,15 @@ class WarmUp:
     def __init__(self, modules: Sequence[str], then: Callable[[], Any] | None = None) -> None:
         self.modules, self.then = tuple(modules), then
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the thread (once; later calls do nothing)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="gaitcheck-warm-up",
-                                            daemon=True)
-            self._thread.start()
+        """Start the thread (once; later calls, from any thread, do nothing)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="gaitcheck-warm-up",
+                                                daemon=True)
+                self._thread.start()
 
     def _run(self) -> None:
         with contextlib.suppress(Exception):  # the main thread's import will report it
@@ -97,10 +102,11 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
     spool : CropSpool, optional
         Receives the foot crops of the key frames.
     warm_up : WarmUp, optional
-        Started once the first frames are analysed (no import races MediaPipe's);
-        joined before returning.
+        Started once the first frames are analysed (no import races MediaPipe's), or in
+        a split pass when the first segment finishes; joined before returning.
     """
-    plans = plan_segments(reader, default_jobs() if jobs is None else jobs)
+    plans = plan_segments(reader, default_jobs() if jobs is None else jobs,
+                          -WARM_UP_FRAMES if warm_up is not None else 0)
 
     def update(done: int) -> None:
         if warm_up is not None:
@@ -110,7 +116,9 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
     if plans:
         progress.start(reader.expected_frames)
         try:
-            extraction = extract_in_segments(reader, plans, factory, options, update, spool)
+            extraction = extract_in_segments(
+                reader, plans, factory, options, progress.update, spool,
+                warm_up.start if warm_up is not None else None)
         finally:
             progress.stop()
     else:
