@@ -99,8 +99,9 @@ def main(argv: list[str]) -> int:
 
     writers.write_reports = write_reports
     code = 0
+    sys.argv = ["gaitcheck", "analyze", *argv]
     try:
-        cli.app(["analyze", *argv], standalone_mode=False)
+        cli.main()  # the console script's own path, to its exit
     except SystemExit as err:
         code = int(err.code or 0)
     usage = resource.getrusage(resource.RUSAGE_SELF)
