@@ -134,7 +134,8 @@ def assess_quality(
              f"{out_frac:.0%} of frames; keep the whole body, feet included, in view.")
     if frames_with_others:
         warn("other_people", f"Another person was detected in {frames_with_others} of {n} "
-             "frames; gaitcheck followed the most prominent moving person.")
+             f"frames; gaitcheck analysed {_subject_text(tracks)}: check in the annotated "
+             "video that this is the person you filmed.")
     if n > 1 and duration < MIN_DURATION_S:
         warn("short_clip", f"The clip is only {duration:.1f} s long; record at least "
              f"{MIN_DURATION_S:.0f} s (10-15 s is better) for stable averages.")
@@ -178,3 +179,17 @@ def _sampling(tracks: LandmarkTracks) -> dict[str, Any]:
             "source_fps": round(float(source), 3) if np.isfinite(source) else None,
             "analysed_fps": round(float(analysed), 3) if ok else None,
             "event_resolution_ms": round(500.0 / analysed, 1) if ok else None}
+
+
+def _subject_text(tracks: LandmarkTracks) -> str:
+    """Who was analysed, from the pose pass's subject selection, in words."""
+    subject = (tracks.source.get("subject_selection") or {}).get("subject") or {}
+    if not subject:
+        return "the person who walked or ran most clearly"
+    x, y = subject["centre"]
+    height = "upper" if y < 0.4 else "lower" if y > 0.6 else "middle"
+    where = (f"crossing the {height} part of the picture" if subject.get("travel", 0) >= 0.5
+             else f"mostly in the {height} {'left' if x < 0.4 else 'right' if x > 0.6 else ''}"
+             " part of the picture".replace("  ", " "))
+    return (f"the person who walked or ran most clearly (seen {subject['first_s']:.1f}-"
+            f"{subject['last_s']:.1f} s, {where})")
