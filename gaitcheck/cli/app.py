@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -337,6 +338,9 @@ def main() -> None:
             code = _run_app()
         except SystemExit as exc:
             code = exc.code
+    # The interpreter's collections at exit would walk every object the imports made
+    # (scipy, MediaPipe, ...: ~0.3 CPU s, measured) only to free memory the exit frees.
+    gc.freeze()
     sys.exit(code)
 
 

@@ -209,8 +209,14 @@ class VideoReader:
                 "analyse: gait analysis needs several seconds of running; widen the window "
                 "or lower the stride")
 
+    #: FFmpeg decoder threads (0: OpenCV's default, one per core). A segment of a split
+    #: pose pass uses 1: every core already runs a landmarker, and each decoder thread
+    #: holds frames of its own (gaitcheck.pose.segments).
+    decoder_threads = 0
+
     def _open(self) -> Any:
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        params = [cv2.CAP_PROP_N_THREADS, self.decoder_threads] if self.decoder_threads else []
+        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
             boxes = mp4_boxes(self.path)
             if boxes[:1] == ["ftyp"] and "mdat" in boxes and "moov" not in boxes:
