@@ -165,8 +165,10 @@ def test_non_uniform_timestamps():
 def test_realistic_artefacts():
     """Jitter, dropped frames, leg swaps, far-foot errors: cadence ±1 steps/min on every
     clip, no false IC and no detectable IC missed, ≥ 90 % of ICs within ±1 frame, IC bias
-    within −0.6..0 frame per clip (measured over 12 clips: 97 % within a frame, biases
-    −0.06 to −0.46 frame: early by about a third of a frame). Raw tracks: no low-pass
+    within −0.6..+0.2 frame per clip (measured over 12 clips with the cleaning's
+    thigh/foot swap repair: biases −0.48 to +0.003 frame, early by about a third of a
+    frame; the walking clips' swap glitches no longer pull contacts early, per-clip SD
+    0.84 → 0.21 frame on the worst). Raw tracks: no low-pass
     (an 8 Hz Butterworth blurs the landing and lowers the hit rate); the detector rejects
     loose feet itself."""
     hits, total = 0, 0
@@ -180,7 +182,7 @@ def test_realistic_artefacts():
                 m = _match(events, motion, "IC", 0.5 * gait.step_time_s)
                 assert m.n_false_positives == 0 and not _missed(m, motion, truth)
                 bias = m.timing().bias * gait.fps
-                assert -0.6 <= bias <= 0.0, (activity, view, seed, bias)
+                assert -0.6 <= bias <= 0.2, (activity, view, seed, bias)
                 hits += int(np.sum(np.abs(m.timing_errors_s) <= 1.0 / gait.fps + 1e-9))
                 total += m.n_true_positives
                 true_cadence = cadence_spm(np.array([c.ic_s for c in motion.contacts]))
