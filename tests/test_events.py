@@ -441,3 +441,25 @@ def test_real_walking_clip(tmp_path):
     assert events.activity == "walk"
     assert len(events.contacts) >= 4 and _alternates(events)
     assert 70 <= events.cadence_spm <= 140
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_real_treadmill_contact_time_test_retest(treadmill):
+    """Each half of the real clip gives the whole clip's contact time within one frame
+    (issue 14), from the same landmarks: measured −0.02 and −0.50 frame (whole clip
+    6.90 frames, 230 ms), with the toe-off timed from the onset of the toe's rise."""
+    from gaitcheck.pipeline import _trim, build_result
+
+    tracks = treadmill[0]
+
+    def contact_frames(t: LandmarkTracks) -> float:
+        report = build_result(t, AnalyzeOptions()).report
+        assert report["activity"]["value"] == "run"
+        return report["metrics"]["ground_contact_ms"]["value"] * tracks.fps / 1000.0
+
+    whole = contact_frames(tracks)
+    end = float(tracks.time_s[-1])
+    for start_s, end_s in ((None, end / 2), (end / 2, None)):
+        half = contact_frames(_trim(tracks, AnalyzeOptions(start_s=start_s, end_s=end_s)))
+        assert half == pytest.approx(whole, abs=1.0), (start_s, end_s)
