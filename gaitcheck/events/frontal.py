@@ -5,10 +5,11 @@ the optical axis, so the side-view cues (heel most anterior, foot carried backwa
 not visible. Two things are:
 
 * **initial contact**: the foot's descent (and forward swing) stops and the belt takes
-  it towards the camera, down the image: the ankle's vertical image velocity changes
-  abruptly. IC is the break point of a continuous two-piece linear fit (a hinge) to the
-  ankle's image row around the sharpest such bend, to a fraction of a frame, plus a
-  small lag measured on the synthetic runner (:data:`IC_LAG`);
+  it towards the camera, down the image: the image heights change slope abruptly. IC is
+  the break point of a continuous two-piece linear fit (a hinge), first on the ankle
+  around its sharpest bend, then on heel, ankle and toe together over a wider window
+  (their jitter is independent), to a fraction of a frame, plus a small lag measured
+  on the synthetic runner (:data:`IC_LAG`);
 * **toe-off**: on a level floor seen by a level camera, ``1 / (y − horizon)`` of a
   point on the ground is proportional to its depth, so a foot carried by the belt at
   constant speed moves on a straight line in that coordinate (a constant overground).
