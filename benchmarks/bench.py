@@ -26,7 +26,12 @@ Sections (``--only`` picks some, comma-separated):
   on 2 threads (from the ``model`` section, when it runs). ``--baseline DIR`` adds
   ``gaitcheck analyze --jobs 1`` run from another checkout (the single pass before a
   change) and the speed-up against it. With ``--jobs K`` the ``rss`` section also
-  measures one process holding K landmarkers.
+  measures one process holding K landmarkers;
+* ``stages``: where the wall time of ``gaitcheck analyze`` goes, with ``--jobs 1`` and
+  ``--jobs K`` (``benchmarks/stage_profile.py`` in a child process, alternated
+  ``--repeat`` times, medians): start-up (interpreter, imports), pose (each segment's
+  model load, first frame and end; the exposure decision; stitching), waiting for the
+  warm-up imports, analysis, report writers (key frames in parallel), exit.
 
 Derived inputs (looped clips, the ``--quick`` cut, batch folders) are cached in
 ``$GAITCHECK_BENCH_CACHE`` (default ``/tmp/gaitcheck-bench``). Run on an idle machine;
@@ -74,7 +79,7 @@ SHARED = REPO.parent / "shared" / "videos" / "treadmill_side_30fps.mp4"
 SAMPLE = REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"
 MODEL = REPO / "models" / "pose_landmarker_full.task"
 CACHE = Path(os.environ.get("GAITCHECK_BENCH_CACHE", "/tmp/gaitcheck-bench"))
-SECTIONS = ("model", "pose", "e2e", "analysis", "rss", "batch", "segments")
+SECTIONS = ("model", "pose", "e2e", "analysis", "rss", "batch", "segments", "stages")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 #: Goals of the issues: end to end ≤ 1.10 × pose; analysis ≤ 2 % of the total; peak RSS
@@ -83,6 +88,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 #: and 2-minute synthetic clip).
 GOALS = {"e2e/pose": ("<=", 1.10), "analysis/total": ("<=", 0.02),
          "rss_peak_mb": ("<", 500.0), "rss16/rss1": ("<=", 1.10),
+         "rss_peak_mb, split": ("<", 500.0), "rss16/rss1, split": ("<=", 1.10),
          "batch2w/1w": (">=", 1.7), "segments speed-up, clip": (">=", 1.7),
          "segments speed-up, synthetic": (">=", 1.7),
          "segments speed-up, clip, against the baseline's single pass": (">=", 1.7),
@@ -203,19 +209,36 @@ def bench_model(b: Bench) -> None:
             b.row("model", f"landmark net, TFLite, {threads} thread(s)", seconds, len(crops),
                   note="ai-edge-litert on pre-decoded 256x256 crops")
         return
+    import threading
+
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
     options = PoseLandmarkerOptions(base_options=BaseOptions(
         model_asset_buffer=MODEL.read_bytes()), running_mode=RunningMode.IMAGE)
-    with PoseLandmarker.create_from_options(options) as landmarker:
-        images = [mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(c))
-                  for c in crops]
-        landmarker.detect(images[0])
-        seconds, _ = timed(lambda: [landmarker.detect(im) for im in images])
-    b.row("model", "MediaPipe IMAGE mode, 256x256 crops", seconds, len(crops),
-          note="no TFLite interpreter (pip install -e '.[bench]'): detector + landmarks")
+    images = [mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(c))
+              for c in crops]
+    for threads in (1, 2):  # 2: two landmarkers on two threads, half the crops each
+        marks = [PoseLandmarker.create_from_options(options) for _ in range(threads)]
+        try:
+            for mark in marks:
+                mark.detect(images[0])
+            workers = [threading.Thread(target=lambda m=m, i=i, n=threads: [
+                m.detect(im) for im in images[i::n]]) for i, m in enumerate(marks)]
+            t0 = time.perf_counter()
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+            seconds = time.perf_counter() - t0
+        finally:
+            for mark in marks:
+                mark.close()
+        b.net_ms[threads] = 1000 * seconds / len(crops)
+        b.row("model", f"MediaPipe IMAGE mode, 256x256 crops, {threads} thread(s)", seconds,
+              len(crops), note="no TFLite interpreter (pip install -e '.[bench]'): "
+                               "detector + landmarks")
 
 
 def bench_pose(b: Bench) -> None:
@@ -348,14 +371,18 @@ def bench_rss(b: Bench) -> None:
             b.row("rss", f"peak RSS, clip x{k}", seconds, b.frames * k,
                   value=mb if code == 0 else "failed", unit="MB", note=note)
     if b.jobs and b.jobs > 1:  # one process holding b.jobs landmarkers and decoders
+        split: dict[int, float | None] = {}
         with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
-            for k in (1, 4):
+            for k in (1, 16):
                 mb, seconds, code = peak_rss_mb([
                     sys.executable, "-m", "gaitcheck", "analyze", str(looped(b.video, k)),
                     "-o", f"{tmp}/j{k}", "-q", "--jobs", str(b.jobs)])
+                split[k] = mb if code == 0 else None
                 b.row("rss", f"peak RSS, clip x{k}, --jobs {b.jobs}", seconds, b.frames * k,
                       value=mb if code == 0 else "failed", unit="MB",
                       note=f"{b.jobs} landmarkers in one process")
+        b.ratios["rss_peak_mb, split"] = max((v for v in split.values() if v), default=None)
+        b.ratio("rss16/rss1, split", split[16], split[1])
     b.ratios["rss_peak_mb"] = max((v for v in peaks.values() if v), default=None)
     b.ratio("rss16/rss1", peaks[16], peaks[1])
 
@@ -504,9 +531,87 @@ def bench_segments(b: Bench) -> None:
                     float(np.median(cli["baseline --jobs 1"])), split_cli)
         one, split = float(np.median(runs[1])), float(np.median(runs[jobs]))
         b.ratio(f"segments speed-up, {label}, analyze_video in a warm process", one, split)
-        if 2 in b.net_ms:
+        if 2 in b.net_ms:  # the issue's ceiling: the landmark network alone, 2 threads
             b.ratio(f"segments {label}: jobs={jobs} frames/s / 2-thread network rate",
                     frames / split, 1000 / b.net_ms[2])
+            b.ratio(f"segments {label}: gaitcheck analyze --jobs {jobs} frames/s / 2-thread "
+                    "network rate", frames / split_cli, 1000 / b.net_ms[2])
+
+
+def _stage_rows(events: list[dict[str, Any]], spawned: float, returned: float,
+                exited: float) -> dict[str, float]:
+    """Seconds per stage of one ``stage_profile.py`` run (see :func:`bench_stages`)."""
+    def span(name: str, thread: str | None = None) -> list[tuple[float, float]]:
+        return [(e["start"], e["end"]) for e in events if e["name"] == name
+                and (thread is None or e["thread"] == thread)]
+
+    def total(*names: str) -> float:
+        return sum(b - a for n in names for a, b in span(n))
+
+    video = span("pipeline.analyze_video")[0]
+    pose = span("pipeline._extract")[0]
+    runs = sorted(span("segments._Segment.run"), key=lambda r: r[1])
+    loads = span("pipeline._mediapipe_backend")
+    out = {"start-up: interpreter, imports, CLI": video[0] - spawned,
+           "open video, output folder": pose[0] - video[0],
+           "pose pass (all of it)": pose[1] - pose[0],
+           "  model load (longest)": max((b - a for a, b in loads), default=0.0),
+           "  exposure decision (first frames)": total("extract.peek_exposure")}
+    if runs:
+        out["  first segment to finish"] = runs[0][1] - pose[0]
+        out["  last segment to finish"] = runs[-1][1] - pose[0]
+        out["  stitching (seams, subject, scene)"] = total(
+            "segments.join", "segments.build_extraction", "segments.joined")
+    else:
+        out["  scene lines, subject"] = total("extract.build_extraction", "hooks._with_scene")
+    out["  waiting for the warm-up imports"] = total("run.WarmUp.join")
+    out["warm-up imports (on a spare core)"] = total("run.WarmUp._run")
+    out["analysis (build_result)"] = total("pipeline.build_result")
+    out["video SHA-256 (if not ready)"] = total("pipeline._Digest.get")
+    out["report writers (save_result)"] = total("writers.save_result")
+    out["  key frames (in parallel)"] = total("keyframes.extract_keyframes")
+    out["  HTML"] = total("html.write_html")
+    out["  CSV tables + landmarks"] = total("csv_report.write_csvs", "writers.save_tracks_csv",
+                                            "writers.save_tracks_npz")
+    out["after the run: exit"] = exited - returned
+    out["total (command wall time)"] = exited - spawned
+    return out
+
+
+def bench_stages(b: Bench) -> None:
+    """Stage profile of ``gaitcheck analyze`` with --jobs 1 and --jobs K (medians)."""
+    from gaitcheck.pose.segments import usable_cores
+
+    jobs = b.jobs or usable_cores()
+    script = REPO / "benchmarks" / "stage_profile.py"
+    runs: dict[int, list[dict[str, float]]] = {1: [], jobs: []}
+    cpu: dict[int, list[float]] = {1: [], jobs: []}
+    rss: dict[int, list[float]] = {1: [], jobs: []}
+    for _ in range(b.repeat):
+        for k in runs:
+            with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+                spawned = time.time()
+                run = subprocess.run([sys.executable, str(script), str(b.video), "-o",
+                                      f"{tmp}/out", "-q", "--jobs", str(k)],
+                                     capture_output=True, text=True, cwd=REPO)
+                exited = time.time()
+            if run.returncode != 0:
+                b.row("stages", f"--jobs {k}", None, value="failed", unit="",
+                      note=run.stderr.strip()[-80:])
+                return
+            data = json.loads(run.stdout.strip().splitlines()[-1])
+            runs[k].append(_stage_rows(data["events"], spawned, data["returned"], exited))
+            cpu[k].append(data["cpu_s"])
+            rss[k].append(data["maxrss_mb"])
+    for k, rows in runs.items():
+        for name in rows[0]:
+            values = [r[name] for r in rows]
+            b.row("stages", f"--jobs {k}: {name}", float(np.median(values)),
+                  b.frames if name.startswith("total") else None,
+                  note=("runs " + " ".join(f"{v:.2f}" for v in values) +
+                        (f"; CPU s {' '.join(f'{v:.1f}' for v in cpu[k])}; peak RSS MB "
+                         f"{' '.join(f'{v:.0f}' for v in rss[k])}"
+                         if name.startswith("total") else "")))
 
 
 # -- output --------------------------------------------------------------------------------

@@ -17,6 +17,13 @@ Usage::
 
     python benchmarks/segments_check.py [--jobs 2,3] [--json OUT] [CLIP ...]
     python benchmarks/segments_check.py --starts 3,15,30,60 [CLIP ...]
+    python benchmarks/segments_check.py --overlaps 0.5,1,2,4 [CLIP ...]
+
+``--overlaps`` emulates a two-segment split with each overlap (seconds) on one decode:
+a landmarker from frame 0 and one started ``overlap`` before the middle, joined by
+:func:`gaitcheck.pose.seams.join` (seam where they agree best) and compared with the
+single pass; alongside, the single pass's own floor: a landmarker started 3 frames
+late, compared on the same frames.
 """
 
 from __future__ import annotations
@@ -48,7 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts", default=None,
                         help="frames where a second landmarker starts (start-time "
                              "sensitivity of the single pass, instead of --jobs)")
+    parser.add_argument("--overlaps", default=None,
+                        help="overlaps (s) of an emulated two-segment split, instead of "
+                             "--jobs")
     args = parser.parse_args(argv)
+    if args.overlaps:
+        with native_stderr_silenced():
+            rows = [seam_overlaps(clip, [float(v) for v in args.overlaps.split(",")])
+                    for clip in args.clips if clip.is_file()]
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        return 0
     if args.starts:
         with native_stderr_silenced():
             rows = [start_sensitivity(clip, [int(v) for v in args.starts.split(",")])
@@ -163,6 +180,90 @@ def start_sensitivity(clip: Path, starts: list[int]) -> dict:
                               "landmark_permille_by_frames_since_start": bins,
                               "largest_angle_change_deg": round(worst, 3),
                               "differences": diffs})
+    return out
+
+
+def _angle_gaps(a: dict, b: dict) -> dict[str, float]:
+    """|a - b| of every angle metric measured in both reports, degrees."""
+    return {k: round(abs(ma["value"] - b["metrics"][k]["value"]), 3)
+            for k, ma in a["metrics"].items()
+            if ma.get("unit") == "deg" and isinstance(ma.get("value"), (int, float))
+            and isinstance(b["metrics"].get(k, {}).get("value"), (int, float))}
+
+
+def seam_overlaps(clip: Path, overlaps: list[float], late: int = 3) -> dict:
+    """Two-segment splits of ``clip`` with each overlap, emulated on one decode, against
+    the single pass; and the single pass started ``late`` frames late (see module)."""
+    import copy
+
+    from equivalence import differences
+
+    from gaitcheck.pipeline import AnalyzeOptions, build_result
+    from gaitcheck.pose.extract import PosePass, build_extraction
+    from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
+    from gaitcheck.pose.seams import join
+    from gaitcheck.video.exposure import peek_exposure
+    from gaitcheck.video.reader import VideoReader
+
+    reader = VideoReader(clip)
+    n, fps = reader.info.frame_count, reader.info.fps
+    middle = n // 2
+    starts = {"single": 0, f"late{late}": late} | {
+        f"overlap{o:g}": max(1, middle - round(o * fps)) for o in overlaps}
+    frames, exposure = peek_exposure(reader.frames())
+    backends = {k: exposure.wrap(MediaPipeBackend()) for k in starts}
+    passes = {k: PosePass() for k in starts}
+    try:
+        for frame in frames:
+            for k, backend in backends.items():
+                if frame.index >= starts[k]:
+                    p = passes[k]
+                    p.candidates.append(backend.detect(frame.rgb, round(frame.time_s * 1000)))
+                    p.time_s.append(frame.time_s)
+                    p.frame_index.append(frame.index)
+        describe = next(iter(backends.values())).describe()
+    finally:
+        for backend in backends.values():
+            backend.close()
+    decoding = {"stopped_early": False, "frames_skipped": 0, "first_error_s": None}
+    w, h = reader.info.width, reader.info.height
+
+    def report(p: PosePass) -> dict:
+        tracks = build_extraction(p, reader, describe, decoding).tracks
+        return build_result(tracks, AnalyzeOptions()).report
+
+    single = report(passes["single"])
+    out: dict = {"clip": clip.name, "frames": len(passes["single"]), "rows": []}
+    print(f"{clip.name}: {out['frames']} frames, split at frame {middle}")
+    for k in starts:
+        if k == "single":
+            continue
+        if k.startswith("late"):  # the floor: same frames, landmarker started later
+            p0 = passes["single"]
+            ref = report(PosePass(p0.candidates[late:], p0.time_s[late:],
+                                  p0.frame_index[late:]))
+            other, seam = report(passes[k]), None
+        else:
+            head = copy.copy(passes["single"])
+            head.candidates, head.time_s = list(head.candidates), list(head.time_s)
+            head.frame_index, head.samples = list(head.frame_index), dict(head.samples)
+            cut = middle + 1  # segment 0 ends at the middle (inclusive)
+            head.candidates, head.time_s = head.candidates[:cut], head.time_s[:cut]
+            head.frame_index = head.frame_index[:cut]
+            seam = join(head, passes[k], w, h)[0]
+            ref, other = single, report(head)
+        gaps = _angle_gaps(ref, other)
+        over = {m: g for m, g in gaps.items() if g > 1.0}
+        diffs = differences(ref, other)
+        worst = max(gaps.values(), default=0.0)
+        print(f"  {k}: seam {seam.frame_index if seam else '-'} "
+              f"(disagreement {seam.disagreement if seam else 0:.4f}); largest angle "
+              f"change {worst:.2f} deg; over 1 deg: {over}")
+        for line in diffs:
+            print(f"    differs: {line}")
+        out["rows"].append({"variant": k, "seam": seam.to_dict() if seam else None,
+                            "largest_angle_change_deg": worst, "angles_over_1deg": over,
+                            "differences": diffs})
     return out
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from gaitcheck.events import DEFAULT_EVENT_SETTINGS, EventSettings, GaitEvents, detect_gait_events
 from gaitcheck.events.activity_evidence import activity_evidence
@@ -19,15 +18,16 @@ from gaitcheck.events.frontal import (
     detect_frontal_events,
     pelvis_agreement,
 )
+from gaitcheck.events.hip_steps import frontal_strides
 from gaitcheck.events.slowmo_auto import suspected_factor
 from gaitcheck.events.steps import split_at_missed_contacts
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import (
-    PairedStance,
     frontal_metrics,
     pair_stances,
     temporal,
 )
+from gaitcheck.metrics.checks import plausibility_check, stride_count_check
 from gaitcheck.metrics.context import FindingContext, judged_bands
 from gaitcheck.metrics.definitions import REGISTRY
 from gaitcheck.metrics.findings import bands_for, findings
@@ -40,19 +40,11 @@ from gaitcheck.metrics.uncertainty import with_uncertainty
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.clean import clean_tracks
 from gaitcheck.tracks.facing import face_one_way
+from gaitcheck.tracks.quality import dark_clip_confidence
 from gaitcheck.tracks.scene import UPRIGHT_MAX_DEG, Scene, understand_scene
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import WarningContext, with_severity
-
-#: Plausible range of each headline value (:attr:`MetricDefinition.plausible
-#: <gaitcheck.metrics.definitions.MetricDefinition>`): outside it the value is withheld.
-PLAUSIBLE: dict[str, tuple[float, float]] = {k: e.plausible for k, e in REGISTRY.items()}
-#: Confidence factor of the remaining metrics when another one was implausible.
-SUSPECT_FACTOR = 0.5
-#: Strides (two steps) below which averages are unstable (warning), and below which
-#: every metric's confidence is capped at ``FEW_STRIDES_CONFIDENCE``.
-MIN_STRIDES, MIN_STRIDES_ANY, FEW_STRIDES_CONFIDENCE = 4, 2, 0.3
 
 
 @dataclass(frozen=True)
@@ -165,37 +157,6 @@ def _video_frame(tracks: LandmarkTracks, row: float) -> float:
     return float(fi[i] + (row - i) * (fi[j] - fi[i]))
 
 
-def frontal_strides(tracks: LandmarkTracks) -> list[PairedStance]:
-    """Step markers for front/back views, where heel-forward cues are not visible.
-
-    The hip midpoint is lowest once per step (mid-stance); alternating markers are
-    labelled left/right arbitrarily (the stance side is not resolved from the front), so
-    only side-agnostic metrics (cadence, crossover per stride) use them.
-
-    Returns
-    -------
-    list of PairedStance
-        One per hip-midpoint low, in time order, with NaN toe-off, confidence 0.6 and
-        the segment (split at time gaps) it lies in; empty with fewer than 10 frames
-        showing the hips.
-    """
-    y = np.nanmean(tracks.image[:, [LM["left_hip"], LM["right_hip"]], 1], axis=1)
-    ok = np.isfinite(y)
-    if ok.sum() < 10:
-        return []
-    idx = np.arange(len(y))
-    y = np.interp(idx, idx[ok], y[ok])
-    fps = tracks.fps
-    peaks, _ = find_peaks(y, distance=max(2, int(0.22 * fps)),
-                          prominence=0.1 * np.nanstd(y) + 1e-9)
-    # Frames missing from the video (time gaps) separate segments: no stride spans one.
-    breaks = np.flatnonzero(np.diff(tracks.time_s) > 0.1 + 1.0 / fps) + 1
-    return [PairedStance("left" if k % 2 == 0 else "right", float(p), np.nan,
-                         float(tracks.time_s[p]), np.nan, 0.6,
-                         int(np.searchsorted(breaks, p, side="right")))
-            for k, p in enumerate(peaks)]
-
-
 def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, *,
                    event_settings: EventSettings | None = None,
                    cleaning_settings: CleaningSettings | None = None) -> Analysis:
@@ -246,11 +207,12 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     frame_info: dict[str, Any] = {}
     seen_values: dict[str, dict[str, list[float]]] | None = None
     if scene.view in ("side", "oblique") and scene.facing:
-        # The event detector does its own swap relabelling and smoothing on the raw
-        # tracks; the metrics use the cleaned ones.
+        # The event detector reads the raw tracks with the cleaning's leg-swap repair
+        # and its own smoothing; the metrics use the cleaned ones.
         # Levelled by the scene's roll: foot heights are read along the true vertical.
         facing: str = scene.facing
-        events = detect_gait_events(levelled(tracks), facing, settings=event_settings)
+        events = detect_gait_events(levelled(tracks), facing, settings=event_settings,
+                                    cleaning=cleaning_settings)
         side_tracks = tracks
         one_way = face_one_way(tracks, events.segments)
         if one_way is not None:
@@ -259,7 +221,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
             side_tracks, facing = one_way.tracks, one_way.facing
             scene = dataclasses.replace(scene, facing=one_way.facing, near_side=None,
                                         near_side_confidence=0.0)
-            events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings)
+            events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings,
+                                        cleaning=cleaning_settings)
             cleaned = clean_tracks(side_tracks, settings=cleaning_settings)
             warnings.append({"code": "subject_turns_mirrored", "message": f"The subject "
                              f"turns round: the {one_way.mirrored_frames} frames facing the "
@@ -294,6 +257,8 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                                      filled=cleaned.interpolated)
         metrics |= sag
         frame_info = info["frame"]
+        if one_way is not None:  # per-frame angles are read on the same one-way tracks
+            frame_info = frame_info | {"one_way": one_way.to_dict()}
         counters = {"left": 0, "right": 0}
         usual = {s: _usual_strike(info["per_side"]["foot_strike"][s]) for s in SIDES}
         for st in stances:
@@ -364,9 +329,10 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
         warnings.append({"code": "view_unknown", "message": "The camera view could not be "
                          "recognised; film the runner from the side for a full analysis."})
     if events is not None:
-        metrics = _stride_count_check(metrics, len(contacts), warnings)
-    metrics = _plausibility_check(metrics, warnings,
+        metrics = stride_count_check(metrics, len(contacts), warnings)
+    metrics = plausibility_check(metrics, warnings,
                                   events.slowmo_factor_suggested if events else None)
+    metrics = dark_clip_confidence(metrics, tracks.source)  # limbs lost in black shadows
     metrics = with_uncertainty(metrics, tracks.fps if tracks.n_frames > 1 else None)
     si = asymmetry(metrics, scene.view, tracks.fps if tracks.n_frames > 1 else None,
                    seen_values)
@@ -385,58 +351,3 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
                     contacts, toe_offs, with_severity(warnings, context), frame_info,
                     drawn.tracks, context, event_settings, cleaning_settings, judged,
                     activity_ev)
-
-
-def _stride_count_check(metrics: dict[str, Metric], n_contacts: int,
-                        warnings: list[dict[str, str]]) -> dict[str, Metric]:
-    """Warn about few strides; below :data:`MIN_STRIDES_ANY` cap every confidence."""
-    strides = max(n_contacts - 1, 0) / 2.0
-    if strides >= MIN_STRIDES:
-        return metrics
-    if n_contacts == 0:
-        return metrics  # the event detector already said why there are no events
-    warnings.append({"code": "few_strides", "message": f"Only {strides:g} strides "
-                     f"({n_contacts} contacts) were measured; averages over fewer than "
-                     f"{MIN_STRIDES} strides are unstable, so confidences are low. Record "
-                     "10-15 s of steady running."})
-    if strides >= MIN_STRIDES_ANY:
-        return metrics
-    return {k: dataclasses.replace(m, confidence=min(m.confidence, FEW_STRIDES_CONFIDENCE))
-            for k, m in metrics.items()}
-
-
-def _plausibility_check(metrics: dict[str, Metric], warnings: list[dict[str, str]],
-                        slowmo: float | None = None) -> dict[str, Metric]:
-    """Withhold headline values outside :data:`PLAUSIBLE` and lower the rest's confidence.
-
-    A withheld metric becomes ``measurable: false`` with the reason; the others come from
-    the same pose, so their confidence is scaled by :data:`SUSPECT_FACTOR`. ``slowmo``:
-    the factor the event detector suggests for a slowed-down clip (then the clock, not
-    the pose, is the likely culprit, and the others keep their confidence). Appends an
-    ``implausible_metrics`` warning to ``warnings``.
-    """
-    bad = {}
-    for key, m in metrics.items():
-        lo, hi = PLAUSIBLE.get(key, (-np.inf, np.inf))
-        if m.value is not None and not (np.isfinite(m.value) and lo <= m.value <= hi):
-            bad[key] = m.value
-    if not bad:
-        return metrics
-    out = {}
-    for key, m in metrics.items():
-        if key in bad:
-            out[key] = not_measurable(key, m.unit, m.valid_for_view, (
-                f"implausible value {bad[key]:.4g} {m.unit} (expected {PLAUSIBLE[key][0]:g}"
-                f" to {PLAUSIBLE[key][1]:g}): the pose, view or gait events are probably "
-                "wrong"))
-        elif not slowmo:  # a slowed clock leaves angles and ratios right
-            out[key] = dataclasses.replace(m, confidence=m.confidence * SUSPECT_FACTOR)
-        else:
-            out[key] = m
-    listed = ", ".join(f"{k} {v:.4g}" for k, v in bad.items())
-    cause = (f"the clip looks like {slowmo:g}× slow motion (see --slowmo)" if slowmo
-             else "the pose model or the detected view is probably wrong for this video; "
-             "the other metrics are less certain")
-    warnings.append({"code": "implausible_metrics", "message": f"Implausible values were "
-                     f"withheld ({listed}): {cause}."})
-    return out

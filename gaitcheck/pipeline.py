@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -219,9 +219,10 @@ def analyze_video(
     out = prepare_output_dir(out_dir or default_out_dir(reader.path))
     # Key frames come from foot crops kept during the pose pass: no second decode.
     with CropSpool(CROP_SIZE) if {"html", "pdf"} & set(formats) else nullcontext() as spool:
-        extraction = _extract(reader, options, progress, backend_factory, spool)
+        digest = _Digest(reader.path)
+        extraction = _extract(reader, options, progress, backend_factory, spool, digest)
         pose_s = time.perf_counter() - t0
-        result = _result_from_extraction(extraction, options, reader)
+        result = _result_from_extraction(extraction, options, reader, digest)
         save_result(result, out, options.formats, spool, options.render,
                     options.keep_paths)
     return AnalysisOutput(out, result.at(out), pose_s, time.perf_counter() - t0)
@@ -238,30 +239,51 @@ def run_video(
     reader = VideoReader(video, options.start_s, options.end_s, options.slowmo,
                          options.stride, options.analysis_fps)
     reader.check_analysable()  # a window/stride leaving < 2 frames: say so before pose
-    return _result_from_extraction(_extract(reader, options, progress, backend_factory),
-                                   options, reader)
+    digest = _Digest(reader.path)
+    return _result_from_extraction(_extract(reader, options, progress, backend_factory,
+                                            digest=digest), options, reader, digest)
+
+
+class _Digest:
+    """The video's SHA-256, computed by the warm-up thread on a core pose leaves free
+    (reading and hashing a 1 GB phone video takes ~2 s) or, failing that, when asked."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.value = path, cast("str | None", None)
+
+    def compute(self) -> None:
+        self.value = file_sha256(self.path)
+
+    def get(self) -> str:
+        return self.value or file_sha256(self.path)
 
 
 def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | None,
              backend_factory: Callable[[AnalyzeOptions], PoseBackend] | None,
-             spool: CropSpool | None = None) -> Extraction:
+             spool: CropSpool | None = None, digest: _Digest | None = None) -> Extraction:
     """The pose pass (the crops for the key frames go to ``spool``)."""
     jobs = options.jobs if options.jobs is not None else (
         None if backend_factory is None else 1)
+
+    def after_imports() -> None:
+        _compile_html()
+        if digest is not None:
+            digest.compute()
+
     return pose_pass(reader, options, progress or Progress(),
                      backend_factory or _mediapipe_backend, jobs, spool,
-                     WarmUp(_AFTER_POSE_MODULES, _compile_html))
+                     WarmUp(_AFTER_POSE_MODULES, after_imports))
 
 
 def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
-                            reader: VideoReader) -> GaitResult:
+                            reader: VideoReader, digest: _Digest) -> GaitResult:
     tracks = extraction.tracks
     if not tracks.detected.any():
         raise InputError(f"no person detected in {_frames(tracks.n_frames)} of "
                          f"{reader.path.name}")
     result = build_result(tracks, options, extraction.truncated, extraction.frames_with_others)
     # Binds the report to this very video: `report --annotate` refuses another file.
-    result.report["video"]["sha256"] = file_sha256(reader.path)
+    result.report["video"]["sha256"] = digest.get()
     return result
 
 

@@ -22,6 +22,7 @@ from gaitcheck.metrics.curves import frame_angles
 from gaitcheck.report.json_report import ReportFormatError, check_report
 from gaitcheck.staging import recover
 from gaitcheck.tracks.clean import clean_tracks
+from gaitcheck.tracks.facing import apply_one_way
 from gaitcheck.tracks.io import load_tracks
 from gaitcheck.tracks.settings import CleaningSettings
 from gaitcheck.tracks.tracks import LandmarkTracks
@@ -104,9 +105,12 @@ class GaitResult:
     @cached_property
     def angles(self) -> dict[str, np.ndarray]:
         """Per-frame angle series (see :func:`gaitcheck.metrics.curves.frame_angles`)."""
-        ground = ((self.report.get("analysis") or {}).get("frame") or {}).get(
-            "ground_angle_deg") or 0.0
-        return frame_angles(self.cleaned, self.view, self.facing, float(ground))
+        frame = (self.report.get("analysis") or {}).get("frame") or {}
+        # A subject who turns round: the angles are read on the tracks the metrics
+        # used, the return mirrored, so both legs of the trip read forward alike.
+        one_way = frame.get("one_way") if self.view in ("side", "oblique") else None
+        return frame_angles(apply_one_way(self.cleaned, one_way), self.view, self.facing,
+                            float(frame.get("ground_angle_deg") or 0.0))
 
     def row_of_frame(self, frame: float) -> float:
         """Row of the track arrays at a (fractional) video frame number."""

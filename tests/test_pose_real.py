@@ -22,9 +22,10 @@ def treadmill(tmp_path_factory: pytest.TempPathFactory) -> AnalysisOutput:
 
 @pytest.fixture(scope="module")
 def distractors(tmp_path_factory: pytest.TempPathFactory) -> AnalysisOutput:
+    """Default options: one person per frame, as a user runs it (the two-person mode is
+    covered by test_segments' walking-clip test)."""
     video = shared_video("walking_side_distractors.mp4")
-    return analyze_video(video, tmp_path_factory.mktemp("distractors"),
-                         AnalyzeOptions(max_people=2))
+    return analyze_video(video, tmp_path_factory.mktemp("distractors"))
 
 
 def test_treadmill_runner_is_tracked(treadmill: AnalysisOutput) -> None:
@@ -80,9 +81,22 @@ def test_distractor_clip_follows_the_walking_woman(distractors: AnalysisOutput) 
     # She crosses most of the frame, steadily in one direction.
     assert np.ptp(hip[detected, 0]) > 0.6 * tracks.video.width
     assert abs(np.corrcoef(frames, hip[detected, 0])[0, 1]) > 0.95
-    assert distractors.report["pose"]["subject_selection"]["max_people_in_frame"] >= 2
-    codes = {w["code"] for w in distractors.report["quality"]["warnings"]}
+    report = distractors.report
+    selection = report["pose"]["subject_selection"]
+    assert selection["max_people_in_frame"] >= 2
+    codes = {w["code"] for w in report["quality"]["warnings"]}
     assert "other_people" in codes
+    # The one-person model locks onto the man on the box (frames 3-166, his jumping
+    # jacks are not stepping), so the pass is redone tracking two people.
+    look = selection["second_look"]
+    assert look["kept"] == "second" and report["pose"]["options"]["max_people"] == 2
+    assert look["first_pass"]["subject"]["centre"][1] < 0.3  # the man, high on the box
+    assert selection["subject"]["stepping"] == 1.0 and selection["subject"]["travel"] == 1.0
+    # She is followed until she leaves the picture (frame 201), through the frames where
+    # the tracker folded her legs up while the detector found her again (184-185).
+    assert frames[0] <= 60 and frames[-1] >= 199 and len(frames) >= 140
+    assert report["activity"]["value"] == "walk"
+    assert len(report["events"]["contacts"]) >= 7
 
 
 def test_multi_person_mode_on_a_window(tmp_path: Path) -> None:

@@ -8,9 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from gaitcheck.analysis import PLAUSIBLE, analyze_tracks
+from gaitcheck.analysis import analyze_tracks
 from gaitcheck.batch.summary import METRIC_COLUMNS
 from gaitcheck.cli.summary import KEY_METRICS
+from gaitcheck.metrics.checks import PLAUSIBLE
 from gaitcheck.metrics.definitions import (
     CUES,
     GROUPS,

@@ -22,8 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 import gaitcheck.pipeline as pipeline
-from gaitcheck.analysis import PLAUSIBLE
 from gaitcheck.cli.app import app
+from gaitcheck.metrics.checks import PLAUSIBLE
 from gaitcheck.video import VideoReader
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.writer import ffmpeg_exe, write_video

@@ -478,3 +478,41 @@ def test_a_dark_clip_split_in_segments_is_corrected_like_one_pass(tmp_path: Path
     split = run_video(dark, AnalyzeOptions(jobs=2))
     assert "fallback" not in split.tracks.source["segments"]
     assert split.tracks.source["exposure"] == expected
+
+
+def test_first_free_runs_once_when_the_first_segment_ends_before_the_others(
+        ffmpeg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up (imports the analysis needs) starts on the core the first finished
+    segment frees, with its landmarker closed, not while every landmarker still runs;
+    the exposure decision is the first segment's, from the clip's first frames."""
+    from gaitcheck.video.exposure import peek_exposure
+
+    clip = make_video(ffmpeg, tmp_path / "clip.mp4", "-g", "40", seconds=5.0, size="320x240")
+    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.0)
+    reader = VideoReader(clip)
+    plans = plan_segments(reader, 3, head_start=-segments.WARM_UP_FRAMES)
+    assert plans[0].end_s - 0.0 < plans[1].end_s - plans[1].start_s
+    closed: list[int] = []
+    running = threading.Event()
+
+    class Closing(_ByTimeBackend):
+        def close(self) -> None:
+            closed.append(threading.get_ident())
+
+    def slow_tail(options) -> _ByTimeBackend:
+        if threading.current_thread() is not threading.main_thread():
+            running.wait(5.0)  # the later segments start after the first one ends
+        return Closing()
+
+    calls: list[tuple[str, int]] = []
+
+    def first_free() -> None:
+        calls.append((threading.current_thread().name, len(closed)))
+        running.set()
+
+    split = segments.extract_in_segments(reader, plans, slow_tail, None,
+                                         spool=None, first_free=first_free).tracks
+    assert calls == [("MainThread", 1)]  # once, after the first landmarker closed
+    assert "fallback" not in split.source["segments"]
+    expected = peek_exposure(VideoReader(clip).frames())[1].describe()
+    assert split.source["exposure"] == expected

@@ -7,6 +7,9 @@ read −5.6 % and the foot angle was withheld as implausible; the two halves can
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -95,3 +98,35 @@ def test_turning_runner_is_drawn_where_the_video_shows_him() -> None:
     assert both[:half].sum() > 40 and both[half:].sum() > 40
     # Cleaning moves a landmark by its jitter, not across the picture.
     assert np.percentile(np.abs(drawn[both] - raw[both]), 95) < 0.03
+
+
+def test_turning_runner_per_frame_angles_face_forward_on_both_legs() -> None:
+    """Per-frame curves and ``frames.csv`` angles read the same tracks as the metrics:
+    on the return half they are not sign-flipped (trunk lean 8° read about −8° there
+    before), also when the result is rebuilt from report.json and the raw landmarks."""
+    import csv
+
+    from gaitcheck.pipeline import AnalyzeOptions, build_result
+    from gaitcheck.report.csv_report import FRAMES_CSV, write_csvs
+    from gaitcheck.result import GaitResult
+
+    tracks, straight = _runner("side-left", 0)
+    truth = true_metrics(straight)["trunk_lean_deg"]["value"]
+    result = build_result(tracks, AnalyzeOptions())
+    one_way = result.report["analysis"]["frame"]["one_way"]
+    assert one_way["mirrored_frames"] > 40 and one_way["mirrored_video_frames"]
+    reloaded = GaitResult(result.report, result.tracks)  # cleans again, no cache
+    half = tracks.n_frames // 2
+    for r in (result, reloaded):
+        trunk = r.angles["trunk_lean_deg"]
+        for part in (trunk[:half], trunk[half:]):
+            assert np.isfinite(part).sum() > 40
+            assert np.nanmedian(part) == pytest.approx(truth, abs=2.0)
+        knee = r.angles["knee_flexion_left_deg"]
+        assert np.nanpercentile(knee[half:], 5) > -10  # flexion, not a mirrored sign
+    out = Path(tempfile.mkdtemp())
+    write_csvs(result, out)
+    with (out / FRAMES_CSV).open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["trunk_lean_deg"] not in ("", "nan")]
+    back = [float(r["trunk_lean_deg"]) for r in rows if int(r["frame"]) >= half]
+    assert len(back) > 40 and np.median(back) == pytest.approx(truth, abs=2.0)

@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,20 +28,17 @@ from gaitcheck.batch.jobs import (
     PARTIAL_DIR,
     VideoJob,
     effective_options,
-    file_sha256,
-    read_marker,
-    rel_matches,
     run_job,
     settings_hash,
     shown_video,
 )
+from gaitcheck.batch.resume import exclusive, reusable_outcome
+from gaitcheck.batch.sessions import SessionRecorder
 from gaitcheck.batch.summary import counts, summary_row, write_summary
 from gaitcheck.errors import InputError, OutputError
-from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import prepare_output_dir
 
 LOG_NAME = "batch.log"
-LOCK_NAME = ".batch.lock"
 
 
 @dataclass(frozen=True)
@@ -147,60 +144,6 @@ class BatchLog:
 
     def close(self) -> None:
         self._file.close()
-
-
-@contextlib.contextmanager
-def exclusive(out_dir: Path) -> Iterator[None]:
-    """Hold an advisory lock on the batch folder, released even on SIGKILL."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock, one batch per folder is up to the user
-        yield
-        return
-    with (out_dir / LOCK_NAME).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise OutputError(f"another gaitcheck batch is writing to {out_dir}") from None
-        yield
-
-
-def folder_complete(folder: Path) -> bool:
-    """Whether ``folder`` holds a readable ``report.json`` and every file it lists (and
-    every key frame the key-frame index lists): a deleted ``report.html`` or
-    ``keyframes/`` means the video is analysed again."""
-    try:
-        report = json.loads((folder / REPORT_NAME).read_text(encoding="utf-8"))
-        files = report["files"]
-        for rel in files.values():
-            if not (folder / rel).is_file():
-                return False
-        if "keyframes" in files:
-            index = folder / files["keyframes"]
-            crops = json.loads(index.read_text(encoding="utf-8"))["keyframes"]
-            return all((index.parent / crop["file"]).is_file() for crop in crops)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
-    return True
-
-
-def reusable_outcome(folder: Path, entry: VideoEntry, shash: str) -> dict[str, Any] | None:
-    """The stored outcome of ``folder`` if it is a finished analysis of this very video
-    content with these settings, else None."""
-    marker = read_marker(folder)
-    # The relative path, not the absolute one: moving the whole input folder (or mounting
-    # it elsewhere) keeps the work; two identical copies never share a folder.
-    if (marker is None or marker.get("settings_hash") != shash
-            or not rel_matches(marker, entry.rel) or not folder_complete(folder)):
-        return None
-    try:
-        if marker.get("video_size") != entry.path.stat().st_size:
-            return None  # cheap test first: hashing a large video takes seconds
-        if marker.get("video_sha256") != file_sha256(entry.path):
-            return None
-    except OSError:
-        return None
-    return marker["outcome"]
 
 
 def run_batch(entries: list[VideoEntry], out_dir: Path, settings: BatchSettings,
@@ -353,56 +296,6 @@ def _run_locked(entries: list[VideoEntry], out: Path, settings: BatchSettings,
         f"failed, {len(ordered)} videos in {elapsed:.1f} s (pid {os.getpid()})")
     return BatchResult(out, ordered, outcomes, elapsed, workers, where,
                        clinic.summary() if clinic is not None else {})
-
-
-class SessionRecorder:
-    """Records finished videos of a batch in the clinic database (opened on first use).
-
-    A database failure is logged and counted, never stops the batch: the analyses are
-    on disk, and a re-run records them.
-    """
-
-    def __init__(self, settings: BatchSettings, out: Path, log: BatchLog) -> None:
-        self._settings, self._out, self._log = settings, out, log
-        self.settings: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._db: Any = None
-        self.recorded = self.updated = 0
-        self.errors: list[str] = []
-
-    def record(self, entry: VideoEntry, outcome: dict[str, Any]) -> None:
-        patient = entry.fields.get("subject_id")
-        if not patient or outcome.get("status") not in ("ok", "warning"):
-            return
-        from gaitcheck.clinic.db import open_database
-        from gaitcheck.clinic.record import record_session
-
-        shash, options = self.settings[entry.name]
-        try:
-            if self._db is None:
-                self._db = open_database(self._settings.database)
-                self._log(f"clinic database {self._db.describe()}")
-            session_id, new = record_session(
-                self._db, self._out / entry.name, str(patient), entry.fields.get(
-                    "session_date"), shash, entry.path, self._settings.keep_paths,
-                outcome.get("video_sha256"), options)
-        except Exception as err:  # the analysis stands; a re-run records it
-            message = f"{entry.name}: {type(err).__name__}: {err}"
-            self.errors.append(message)
-            self._log(f"database error {message}")
-            return
-        self.recorded += new
-        self.updated += not new
-        self._log(f"{'recorded' if new else 'updated'} session {session_id} of patient "
-                  f"{patient} <- {entry.name}")
-
-    def summary(self) -> dict[str, Any]:
-        where = self._db.describe() if self._db is not None else None
-        return {"database": where, "recorded": self.recorded, "updated": self.updated,
-                "errors": self.errors}
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
 
 
 def pose_jobs_per_video(settings: BatchSettings, videos: int) -> int:

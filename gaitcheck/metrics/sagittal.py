@@ -11,6 +11,7 @@ before IC (:func:`foot_angle_at_ic`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +22,11 @@ from gaitcheck.metrics import foot
 from gaitcheck.metrics import formulas as f
 from gaitcheck.metrics.analyze import PairedStance, finite, measured_metric, side_confidence
 from gaitcheck.metrics.definitions import REGISTRY
+from gaitcheck.metrics.event_timing import EXTRA_KEY, timing_half_widths
 from gaitcheck.metrics.frames import at_frame
 from gaitcheck.metrics.result import Metric, from_sides, not_measurable
 from gaitcheck.metrics.sagittal_frame import SagittalFrame, sagittal_frame
+from gaitcheck.metrics.systematic import event_time_floor
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
@@ -236,6 +239,10 @@ def sagittal_metrics(tracks: LandmarkTracks, facing: str, near: str | None,
     metrics["arm_crossover"] = not_measurable(
         "arm_crossover", crossover.unit, crossover.valid_views,
         "crossover is a frontal-plane measure: film from the front or back")
+    # Values read at an event carry the event's systematic timing (metrics/event_timing).
+    for key, half in timing_half_widths(fr, PER_STANCE, event_time_floor()).items():
+        metrics[key] = dataclasses.replace(metrics[key],
+                                           extra=metrics[key].extra | {EXTRA_KEY: half})
     order = ("trunk_lean_deg", "head_forward_deg", *PER_STANCE)
     frame_info = fr.ground_info | {"leg_length_px": finite(leg_px, 1),
                                    "cm_per_px": round(scale_cm, 4) if scale_cm else None}

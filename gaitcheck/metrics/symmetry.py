@@ -16,10 +16,10 @@ difference there measures the camera, not the runner. So:
 * Times and lengths: symmetry index (SI, %); angles and fractions: absolute difference
   |L − R| in the metric's unit (an SI of two small angles explodes).
 * The 95 % interval of the difference is a Welch interval of the two side means
-  (``t · √(s_L²/n_L + s_R²/n_R)``) combined in quadrature with the metric's systematic
-  floor: the consistency suite measures the floor of the mean, not of the difference
-  (a bias common to both legs cancels in L − R), so a leg-specific bias is assumed no
-  larger than the floor of the mean. A comparison is flagged only when the whole
+  (``t · √(s_L²/n_L + s_R²/n_R)``) combined in quadrature with the systematic floor of
+  the difference, which the consistency suite measures (the near − far difference
+  under its transforms; :func:`gaitcheck.metrics.systematic.difference_floor`, at
+  least 1.7 frames for event timing). A comparison is flagged only when the whole
   interval of |L − R| (or of the SI) lies above its threshold. At 30 fps the
   frame-timed floor (1.7 frames ≈ 57 ms) keeps a 10-15 % contact-time difference from
   being flagged: film at 60 fps or more to judge timing symmetry. In a back view both
@@ -40,9 +40,9 @@ from scipy import stats
 
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.analyze import PairedStance
-from gaitcheck.metrics.definitions import REGISTRY, SYMMETRY_INDICES
+from gaitcheck.metrics.definitions import SYMMETRY_INDICES
 from gaitcheck.metrics.result import Metric
-from gaitcheck.metrics.systematic import FRAME_TIMED, floor_in_unit
+from gaitcheck.metrics.systematic import FRAME_TIMED, difference_floor, floor_in_unit
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
@@ -213,7 +213,7 @@ def asymmetry(metrics: dict[str, Metric], view: str | None, fps: float | None,
                                "reason": f"too few strides with both legs seen (need "
                                f"{MIN_SEEN} per side)"}
             continue
-        floor = floor_in_unit(index.metric, REGISTRY[index.metric].uncertainty_floor, fps)
+        floor = floor_in_unit(index.metric, difference_floor(index.metric), fps)
         trim = 0.0
         if view == "back" and index.metric in FRAME_TIMED:
             floor, trim = BACK_TIMING_DIFF_FLOOR_MS, BACK_TIMING_TRIM

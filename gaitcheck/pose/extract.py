@@ -237,11 +237,7 @@ def build_extraction(found: PosePass, reader: VideoReader, backend_info: dict[st
             world[t] = cand.world
     truncated = bool(decoding["stopped_early"]) or decoding["frames_skipped"] > 0
     source = backend_info | {
-        "subject_selection": {
-            "max_people_in_frame": selection.max_people,
-            "frames_with_other_people": selection.frames_with_others,
-            "person_tracklets": selection.n_tracklets,
-        },
+        "subject_selection": selection.describe(),
         "window": {"start_s": reader.start_s, "end_s": reader.end_s,
                    "stride": reader.stride, "analysis_fps": reader.analysis_fps},
         "decoding": dict(decoding),

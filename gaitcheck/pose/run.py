@@ -2,26 +2,34 @@
 
 :func:`pose_pass` chooses between :func:`gaitcheck.pose.segments.single_pass` and
 :func:`gaitcheck.pose.segments.extract_in_segments`, reports progress, and starts
-:class:`WarmUp` once the model is loaded: the modules the analysis needs afterwards are
-imported on a spare core while pose runs, not after it.
+:class:`WarmUp` on a spare core: the modules the analysis needs afterwards are imported
+while pose runs, not after it. A single pass leaves a core idle from its first frame on;
+a split pass keeps every core busy, so the warm-up starts when the first segment
+finishes (planned to end :data:`~gaitcheck.pose.segments.WARM_UP_FRAMES` frames early).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction
 from gaitcheck.pose.segments import (
+    WARM_UP_FRAMES,
+    SegmentPlan,
     default_jobs,
     extract_in_segments,
     plan_segments,
     single_pass,
 )
+from gaitcheck.pose.subject import fill_gaps, gait_frames, second_look
 from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
@@ -54,13 +62,15 @@ class WarmUp:
     def __init__(self, modules: Sequence[str], then: Callable[[], Any] | None = None) -> None:
         self.modules, self.then = tuple(modules), then
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the thread (once; later calls do nothing)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="gaitcheck-warm-up",
-                                            daemon=True)
-            self._thread.start()
+        """Start the thread (once; later calls, from any thread, do nothing)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="gaitcheck-warm-up",
+                                                daemon=True)
+                self._thread.start()
 
     def _run(self) -> None:
         with contextlib.suppress(Exception):  # the main thread's import will report it
@@ -97,33 +107,22 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
     spool : CropSpool, optional
         Receives the foot crops of the key frames.
     warm_up : WarmUp, optional
-        Started once the first frames are analysed (no import races MediaPipe's);
-        joined before returning.
+        Started once the first frames are analysed (no import races MediaPipe's), or in
+        a split pass when the first segment finishes; joined before returning.
     """
-    plans = plan_segments(reader, default_jobs() if jobs is None else jobs)
+    plans = plan_segments(reader, default_jobs() if jobs is None else jobs,
+                          -WARM_UP_FRAMES if warm_up is not None else 0)
 
     def update(done: int) -> None:
         if warm_up is not None:
             warm_up.start()
         progress.update(done)
 
-    if plans:
-        progress.start(reader.expected_frames)
-        try:
-            extraction = extract_in_segments(reader, plans, factory, options, update, spool)
-        finally:
-            progress.stop()
-    else:
-        backend = factory(options)
-        try:  # see single_pass: nothing may run between creating it and a ``try``
-            progress.start(reader.expected_frames)
-        except BaseException:
-            backend.close()
-            raise
-        try:
-            extraction = single_pass(reader, backend, update, spool)
-        finally:
-            progress.stop()
+    first_free = warm_up.start if warm_up is not None else None
+    extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
+                           first_free)
+    extraction = _second_look(extraction, reader, options, progress, factory, plans, update,
+                              first_free)
     if spool is not None:
         spool.finish()
     if warm_up is not None:
@@ -131,3 +130,68 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
         # importing the same modules from two threads at once.
         warm_up.join()
     return extraction
+
+
+def _one_pass(reader: VideoReader, options: Any, progress: Progress,
+              factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
+              spool: CropSpool | None, update: Callable[[int], None],
+              first_free: Callable[[], None] | None = None) -> Extraction:
+    """One pose pass: split over ``plans`` (the warm-up starts through ``first_free``
+    when the first segment ends: every core runs a landmarker until then), or single
+    (``update`` starts it at the first frame)."""
+    if plans:
+        progress.start(reader.expected_frames)
+        try:
+            return extract_in_segments(reader, plans, factory, options, progress.update,
+                                       spool, first_free)
+        finally:
+            progress.stop()
+    backend = factory(options)
+    try:  # see single_pass: nothing may run between creating it and a ``try``
+        progress.start(reader.expected_frames)
+    except BaseException:
+        backend.close()
+        raise
+    try:
+        return single_pass(reader, backend, update, spool)
+    finally:
+        progress.stop()
+
+
+def _second_look(extraction: Extraction, reader: VideoReader, options: Any,
+                 progress: Progress, factory: Callable[[Any], PoseBackend],
+                 plans: list[SegmentPlan], update: Callable[[int], None],
+                 first_free: Callable[[], None] | None = None) -> Extraction:
+    """Redo a one-person pass tracking two people when it may have followed the wrong
+    person (:func:`gaitcheck.pose.subject.second_look`); keep the pass that found more
+    of a walker or runner, its short gaps filled from the other pass where that one
+    found the same person (:func:`gaitcheck.pose.subject.fill_gaps`). Costs nothing when
+    one person walks or runs alone in view.
+
+    The crop spool is not given to the second pass: it holds pixels of the frames, not
+    of a person, so the first pass's crops stay valid and key frames it lacks are read
+    from the video.
+    """
+    first = extraction.tracks.source.get("subject_selection") or {}
+    why = second_look(first) if getattr(options, "max_people", 1) == 1 else None
+    if why is None or not dataclasses.is_dataclass(options):
+        return extraction
+    again = _one_pass(reader, dataclasses.replace(options, max_people=2), progress, factory,
+                      plans, None, update, first_free)
+    second = again.tracks.source.get("subject_selection") or {}
+    keep, other = ((again, extraction) if gait_frames(second) > gait_frames(first)
+                   else (extraction, again))
+    tracks = keep.tracks
+    filled = fill_gaps(tracks.image, tracks.world, other.tracks.image, other.tracks.world,
+                       tracks.time_s, reader.info.width, reader.info.height) if (
+        np.array_equal(tracks.frame_index, other.tracks.frame_index)) else []
+    if filled:
+        tracks.source["subject_selection"]["subject"]["frames"] += len(filled)
+    tracks.source["subject_selection"]["second_look"] = {
+        "reason": why, "max_people": 2, "kept": "second" if keep is again else "first",
+        "frames_filled_from_other_pass": filled,
+        "first_pass": {k: first.get(k) for k in ("subject", "person_tracklets",
+                                                 "seconds_on_other_people")},
+        "second_pass_max_people_in_frame": second.get("max_people_in_frame"),
+        "second_pass_frames_with_other_people": second.get("frames_with_other_people")}
+    return keep

@@ -32,11 +32,15 @@ started a few frames later does. Hence ``--jobs`` is opt-in (:func:`default_jobs
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import math
 import os
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -77,6 +81,13 @@ MIN_SEGMENT_S = 2.0
 SEEK_BACK_S = 1.0
 #: Progress is reported every this many frames of the first segment.
 _PROGRESS_EVERY = 10
+#: Frames of pose the first segment gets fewer than the others (the head start of
+#: :func:`plan_segments`, negative): its thread is free about that much earlier (~0.5 s
+#: of pose), and imports the modules the analysis needs meanwhile
+#: (:class:`gaitcheck.pose.run.WarmUp`: ~0.65 CPU-s), with its landmarker and decoder
+#: already released, instead of slowing both landmarkers and adding its memory to theirs.
+#: The later segments also seek and decode up to :data:`SEEK_BACK_S` unused frames.
+WARM_UP_FRAMES = 30
 
 BackendFactory = Callable[[Any], PoseBackend]
 
@@ -193,8 +204,13 @@ class _Segment:
     wall_s: float | None = None
 
     def run(self, factory: BackendFactory, options: Any, every: int, t0: float,
-            cancel: threading.Event, exposure: Exposure,
-            report: Callable[[], None] | None = None) -> None:
+            cancel: threading.Event, exposure: Future[Exposure],
+            report: Callable[[], None] | None = None,
+            finished: Callable[[], None] | None = None) -> None:
+        """The segment's pass. The first segment decides the exposure correction from
+        its first frames (the clip's, as a single pass does) and sets ``exposure``; the
+        others wait for it before their first frame. ``finished`` is called once the
+        landmarker and decoder are released."""
         def on_frame(done: int) -> None:
             if self.first_frame_s is None:
                 self.first_frame_s = round(time.perf_counter() - t0, 3)
@@ -205,20 +221,69 @@ class _Segment:
                 report()
 
         try:
+            source = cast(Generator[Frame, None, None], segment_frames(self.reader, self.plan))
+            frames: Iterator[Frame] = source
+            if self.number == 0:
+                try:
+                    frames, decided = peek_exposure(frames)
+                except BaseException as err:
+                    exposure.set_exception(err)
+                    raise
+                exposure.set_result(decided)
             backend = factory(options)
             try:
-                self.found = run_pose(segment_frames(self.reader, self.plan),
-                                      exposure.wrap(backend), every, on_frame, self.hooks,
-                                      sample_by_index=True)
+                correction = _wait(exposure, cancel)
+                self.found = run_pose(frames, correction.wrap(backend), every, on_frame,
+                                      self.hooks, sample_by_index=True)
                 self.describe = backend.describe()
             finally:
                 backend.close()
+                source.close()  # the decoder too, now
+            release_freed_memory()
             if self.spool is not None:
                 self.spool.finish()
         except BaseException as err:  # the caller decides (fall back, or re-raise)
             self.error = err
             cancel.set()
         self.wall_s = round(time.perf_counter() - t0, 3)
+        if finished is not None:
+            with contextlib.suppress(Exception):
+                finished()
+
+
+def _wait(exposure: Future[Exposure], cancel: threading.Event) -> Exposure:
+    """The first segment's exposure decision (raises :class:`_Cancelled` if another
+    segment failed meanwhile)."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            return exposure.result(timeout=0.05)
+        if cancel.is_set():
+            raise _Cancelled
+
+
+def release_freed_memory() -> None:
+    """Give the heap memory freed so far back to the system (glibc's ``malloc_trim``).
+
+    A closed landmarker's buffers and a released decoder's frame pool stay in the
+    process's malloc arenas otherwise, and the resident size would carry them through
+    the analysis after pose. Does nothing where glibc is not the C library.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+_TRIM: list[Any] = []
+
+
+def _malloc_trim() -> Any:
+    if not _TRIM:
+        found = None
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            name = ctypes.util.find_library("c")
+            found = ctypes.CDLL(name).malloc_trim if name else None
+        _TRIM.append(found)
+    return _TRIM[0]
 
 
 def extract_in_segments(
@@ -228,6 +293,7 @@ def extract_in_segments(
     options: Any,
     on_frame: ProgressCallback | None = None,
     spool: CropSpool | None = None,
+    first_free: Callable[[], None] | None = None,
 ) -> Extraction:
     """The pose pass of ``reader``'s window in ``len(plans)`` threads, stitched into the
     :class:`Extraction` a single pass gives, its tracks with the pose hooks' scene
@@ -248,21 +314,29 @@ def extract_in_segments(
         (all segments).
     spool : CropSpool, optional
         Receives the foot crops of every segment.
+    first_free : callable, optional
+        Called once, on the thread of the first segment to finish (its landmarker and
+        decoder released), while the others still run: work that would otherwise slow
+        them (see :data:`WARM_UP_FRAMES`).
     """
     from gaitcheck.report.cropspool import CropSpool
 
     every, total = stats_every(reader), reader.expected_frames
     # One exposure decision for the clip, from its first frames as in a single pass, so
-    # every segment's landmarker sees the same corrected frames (gaitcheck.video.exposure).
-    first = cast(Generator[Frame, None, None], VideoReader(
-        reader.path, reader.start_s, reader.end_s, reader.info.slowmo).frames())
-    try:
-        exposure = peek_exposure(first)[1]
-    finally:
-        first.close()
+    # every segment's landmarker sees the same corrected frames (gaitcheck.video.exposure):
+    # the first segment takes it from the frames it decodes anyway.
+    exposure: Future[Exposure] = Future()
+    once = threading.Lock()
+
+    def finished() -> None:
+        if first_free is not None and once.acquire(blocking=False):
+            first_free()
+
     segs = [_Segment(k, VideoReader(reader.path, plan.start_s, plan.end_s, reader.info.slowmo),
                      plan, PassHooks(total, None, by_index=True), None)
             for k, plan in enumerate(plans)]
+    for seg in segs:
+        seg.reader.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
     for seg in segs:
         if spool is not None:
             seg.spool = spool if seg.number == 0 else CropSpool(
@@ -276,13 +350,13 @@ def extract_in_segments(
 
     t0, cancel = time.perf_counter(), threading.Event()
     threads = [threading.Thread(target=seg.run, args=(backend_factory, options, every, t0,
-                                                      cancel, exposure),
+                                                      cancel, exposure, None, finished),
                                 name=f"gaitcheck-segment-{seg.number}", daemon=True)
                for seg in segs[1:]]
     try:
         for thread in threads:
             thread.start()
-        segs[0].run(backend_factory, options, every, t0, cancel, exposure, report)
+        segs[0].run(backend_factory, options, every, t0, cancel, exposure, report, finished)
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.2)
@@ -332,7 +406,7 @@ def extract_in_segments(
                     "seams": [s.to_dict() for s in seams]} | timing
         extraction = build_extraction(head, reader, segs[0].describe, decoding,
                                       extra_source={"segments": segments,
-                                                    "exposure": exposure.describe()})
+                                                    "exposure": exposure.result().describe()})
         tracks = extraction.tracks
         reason = subject_crosses_seams(tracks.image, tracks.frame_index, seams,
                                        reader.info.width, reader.info.height)

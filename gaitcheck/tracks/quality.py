@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +12,21 @@ from gaitcheck.landmarks import BODY_PARTS
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.warnings import WarningContext, warning_severity, with_severity
+
+if TYPE_CHECKING:
+    from gaitcheck.metrics.result import Metric
+
+#: Share of the picture clipped to black (``source["exposure"]["black_share"]``) from
+#: which a corrected dark clip is said to have lost limbs in shadow: the suite's dimmed
+#: clips 0.31 (real and rendered), normal clips under 0.01 (black padding counts too, but a
+#: padded clip is not dark, so it is not corrected).
+LOST_BLACK_SHARE = 0.1
+#: Confidence cap of the pose-derived metrics of such a clip: on the dimmed real clip
+#: trunk lean, knee at contact and contact time changed by 3–4× their consistency
+#: targets (7°, 9°, 3 frames), while cadence and step time, which only count steps,
+#: held (−0.4 steps/min) and keep theirs.
+DARK_CONFIDENCE = 0.5
+_DARK_ROBUST = ("cadence_spm", "step_time_ms")
 
 MIN_COVERAGE = 0.90          # below this, gaps dominate the analysis
 MIN_PART_VISIBILITY = 0.5    # MediaPipe visibility; below it a part is mostly guessed
@@ -106,10 +122,18 @@ def assess_quality(
              "in better light.")
     exposure = tracks.source.get("exposure") or {}
     if exposure.get("corrected"):
+        black = exposure.get("black_share")
+        lost = lost_in_shadow(tracks.source)
         warn("dark_video_corrected", f"The video is dark (90 % of pixels below grey level "
              f"{exposure['p90']:.0f} of 255): the pose model saw it brightened "
              f"({exposure['gain']:.1f}×); detail lost in black shadows stays lost, so film "
-             "in better light.")
+             "in better light." + (
+                 f" {black:.0%} of the picture is pure black: a limb or a side of the body "
+                 "in shadow merges with the background there, so leg angles, overstride "
+                 "and contact times can be off by several degrees, percent or frames "
+                 "(on a real treadmill clip dimmed like this: knee at contact +9°, trunk "
+                 f"lean +7°, contact time +3 frames); their confidence is capped at "
+                 f"{DARK_CONFIDENCE}." if lost else ""))
     if stats.get("blurry"):
         warn("blurry_video", "The video is very blurred (out of focus or motion blur); "
              "landmarks are less precise, use a faster shutter or focus on the runner.")
@@ -134,7 +158,8 @@ def assess_quality(
              f"{out_frac:.0%} of frames; keep the whole body, feet included, in view.")
     if frames_with_others:
         warn("other_people", f"Another person was detected in {frames_with_others} of {n} "
-             "frames; gaitcheck followed the most prominent moving person.")
+             f"frames; gaitcheck analysed {_subject_text(tracks)}: check in the annotated "
+             "video that this is the person you filmed.")
     if n > 1 and duration < MIN_DURATION_S:
         warn("short_clip", f"The clip is only {duration:.1f} s long; record at least "
              f"{MIN_DURATION_S:.0f} s (10-15 s is better) for stable averages.")
@@ -178,3 +203,43 @@ def _sampling(tracks: LandmarkTracks) -> dict[str, Any]:
             "source_fps": round(float(source), 3) if np.isfinite(source) else None,
             "analysed_fps": round(float(analysed), 3) if ok else None,
             "event_resolution_ms": round(500.0 / analysed, 1) if ok else None}
+
+
+def _subject_text(tracks: LandmarkTracks) -> str:
+    """Who was analysed, from the pose pass's subject selection, in words."""
+    subject = (tracks.source.get("subject_selection") or {}).get("subject") or {}
+    if not subject:
+        return "the person who walked or ran most clearly"
+    x, y = subject["centre"]
+    height = "upper" if y < 0.4 else "lower" if y > 0.6 else "middle"
+    where = (f"crossing the {height} part of the picture" if subject.get("travel", 0) >= 0.5
+             else f"mostly in the {height} {'left' if x < 0.4 else 'right' if x > 0.6 else ''}"
+             " part of the picture".replace("  ", " "))
+    return (f"the person who walked or ran most clearly (seen {subject['first_s']:.1f}-"
+            f"{subject['last_s']:.1f} s, {where})")
+
+
+def lost_in_shadow(source: dict[str, Any]) -> bool:
+    """Whether the pose pass brightened a clip that is largely pure black.
+
+    True when ``source["exposure"]`` (:mod:`gaitcheck.video.exposure`) records a
+    correction and :data:`LOST_BLACK_SHARE` or more of the picture at grey level 0..2.
+    """
+    exposure = source.get("exposure") or {}
+    black = exposure.get("black_share")
+    return bool(exposure.get("corrected")) and black is not None and \
+        black >= LOST_BLACK_SHARE
+
+
+def dark_clip_confidence(metrics: dict[str, Metric], source: dict[str, Any]
+                         ) -> dict[str, Metric]:
+    """Cap the confidences of a clip that lost limbs in shadow.
+
+    Every metric but cadence and step time is capped at :data:`DARK_CONFIDENCE` when
+    :func:`lost_in_shadow` holds for ``source``; otherwise ``metrics`` itself is returned.
+    """
+    if not lost_in_shadow(source):
+        return metrics
+    return {k: m if k in _DARK_ROBUST or m.confidence is None else
+            dataclasses.replace(m, confidence=min(m.confidence, DARK_CONFIDENCE))
+            for k, m in metrics.items()}

@@ -357,7 +357,8 @@ def understand_scene(tracks: LandmarkTracks) -> Scene:
         # Travel relative to the scene and the belt under the stance foot: robust to
         # turns, a camera following the runner (when the video gave the scene's motion)
         # and someone standing or jumping in place (see tracks/setting.py).
-        setting, setting_conf, ev["setting"] = decide_setting(px, t, height, tracks.source)
+        setting, setting_conf, ev["setting"] = decide_setting(px, t, height, tracks.source,
+                                                                 vis)
     return Scene(view=view, facing=facing_out, view_confidence=round(view_conf, 3),
                  setting=setting, setting_confidence=round(setting_conf, 3), near_side=near,
                  near_side_confidence=round(near_conf, 3), evidence=ev)

@@ -7,7 +7,15 @@ its 90th percentile lands near a normally exposed clip's, with a gamma that lift
 shadows more than the highlights. The table is computed from the luminance of the first
 frames of the pass (the same for a clip and its mirror), and it is the identity — no
 call, no copy — on a clip that is not dark, so normal clips give bit-identical
-landmarks.
+landmarks. The scene-line roll estimate reads its frames through the same table
+(:func:`lut_of` rebuilds it from the record kept with the tracks).
+
+What no table gives back: pixels clipped to black (``black_share``). On the suite's
+dimmed real treadmill clip 31 % of the picture is black, among it the runner's shaded
+back merged with his black shadow on the wall and the lower shank and foot at contact;
+even the exact inverse of the dimming, applied before the decoder's RGB conversion,
+leaves knee flexion at contact 9° and overstride 9 % of leg length off, so the report
+says so (``dark_video_corrected``) rather than the table being tuned further.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ TARGET_P90, MAX_GAIN = 170.0, 4.0
 #: Frames measured at the start of the pass, and the height of the grey thumbnail they
 #: are measured on, px.
 N_FIRST, THUMB_HEIGHT = 5, 256
+#: Grey level (0..255) at or below which a thumbnail pixel counts as clipped to black.
+BLACK_LEVEL = 2
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,15 @@ class Exposure:
         (0..255); None when nothing could be sampled.
     lut : numpy.ndarray of uint8, shape (256,), or None
         The lookup table applied to every RGB channel, None when the clip is not dark.
+    black_share : float or None
+        Median over the sampled frames of the share of the picture at grey level
+        :data:`BLACK_LEVEL` or below (0..1): detail there is gone, whatever the table.
     """
 
     p1: float | None
     p90: float | None
     lut: np.ndarray | None
+    black_share: float | None = None
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
         """``rgb`` (H, W, 3, uint8) corrected; the same object when there is no table."""
@@ -64,7 +78,8 @@ class Exposure:
         """JSON-ready record (``tracks.source["exposure"]``)."""
         return {"p1": self.p1, "p90": self.p90, "corrected": self.lut is not None,
                 "gain": None if self.lut is None else round(self._gain(), 3),
-                "dark_p90": DARK_P90, "target_p90": TARGET_P90}
+                "dark_p90": DARK_P90, "target_p90": TARGET_P90,
+                "black_share": self.black_share}
 
     def _gain(self) -> float:
         assert self.p1 is not None and self.p90 is not None
@@ -85,6 +100,14 @@ def exposure_lut(p1: float, p90: float) -> np.ndarray | None:
     return np.round(255.0 * x ** 0.8).astype(np.uint8)
 
 
+def lut_of(record: dict[str, Any] | None) -> np.ndarray | None:
+    """The table a pose pass applied, from its record (:meth:`Exposure.describe`, kept
+    as ``tracks.source["exposure"]``); None when that pass applied none."""
+    if not record or not record.get("corrected") or record.get("p90") is None:
+        return None
+    return exposure_lut(float(record.get("p1") or 0.0), float(record["p90"]))
+
+
 def grey_thumbnail(rgb: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
     """One frame (H, W, 3, uint8 RGB) in grey, ``height`` px high (area-averaged)."""
     h, w = rgb.shape[:2]
@@ -95,8 +118,15 @@ def grey_thumbnail(rgb: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
 
 def grey_percentiles(rgb: np.ndarray) -> tuple[float, float]:
     """1st and 90th percentile of one frame's grey level, on a small thumbnail."""
-    p1, p90 = np.percentile(grey_thumbnail(rgb), (1, 90))
-    return float(p1), float(p90)
+    return grey_levels(rgb)[:2]
+
+
+def grey_levels(rgb: np.ndarray) -> tuple[float, float, float]:
+    """1st and 90th percentile of one frame's grey level and the share of it at
+    :data:`BLACK_LEVEL` or below, on a small thumbnail."""
+    grey = grey_thumbnail(rgb)
+    p1, p90 = np.percentile(grey, (1, 90))
+    return float(p1), float(p90), float(np.mean(grey <= BLACK_LEVEL))
 
 
 def peek_exposure(frames: Iterable[Any], n: int = N_FIRST) -> tuple[Iterator[Any], Exposure]:
@@ -120,11 +150,12 @@ def peek_exposure(frames: Iterable[Any], n: int = N_FIRST) -> tuple[Iterator[Any
     """
     it = iter(frames)
     head = list(itertools.islice(it, n))
-    samples = [grey_percentiles(f.rgb) for f in head]
+    samples = [grey_levels(f.rgb) for f in head]
     if not samples:
         return itertools.chain(head, it), Exposure(None, None, None)
     p1, p90 = (round(float(np.median([s[k] for s in samples])), 1) for k in (0, 1))
-    return itertools.chain(head, it), Exposure(p1, p90, exposure_lut(p1, p90))
+    black = round(float(np.median([s[2] for s in samples])), 3)
+    return itertools.chain(head, it), Exposure(p1, p90, exposure_lut(p1, p90), black)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import numpy as np
 from gaitcheck.landmarks import LM
 from gaitcheck.tracks.ground import scene_roll
 from gaitcheck.video._cv import cv2
+from gaitcheck.video.exposure import lut_of
 from gaitcheck.video.sampling import FrameSampler, sample_frames, segments
 
 #: Frames used for the scene-line estimate.
@@ -376,7 +377,18 @@ def _plumb_at_runner(ends: np.ndarray, length: np.ndarray, landmarks_px: np.ndar
 
 def scene_lines(frames: list[tuple[int, np.ndarray, float]], tracks: Any,
                 found: dict[int, np.ndarray] | None = None) -> dict[str, Any]:
-    """:func:`estimate_roll` of ``frames`` with the runner of ``tracks`` cut away."""
+    """:func:`estimate_roll` of ``frames`` with the runner of ``tracks`` cut away.
+
+    On a clip the pose pass brightened (``tracks.source["exposure"]``), the lines are
+    looked for on frames brightened by the same table: in the frames as filmed most of
+    the scene is near black, taken for padding, and its edges are lost (a dimmed real
+    treadmill clip: no line found; brightened, the plumb lines read the roll within
+    0.2° of the undimmed clip's).
+    """
+    lut = lut_of(tracks.source.get("exposure"))
+    if lut is not None and frames:
+        frames = [(i, cv2.LUT(grey, lut), s) for i, grey, s in frames]
+        found = None  # detected on the dark frames
     rows = {int(f): r for r, f in enumerate(tracks.frame_index)}
     return estimate_roll(frames, tracks.xy_px(), rows, found)
 

@@ -19,19 +19,20 @@ import numpy as np
 from gaitcheck.errors import InputError
 from gaitcheck.validation import check_options
 from gaitcheck.video._cv import cv2
+from gaitcheck.video.container import (
+    HEADER_BYTES,
+    IMAGE_CODECS,
+    avi_header_fps,
+    fourcc,
+    mp4_boxes,
+    still_image_kind,
+)
 from gaitcheck.video.info import VideoInfo  # re-exported: its home before it moved
 
 SUPPORTED_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
-_IMAGE_CODECS = {"png ", "mpng", "jpeg", "mjpg", "bmp ", "gif ", "webp", "tiff"}
-#: File signatures of still images: FFmpeg opens a renamed photo as a one-frame "video",
-#: so it is recognised by its first bytes before any decoding.
-_IMAGE_MAGIC = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"),
-                (b"BM", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"))
 #: After a frame fails to decode before the declared end (a damaged stretch of the file),
 #: decoding is retried for this long (seconds of video) before the rest is given up.
 RESUME_WINDOW_S = 2.0
-#: Bytes read from the start of a file to recognise images and read an AVI header.
-_HEADER_BYTES = 1 << 16
 #: Slowest real-time frame rate analysed, frames/s: a running step lasts about 0.3 s, so
 #: below this no step holds even one frame and no event can be timed.
 MIN_CAPTURE_FPS = 5.0
@@ -62,63 +63,6 @@ def _rate_text(fps: float) -> str:
     if fps >= 1:
         return f"{fps:.3g} frames/s"
     return f"{fps:.2g} frames/s (one frame every {1 / fps:.3g} s)"
-
-
-def _fourcc(value: float) -> str:
-    code = int(value)
-    return "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4)) if code > 0 else ""
-
-
-def _still_image_kind(head: bytes) -> str | None:
-    """Image format named by the file's first bytes, or None."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP"
-    kind = next((name for magic, name in _IMAGE_MAGIC if head.startswith(magic)), None)
-    # An animated GIF loops (NETSCAPE2.0 block) or holds several frames, each after its
-    # own graphic control extension (0x21 0xF9 0x04).
-    if kind == "GIF" and (b"NETSCAPE2.0" in head or head.count(b"\x21\xf9\x04") > 1):
-        return "animated GIF"
-    return kind
-
-
-def _avi_header_fps(head: bytes) -> float | None:
-    """Frame rate (``dwRate / dwScale``) the first video stream header of an AVI file
-    declares; 0.0 when either is 0; None when ``head`` is not an AVI header."""
-    if head[:4] != b"RIFF" or head[8:12] != b"AVI ":
-        return None
-    at = head.find(b"strh")
-    while at >= 0 and head[at + 8:at + 12] != b"vids":
-        at = head.find(b"strh", at + 4)
-    if at < 0 or len(head) < at + 36:
-        return None
-    # strh after its fourcc and size: fccType, fccHandler, dwFlags, wPriority, wLanguage,
-    # dwInitialFrames, then dwScale and dwRate (little-endian).
-    scale = int.from_bytes(head[at + 28:at + 32], "little")
-    rate = int.from_bytes(head[at + 32:at + 36], "little")
-    return rate / scale if scale and rate else 0.0
-
-
-def _mp4_boxes(path: Path, limit: int = 64) -> list[str]:
-    """Types of the top-level boxes of an MP4/MOV file (empty if it is not one)."""
-    boxes: list[str] = []
-    with path.open("rb") as handle:
-        size_total = path.stat().st_size
-        pos = 0
-        while pos + 8 <= size_total and len(boxes) < limit:
-            handle.seek(pos)
-            head = handle.read(16)
-            size, kind = int.from_bytes(head[:4], "big"), head[4:8]
-            if not kind.isascii() or not kind.decode("ascii").isprintable():
-                break
-            if size == 1 and len(head) == 16:
-                size = int.from_bytes(head[8:16], "big")
-            elif size == 0:
-                size = size_total - pos
-            boxes.append(kind.decode("ascii"))
-            if size < 8:
-                break
-            pos += size
-    return boxes
 
 
 def stride_for(capture_fps: float, analysis_fps: float | None, stride: int = 1) -> int:
@@ -194,15 +138,15 @@ class VideoReader:
         self.decode_errors = 0
         self.first_error_s: float | None = None
         with self.path.open("rb") as handle:
-            head = handle.read(_HEADER_BYTES)
-        kind = _still_image_kind(head)
+            head = handle.read(HEADER_BYTES)
+        kind = still_image_kind(head)
         if kind == "animated GIF":
             raise InputError(f"{self.path.name} is an animated GIF, not a video file: GIF "
                              "keeps too few colours and frames for pose; use the original "
                              "video (or convert it: ffmpeg -i in.gif out.mp4)")
         if kind is not None:
             raise InputError(f"{self.path.name} is a still image ({kind}), not a video")
-        avi_fps = _avi_header_fps(head)
+        avi_fps = avi_header_fps(head)
         if avi_fps == 0.0:
             # AVI stores no frame times: without the header's rate FFmpeg silently
             # assumes 25 fps, and every time and cadence would be off by an unknown factor.
@@ -265,10 +209,16 @@ class VideoReader:
                 "analyse: gait analysis needs several seconds of running; widen the window "
                 "or lower the stride")
 
+    #: FFmpeg decoder threads (0: OpenCV's default, one per core). A segment of a split
+    #: pose pass uses 1: every core already runs a landmarker, and each decoder thread
+    #: holds frames of its own (gaitcheck.pose.segments).
+    decoder_threads = 0
+
     def _open(self) -> Any:
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        params = [cv2.CAP_PROP_N_THREADS, self.decoder_threads] if self.decoder_threads else []
+        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG, params)
         if not cap.isOpened():
-            boxes = _mp4_boxes(self.path)
+            boxes = mp4_boxes(self.path)
             if boxes[:1] == ["ftyp"] and "mdat" in boxes and "moov" not in boxes:
                 # Recorders write the index (moov box) when recording stops; without it
                 # neither the codec setup nor the frame positions are known.
@@ -286,9 +236,9 @@ class VideoReader:
     def _probe(self, slowmo: float) -> VideoInfo:
         cap = self._open()
         try:
-            codec = _fourcc(cap.get(cv2.CAP_PROP_FOURCC))
+            codec = fourcc(cap.get(cv2.CAP_PROP_FOURCC))
             count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-            if codec.lower() in _IMAGE_CODECS and not count > 1:
+            if codec.lower() in IMAGE_CODECS and not count > 1:
                 raise InputError(f"{self.path.name} is a still image, not a video")
             ok, frame = cap.read()
             if not ok or frame is None:
