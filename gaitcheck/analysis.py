@@ -207,12 +207,11 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
     frame_info: dict[str, Any] = {}
     seen_values: dict[str, dict[str, list[float]]] | None = None
     if scene.view in ("side", "oblique") and scene.facing:
-        # The event detector reads the raw tracks with the cleaning's leg-swap repair
-        # and its own smoothing; the metrics use the cleaned ones.
+        # The event detector does its own swap relabelling and smoothing on the raw
+        # tracks; the metrics use the cleaned ones.
         # Levelled by the scene's roll: foot heights are read along the true vertical.
         facing: str = scene.facing
-        events = detect_gait_events(levelled(tracks), facing, settings=event_settings,
-                                    cleaning=cleaning_settings)
+        events = detect_gait_events(levelled(tracks), facing, settings=event_settings)
         side_tracks = tracks
         one_way = face_one_way(tracks, events.segments)
         if one_way is not None:
@@ -221,8 +220,7 @@ def analyze_tracks(tracks: LandmarkTracks, facts: RecordingFacts | None = None, 
             side_tracks, facing = one_way.tracks, one_way.facing
             scene = dataclasses.replace(scene, facing=one_way.facing, near_side=None,
                                         near_side_confidence=0.0)
-            events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings,
-                                        cleaning=cleaning_settings)
+            events = detect_gait_events(side_tracks, one_way.facing, settings=event_settings)
             cleaned = clean_tracks(side_tracks, settings=cleaning_settings)
             warnings.append({"code": "subject_turns_mirrored", "message": f"The subject "
                              f"turns round: the {one_way.mirrored_frames} frames facing the "

@@ -67,7 +67,8 @@ def test_defaults_are_the_validated_values() -> None:
     assert (e.min_step_s("run"), e.min_step_s("walk"), e.min_step_s(None)) == (0.2, 0.3, 0.2)
     assert (e.visibility_guess, e.visibility_seen, e.vertical_snr) == (0.75, 0.95, 3.0)
     assert (e.belt_fraction, e.min_ground_band) == (0.7, 0.004)
-    assert (e.facing_threshold, e.foot_outlier_tolerance) == (0.06, 0.08)
+    assert (e.leg_swap_switch_cost, e.leg_swap_prior, e.facing_threshold,
+            e.foot_outlier_tolerance) == (0.05, 0.02, 0.06, 0.08)
     c = CleaningSettings()
     assert (c.min_visibility, c.max_gap_ms) == (0.2, 250.0)
     assert (c.hampel_half_window_ms, c.hampel_n_sigma, c.hampel_min_sigma) == (100.0, 3.0, 0.006)

@@ -17,8 +17,7 @@ direct cues, and :mod:`gaitcheck.events.stances` calibrates their lag per subjec
   ground level (Fellin et al. 2010, J Sci Med Sport 13:646: heel minimum vertical
   position, the most accurate kinematic IC in treadmill and overground running);
 * IC, horizontal: the foot starts being carried backwards at the stance (belt) speed;
-* TO: the toe leaves its stance ground level: the onset of its rise, fitted
-  (:func:`lift_onset`), for a running toe.
+* TO: the toe leaves its stance ground level.
 """
 
 from __future__ import annotations
@@ -215,105 +214,6 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
         r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
         return float(max(j - 1, j - r0 / (r1 - r0)))
     return float("nan")
-
-
-#: Running-median length (samples) that clears one-sample glitches off the toe height
-#: before its lift-off is timed.
-DESPIKE = 3
-#: Smallest early-swing toe rise, leg lengths, for which the lift onset is fitted: a
-#: running toe rises 0.3-0.4 within a quarter stride; a walking toe peels off slowly
-#: and rises only 0.05-0.1, where :func:`lift_index` stays.
-MIN_RISE = 0.15
-#: The fit ends at the first sample at this fraction of the early-swing rise (higher,
-#: the toe's rise slows and a parabola from rest no longer fits it).
-RISE_FRACTION = 0.2
-
-
-def despiked(y: np.ndarray, size: int) -> np.ndarray:
-    """Take the running median of ``size`` samples (odd) where the window is measured.
-
-    A running median leaves a monotonic stretch (a toe lifting off) unchanged and
-    removes glitches of up to ``size // 2`` samples (the pose model drawing the foot
-    elsewhere for a frame or two). Samples whose window has a gap keep their value.
-    """
-    y = np.asarray(y, dtype=np.float64)
-    half = size // 2
-    if len(y) < size:
-        return y.copy()
-    win = np.lib.stride_tricks.sliding_window_view(y, size)
-    out = y.copy()
-    ok = np.isfinite(win).all(axis=1)
-    out[half:len(y) - half][ok] = np.median(win[ok], axis=1)
-    return out
-
-
-def lift_onset(up: np.ndarray, ground: float, band: float, start: float, stop: float,
-               period: float) -> float:
-    """When the toe leaves the ground (toe-off), from the onset of its rise; sub-frame.
-
-    MediaPipe lets the toe creep up by a few hundredths of a leg length while the heel
-    rises, before the real lift (rendered and real clips alike). The last sample "on the
-    ground" (:func:`lift_index`) then depends on where the ground band ends on that
-    ramp, which moves with the pose jitter, the ground estimate and the picture: 2-5
-    frames early on a rendered 60 fps runner, by a different amount on its half-size,
-    rolled or re-compressed copies. Here the toe height (one-sample glitches removed by
-    a running median of :data:`DESPIKE`) from a quarter stride before the rise to its
-    first sample at :data:`RISE_FRACTION` of the early-swing rise is fitted with a line
-    (the toe on the ground, ramp included) plus, from the onset on, a parabola (a toe
-    lifted from rest); the onset is searched on a grid of 1/20 sample, so it moves
-    continuously with the data and does not depend on the band. Where the toe rises
-    less than :data:`MIN_RISE` (walking: it peels off slowly, and the onset is not
-    defined) or samples are missing, :func:`lift_index` on the raw height is kept.
-
-    Parameters
-    ----------
-    up : numpy.ndarray, (n,)
-        Toe height, leg lengths (up positive), NaN where unmeasured.
-    ground, band : float
-        Stance ground level and the height above it counting as on the ground, leg
-        lengths.
-    start, stop : float
-        Search window, fractional samples (as :func:`lift_index`); the early-swing rise
-        is read up to a sample past ``stop``.
-    period : float
-        Stride period, samples (sets the fit window).
-
-    Returns
-    -------
-    float
-        Fractional sample index; NaN without a lift-off.
-    """
-    raw = lift_index(up, ground, band, start, stop)
-    up = despiked(up, DESPIKE)
-    first = lift_index(up, ground, band, start, stop)
-    if not np.isfinite(first):
-        return raw
-    h = up - ground
-    lo = int(np.floor(first))
-    hi = min(len(h) - 1, max(lo + 3, int(np.ceil(stop)) + 1))
-    seg = h[lo:hi + 1]
-    if len(seg) < 3 or not np.all(np.isfinite(seg)):
-        return raw
-    top = float(seg.max())
-    if top < max(4.0 * band, MIN_RISE):
-        return raw
-    k = lo + int(np.argmax(seg >= RISE_FRACTION * top))
-    a = max(1, k - max(4, round(0.25 * period)))
-    y = h[a:k + 1]
-    if len(y) < 5 or not np.all(np.isfinite(y)):
-        return raw
-    i = np.arange(a, k + 1, dtype=np.float64)
-    grid = np.arange(a, k, 0.05)
-    best, onset = np.inf, raw
-    for t0 in grid:
-        x = np.stack([np.ones_like(i), i - a, np.maximum(i - t0, 0.0) ** 2], axis=1)
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        if coef[2] <= 0:
-            continue
-        sse = float(np.sum((x @ coef - y) ** 2))
-        if sse < best:
-            best, onset = sse, float(t0)
-    return onset
 
 
 def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:

@@ -1,7 +1,6 @@
 """Gait events (initial contact, toe-off) of both feet from side-view landmark tracks.
 
-Pipeline: pixel coordinates scaled by leg length → left/right leg-swap repair (the
-cleaning's, :func:`gaitcheck.tracks.clean.leg_swap_states`) →
+Pipeline: pixel coordinates scaled by leg length → left/right leg-swap repair →
 segments of continuous pose and one facing direction (gaps, subject entering or leaving,
 turns) → per-foot candidate stances (:mod:`gaitcheck.events.stances`) → plausibility
 rules and running/walking (:mod:`gaitcheck.events.rules`) → slow-motion check
@@ -23,22 +22,23 @@ from gaitcheck.events.model import (
     RejectedEvent,
 )
 from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
-from gaitcheck.events.signals import leg_length_px, pixel_coords, plan_segments
+from gaitcheck.events.signals import (
+    leg_length_px,
+    pixel_coords,
+    plan_segments,
+    repair_leg_swaps,
+)
 from gaitcheck.events.slowmo import (
     NORMAL_CADENCE_SPM,
     slowmo_warning,
     suggest_slowmo_factor,
 )
 from gaitcheck.events.stances import Stance, anchor_calibrated, foot_signals, foot_stances
-from gaitcheck.tracks.clean import leg_swap_states
-from gaitcheck.tracks.settings import CleaningSettings
-from gaitcheck.tracks.swaps import LEG_PARTS, LEG_SEGMENTS, exchange_sides
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 
 def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None = None,
-                       *, settings: EventSettings | None = None,
-                       cleaning: CleaningSettings | None = None) -> GaitEvents:
+                       *, settings: EventSettings | None = None) -> GaitEvents:
     """Detect the initial contacts and toe-offs of both feet in a side view.
 
     Parameters
@@ -57,10 +57,6 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     settings : EventSettings, optional
         Gaps bridged, turn margins, plausibility rules and cue thresholds; the
         validated defaults when omitted.
-    cleaning : CleaningSettings, optional
-        Settings of the leg-swap repair, which is the cleaning's
-        (:func:`gaitcheck.tracks.clean.leg_swap_states`); the validated defaults when
-        omitted.
 
     Returns
     -------
@@ -85,7 +81,7 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     if activity not in (None, "run", "walk"):
         raise ValueError(f"activity must be 'run', 'walk' or None, got {activity!r}")
     cfg = settings or DEFAULT_EVENT_SETTINGS
-    legs = legs_for_events(tracks, cfg, cleaning)
+    legs = legs_for_events(tracks, cfg)
     if isinstance(legs, GaitEvents):
         return legs
     time_s, px, scale, warnings = legs
@@ -118,8 +114,7 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     return assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
 
 
-def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings,
-                    cleaning: CleaningSettings | None = None,
+def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings
                     ) -> GaitEvents | tuple[np.ndarray, np.ndarray, float, list[EventWarning]]:
     """Prepare the leg landmarks every event detector starts from.
 
@@ -127,19 +122,14 @@ def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings,
     ----------
     tracks : LandmarkTracks
     cfg : EventSettings
-        Unused here; kept so every detector prepares its legs with one call.
-    cleaning : CleaningSettings, optional
-        Leg-swap repair costs (the cleaning's repair,
-        :func:`gaitcheck.tracks.clean.leg_swap_states`, so events and metrics see the
-        same legs); the validated defaults when omitted.
+        Leg-swap repair costs.
 
     Returns
     -------
     GaitEvents or tuple
         Empty events with the reason when the clip has under 3 frames or no legs;
-        otherwise frame times (s), pixel coordinates with left/right leg swaps (whole
-        legs, or only the lower legs) repaired by continuity, the leg length (px) and
-        the warnings so far.
+        otherwise frame times (s), pixel coordinates with left/right leg swaps
+        repaired by continuity, the leg length (px) and the warnings so far.
     """
     time_s = np.asarray(tracks.time_s, dtype=np.float64)
     if tracks.n_frames < 3:
@@ -150,15 +140,13 @@ def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings,
     if not np.isfinite(scale) or scale <= 0:
         return GaitEvents(warnings=(EventWarning(
             "no_legs", "no legs were found in the clip: no gait events"),))
-    state = leg_swap_states(tracks, cleaning)
-    px = exchange_sides(px, state, LEG_PARTS, LEG_SEGMENTS)
+    px, swapped = repair_leg_swaps(px, scale, cfg.leg_swap_switch_cost, cfg.leg_swap_prior)
     warnings: list[EventWarning] = []
-    if state.any():
-        n = int(state.any(axis=1).sum())
+    if swapped.any():
+        n = int(swapped.sum())
         warnings.append(EventWarning(
-            "legs_swapped", f"the pose model exchanged the left and right legs (or only "
-            f"the lower legs) in {n} frame{'s' if n != 1 else ''}; they were relabelled "
-            "by continuity"))
+            "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
+            f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
     return time_s, px, scale, warnings
 
 

@@ -68,6 +68,11 @@ class EventSettings:
         Smallest height band above the stance ground level that counts as "on the
         ground", leg lengths (about 1 px for a 300 px leg); otherwise 2.5 × the measured
         pose jitter.
+    leg_swap_switch_cost : float
+        Cost of entering or leaving the legs-exchanged state in the leg-swap repair,
+        squared leg lengths.
+    leg_swap_prior : float
+        Cost per frame of the legs-exchanged state, squared leg lengths (swaps are rare).
     facing_threshold : float
         Smallest running-median heel-to-toe distance, leg lengths, that decides which way
         the feet point (a side-view foot spans about 0.25).
@@ -93,6 +98,8 @@ class EventSettings:
     vertical_snr: float = 3.0
     belt_fraction: float = 0.7
     min_ground_band: float = 0.004
+    leg_swap_switch_cost: float = 0.05
+    leg_swap_prior: float = 0.02
     facing_threshold: float = 0.06
     foot_outlier_tolerance: float = 0.08
 

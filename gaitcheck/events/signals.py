@@ -62,6 +62,71 @@ def leg_length_px(px: np.ndarray) -> float:
     return float(np.median(both)) if both.size else float("nan")
 
 
+def repair_leg_swaps(px: np.ndarray, scale: float,
+                     switch_cost: float = EventSettings.leg_swap_switch_cost,
+                     swap_prior: float = EventSettings.leg_swap_prior,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Undo short left/right leg confusions of the pose model by continuity.
+
+    A two-state Viterbi (legs as labelled / exchanged) minimises the squared frame-to-
+    frame displacement of the knee, ankle, heel and foot_index of both legs. A swap shows
+    as both feet jumping to where the other was; where the feet pass each other (mid-
+    swing) both labellings cost the same and the labels are kept. Frames without a leg
+    pose break the chain.
+
+    Parameters
+    ----------
+    px : numpy.ndarray, (T, 33, 2)
+        Pixel coordinates (:func:`pixel_coords`).
+    scale : float
+        Leg length in pixels; costs are in squared leg lengths.
+    switch_cost : float
+        Cost of entering or leaving the exchanged state, squared leg lengths.
+    swap_prior : float
+        Cost per frame of the exchanged state, squared leg lengths (swaps are rare).
+
+    Returns
+    -------
+    px : numpy.ndarray, (T, 33, 2)
+        Copy with the legs exchanged back where the path says so.
+    swapped : numpy.ndarray, (T,) bool
+        Frames that were exchanged.
+    """
+    left, right = _idx("left", LEG_PARTS[1:]), _idx("right", LEG_PARTS[1:])
+    a, b = px[:, left] / scale, px[:, right] / scale
+    n = len(px)
+    if n < 2:
+        return px.copy(), np.zeros(n, dtype=bool)
+
+    def move(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Mean squared displacement per leg landmark from frame i-1 (x) to i (y)."""
+        sq = np.sum((y[1:] - x[:-1]) ** 2, axis=-1)
+        ok = np.isfinite(sq)
+        return np.where(ok, sq, 0.0).sum(axis=1) / np.maximum(ok.sum(axis=1), 1)
+
+    # d[:, p, q]: cost of going from state p at i-1 to state q at i (0 = as labelled).
+    same = move(a, a) + move(b, b)
+    cross = move(a, b) + move(b, a)
+    d = np.stack([np.stack([same, cross], -1), np.stack([cross, same], -1)], 1)
+    d += switch_cost * (1.0 - np.eye(2))
+    cost = np.array([0.0, swap_prior])
+    back = np.zeros((n, 2), dtype=np.int8)
+    for i in range(1, n):
+        total = cost[:, None] + d[i - 1]
+        back[i] = np.argmin(total, axis=0)
+        cost = total[back[i], [0, 1]] + (0.0, swap_prior)
+    state = np.zeros(n, dtype=np.int8)
+    state[-1] = int(np.argmin(cost))
+    for i in range(n - 1, 0, -1):
+        state[i - 1] = back[i, state[i]]
+    swapped = state.astype(bool)
+    out = px.copy()
+    all_left, all_right = _idx("left", LEG_PARTS), _idx("right", LEG_PARTS)
+    out[np.ix_(swapped, np.array(all_left + all_right))] = px[
+        np.ix_(swapped, np.array(all_right + all_left))]
+    return out, swapped
+
+
 def facing_evidence(px: np.ndarray, scale: float) -> np.ndarray:
     """Measure per-frame facing evidence from the feet.
 

@@ -264,8 +264,8 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         # end, to where it would be) to a little after it.
         ref = ic if np.isfinite(ic) else c.peak
         trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
-        to = cues.lift_onset(f.toe_up, g_toe, band, ref + 0.4 * (trough - ref),
-                             min(n - 2, trough + 0.15 * period), period)
+        to = cues.lift_index(f.toe_up, g_toe, band, ref + 0.4 * (trough - ref),
+                             min(n - 2, trough + 0.15 * period))
         # An anchor found on interpolated samples (foot rejected or missing around it)
         # is no anchor.
         peak = c.peak if _measured(f.heel_fwd, c.peak) else np.nan

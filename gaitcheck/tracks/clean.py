@@ -29,18 +29,15 @@ from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cl
 from gaitcheck.tracks.runs import true_runs
 from gaitcheck.tracks.scene import body_height_px
 from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
-from gaitcheck.tracks.swaps import (
-    ARM_PARTS,
-    LEG_PARTS,
-    LEG_SEGMENTS,
-    exchange_sides,
-    limb_swap_states,
-)
+from gaitcheck.tracks.swaps import swap_states  # detect_swaps: re-exported
 from gaitcheck.tracks.tracks import LandmarkTracks
 from gaitcheck.tracks.unusable import cut_by_edge, implausible_torso
 from gaitcheck.tracks.warnings import warning_severity
 
-FOOT_PARTS = ("heel", "foot_index")
+LEG_PARTS, FOOT_PARTS = ("hip", "knee", "ankle", "heel", "foot_index"), ("heel", "foot_index")
+#: Segments of LEG_PARTS (indices) whose labels the swap repair may exchange apart.
+LEG_SEGMENTS = ((0, 1), (2, 3, 4))
+ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,78 +127,6 @@ def detect_far_foot(xy_px: np.ndarray, depth: np.ndarray, *,
                 bad |= reach > max_reach * max(usual, 0.25 * foot)
             out[:, [LM[f"{side}_{p}"] for p in FOOT_PARTS]] = bad[:, None]
     return out
-
-
-def unusable_points(image: np.ndarray, fps: float, size: np.ndarray,
-                    cfg: CleaningSettings = DEFAULT_CLEANING_SETTINGS,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Find what the cleaning leaves out before reading any point.
-
-    Parameters
-    ----------
-    image : numpy.ndarray, shape (T, 33, >= 4)
-        Normalised image ``x, y, z``, visibility (NaN = missing).
-    fps : float
-        Frame rate, frames/s.
-    size : numpy.ndarray, shape (2,)
-        Picture width and height, pixels.
-    cfg : CleaningSettings
-
-    Returns
-    -------
-    gated : numpy.ndarray of bool, shape (T, 33)
-        Points seen with a visibility below ``cfg.min_visibility``.
-    edge_frames, odd : numpy.ndarray of bool, shape (T,)
-        Posed frames whose head or trunk is cut by the picture edge, and frames with an
-        implausible trunk line (:mod:`gaitcheck.tracks.unusable`), both read after the
-        gating.
-    """
-    gated = np.isfinite(image[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0)
-                                          < cfg.min_visibility)
-    seen = image.copy()
-    seen[..., :3][gated] = np.nan
-    _, edge_frames = cut_by_edge(seen, margin=cfg.edge_margin,
-                                 min_visibility=cfg.edge_min_visibility)
-    odd = implausible_torso(seen[:, :, :2] * size, fps,
-                            half_window_s=cfg.torso_half_window_s,
-                            max_turn_deg=cfg.torso_max_turn_deg,
-                            max_length_ratio=cfg.torso_max_length_ratio) & ~edge_frames
-    return gated, edge_frames & np.isfinite(seen[..., 0]).any(axis=1), odd
-
-
-def leg_swap_states(tracks: LandmarkTracks,
-                    settings: CleaningSettings | None = None) -> np.ndarray:
-    """Frames where the pose model exchanged the legs, or only their lower parts.
-
-    The one leg-swap repair of gaitcheck: :func:`clean_tracks` applies it to the tracks
-    every metric reads, and the gait-event detector to the (uncleaned) tracks it times
-    events on, so both see the same legs. Decided on the points the cleaning keeps
-    (:func:`unusable_points`), scaled by body height.
-
-    Parameters
-    ----------
-    tracks : LandmarkTracks
-    settings : CleaningSettings, optional
-        Swap costs and what counts as unusable; the validated defaults when omitted.
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (T, 2)
-        Thigh (hip, knee) and foot (ankle, heel, foot_index) exchanged
-        (:data:`~gaitcheck.tracks.swaps.LEG_SEGMENTS`).
-    """
-    cfg = settings or DEFAULT_CLEANING_SETTINGS
-    image = tracks.image.astype(np.float64)
-    size = np.array([tracks.video.width, tracks.video.height], float)
-    gated, edge_frames, odd = unusable_points(image, tracks.fps or 30.0, size, cfg)
-    image[..., :3][gated] = np.nan
-    image[edge_frames | odd, :, :3] = np.nan
-    if tracks.n_frames < 3:
-        return np.zeros((tracks.n_frames, len(LEG_SEGMENTS)), bool)
-    height = body_height_px(image[:, :, :2] * size)
-    height = height if np.isfinite(height) else float(size[1])
-    return limb_swap_states(image[:, :, :2] * size / height, tracks.time_s, LEG_PARTS,
-                            LEG_SEGMENTS, cfg)
 
 
 def fill_gaps(values: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
@@ -331,12 +256,21 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         # The view-free severity; gaitcheck.analysis settles it once the view is known.
         issues.append({"code": code, "severity": warning_severity(code), "message": message})
 
-    gated, edge_frames, odd = unusable_points(image, fps, scale, cfg)
+    gated = np.isfinite(pos[..., 0]) & (np.nan_to_num(image[..., 3], nan=1.0) < min_visibility)
     drop(gated)
     # Frames without a measurable posture go before anything reads them.
+    _, edge_frames = cut_by_edge(image, margin=cfg.edge_margin,
+                                 min_visibility=cfg.edge_min_visibility)
+    odd = implausible_torso(image[:, :, :2] * scale, fps,
+                            half_window_s=cfg.torso_half_window_s,
+                            max_turn_deg=cfg.torso_max_turn_deg,
+                            max_length_ratio=cfg.torso_max_length_ratio) & ~edge_frames
+    posed = np.isfinite(pos[..., 0]).any(axis=1)
+    edge_frames &= posed
     # Only whole frames: a limb outside the picture (feet on a tight framing) keeps its
     # guessed position, as before, under the subject_out_of_frame warning.
-    drop(np.broadcast_to((edge_frames | odd)[:, None], pos.shape[:2]))
+    drop(np.broadcast_to(edge_frames[:, None], pos.shape[:2]))
+    drop(np.broadcast_to(odd[:, None], pos.shape[:2]))
     if edge_frames.any():
         warn("body_cut_by_edge", f"{int(edge_frames.sum())} frames where the head or trunk "
              "was cut by the picture edge are left out.")
@@ -349,10 +283,17 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         height = float(scale[1])
     if n >= 3:
         for group, parts in (("legs", LEG_PARTS), ("arms", ARM_PARTS)):
+            left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
+            px = image[:, :, :2] * scale / height
             segs = LEG_SEGMENTS if group == "legs" else None
-            state = limb_swap_states(image[:, :, :2] * scale / height, t_s, parts, segs, cfg)
-            for arr in (image, world):  # image rows carry visibility and presence along
-                exchange_sides(arr, state, parts, segs)
+            state = swap_states(px[:, left], px[:, right], t_s, segments=segs,
+                                prior=cfg.swap_prior, switch=cfg.swap_switch_cost,
+                                cap=cfg.swap_cap, partial=cfg.swap_partial_cost)
+            for g, seg in enumerate(segs or [range(len(parts))]):
+                lft, rgt = [left[j] for j in seg], [right[j] for j in seg]
+                for arr in (image, world):  # image rows carry visibility and presence along
+                    arr[np.ix_(state[:, g], np.array(lft + rgt))] = arr[
+                        np.ix_(state[:, g], np.array(rgt + lft))]
             swaps[group] = [[a, b] for a, b in true_runs(np.asarray(state.any(axis=1)))]
         far = np.asarray(detect_far_foot(image[:, :, :2] * scale, image[:, :, 2],
                                          collapse_ratio=cfg.far_foot_collapse_ratio,

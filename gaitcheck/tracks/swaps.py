@@ -17,15 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from gaitcheck.landmarks import LM
-from gaitcheck.tracks.settings import DEFAULT_CLEANING_SETTINGS, CleaningSettings
-
-#: Leg landmarks whose left/right labels the repair may exchange, and the segments of
-#: them (indices) that may be exchanged apart: thigh (hip, knee) and foot (ankle, heel,
-#: toe).
-LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
-LEG_SEGMENTS = ((0, 1), (2, 3, 4))
-ARM_PARTS = ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")
+from gaitcheck.tracks.settings import CleaningSettings
 
 
 def swap_states(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None = None, *,
@@ -159,58 +151,3 @@ def detect_swaps(left: np.ndarray, right: np.ndarray, time_s: np.ndarray | None 
         True in exchanged frames (never in frames without data).
     """
     return swap_states(left, right, time_s, prior=prior, switch=switch, cap=cap)[:, 0]
-
-
-def limb_swap_states(xy: np.ndarray, time_s: np.ndarray, parts: Sequence[str],
-                     segments: Sequence[Sequence[int]] | None = None,
-                     settings: CleaningSettings = DEFAULT_CLEANING_SETTINGS) -> np.ndarray:
-    """Exchanged frames of one limb pair (:func:`swap_states` with the cleaning's costs).
-
-    Parameters
-    ----------
-    xy : numpy.ndarray, shape (T, 33, 2)
-        Image coordinates in body heights (isotropic), NaN where missing or not to be
-        trusted.
-    time_s : numpy.ndarray, shape (T,)
-        Frame times, s.
-    parts : sequence of str
-        Landmark names without the side prefix (:data:`LEG_PARTS`, :data:`ARM_PARTS`).
-    segments : sequence of sequences of int, optional
-        Indices into ``parts`` exchanged together; default the whole limb.
-    settings : CleaningSettings
-        ``swap_prior``, ``swap_switch_cost``, ``swap_cap``, ``swap_partial_cost``.
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (T, G)
-        True where segment g of frame t has its labels exchanged.
-    """
-    left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
-    return swap_states(xy[:, left], xy[:, right], time_s, segments=segments,
-                       prior=settings.swap_prior, switch=settings.swap_switch_cost,
-                       cap=settings.swap_cap, partial=settings.swap_partial_cost)
-
-
-def exchange_sides(arr: np.ndarray, state: np.ndarray, parts: Sequence[str],
-                   segments: Sequence[Sequence[int]] | None = None) -> np.ndarray:
-    """Exchange left and right landmarks in place where ``state`` says so.
-
-    Parameters
-    ----------
-    arr : numpy.ndarray, shape (T, 33, ...)
-        Any per-landmark array (coordinates, visibility); modified in place.
-    state : numpy.ndarray of bool, shape (T, G)
-        From :func:`limb_swap_states` with the same ``parts`` and ``segments``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``arr``.
-    """
-    left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
-    for g, seg in enumerate(segments or [range(len(parts))]):
-        lft, rgt = [left[j] for j in seg], [right[j] for j in seg]
-        rows = np.flatnonzero(state[:, g])
-        cols, swapped = np.asarray(lft + rgt, dtype=np.intp), np.asarray(rgt + lft, dtype=np.intp)
-        arr[np.ix_(rows, cols)] = arr[np.ix_(rows, swapped)]
-    return arr
