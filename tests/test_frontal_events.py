@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "coord" / "baseline" / "back_crossover_asymmetry" / "landmarks.npz"
 
 
-def back_runner(seed: int, fps: float = 30.0, artefacts: bool = True, **params):
+def back_runner(seed: int, fps: float = 30.0, artefacts: bool = True,
+                duration_s: float = 12.0, **params):
     """Tracks and true motion of a synthetic runner filmed from behind."""
-    gait = GaitParams(seed=seed, step_time_cv=0.02, angle_sd_deg=1.5, duration_s=12.0,
+    gait = GaitParams(seed=seed, step_time_cv=0.02, angle_sd_deg=1.5, duration_s=duration_s,
                       fps=fps, speed_mps=3.0, **params)
     camera = camera_for_view("back", subject_height_m=gait.body_height_m, fps=fps,
                              fill=0.6)
@@ -73,8 +74,8 @@ def test_back_view_events_with_artefacts() -> None:
         for kind, (f, b) in accuracy(*back_runner(seed)).items():
             f1[kind].append(f)
             bias[kind].append(b)
-    # Measured at 30 fps (seeds 0-2): IC F1 0.92-0.98, bias -8..0 ms; TO F1 0.89-0.98,
-    # bias +6..+19 ms (the lift's onset is fitted, not its crossing of the jitter band).
+    # Measured at 30 fps (seeds 0-2): IC F1 0.92-0.99, bias 0..+4 ms; TO F1 0.89-0.98,
+    # bias 0..+18 ms (the lift's onset is fitted, not its crossing of the jitter band).
     assert np.mean(f1["IC"]) >= 0.9 and np.mean(f1["TO"]) >= 0.9
     assert abs(np.mean(bias["IC"])) <= 8.0
     assert -5.0 <= np.mean(bias["TO"]) <= 20.0
@@ -88,7 +89,7 @@ def test_back_view_contact_time_per_foot_in_the_report() -> None:
     contact = a.metrics["ground_contact_ms"]
     assert contact.measurable and contact.per_side is not None
     true_ms = 1000 * np.mean([c.to_s - c.ic_s for c in motion.contacts])
-    # Measured +21 ms at 30 fps with realistic artefacts; the interval holds it.
+    # Measured +14 ms at 30 fps with realistic artefacts; the interval holds it.
     assert -10.0 <= contact.value - true_ms <= 35.0
     lo, hi = contact.ci95
     assert lo <= contact.value <= hi
@@ -106,17 +107,18 @@ def test_contact_time_asymmetry_is_seen_with_its_sign() -> None:
         # GaitParams' asymmetry is (R - L) / mean; the report's SI is unsigned.
         signed = ct["si_pct"] * np.sign(ct["right"] - ct["left"])
         measured.append(signed / asym)
-    # Measured at 0.66-1.03 of the truth (30 fps, 12 s): the sign always, the size a
-    # little compressed by the jitter.
+    # Measured at 0.62-0.96 of the truth (30 fps, 12 s): the sign always, the size a
+    # little compressed by the jitter (the toe-off of the shorter stance reads late).
     assert min(measured) > 0.4, measured
     assert np.median(measured) >= 0.6, measured
 
 
 @pytest.mark.xfail(strict=True, reason="issue 15 Done-when not met: a 15 % contact-time "
-                   "asymmetry reads 10-16 % SI in a back view, but with per-stride contact "
-                   "times scattered by ~27 ms (pose jitter) its 95 % interval is +-6 % SI "
-                   "even over 30 s at 60 fps, so its lower end never clears the 10 % "
-                   "threshold (it would need +-3 %, about 8 ms)")
+                   "asymmetry reads 7-15 % SI (median 11) in a back view at 30 fps over "
+                   "12 s (the jittered toe-off of the shorter stance reads ~6 ms late, of "
+                   "the longer ~3 ms early) with a 95 % interval of about +-6 %, so its "
+                   "lower end clears the 10 % threshold on 0/10 seeds (2/10 over 30 s, "
+                   "6/10 at 60 fps over 30 s); a 20 % asymmetry over 30 s is found on 10/10")
 def test_fifteen_percent_contact_asymmetry_is_found_on_nine_of_ten_seeds() -> None:
     hits = 0
     for seed in range(10):
@@ -124,6 +126,26 @@ def test_fifteen_percent_contact_asymmetry_is_found_on_nine_of_ten_seeds() -> No
         tracks, _ = back_runner(seed, asym_contact_time_pct=asym)
         hits += bool(analyze_tracks(tracks).asymmetry["contact_time"]["flagged"])
     assert hits >= 9
+
+
+def test_twenty_percent_contact_asymmetry_over_thirty_seconds_is_found() -> None:
+    """What the back view can sign today: a 20 % contact-time asymmetry filmed for 30 s
+    at 30 fps, found on 9 of 10 seeds or more (measured 10/10, 4/10 before the IC
+    refinement and the trimmed interval; SI median 16.4 %, interval about +-3 %), while
+    the same symmetric runners are never flagged (0/10, SI median 1.3 %)."""
+    hits, false = 0, 0
+    for seed in range(10):
+        asym = 20.0 if seed % 2 == 0 else -20.0
+        tracks, _ = back_runner(seed, duration_s=30.0, asym_contact_time_pct=asym)
+        row = analyze_tracks(tracks).asymmetry["contact_time"]
+        hits += bool(row["flagged"])
+        # The sign is right whenever it is flagged.
+        assert not row["flagged"] or np.sign(row["right"] - row["left"]) == np.sign(asym)
+    for seed in range(5):
+        tracks, _ = back_runner(seed, duration_s=30.0)
+        false += bool(analyze_tracks(tracks).asymmetry["contact_time"]["flagged"])
+    assert hits >= 9, hits
+    assert false == 0
 
 
 def test_symmetric_back_view_runners_show_no_contact_asymmetry() -> None:
