@@ -363,8 +363,10 @@ def _plumb_at_runner(ends: np.ndarray, length: np.ndarray, landmarks_px: np.ndar
     if landmarks_px is not None:
         hips = (landmarks_px[:, LM["left_hip"]] + landmarks_px[:, LM["right_hip"]]) / 2
         sh = (landmarks_px[:, LM["left_shoulder"]] + landmarks_px[:, LM["right_shoulder"]]) / 2
-        trunk = np.nanmedian((hips + sh) / 2, axis=0)
-        at = trunk if np.all(np.isfinite(trunk)) else centre
+        mid = (hips + sh) / 2
+        seen = np.isfinite(mid).all(axis=1)
+        # A runner never seen (a clip too dark for the model) is read at the picture centre.
+        at = np.median(mid[seen], axis=0) if seen.any() else centre
     else:
         at = centre
     roll = roll_at(vp, at, centre, size)
