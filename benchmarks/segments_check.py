@@ -33,6 +33,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,17 +60,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="overlaps (s) of an emulated two-segment split, instead of "
                              "--jobs")
     args = parser.parse_args(argv)
+    study: tuple[Any, list[Any]] | None = None
     if args.overlaps:
+        study = (seam_overlaps, [float(v) for v in args.overlaps.split(",")])
+    elif args.starts:
+        study = (start_sensitivity, [int(v) for v in args.starts.split(",")])
+    if study is not None:
+        run, values = study
         with native_stderr_silenced():
-            rows = [seam_overlaps(clip, [float(v) for v in args.overlaps.split(",")])
-                    for clip in args.clips if clip.is_file()]
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=2) + "\n")
-        return 0
-    if args.starts:
-        with native_stderr_silenced():
-            rows = [start_sensitivity(clip, [int(v) for v in args.starts.split(",")])
-                    for clip in args.clips if clip.is_file()]
+            rows = [run(clip, values) for clip in args.clips if clip.is_file()]
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n")
         return 0
