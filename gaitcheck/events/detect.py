@@ -10,6 +10,7 @@ rules and running/walking (:mod:`gaitcheck.events.rules`) → slow-motion check
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,10 +85,9 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     legs = legs_for_events(tracks, cfg)
     if isinstance(legs, GaitEvents):
         return legs
-    time_s, px, scale, warnings = legs
-    fs = 1.0 / float(np.median(np.diff(time_s)))
-    min_len = max(8, round(cfg.min_segment_s * fs))
-    plan = plan_segments(px, scale, time_s, facing, max(1, round(cfg.max_gap_s * fs)),
+    time_s, px, scale, warnings = legs.time_s, legs.px, legs.scale, legs.warnings
+    fs, max_gap, min_len = legs.fs, legs.max_gap, legs.min_len
+    plan = plan_segments(px, scale, time_s, facing, max_gap,
                          round(cfg.turn_margin_s * fs), min_len, cfg.facing_threshold)
     warnings += plan.warnings
     segments = split_at_time_gaps(plan.segments, time_s, cfg.max_gap_s + 1.0 / fs, min_len)
@@ -99,8 +99,7 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     found: list[tuple[EventSegment, list[Stance]]] = []
     vis = tracks.image[:, :, 3].astype(np.float64)
     for a, b, seg_facing in segments:
-        feet, period = foot_signals(px[a:b], vis[a:b], scale, seg_facing,
-                                    max(1, round(cfg.max_gap_s * fs)), cfg)
+        feet, period = foot_signals(px[a:b], vis[a:b], scale, seg_facing, max_gap, cfg)
         seg = EventSegment(a, b, float(time_s[a]), float(time_s[b - 1]),
                            seg_facing)  # type: ignore[arg-type]
         if not np.isfinite(period):
@@ -114,8 +113,38 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
     return assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
 
 
-def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings
-                    ) -> GaitEvents | tuple[np.ndarray, np.ndarray, float, list[EventWarning]]:
+@dataclass(frozen=True)
+class EventLegs:
+    """The leg landmarks every event detector starts from (:func:`legs_for_events`).
+
+    Attributes
+    ----------
+    time_s : numpy.ndarray, (T,)
+        Frame times, s.
+    px : numpy.ndarray, (T, 33, 2)
+        Pixel coordinates, left/right leg swaps repaired by continuity.
+    scale : float
+        Leg length, px.
+    warnings : list of EventWarning
+        The warnings so far; detectors append theirs.
+    fs : float
+        Frame rate from the median frame interval, Hz.
+    max_gap : int
+        Longest run of missing frames bridged, frames (``cfg.max_gap_s``, at least 1).
+    min_len : int
+        Shortest analysable segment, frames (``cfg.min_segment_s``, at least 8).
+    """
+
+    time_s: np.ndarray
+    px: np.ndarray
+    scale: float
+    warnings: list[EventWarning]
+    fs: float
+    max_gap: int
+    min_len: int
+
+
+def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings) -> GaitEvents | EventLegs:
     """Prepare the leg landmarks every event detector starts from.
 
     Parameters
@@ -126,10 +155,9 @@ def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings
 
     Returns
     -------
-    GaitEvents or tuple
+    GaitEvents or EventLegs
         Empty events with the reason when the clip has under 3 frames or no legs;
-        otherwise frame times (s), pixel coordinates with left/right leg swaps
-        repaired by continuity, the leg length (px) and the warnings so far.
+        otherwise the prepared legs and the frame counts the detectors share.
     """
     time_s = np.asarray(tracks.time_s, dtype=np.float64)
     if tracks.n_frames < 3:
@@ -147,7 +175,9 @@ def legs_for_events(tracks: LandmarkTracks, cfg: EventSettings
         warnings.append(EventWarning(
             "legs_swapped", f"the pose model exchanged the left and right legs in {n} "
             f"frame{'s' if n != 1 else ''}; they were relabelled by continuity"))
-    return time_s, px, scale, warnings
+    fs = 1.0 / float(np.median(np.diff(time_s)))
+    return EventLegs(time_s, px, scale, warnings, fs, max(1, round(cfg.max_gap_s * fs)),
+                     max(8, round(cfg.min_segment_s * fs)))
 
 
 def split_at_time_gaps(segments: list[tuple[int, int, str]], time_s: np.ndarray,

@@ -232,10 +232,8 @@ def detect_frontal_events(tracks: LandmarkTracks, view: str, activity: str | Non
     legs = legs_for_events(tracks, cfg)
     if isinstance(legs, GaitEvents):
         return legs
-    time_s, px, scale, warnings = legs
-    fs = 1.0 / float(np.median(np.diff(time_s)))
-    max_gap = max(1, round(cfg.max_gap_s * fs))
-    min_len = max(8, round(cfg.min_segment_s * fs))
+    time_s, px, scale, warnings = legs.time_s, legs.px, legs.scale, legs.warnings
+    fs, max_gap, min_len = legs.fs, legs.max_gap, legs.min_len
     runs = [(s, e, view) for s, e in true_runs(usable_frames(px, max_gap)) if e - s >= min_len]
     segments = split_at_time_gaps(runs, time_s, cfg.max_gap_s + 1.0 / fs, min_len)
     vis = tracks.image[:, :, 3].astype(np.float64)
