@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import FacingDecision, RestartFlipped
 from gaitcheck.pose.extract import Extraction
 from gaitcheck.pose.segments import (
     WARM_UP_FRAMES,
@@ -119,10 +120,25 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
         progress.update(done)
 
     first_free = warm_up.start if warm_up is not None else None
-    extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
-                           first_free)
+    # Canonical facing (gaitcheck.pose.canonical): the first frames decide; a subject
+    # facing the other way restarts the pass on flipped frames.
+    decision: FacingDecision | None = getattr(factory, "decision", None)
+    if decision is not None and len(plans) > 1:
+        decision.decider_below_ms = 1000.0 * (plans[1].start_s or 0.0) / reader.info.slowmo
+    try:
+        extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
+                               first_free)
+    except RestartFlipped:
+        if spool is not None:
+            spool.clear()  # the crops of the frames seen before the decision
+        extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
+                               first_free)
+    if decision is not None:
+        decision.settle()
     extraction = _second_look(extraction, reader, options, progress, factory, plans, update,
                               first_free)
+    if decision is not None:
+        extraction.tracks.source["canonical_facing"] = decision.describe()
     if spool is not None:
         spool.finish()
     if warm_up is not None:

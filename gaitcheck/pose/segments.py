@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import RestartFlipped
 from gaitcheck.pose.extract import (
     Extraction,
     PosePass,
@@ -372,7 +373,7 @@ def extract_in_segments(
         for seg in segs[1:]:
             if seg.spool is not None:
                 seg.spool.close()
-    if isinstance(segs[0].error, (KeyboardInterrupt, SystemExit)):
+    if isinstance(segs[0].error, (KeyboardInterrupt, SystemExit, RestartFlipped)):
         for seg in segs:
             seg.hooks.close()
         raise segs[0].error

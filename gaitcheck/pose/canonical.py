@@ -1,0 +1,222 @@
+"""Canonical facing: the pose model always sees a side-view runner face one way.
+
+MediaPipe's landmarker is not mirror-equivariant: on a person and on the mirror image of
+the same pixels it places the foot 23° apart on average (``tests/test_foot_model_limits``),
+so a clip and its mirror gave different foot angles and contact times (issue 14). When a
+side-view subject faces the other way than :data:`CANONICAL`, every frame is flipped
+left-right before the landmarker and its landmarks are mapped back
+(:func:`unflip_candidate`). A clip and its mirror then feed the model the same pixels,
+and every metric is mirror-equivariant by construction, for one ``cv2.flip`` per frame.
+
+The facing is decided from the first frames of the analysis window
+(:class:`FacingDecision`); when it is not the canonical one the pose pass is restarted
+from the first frame on flipped frames (:class:`RestartFlipped`), so a clip that
+already faces the canonical way pays nothing but the decision.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gaitcheck.landmarks import LM, MIRROR
+from gaitcheck.pose.backend import PoseBackend, PoseCandidate
+from gaitcheck.video._cv import cv2
+
+#: The facing the landmarker always sees ("left": the subject faces image-left).
+CANONICAL = "left"
+_MIRROR_INDEX = np.asarray(MIRROR, dtype=np.intp)
+
+
+def unflip_candidate(cand: PoseCandidate) -> PoseCandidate:
+    """Landmarks found on a left-right flipped frame, in the unflipped frame's terms.
+
+    Image ``x → 1 − x`` (normalised), world ``x → −x`` (metres; MediaPipe's world x
+    follows the image's), and every left/right landmark pair swapped: in a mirror image
+    the model names the subject's left side "right" (a mirrored person looks like one
+    whose sides are exchanged), so the swap gives each point its anatomical name again.
+    ``y``, ``z``, visibility and presence are unchanged. The mapping is its own inverse.
+    """
+    image = cand.image[_MIRROR_INDEX].copy()
+    world = cand.world[_MIRROR_INDEX].copy()
+    image[:, 0] = 1.0 - image[:, 0]
+    world[:, 0] = -world[:, 0]
+    return PoseCandidate(image=image, world=world)
+
+
+#: The decision is taken from the first :data:`DECIDE_FRAMES` frames with a person within
+#: the first :data:`DECIDE_S` seconds of the window (a later first person: no flip).
+DECIDE_FRAMES, DECIDE_S = 10, 2.0
+#: Smallest median heel → toe offset (leg lengths) that is a side view: a side-view foot
+#: spans about 0.25 leg lengths, a front or back view's a few hundredths (the event
+#: detector's facing threshold, :class:`gaitcheck.events.settings.EventSettings`).
+FOOT_THRESHOLD = 0.06
+
+
+class RestartFlipped(Exception):
+    """The subject faces the other way: run the pose pass again on flipped frames."""
+
+
+@dataclass
+class FacingDecision:
+    """The clip's one facing decision, shared by every backend of a pose pass.
+
+    Attributes
+    ----------
+    decider_below_ms : float
+        Only a backend whose first frame comes before this timestamp (ms) gives
+        evidence: in a split pass the first segment's (the others start later, at
+        :func:`gaitcheck.pose.segments.plan_segments`' bounds), in a single pass its one.
+    flip : bool or None
+        Frames are flipped before the landmarker; None while undecided.
+    facing : str or None
+        The subject's facing in the video as filmed ("left"/"right"), None when no
+        side view was seen in time.
+    evidence : dict
+        What the decision rests on (for ``report.json``).
+    """
+
+    decider_below_ms: float = float("inf")
+    flip: bool | None = None
+    facing: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    _feet: list[float] = field(default_factory=list, repr=False)
+    _heads: list[float] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        """``pose.canonical_facing`` of the report."""
+        return {"canonical": CANONICAL, "flipped": bool(self.flip), "facing": self.facing,
+                "evidence": dict(self.evidence)}
+
+    def settle(self) -> None:
+        """End an open decision as "no flip" (a pass too short to decide), so a later
+        pass of the same clip (the second look) sees the same frames."""
+        with self._lock:
+            if self.flip is None:
+                self.flip = False
+                self.evidence = {"frames": len(self._feet), "undecided": True}
+
+    def add(self, found: list[PoseCandidate], size: tuple[int, int], since_ms: int
+            ) -> bool:
+        """Take one frame's landmarks (as filmed, ``since_ms`` after the first frame) as
+        evidence; decide when there is enough. Returns True when the frames must be
+        flipped (decided just now)."""
+        with self._lock:
+            if self.flip is not None:
+                return False
+            ev = max((e for e in (facing_evidence(c.image, size) for c in found)
+                      if e is not None), key=lambda e: e[2], default=None)
+            if ev is not None:
+                self._feet.append(ev[0])
+                if np.isfinite(ev[1]):
+                    self._heads.append(ev[1])
+            late = since_ms > DECIDE_S * 1000.0
+            if len(self._feet) < DECIDE_FRAMES and not late:
+                return False
+            feet = float(np.median(self._feet)) if self._feet else float("nan")
+            head = float(np.median(self._heads)) if self._heads else float("nan")
+            # Feet and head must agree: a back or front view has neither.
+            side = abs(feet) > FOOT_THRESHOLD and np.isfinite(head) and head * feet > 0
+            self.facing = ("left" if feet > 0 else "right") if side else None
+            self.flip = self.facing is not None and self.facing != CANONICAL
+            self.evidence = {"frames": len(self._feet),
+                             "heel_to_toe_leg_lengths": _round(feet),
+                             "ear_to_nose_leg_lengths": _round(head),
+                             "decided_at_s": round(since_ms / 1000.0, 3)}
+            return self.flip
+
+
+class CanonicalBackend:
+    """A :class:`PoseBackend` that feeds ``inner`` frames flipped when ``decision`` says
+    so and returns the landmarks in the unflipped frame's terms.
+
+    While the decision is open, frames pass unflipped; the backend that saw the window's
+    first frame gives its landmarks as evidence and raises :class:`RestartFlipped`
+    when the decision is to flip (the pass then restarts from its first frame).
+    """
+
+    def __init__(self, inner: PoseBackend, decision: FacingDecision) -> None:
+        self.inner, self.decision = inner, decision
+        self._first_ms: int | None = None
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+        """See :meth:`PoseBackend.detect`."""
+        if self.decision.flip:
+            return [unflip_candidate(c)
+                    for c in self.inner.detect(cv2.flip(rgb, 1), timestamp_ms)]
+        found = self.inner.detect(rgb, timestamp_ms)
+        if self.decision.flip is None:
+            if self._first_ms is None:
+                self._first_ms = timestamp_ms
+            if self._first_ms < self.decision.decider_below_ms and self.decision.add(
+                    found, (rgb.shape[1], rgb.shape[0]), timestamp_ms - self._first_ms):
+                raise RestartFlipped
+        return found
+
+    def describe(self) -> dict[str, Any]:
+        """The inner backend's provenance."""
+        return self.inner.describe()
+
+    def close(self) -> None:
+        """Release the inner backend."""
+        self.inner.close()
+
+
+class CanonicalFactory:
+    """Wraps a backend factory: every backend of one analysis shares :attr:`decision`.
+
+    Parameters
+    ----------
+    inner : callable
+        Builds the model's backend from the options.
+    """
+
+    def __init__(self, inner: Callable[[Any], PoseBackend]) -> None:
+        self.inner = inner
+        self.decision = FacingDecision()
+
+    def __call__(self, options: Any) -> CanonicalBackend:
+        return CanonicalBackend(self.inner(options), self.decision)
+
+
+def facing_evidence(image: np.ndarray, size: tuple[int, int]
+                    ) -> tuple[float, float, float] | None:
+    """Side-view facing evidence of one candidate, positive when facing image-left.
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (33, 5)
+        Normalised landmarks.
+    size : (int, int)
+        Frame width and height, pixels (offsets are measured in pixels).
+
+    Returns
+    -------
+    (feet, head, leg) or None
+        Mean heel → foot_index offset of the two feet and ear-midpoint → nose offset,
+        both horizontal, in leg lengths (hip → ankle, mean of both legs; NaN head when
+        not seen); ``leg`` in pixels. None without feet or legs.
+    """
+    px = image[:, :2].astype(np.float64) * size
+    legs = [np.hypot(*(px[LM[f"{s}_hip"]] - px[LM[f"{s}_ankle"]])) for s in ("left", "right")]
+    leg = float(np.nanmean(legs)) if np.isfinite(legs).any() else float("nan")
+    feet = np.nanmean([px[LM[f"{s}_heel"], 0] - px[LM[f"{s}_foot_index"], 0]
+                       for s in ("left", "right")]) if np.isfinite(px[list(_FEET), 0]).any() \
+        else float("nan")
+    if not (np.isfinite(leg) and leg > 0 and np.isfinite(feet)):
+        return None
+    ear = np.nanmean([px[LM["left_ear"], 0], px[LM["right_ear"], 0]])
+    head = (ear - px[LM["nose"], 0]) / leg if np.isfinite(ear) else float("nan")
+    return float(feet / leg), float(head), leg
+
+
+_FEET = (LM["left_heel"], LM["left_foot_index"], LM["right_heel"], LM["right_foot_index"])
+
+
+def _round(v: float) -> float | None:
+    return round(v, 4) if np.isfinite(v) else None
