@@ -9,8 +9,9 @@ in the video's own coordinates, so the same truth applies to both:
   ear/shoulder/hip frames (``angles.json``) and the shoe's 20-30° toes-up at contact seen
   in the pictures;
 * rendered runners with exact truth: the 60 fps runner of the consistency suite, the
-  ``--trunk-lean 12 --strike forefoot`` runner, and the two side-view samples
-  (heel striker facing left, overground forefoot striker facing right).
+  ``--trunk-lean 12 --strike forefoot`` runner, a rearfoot striker facing right, a
+  midfoot striker facing left, and the two side-view samples (heel striker facing left,
+  overground forefoot striker facing right).
 
 Printed per clip and orientation (``L`` = the model saw the runner face image-left):
 foot angle at contact and its error, strike class, trunk/head/knee-at-contact errors,
@@ -55,14 +56,14 @@ def landmarks(video: Path, npz: Path, flip: bool) -> Path:
     return npz
 
 
-def _render(cache: Path, stem: str, **params: Any) -> Path:
+def _render(cache: Path, stem: str, view: str = "side-left", **params: Any) -> Path:
     from gaitcheck.synth.clip import ClipSpec, make_clip
     from gaitcheck.synth.params import GaitParams
 
     video = cache / f"{stem}.mp4"
     if not video.exists():
         video.parent.mkdir(parents=True, exist_ok=True)
-        make_clip(video, ClipSpec(GaitParams(**params)))
+        make_clip(video, ClipSpec(GaitParams(**params), view=view))
     return video
 
 
@@ -70,9 +71,13 @@ def clips(cache: Path) -> dict[str, tuple[Path, Path | None]]:
     """name → (video, synthetic truth JSON or None for the real clip)."""
     s60 = synth_clip(cache / "synth60" / "base.mp4")
     fore = _render(cache, "fore", trunk_lean_deg=12.0, strike="forefoot", duration_s=6.0)
+    rear_right = _render(cache, "rear-right", "side-right", strike="rearfoot", duration_s=6.0)
+    mid = _render(cache, "mid", strike="midfoot", duration_s=6.0)
     out: dict[str, tuple[Path, Path | None]] = {
         "synth60": (s60, s60.with_suffix(".truth.json")),
         "fore": (fore, fore.with_suffix(".truth.json")),
+        "rear-right": (rear_right, rear_right.with_suffix(".truth.json")),
+        "mid": (mid, mid.with_suffix(".truth.json")),
     }
     for stem in ("treadmill_heel_striker_side", "overground_forefoot_side"):
         video = ROOT / "sample_videos" / f"{stem}.mp4"

@@ -10,7 +10,6 @@ from gaitcheck.landmarks import LM, MIRROR, N_LANDMARKS
 from gaitcheck.pose.backend import PoseCandidate
 from gaitcheck.pose.canonical import (
     DECIDE_FRAMES,
-    CanonicalBackend,
     CanonicalFactory,
     FacingDecision,
     RestartFlipped,
@@ -100,14 +99,35 @@ def test_a_front_view_is_not_flipped() -> None:
     decision = FacingDecision()
     for k in range(DECIDE_FRAMES):
         assert not decision.add([front], (100, 100), 33 * k)
+    assert decision.flip is None  # still looking for someone seen from the side
+    assert not decision.add([front], (100, 100), 3100)
     assert decision.flip is False and decision.facing is None
+
+
+def test_a_side_view_beside_someone_facing_the_camera() -> None:
+    """A bystander facing the camera does not hide the runner seen from the side, and
+    a one-person pass that followed only the bystander leaves the decision to the next
+    pass (the second look)."""
+    front = _runner("left")
+    for side in ("left", "right"):
+        front.image[LM[f"{side}_foot_index"], 0] = front.image[LM[f"{side}_heel"], 0]
+    decision = FacingDecision()
+    assert not decision.add([front], (100, 100), 0)
+    decision.settle()
+    assert decision.flip is False and decision.facing is None
+    decision.reopen()
+    flips = [decision.add([front, _runner("right", cx=0.7)], (100, 100), 33 * k)
+             for k in range(DECIDE_FRAMES)]
+    assert flips[-1] and decision.facing == "right"
+    decision.reopen()  # decided: stays
+    assert decision.flip is True
 
 
 def test_nobody_in_time_is_no_flip() -> None:
     decision = FacingDecision()
     assert not decision.add([], (100, 100), 0)
     assert decision.flip is None
-    assert not decision.add([], (100, 100), 2100)
+    assert not decision.add([], (100, 100), 3100)
     assert decision.flip is False and decision.facing is None
 
 
