@@ -178,3 +178,63 @@ def test_later_segment_gives_no_evidence() -> None:
     for k in range(3 * DECIDE_FRAMES):
         later.detect(frame, 5000 + 33 * k)
     assert factory.decision.flip is None
+
+
+class _FilmedRight:
+    """A "model" for a video whose top-left corner is white and top-right black as
+    filmed: the runner faces
+    image-right at x 0.7 with the left ankle raised; on the flipped frame it reports
+    what a mirror shows, a runner facing left at x 0.3 whose raised ankle is named
+    "right"."""
+
+    made: list[_FilmedRight] = []
+
+    def __init__(self) -> None:
+        self.calls = 0
+        _FilmedRight.made.append(self)
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+        self.calls += 1
+        as_filmed = rgb[2, 2].mean() > rgb[2, -3].mean()
+        cand = _runner("right" if as_filmed else "left", 0.7 if as_filmed else 0.3)
+        cand.image[LM["left_ankle" if as_filmed else "right_ankle"], 1] = 0.8
+        return [cand]
+
+    def describe(self) -> dict:
+        return {"backend": "filmed-right"}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("seconds", "jobs"), [(1.0, 1), (5.0, 2)])
+def test_pose_pass_restarts_on_flipped_frames(tmp_path, ffmpeg: str, seconds: float,
+                                              jobs: int) -> None:
+    """The pass restarts from frame 0 once the first 10 frames show a runner facing
+    right; every analysed frame then comes from the flipped picture, mapped back with
+    the subject's own sides, in a single and in a split pass."""
+    from gaitcheck.pipeline import AnalyzeOptions, run_video
+    from helpers import make_video
+
+    video = make_video(ffmpeg, tmp_path / "clip.mp4", "-vf",
+                       "drawbox=x=0:y=0:w=16:h=16:color=white:t=fill,"
+                       "drawbox=x=iw-16:y=0:w=16:h=16:color=black:t=fill",
+                       seconds=seconds, size="320x180")
+    _FilmedRight.made.clear()
+    result = run_video(video, AnalyzeOptions(jobs=jobs),
+                       backend_factory=CanonicalFactory(lambda options: _FilmedRight()))
+    source = result.tracks.source
+    assert source["canonical_facing"]["flipped"] is True
+    assert source["canonical_facing"]["facing"] == "right"
+    assert source.get("segments", {}).get("jobs", 1) == jobs
+    # The first pass stops when the first segment has decided (the others, started
+    # unflipped, are cancelled); the restarted pass makes one backend per segment (and
+    # the second look, for a "person" who does not step, as many more, flipped at once).
+    assert len(_FilmedRight.made) in (2 * jobs, 3 * jobs)
+    assert all(b.calls > DECIDE_FRAMES for b in _FilmedRight.made[jobs:])
+    assert DECIDE_FRAMES in [b.calls for b in _FilmedRight.made[:jobs]]
+    image = result.tracks.image
+    assert image.shape[0] == round(30 * seconds)
+    np.testing.assert_allclose(image[:, LM["left_ankle"], 1], 0.8, atol=1e-6)
+    np.testing.assert_allclose(image[:, LM["right_ankle"], 1], 0.9, atol=1e-6)
+    np.testing.assert_allclose(image[:, LM["nose"], 0], 0.7 + 0.04, atol=1e-6)
