@@ -15,9 +15,9 @@ that foot's events before it too). Then, per angle metric, the splits' change ag
 the single pass's own floor: the analysis of the frames from s on, by the landmarker
 started at 0 and by the one started at s, largest over every cached s.
 
-``--seam-after 5,10,20`` instead forces every seam that many frames after its later
-segment's start (the earlier segment run on as far as needed): does a longer settling
-buy anything?
+``--seam-after 5,10,20`` instead splits each clip in two at every cached start and
+forces the seam that many frames after it (the earlier segment run on as far as
+needed), against the best-agreement seam: does a longer settling buy anything?
 
 Usage::
 
@@ -154,27 +154,54 @@ def forced(passes: dict, bounds: list[tuple[int, int]], after: int) -> Any:
     return out
 
 
-def seam_after_table(clip: Path, cache: Path, jobs: list[int], afters: list[int]) -> None:
-    """Largest angle change against the single pass, and contacts moved beyond ±1 frame
-    or lost, with every seam forced ``after`` frames after its segment's start."""
+def seam_after_rows(clip: Path, cache: Path, afters: list[int]) -> list[list[float]]:
+    """Two-segment splits at every cached start s (45 frames or more before the end):
+    RMS and largest angle change against the single pass with the seam where the
+    landmarks agree best in a :data:`~gaitcheck.pose.segments.OVERLAP_S` overlap, then
+    with the seam forced each of ``afters`` frames after s; printed, and the RMS values
+    returned (one row per split)."""
     from equivalence import differences
 
+    from gaitcheck.pose.seams import join
+    from gaitcheck.pose.segments import OVERLAP_S
+    from gaitcheck.video.reader import VideoReader
+
     passes = load(cache, clip)
+    info = VideoReader(clip).info
+    n, overlap = len(passes[0]["time_s"]), round(OVERLAP_S * info.fps)
     report = reporter(clip, to_pass(passes[0]))
     single = report(to_pass(passes[0]))[0]
-    for k in jobs:
-        bounds = plan_bounds(clip, k)
-        if len(bounds) < 2 or any(b[0] not in passes for b in bounds[1:]):
+    out = []
+    for s in sorted(passes):
+        if s == 0 or s + 45 >= n:
             continue
-        cells = []
-        for after in afters:
-            other = report(forced(passes, bounds, after))[0]
-            gaps = angle_gaps(single, other)
-            worst = max(gaps, key=lambda m: abs(gaps[m]), default=None)
-            bad = [d for d in differences(single, other) if "deg" not in d]
-            cells.append(f"{after:3d}: {abs(gaps.get(worst, 0.0)):4.2f} "
-                         f"{(worst or '-')[:12]:12s}{' +' + str(len(bad)) if bad else ''}")
-        print(f"{clip.stem[:24]:24s} K={k} " + " | ".join(cells))
+        head = to_pass(passes[0], 0, s + overlap)
+        seam = join(head, to_pass(passes[s]), info.width, info.height)[0]
+        variants = [head] + [forced(passes, [(0, s - 1), (s, n - 1)], a) for a in afters]
+        rms, cells = [], []
+        for label, p in zip([f"best@{seam.frame_index - s}", *afters], variants, strict=True):
+            other = report(p)[0]
+            gaps = list(angle_gaps(single, other).values())
+            rms.append(float(np.sqrt(np.mean(np.square(gaps)))) if gaps else 0.0)
+            bad = any("deg" not in d for d in differences(single, other))
+            cells.append(f"{label}: {rms[-1]:.2f}/{max(map(abs, gaps), default=0):.2f}"
+                         f"{'*' if bad else ''}")
+        print(f"{clip.stem[:24]:24s} s={s:3d} " + "  ".join(cells), flush=True)
+        out.append(rms)
+    return out
+
+
+def seam_after_summary(rows: list[list[float]], afters: list[int]) -> None:
+    """Paired change of the RMS angle change, forced seam minus best-agreement seam."""
+    table = np.array(rows)
+    print(f"{len(table)} splits; RMS angle change at the best-agreement seam: mean "
+          f"{table[:, 0].mean():.3f} deg")
+    for k, after in enumerate(afters, start=1):
+        d = table[:, k] - table[:, 0]
+        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+        print(f"  seam {after:2d} frames after the start: paired change {d.mean():+.3f} "
+              f"(standard error {se:.3f}, median {np.median(d):+.3f}; smaller in "
+              f"{int((d < -0.01).sum())}, larger in {int((d > 0.01).sum())})")
 
 
 def angle_gaps(a: dict, b: dict) -> dict[str, float]:
@@ -284,11 +311,15 @@ def main(argv: list[str] | None = None) -> int:
                              "segment's start (comma separated)")
     args = parser.parse_args(argv)
     if args.seam_after:
+        afters = [int(v) for v in args.seam_after.split(",")]
+        rows: list[list[float]] = []
+        print("per split: RMS/largest angle change (deg) against the single pass, * where "
+              "a contact, duration or finding differs too")
         with native_stderr_silenced(), np.errstate(all="ignore"):
             for clip in args.clips:
                 if (args.cache / f"{clip.stem}.npz").is_file():
-                    seam_after_table(clip, args.cache, [int(v) for v in args.jobs.split(",")],
-                                     [int(v) for v in args.seam_after.split(",")])
+                    rows += seam_after_rows(clip, args.cache, afters)
+        seam_after_summary(rows, afters)
         return 0
     with native_stderr_silenced(), np.errstate(all="ignore"):
         for clip in args.clips:
