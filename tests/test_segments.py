@@ -215,12 +215,43 @@ def _compare_runs(video: Path, jobs: int, tmp_path: Path, monkeypatch, **options
     return one, split
 
 
+#: What to re-measure when a strict equivalence test below fails.
+_FLOOR_HINT = ("the split moved the analysis beyond the issue-17 tolerances: compare with "
+               "the single pass's own start floor (benchmarks/seam_cache.py, then "
+               "benchmarks/seam_metrics.py)")
+
+
 @pytest.mark.slow
 def test_three_segments_of_a_short_clip_match_one_pass(tmp_path: Path, monkeypatch) -> None:
     clip = REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"  # 8 s, 240 frames
-    _one, split = _compare_runs(clip, 3, tmp_path, monkeypatch)
+    one, split = _compare_runs(clip, 3, tmp_path, monkeypatch)
     for seam in split.tracks.source["segments"]["seams"]:
         assert seam["disagreement"] < 0.02  # both landmarkers on the same runner
+    # The issue's own tolerances hold here (largest angle change 0.82°, foot strike; a
+    # contact moves 0.5 frame): every angle ±1°, cadence ±0.5 steps/min, durations and
+    # contacts ±1 frame, the same findings. Not at K = 2 on this clip: there the
+    # event detector's per-foot anchor lag re-times the left toe-offs and hip extension
+    # at toe-off moves 3.3°, inside the 5.4° a single pass started later moves it.
+    assert differences(one.report, split.report) == [], _FLOOR_HINT
+
+
+@pytest.mark.slow
+def test_two_segments_of_the_overground_sample_match_one_pass(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """The issue's tolerances on a 3 s clip whose runner enters after the first frames
+    and leaves before the last (the seam at frame 32, inside the visible stretch)."""
+    clip = REPO / "sample_videos" / "overground_forefoot_side.mp4"  # 3 s, 90 frames
+    one, split = _compare_runs(clip, 2, tmp_path, monkeypatch)
+    seam = split.tracks.source["segments"]["seams"][0]
+    assert 23 <= seam["frame_index"] <= 37 and seam["disagreement"] < 0.02
+    first = seam["frame_index"]
+    assert np.array_equal(one.tracks.image[:first], split.tracks.image[:first],
+                          equal_nan=True)  # bit-identical up to the seam
+    after = np.abs(one.tracks.image[first:, :, :2] - split.tracks.image[first:, :, :2])
+    assert np.nanmax(after) > 0  # the later landmarker's own history (never converges)
+    assert len(one.report["events"]["contacts"]) == 6
+    # Largest angle change 0.90° (hip extension at toe-off), contacts unmoved.
+    assert differences(one.report, split.report) == [], _FLOOR_HINT
 
 
 @pytest.mark.slow
