@@ -25,14 +25,14 @@ pose pass is redone in one piece: slower, never different. Why, is kept in
 
 A landmarker that starts mid-video does not converge onto the single pass's landmarks:
 MediaPipe's tracking feeds each frame's landmarks into the next frame's crop, and two
-landmarkers started at different frames keep differing by a median 0.5-1.2 % of torso
-length per landmark (feet 2-6 %, with a foot swapped or thrown in 4-8 % of the frames
-of the real clips) however long they run, with no frame identical again
-(``benchmarks/seam_study.py``), as a single pass started a few frames later does. The
-angles read at gait events move most: the event detector calibrates each foot's events
-by a median over all its stances, so the landmarks after a seam re-time that foot's
-events before it too (``benchmarks/seam_metrics.py``). Hence ``--jobs`` is opt-in
-(:func:`default_jobs`).
+landmarkers started at different frames keep differing by a median 0.4-1.3 % of torso
+length per landmark (feet 2-6 %, a foot swapped or thrown in 4-9 % of the real clip's
+frames, 2-4 % of the heel-striker sample's) however long they run, with no frame
+identical again (``benchmarks/seam_study.py``), as a single pass started a few frames
+later does. The angles read at gait events move most: the event detector calibrates
+each foot's events by a median over all its stances, so the landmarks after a seam
+re-time that foot's events before it too (``benchmarks/seam_metrics.py``). Hence
+``--jobs`` is opt-in (:func:`default_jobs`).
 """
 
 from __future__ import annotations
