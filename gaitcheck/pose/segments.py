@@ -73,14 +73,11 @@ if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
 
 #: Seconds of video that consecutive segments share (where the seam is chosen): a
-#: landmarker started mid-video comes within 1.25x of its lasting difference from the
-#: single pass after 5-32 frames (median 16; its first frames come from a fresh person
-#: detection), and never closer (see the module docstring). On 27 two-segment splits
-#: of the five test clips, seams forced 5 to 40 frames after the later segment's start
-#: change the RMS angle change against the single pass by -0.06 to -0.14° (standard
-#: error 0.05-0.10°, median 0) from the best-agreement seam's 0.53°: a longer or
-#: adaptive overlap would add pose frames for no measurable gain
-#: (``benchmarks/seam_metrics.py --seam-after``).
+#: landmarker started mid-video settles to its lasting difference from the single pass
+#: in 5-32 frames (median 16) and never gets closer. Seams forced 5-40 frames after the
+#: later start change the analysis by noise only (27 splits: RMS angle change -0.06 to
+#: -0.14° ± 0.05-0.10° from 0.53°, median 0), so a longer or adaptive overlap would add
+#: pose frames for nothing (``benchmarks/seam_metrics.py --seam-after``).
 OVERLAP_S = 0.5
 #: Shortest segment worth a thread (seconds of video, overlap excluded): each segment
 #: costs a model load (~0.2 s), a seek and its overlap.
