@@ -25,9 +25,14 @@ pose pass is redone in one piece: slower, never different. Why, is kept in
 
 A landmarker that starts mid-video does not converge onto the single pass's landmarks:
 MediaPipe's tracking feeds each frame's landmarks into the next frame's crop, and two
-landmarkers started at different frames keep differing by ~0.1-0.4 % of body height
-per landmark however long they run (``benchmarks/segments_check.py``), as a single pass
-started a few frames later does. Hence ``--jobs`` is opt-in (:func:`default_jobs`).
+landmarkers started at different frames keep differing by a median 0.4-1.3 % of torso
+length per landmark (feet 2-6 %, a foot swapped or thrown in 4-9 % of the real clip's
+frames, 2-4 % of the heel-striker sample's) however long they run, with no frame
+identical again (``benchmarks/seam_study.py``), as a single pass started a few frames
+later does. The angles read at gait events move most: the event detector calibrates
+each foot's events by a median over all its stances, so the landmarks after a seam
+re-time that foot's events before it too (``benchmarks/seam_metrics.py``). Hence
+``--jobs`` is opt-in (:func:`default_jobs`).
 """
 
 from __future__ import annotations
@@ -69,9 +74,11 @@ if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
 
 #: Seconds of video that consecutive segments share (where the seam is chosen): a
-#: landmarker started mid-video settles within about 10 frames (its first frames come
-#: from a fresh person detection); beyond that, more overlap does not bring it closer
-#: to the single pass (see the module docstring).
+#: landmarker started mid-video settles to its lasting difference from the single pass
+#: in 5-32 frames (median 16) and never gets closer. Seams forced 5-40 frames after the
+#: later start change the analysis by noise only (27 splits: RMS angle change -0.06 to
+#: -0.14° ± 0.05-0.10° from 0.53°, median 0), so a longer or adaptive overlap would add
+#: pose frames for nothing (``benchmarks/seam_metrics.py --seam-after``).
 OVERLAP_S = 0.5
 #: Shortest segment worth a thread (seconds of video, overlap excluded): each segment
 #: costs a model load (~0.2 s), a seek and its overlap.
@@ -107,9 +114,10 @@ def default_jobs() -> int:
 
     One pass is the default because MediaPipe's VIDEO mode carries state from frame to
     frame: after a seam the landmarks follow the later landmarker's own history, which
-    moves angle means by up to ~2° (as starting a single pass a few frames later
-    does), so a default of :func:`usable_cores` would make the numbers depend on the
-    machine's core count. ``--jobs N`` (or ``$GAITCHECK_JOBS``) trades that for speed.
+    moves angles read at gait events by up to 3.3° (hip extension at toe-off, heel-
+    striker sample, two segments), as starting a single pass a few frames later does
+    (up to 5.4°), so a default of :func:`usable_cores` would make the numbers depend on
+    the machine's core count. ``--jobs N`` (or ``$GAITCHECK_JOBS``) trades that for speed.
 
     Raises
     ------
