@@ -3,6 +3,8 @@ and the restart on flipped frames, without the pose model."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -171,7 +173,7 @@ def test_backend_restarts_then_flips_and_maps_back() -> None:
 def test_later_segment_gives_no_evidence() -> None:
     """In a split pass only the backend that saw the window's start decides."""
     factory = CanonicalFactory(lambda options: _Inner("right"))
-    factory.decision.decider_below_ms = 2000.0
+    factory.decision.start_ms = 0.0
     frame = np.zeros((100, 100, 3), np.uint8)
     frame[0, 0] = 255
     later = factory(None)
@@ -187,7 +189,7 @@ class _FilmedRight:
     what a mirror shows, a runner facing left at x 0.3 whose raised ankle is named
     "right"."""
 
-    made: list[_FilmedRight] = []
+    made: ClassVar[list[_FilmedRight]] = []
 
     def __init__(self) -> None:
         self.calls = 0

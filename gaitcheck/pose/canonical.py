@@ -74,10 +74,11 @@ class FacingDecision:
 
     Attributes
     ----------
-    decider_below_ms : float
-        Only a backend whose first frame comes before this timestamp (ms) gives
-        evidence: in a split pass the first segment's (the others start later, at
-        :func:`gaitcheck.pose.segments.plan_segments`' bounds), in a single pass its one.
+    start_ms : float or None
+        Timestamp of the window's start (ms); None: the first frame seen. Frames up to
+        :data:`DECIDE_S` after it are evidence, from every backend whose first frame is
+        among them (in a split pass the first segment's, and a later one's that starts
+        that early), so the decision does not depend on how the pass is split.
     flip : bool or None
         Frames are flipped before the landmarker; None while undecided.
     facing : str or None
@@ -87,7 +88,7 @@ class FacingDecision:
         What the decision rests on (for ``report.json``).
     """
 
-    decider_below_ms: float = float("inf")
+    start_ms: float | None = None
     flip: bool | None = None
     facing: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -118,8 +119,8 @@ class FacingDecision:
 
     def add(self, found: list[PoseCandidate], size: tuple[int, int], since_ms: int
             ) -> bool:
-        """Take one frame's landmarks (as filmed, ``since_ms`` after the first frame) as
-        evidence; decide when there is enough. Returns True when the frames must be
+        """Take one frame's landmarks (as filmed, ``since_ms`` after the window's start)
+        as evidence; decide when there is enough. Returns True when the frames must be
         flipped (decided just now)."""
         with self._lock:
             if self.flip is not None:
@@ -168,10 +169,17 @@ class CanonicalBackend:
                     for c in self.inner.detect(cv2.flip(rgb, 1), timestamp_ms)]
         found = self.inner.detect(rgb, timestamp_ms)
         if self.decision.flip is None:
+            decision = self.decision
             if self._first_ms is None:
                 self._first_ms = timestamp_ms
-            if self._first_ms < self.decision.decider_below_ms and self.decision.add(
-                    found, (rgb.shape[1], rgb.shape[0]), timestamp_ms - self._first_ms):
+                with decision._lock:
+                    if decision.start_ms is None:
+                        decision.start_ms = timestamp_ms
+            start = decision.start_ms or 0.0
+            # A backend that starts after the decision window (a later segment) gives
+            # no evidence, and cannot end the decision early.
+            if self._first_ms - start <= DECIDE_S * 1000.0 and decision.add(
+                    found, (rgb.shape[1], rgb.shape[0]), round(timestamp_ms - start)):
                 raise RestartFlipped
         return found
 

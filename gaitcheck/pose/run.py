@@ -123,8 +123,8 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
     # Canonical facing (gaitcheck.pose.canonical): the first frames decide; a subject
     # facing the other way restarts the pass on flipped frames.
     decision: FacingDecision | None = getattr(factory, "decision", None)
-    if decision is not None and len(plans) > 1:
-        decision.decider_below_ms = 1000.0 * (plans[1].start_s or 0.0) / reader.info.slowmo
+    if decision is not None:  # frame times are the file's over the slow-motion factor
+        decision.start_ms = 1000.0 * (reader.start_s or 0.0) / reader.info.slowmo
     extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
                            first_free)
     if decision is not None:

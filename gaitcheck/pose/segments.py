@@ -381,10 +381,14 @@ def extract_in_segments(
         for seg in segs[1:]:
             if seg.spool is not None:
                 seg.spool.close()
-    if isinstance(segs[0].error, (KeyboardInterrupt, SystemExit, RestartFlipped)):
+    if isinstance(segs[0].error, (KeyboardInterrupt, SystemExit)):
         for seg in segs:
             seg.hooks.close()
         raise segs[0].error
+    if any(isinstance(seg.error, RestartFlipped) for seg in segs):  # canonical facing
+        for seg in segs:
+            seg.hooks.close()
+        raise RestartFlipped
     timing = {"segment_wall_s": [seg.wall_s for seg in segs],
               "segment_first_frame_s": [seg.first_frame_s for seg in segs]}
     reason = next((f"segment {seg.number + 1}: {type(seg.error).__name__}: {seg.error}"
