@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import FacingDecision, RestartFlipped
 from gaitcheck.pose.extract import Extraction
 from gaitcheck.pose.segments import (
     WARM_UP_FRAMES,
@@ -119,10 +120,28 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
         progress.update(done)
 
     first_free = warm_up.start if warm_up is not None else None
+    # Canonical facing (gaitcheck.pose.canonical): the first frames decide; a subject
+    # facing the other way restarts the pass on flipped frames.
+    decision: FacingDecision | None = getattr(factory, "decision", None)
+    if decision is not None:  # frame times are the file's over the slow-motion factor
+        decision.start_ms = 1000.0 * (reader.start_s or 0.0) / reader.info.slowmo
     extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
                            first_free)
-    extraction = _second_look(extraction, reader, options, progress, factory, plans, update,
-                              first_free)
+    if decision is not None:
+        decision.settle()
+        first = decision.describe()
+        # The one-person pass may have followed a bystander seen first, facing the
+        # camera: the second look, which tracks two, decides again.
+        decision.reopen()
+    again = _second_look(extraction, reader, options, progress, factory, plans, update,
+                         first_free)
+    if decision is not None:
+        decision.settle()
+        kept_second = again is not extraction and again.tracks.source[
+            "subject_selection"]["second_look"]["kept"] == "second"
+        again.tracks.source["canonical_facing"] = decision.describe() if kept_second \
+            else first
+    extraction = again
     if spool is not None:
         spool.finish()
     if warm_up is not None:
@@ -136,6 +155,20 @@ def _one_pass(reader: VideoReader, options: Any, progress: Progress,
               factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
               spool: CropSpool | None, update: Callable[[int], None],
               first_free: Callable[[], None] | None = None) -> Extraction:
+    """One pose pass, restarted from its first frame on flipped frames when its first
+    frames show a subject facing the other way (:mod:`gaitcheck.pose.canonical`)."""
+    try:
+        return _pass(reader, options, progress, factory, plans, spool, update, first_free)
+    except RestartFlipped:
+        if spool is not None:
+            spool.clear()  # the crops of the frames seen before the decision
+        return _pass(reader, options, progress, factory, plans, spool, update, first_free)
+
+
+def _pass(reader: VideoReader, options: Any, progress: Progress,
+          factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
+          spool: CropSpool | None, update: Callable[[int], None],
+          first_free: Callable[[], None] | None = None) -> Extraction:
     """One pose pass: split over ``plans`` (the warm-up starts through ``first_free``
     when the first segment ends: every core runs a landmarker until then), or single
     (``update`` starts it at the first frame)."""

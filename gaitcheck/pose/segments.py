@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import RestartFlipped
 from gaitcheck.pose.extract import (
     Extraction,
     PosePass,
@@ -384,6 +385,10 @@ def extract_in_segments(
         for seg in segs:
             seg.hooks.close()
         raise segs[0].error
+    if any(isinstance(seg.error, RestartFlipped) for seg in segs):  # canonical facing
+        for seg in segs:
+            seg.hooks.close()
+        raise RestartFlipped
     timing = {"segment_wall_s": [seg.wall_s for seg in segs],
               "segment_first_frame_s": [seg.first_frame_s for seg in segs]}
     reason = next((f"segment {seg.number + 1}: {type(seg.error).__name__}: {seg.error}"
