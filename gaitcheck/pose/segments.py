@@ -55,6 +55,7 @@ from gaitcheck.pose.extract import (
     stats_every,
 )
 from gaitcheck.pose.hooks import Part, PassHooks, joined
+from gaitcheck.pose.pipelined import HookThread
 from gaitcheck.pose.seams import (
     SEAM_MAX_DISAGREEMENT,
     SeamError,
@@ -62,6 +63,7 @@ from gaitcheck.pose.seams import (
     subject_crosses_seams,
 )
 from gaitcheck.video.exposure import Exposure, peek_exposure
+from gaitcheck.video.readahead import READ_AHEAD
 from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
@@ -231,12 +233,17 @@ class _Segment:
                     raise
                 exposure.set_result(decided)
             backend = factory(options)
+            hooks: HookThread | None = None
             try:
                 correction = _wait(exposure, cancel)
+                hooks = HookThread(self.hooks)  # beside the landmarker (pose.pipelined)
                 self.found = run_pose(frames, correction.wrap(backend), every, on_frame,
-                                      self.hooks, sample_by_index=True)
+                                      hooks, sample_by_index=True)
+                hooks.drain()
                 self.describe = backend.describe()
             finally:
+                if hooks is not None:
+                    hooks.close()
                 backend.close()
                 source.close()  # the decoder too, now
             release_freed_memory()
@@ -337,6 +344,7 @@ def extract_in_segments(
             for k, plan in enumerate(plans)]
     for seg in segs:
         seg.reader.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
+        seg.reader.read_ahead = READ_AHEAD  # decoding overlaps the landmarker
     for seg in segs:
         if spool is not None:
             seg.spool = spool if seg.number == 0 else CropSpool(
@@ -444,12 +452,20 @@ def single_pass(reader: VideoReader, backend: PoseBackend,
     # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
     # torn down; that close fails, its worker thread is never shut down and the process
     # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
+    beside: HookThread | None = None
+    ahead = reader.read_ahead
     try:
-        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=hooks)
+        # Decoding and the hooks overlap the landmarker (gaitcheck.pose.pipelined).
+        beside, reader.read_ahead = HookThread(hooks), READ_AHEAD
+        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=beside)
+        beside.drain()
     except BaseException:
         hooks.close()
         raise
     finally:
+        reader.read_ahead = ahead
+        if beside is not None:
+            beside.close()
         backend.close()
     if segments is not None:
         extraction.tracks.source["segments"] = segments
