@@ -63,7 +63,7 @@ from gaitcheck.pose.seams import (
     subject_crosses_seams,
 )
 from gaitcheck.video.exposure import Exposure, peek_exposure
-from gaitcheck.video.readahead import READ_AHEAD
+from gaitcheck.video.readahead import READ_AHEAD, read_ahead
 from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
@@ -223,18 +223,24 @@ class _Segment:
                 report()
 
         try:
-            source = cast(Generator[Frame, None, None], segment_frames(self.reader, self.plan))
-            frames: Iterator[Frame] = source
-            if self.number == 0:
-                try:
-                    frames, decided = peek_exposure(frames)
-                except BaseException as err:
-                    exposure.set_exception(err)
-                    raise
-                exposure.set_result(decided)
-            backend = factory(options)
+            # Decoding starts now, on a thread of its own: a later segment's seek overlaps
+            # its model load (gaitcheck.video.readahead).
+            source = read_ahead(segment_frames(self.reader, self.plan), READ_AHEAD)
+            try:
+                backend = factory(options)
+            except BaseException:
+                source.close()
+                raise
             hooks: HookThread | None = None
             try:
+                frames: Iterator[Frame] = source
+                if self.number == 0:
+                    try:
+                        frames, decided = peek_exposure(frames)
+                    except BaseException as err:
+                        exposure.set_exception(err)
+                        raise
+                    exposure.set_result(decided)
                 correction = _wait(exposure, cancel)
                 hooks = HookThread(self.hooks)  # beside the landmarker (pose.pipelined)
                 self.found = run_pose(frames, correction.wrap(backend), every, on_frame,
@@ -344,7 +350,6 @@ def extract_in_segments(
             for k, plan in enumerate(plans)]
     for seg in segs:
         seg.reader.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
-        seg.reader.read_ahead = READ_AHEAD  # decoding overlaps the landmarker
     for seg in segs:
         if spool is not None:
             seg.spool = spool if seg.number == 0 else CropSpool(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 #: Frames decoded ahead of the consumer at most (besides the one being decoded): a 720p
@@ -24,50 +24,77 @@ READ_AHEAD = 2
 _END = object()
 
 
-def read_ahead(frames: Iterator[Any], depth: int = READ_AHEAD,
-               name: str = "gaitcheck-decode") -> Generator[Any, None, None]:
+class ReadAhead:
     """The items of ``frames``, produced on a thread of their own up to ``depth`` ahead.
 
-    The producer runs ``frames`` to its end; an exception it raises (such as the reader's
-    "no decodable frames" after the last frame) is raised here at the same point of the
-    sequence. Closing this generator (or leaving it by an exception) stops the producer
-    at its next item and closes ``frames`` on the producer's own thread (a generator
-    cannot be closed from another thread while it runs): the decoder is released before
+    Decoding starts at once (a segment's seek then overlaps its model load). The
+    producer runs ``frames`` to its end; an exception it raises (such as the reader's
+    "no decodable frames" after the last frame) is raised by ``next`` at the same point
+    of the sequence. :meth:`close` (also on garbage collection) stops the producer at
+    its next item and closes ``frames`` on the producer's own thread (a generator cannot
+    be closed from another thread while it runs): the decoder is released before
     :meth:`close` returns.
     """
-    box: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
-    stop = threading.Event()
 
-    def produce() -> None:
-        try:
-            for item in frames:
-                if not put_unless(box, item, stop):
-                    return
-            put_unless(box, (_END, None), stop)
-        except BaseException as err:  # given to the consumer, in sequence
-            put_unless(box, (_END, err), stop)
-        finally:
-            close = getattr(frames, "close", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    close()
+    def __init__(self, frames: Iterator[Any], depth: int = READ_AHEAD,
+                 name: str = "gaitcheck-decode") -> None:
+        self._box: queue.Queue[Any] = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._done = False
+        # The thread holds the queue and the stop flag, not this object: one dropped
+        # without close() is collected, and its __del__ stops the thread.
+        self._thread = threading.Thread(target=_produce, args=(frames, self._box, self._stop),
+                                        name=name, daemon=True)
+        self._thread.start()
 
-    thread = threading.Thread(target=produce, name=name, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = box.get()
-            if type(item) is tuple and len(item) == 2 and item[0] is _END:
-                if item[1] is not None:
-                    raise item[1]
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # a producer waiting for room: make some, then wait
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> Any:
+        if self._done:
+            raise StopIteration
+        item = self._box.get()
+        if type(item) is tuple and len(item) == 2 and item[0] is _END:
+            self.close()
+            if item[1] is not None:
+                raise item[1]
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the producer and release what it holds (idempotent)."""
+        self._done = True
+        self._stop.set()
+        while self._thread.is_alive():  # a producer waiting for room: make some, wait
             with contextlib.suppress(queue.Empty):
-                box.get_nowait()
-            thread.join(0.01)
+                self._box.get_nowait()
+            self._thread.join(0.01)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _produce(frames: Iterator[Any], box: queue.Queue[Any], stop: threading.Event) -> None:
+    """The producer thread of :class:`ReadAhead`."""
+    try:
+        for item in frames:
+            if not put_unless(box, item, stop):
+                return
+        put_unless(box, (_END, None), stop)
+    except BaseException as err:  # given to the consumer, in sequence
+        put_unless(box, (_END, err), stop)
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+
+
+def read_ahead(frames: Iterator[Any], depth: int = READ_AHEAD,
+               name: str = "gaitcheck-decode") -> ReadAhead:
+    """:class:`ReadAhead` of ``frames`` (starts decoding now)."""
+    return ReadAhead(frames, depth, name)
 
 
 def put_unless(box: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
