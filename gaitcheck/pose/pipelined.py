@@ -21,9 +21,10 @@ from typing import Any
 
 from gaitcheck.video.readahead import put_unless
 
-#: Frames waiting for the hook thread at most (besides the one being hooked): each holds
-#: its decoded frame (2.8 MB of 720p) until hooked.
-HOOK_BACKLOG = 2
+#: Frames waiting for the hook thread at most, besides the one being hooked: each holds
+#: its decoded frame (2.8 MB of 720p) until hooked, and the hooks (~1.5 ms) never fall
+#: behind the landmarker (~13 ms).
+HOOK_BACKLOG = 1
 
 _END = object()
 
