@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import sys
-import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -24,7 +22,7 @@ from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.extract import Extraction
-from gaitcheck.pose.run import Progress, WarmUp, pose_pass
+from gaitcheck.pose.run import Progress, WarmUp, import_mediapipe_quietly, pose_pass
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
@@ -386,37 +384,9 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
 
 
 def _mediapipe_backend(options: AnalyzeOptions) -> PoseBackend:
-    _import_mediapipe()
+    import_mediapipe_quietly()
     from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
     from gaitcheck.pose.models import resolve_model
 
     return MediaPipeBackend(resolve_model(options.model), max_people=options.max_people)
-
-
-_MEDIAPIPE_LOCK = threading.Lock()
-
-
-def _import_mediapipe() -> None:
-    """Import MediaPipe (:func:`gaitcheck.pose.lazy_matplotlib.import_mediapipe`) without
-    the ``sounddevice`` module its audio tasks import at module level.
-
-    sounddevice looks for the PortAudio library with ``ctypes.util.find_library``,
-    which runs ``ldconfig``/``gcc`` in a subprocess: 0.04-0.1 s before the first model
-    can load, for audio gaitcheck never records. Its import is made to fail (MediaPipe
-    catches that: its audio recorder then raises only if used); later ``import
-    sounddevice`` works as usual.
-    """
-    if "mediapipe.tasks.python.vision" in sys.modules:
-        return
-    from gaitcheck.pose.lazy_matplotlib import import_mediapipe
-
-    with _MEDIAPIPE_LOCK:
-        blocked = "sounddevice" not in sys.modules
-        if blocked:
-            sys.modules["sounddevice"] = None  # type: ignore[assignment]
-        try:
-            import_mediapipe()
-        finally:
-            if blocked and "sounddevice" in sys.modules and sys.modules["sounddevice"] is None:
-                del sys.modules["sounddevice"]
 
