@@ -23,7 +23,7 @@ from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.canonical import CanonicalFactory
 from gaitcheck.pose.extract import Extraction
-from gaitcheck.pose.run import Progress, WarmUp, pose_pass
+from gaitcheck.pose.run import Progress, WarmUp, import_mediapipe_quietly, pose_pass
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
@@ -385,6 +385,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
 
 
 def _mediapipe_backend(options: AnalyzeOptions) -> PoseBackend:
+    import_mediapipe_quietly()
     from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
     from gaitcheck.pose.models import resolve_model
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -228,3 +229,31 @@ def _second_look(extraction: Extraction, reader: VideoReader, options: Any,
         "second_pass_max_people_in_frame": second.get("max_people_in_frame"),
         "second_pass_frames_with_other_people": second.get("frames_with_other_people")}
     return keep
+
+
+_MEDIAPIPE_LOCK = threading.Lock()
+
+
+def import_mediapipe_quietly() -> None:
+    """Import MediaPipe (:func:`gaitcheck.pose.lazy_matplotlib.import_mediapipe`) without
+    the ``sounddevice`` module its audio tasks import at module level.
+
+    sounddevice looks for the PortAudio library with ``ctypes.util.find_library``, which
+    runs ``ldconfig`` in a subprocess: 0.04-0.1 s before the first landmarker can load,
+    for audio gaitcheck never records. Its import is made to fail (MediaPipe catches
+    that; only its audio recorder would then raise); a later ``import sounddevice``
+    works as usual.
+    """
+    if "mediapipe.tasks.python.vision" in sys.modules:
+        return
+    from gaitcheck.pose.lazy_matplotlib import import_mediapipe
+
+    with _MEDIAPIPE_LOCK:
+        blocked = "sounddevice" not in sys.modules
+        if blocked:
+            sys.modules["sounddevice"] = None  # type: ignore[assignment]
+        try:
+            import_mediapipe()
+        finally:
+            if blocked and "sounddevice" in sys.modules and sys.modules["sounddevice"] is None:
+                del sys.modules["sounddevice"]

@@ -61,6 +61,7 @@ from gaitcheck.pose.extract import (
     stats_every,
 )
 from gaitcheck.pose.hooks import Part, PassHooks, joined
+from gaitcheck.pose.pipelined import HookThread
 from gaitcheck.pose.seams import (
     SEAM_MAX_DISAGREEMENT,
     SeamError,
@@ -68,6 +69,7 @@ from gaitcheck.pose.seams import (
     subject_crosses_seams,
 )
 from gaitcheck.video.exposure import Exposure, peek_exposure
+from gaitcheck.video.readahead import READ_AHEAD, read_ahead
 from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
@@ -230,22 +232,33 @@ class _Segment:
                 report()
 
         try:
-            source = cast(Generator[Frame, None, None], segment_frames(self.reader, self.plan))
-            frames: Iterator[Frame] = source
-            if self.number == 0:
-                try:
-                    frames, decided = peek_exposure(frames)
-                except BaseException as err:
-                    exposure.set_exception(err)
-                    raise
-                exposure.set_result(decided)
-            backend = factory(options)
+            # Decoding starts now, on a thread of its own: a later segment's seek overlaps
+            # its model load (gaitcheck.video.readahead).
+            source = read_ahead(segment_frames(self.reader, self.plan), READ_AHEAD)
             try:
+                backend = factory(options)
+            except BaseException:
+                source.close()
+                raise
+            hooks: HookThread | None = None
+            try:
+                frames: Iterator[Frame] = source
+                if self.number == 0:
+                    try:
+                        frames, decided = peek_exposure(frames)
+                    except BaseException as err:
+                        exposure.set_exception(err)
+                        raise
+                    exposure.set_result(decided)
                 correction = _wait(exposure, cancel)
+                hooks = HookThread(self.hooks)  # beside the landmarker (pose.pipelined)
                 self.found = run_pose(frames, correction.wrap(backend), every, on_frame,
-                                      self.hooks, sample_by_index=True)
+                                      hooks, sample_by_index=True)
+                hooks.drain()
                 self.describe = backend.describe()
             finally:
+                if hooks is not None:
+                    hooks.close()
                 backend.close()
                 source.close()  # the decoder too, now
             release_freed_memory()
@@ -457,12 +470,20 @@ def single_pass(reader: VideoReader, backend: PoseBackend,
     # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
     # torn down; that close fails, its worker thread is never shut down and the process
     # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
+    beside: HookThread | None = None
+    ahead = reader.read_ahead
     try:
-        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=hooks)
+        # Decoding and the hooks overlap the landmarker (gaitcheck.pose.pipelined).
+        beside, reader.read_ahead = HookThread(hooks), READ_AHEAD
+        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=beside)
+        beside.drain()
     except BaseException:
         hooks.close()
         raise
     finally:
+        reader.read_ahead = ahead
+        if beside is not None:
+            beside.close()
         backend.close()
     if segments is not None:
         extraction.tracks.source["segments"] = segments
