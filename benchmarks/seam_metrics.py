@@ -97,28 +97,31 @@ def _events_of(tracks: Any) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _anchor_lags(record: list[float] | None = None,
-                 replay: list[float] | None = None) -> Iterator[None]:
-    """Record, or replay in call order, the anchor-to-event lags of the event detector
-    (:func:`gaitcheck.events.stances._lag`: a weighted median over the whole clip's
-    stances of one foot)."""
-    import gaitcheck.events.stances as stances
+def _anchor_lags(record: list[dict[str, float]] | None = None,
+                 replay: list[dict[str, float]] | None = None) -> Iterator[None]:
+    """Record, or replay in call order, each foot's anchor-to-event lag of the event
+    detector (:func:`gaitcheck.events.lags.stance_lags`: one soft weighted median over
+    the whole segment's stances of one foot)."""
+    import gaitcheck.events.lags as lags
 
-    original, calls = stances._lag, [0]
+    original, calls = lags.stance_lags, [0]
 
-    def lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray) -> float:
-        value = original(direct, anchor, weight)
+    def lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray, sides: np.ndarray,
+            *args: Any) -> np.ndarray:
+        value = original(direct, anchor, weight, sides, *args)
         if record is not None:
-            record.append(value)
+            record.append({str(s): float(v) for s, v in zip(sides, value, strict=True)})
         if replay is not None and calls[0] < len(replay):
-            value = replay[calls[0]]
+            per_side = replay[calls[0]]
+            value = np.array([per_side.get(str(s), v) for s, v in zip(sides, value,
+                                                                      strict=True)])
         calls[0] += 1
         return value
-    stances._lag = lag
+    lags.stance_lags = lag
     try:
         yield
     finally:
-        stances._lag = original
+        lags.stance_lags = original
 
 
 def emulate(passes: dict, bounds: list[tuple[int, int]], w: int, h: int,
@@ -254,7 +257,7 @@ def study(clip: Path, cache: Path, jobs: list[int], floor: list[int],
     passes = load(cache, clip)
     info = VideoReader(clip).info
     report = reporter(clip, to_pass(passes[0]))
-    lags: list[float] = []
+    lags: list[dict[str, float]] = []
     with _anchor_lags(record=lags):
         single, single_tracks = report(to_pass(passes[0]))
     print(f"{clip.name}: {len(passes[0]['time_s'])} frames, "
