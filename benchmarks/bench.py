@@ -647,6 +647,7 @@ def _stage_rows(events: list[dict[str, Any]], spawned: float, returned: float,
            "open video, output folder": pose[0] - video[0],
            "pose pass (all of it)": pose[1] - pose[0],
            "  model load (longest)": max((b - a for a, b in loads), default=0.0),
+           "    of which the MediaPipe import": total("run.import_mediapipe_quietly"),
            "  exposure decision (first frames)": total("extract.peek_exposure")}
     if runs:
         out["  first segment to finish"] = runs[0][1] - pose[0]

@@ -23,6 +23,12 @@ cached landmarks)::
 
     python benchmarks/consistency.py --cache DIR --spread-out gaitcheck/metrics/systematic.json
 
+Pose runs as a user gets it, with canonical facing (:mod:`gaitcheck.pose.canonical`): a
+mirrored side-view clip is flipped back before the landmarker, so its mirror row
+measures what the re-encoding of the mirror changes (``benchmarks/canonical_facing.py``
+compares the two facings against truth). A cache made before canonical facing holds
+the mirror's landmarks as the model read the mirrored pixels: use a fresh ``--cache``.
+
 Pose is the slow step: landmark files of each transformed clip are cached in ``--cache``
 (default ``~/.cache/gaitcheck-consistency``), so re-running analyses takes seconds.
 """

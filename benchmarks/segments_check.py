@@ -24,6 +24,12 @@ a landmarker from frame 0 and one started ``overlap`` before the middle, joined 
 :func:`gaitcheck.pose.seams.join` (seam where they agree best) and compared with the
 single pass; alongside, the single pass's own floor: a landmarker started 3 frames
 late, compared on the same frames.
+
+Both studies run pose on every call. ``benchmarks/seam_cache.py`` runs each landmarker
+once per clip and caches it; ``benchmarks/seam_study.py`` (convergence per landmark
+group) and ``benchmarks/seam_metrics.py`` (the real ``--jobs K`` splits emulated to the
+CLI's numbers, what moves with the events, the per-metric start floor, forced seam
+positions) then read the cache.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -95,20 +102,27 @@ def main(argv: list[str] | None = None) -> int:
                 seams = info.get("seams") or []
                 first = seams[0]["frame_index"] if seams else one.tracks.n_frames
                 gap = np.abs(one.tracks.image[:, :, :2] - split.tracks.image[:, :, :2])
-                before = float(np.nanmax(gap[:first])) if first else 0.0
-                after = float(np.nanmedian(np.nanmax(gap[first:], axis=1))) if seams else 0.0
+                with warnings.catch_warnings():  # frames where nobody was found: NaN
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    before = float(np.nanmax(gap[:first])) if first else 0.0
+                    after = (float(np.nanmedian(np.nanmax(gap[first:], axis=1)))
+                             if seams else 0.0)
+                gaps = _angle_gaps(one.report, split.report)
+                worst = max(gaps, key=lambda m: gaps[m], default=None)
                 failures += bool(diffs) or not same_frames
                 fell_back = f", fallback: {info['fallback']}" if "fallback" in info else ""
                 print(f"  jobs={jobs} (ran {info.get('jobs')}{fell_back}) {seconds:.1f} s; "
                       f"same frames and times: {same_frames}; seams "
                       f"{[(s['frame_index'], s['disagreement']) for s in seams]}; landmark "
                       f"difference before the first seam {before:.4f}, after it median "
-                      f"{after:.4f} (image fractions)")
+                      f"{after:.4f} (image fractions); largest angle change "
+                      f"{gaps.get(worst, 0.0):.2f} deg ({worst})")
                 for line in diffs:
                     print(f"    differs: {line}")
                 out.append({"clip": clip.name, "jobs": jobs, "segments": info,
                             "same_frames": same_frames, "differences": diffs,
                             "landmarks_before_seam": before, "landmarks_after_seam": after,
+                            "largest_angle_change_deg": gaps.get(worst, 0.0),
                             "seconds": seconds})
     if args.json:
         args.json.write_text(json.dumps(out, indent=2) + "\n")

@@ -28,7 +28,8 @@ EVENTS: list[dict[str, Any]] = []
 #: reference under the same name (``from x import f``) get the wrapper too.
 TARGETS = (
     ("gaitcheck.pipeline", "analyze_video"), ("gaitcheck.pipeline", "_extract"),
-    ("gaitcheck.pipeline", "_mediapipe_backend"), ("gaitcheck.pipeline", "build_result"),
+    ("gaitcheck.pipeline", "_mediapipe_backend"),
+    ("gaitcheck.pose.run", "import_mediapipe_quietly"), ("gaitcheck.pipeline", "build_result"),
     ("gaitcheck.pipeline", "_Digest.get"),
     ("gaitcheck.pose.segments", "_Segment.run"), ("gaitcheck.pose.segments", "single_pass"),
     ("gaitcheck.pose.segments", "join"), ("gaitcheck.pose.segments", "build_extraction"),

@@ -21,8 +21,9 @@ from gaitcheck.errors import InputError
 from gaitcheck.filenames import REPORT_NAME
 from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import CanonicalFactory
 from gaitcheck.pose.extract import Extraction
-from gaitcheck.pose.run import Progress, WarmUp, pose_pass
+from gaitcheck.pose.run import Progress, WarmUp, import_mediapipe_quietly, pose_pass
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
 from gaitcheck.report.writers import RenderOptions, parse_formats, save_result
@@ -271,8 +272,8 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
             digest.compute()
 
     return pose_pass(reader, options, progress or Progress(),
-                     backend_factory or _mediapipe_backend, jobs, spool,
-                     WarmUp(_AFTER_POSE_MODULES, after_imports))
+                     backend_factory or CanonicalFactory(_mediapipe_backend), jobs,
+                     spool, WarmUp(_AFTER_POSE_MODULES, after_imports))
 
 
 def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,
@@ -384,6 +385,7 @@ def build_result(tracks: LandmarkTracks, options: AnalyzeOptions, truncated: boo
 
 
 def _mediapipe_backend(options: AnalyzeOptions) -> PoseBackend:
+    import_mediapipe_quietly()
     from gaitcheck.pose.mediapipe_backend import MediaPipeBackend
     from gaitcheck.pose.models import resolve_model
 

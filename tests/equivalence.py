@@ -17,11 +17,16 @@ def _tolerance(unit: str | None, fps: float, angle_deg: float) -> float | None:
     return {"steps/min": CADENCE_SPM, "deg": angle_deg, "ms": 1000.0 / fps}.get(unit or "")
 
 
-#: Angle tolerance the segmented pass meets wherever its seams fall (tests): MediaPipe's
-#: landmarks after a seam follow the restarted landmarker's own history, and angle means
-#: then move by up to 2.3° on these clips (hip extension at toe-off, knee flexion at
-#: contact, elbow, foot strike, trunk lean), as they do, and more, when a single pass
-#: merely starts 0.1 s later; asymmetry severities near a threshold flip with them.
+#: Angle tolerance of the real-clip split test (tests/test_segments_equivalence.py), where the
+#: strict one does not hold: MediaPipe's landmarks after a seam follow the restarted
+#: landmarker's own history (never converging), and the angles read at gait events move
+#: with the events it re-times. Each foot's events are calibrated by a median lag over
+#: all its stances, so events before the seam move too; given the single pass's lags the
+#: treadmill clips' splits stay within 0.84° (benchmarks/seam_metrics.py). Real clip:
+#: two segments move knee flexion at contact 1.41°, three hip extension at toe-off 1.35°;
+#: a single pass started 3-220 frames later moves them up to 2.80° and 3.13°, and foot
+#: strike 4.02° (the clip's floor). On the heel-striker sample two segments move hip
+#: extension at toe-off 3.3° (floor 5.4°), so 3° is no general bound.
 #: benchmarks/segments_check.py reports against the strict tolerances above.
 HISTORY_ANGLE_DEG = 3.0
 

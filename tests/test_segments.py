@@ -1,6 +1,8 @@
 """The pose pass split into time segments (gaitcheck.pose.segments, gaitcheck.pose.seams):
 seams leave no duplicated or missing frame, timestamps and frame numbers equal the
-single pass (variable frame rate included), and the analysis matches the single pass."""
+single pass (variable frame rate included), and the split pass equals the single pass or
+falls back to it. The analysis of real clips split in segments against the single pass:
+tests/test_segments_equivalence.py."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from equivalence import HISTORY_ANGLE_DEG, differences
 
 from gaitcheck.pose import segments
 from gaitcheck.pose.extract import PosePass
@@ -26,7 +27,7 @@ from gaitcheck.pose.seams import (
 )
 from gaitcheck.pose.segments import OVERLAP_S, SegmentPlan, plan_segments, segment_frames
 from gaitcheck.video.reader import VideoReader
-from helpers import REPO, candidate, make_video, shared_video
+from helpers import REPO, candidate, make_video
 
 W, H = 1280, 720
 
@@ -175,88 +176,6 @@ def test_seeking_segments_decode_exactly_the_single_pass_frames(
         join(head, tail, W, H)
     assert head.time_s == [f.time_s for f in single]  # identical presentation times
     assert head.frame_index == [f.index for f in single] == list(range(len(single)))
-
-
-# -- the real pose model ----------------------------------------------------------------------
-def _compare_runs(video: Path, jobs: int, tmp_path: Path, monkeypatch, **options):
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
-    from gaitcheck.report.cropspool import CropSpool
-
-    served: dict[str, list[int]] = {"one": [], "split": []}
-    region = CropSpool.region
-
-    def spy(self, frame_index, box):  # which key frames the crop spool served
-        found = region(self, frame_index, box)
-        if found is not None:
-            served[run].append(frame_index)
-        return found
-
-    monkeypatch.setattr(CropSpool, "region", spy)
-    monkeypatch.setattr(segments, "MIN_SEGMENT_S", 1.5)  # 3 segments of 8 s
-    run = "one"
-    one = analyze_video(video, tmp_path / "one", AnalyzeOptions(jobs=1, **options))
-    run = "split"
-    split = analyze_video(video, tmp_path / "split", AnalyzeOptions(jobs=jobs, **options))
-    info = split.tracks.source["segments"]
-    assert info["jobs"] == jobs and "fallback" not in info, info
-    assert len(info["seams"]) == jobs - 1
-    assert np.array_equal(one.tracks.time_s, split.tracks.time_s)  # bit for bit
-    assert np.array_equal(one.tracks.frame_index, split.tracks.frame_index)
-    assert np.all(np.diff(split.tracks.frame_index) == 1)
-    # Cadence, durations and every contact to the issue's tolerances; angles to what a
-    # restarted landmarker's history allows (equivalence.HISTORY_ANGLE_DEG).
-    assert differences(one.report, split.report, angle_deg=HISTORY_ANGLE_DEG,
-                       findings=False) == []
-    # Key frames come from the spool in every segment (the workers' parts adopted).
-    bounds = [0] + [s["frame_index"] for s in info["seams"]] + [10**9]
-    for lo, hi in itertools.pairwise(bounds):
-        assert any(lo <= f < hi for f in served["split"]), (lo, hi, served)
-    assert abs(len(served["split"]) - len(served["one"])) <= 2
-    return one, split
-
-
-@pytest.mark.slow
-def test_three_segments_of_a_short_clip_match_one_pass(tmp_path: Path, monkeypatch) -> None:
-    clip = REPO / "sample_videos" / "treadmill_heel_striker_side.mp4"  # 8 s, 240 frames
-    _one, split = _compare_runs(clip, 3, tmp_path, monkeypatch)
-    for seam in split.tracks.source["segments"]["seams"]:
-        assert seam["disagreement"] < 0.02  # both landmarkers on the same runner
-
-
-@pytest.mark.slow
-@pytest.mark.shared
-def test_two_segments_of_the_real_treadmill_clip_match_one_pass(tmp_path, monkeypatch) -> None:
-    _compare_runs(shared_video("treadmill_side_30fps.mp4"), 2, tmp_path, monkeypatch)
-
-
-@pytest.mark.slow
-@pytest.mark.shared
-def test_segments_follow_the_same_person_among_others(monkeypatch) -> None:
-    """Three people in view, two tracked per frame: the walker is chosen over the whole
-    stitched video, where the single pass chose her."""
-    from gaitcheck.pipeline import AnalyzeOptions, run_video
-
-    video = shared_video("walking_side_distractors.mp4")
-    # Equal segments: the seam (frames 107-122) before her crossing with the jumping
-    # person. A seam inside the crossing (frame 143) makes the pass fall back to one
-    # piece: there the second landmarker had lost her (subject_crosses_seams).
-    one = run_video(video, AnalyzeOptions(jobs=1, max_people=2))
-    split = run_video(video, AnalyzeOptions(jobs=2, max_people=2))
-    info = split.tracks.source["segments"]
-    assert info["jobs"] == 2 and "fallback" not in info, info
-    assert np.array_equal(one.tracks.frame_index, split.tracks.frame_index)
-    hips = [r.tracks.image[:, 23:25, :2].mean(axis=1) for r in (one, split)]
-    found = [np.isfinite(h[:, 0]) for h in hips]
-    both = found[0] & found[1]
-    # She walks in from the right and out on the left (frames ~60-185 of 230); during
-    # her crossing with the jumping person the 2-person landmarkers, with different
-    # histories, may each lose her for a few frames.
-    assert both.sum() >= 0.95 * found[0].sum()
-    for h in hips:
-        x = h[both, 0]
-        assert x[0] - x[-1] > 0.5  # right to left: the walker, not a bystander
-    apart = np.abs(hips[0][both] - hips[1][both]).max(axis=1)  # image fractions
-    assert np.median(apart) < 0.005 and np.percentile(apart, 90) < 0.03
 
 
 def test_batch_splits_videos_only_over_spare_cores() -> None:

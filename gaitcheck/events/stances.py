@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import savgol_filter
 
-from gaitcheck.events import cues
+from gaitcheck.events import cues, lags
 from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.signals import SIDES, fill_short_gaps, reject_foot_outliers
 from gaitcheck.landmarks import LM
@@ -275,17 +275,14 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     return out
 
 
-def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    order = np.argsort(x)
-    x, c = x[order], np.cumsum(w[order])
-    return float(x[np.searchsorted(c, 0.5 * c[-1])])
-
-
-def _lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray) -> float:
-    ok = np.isfinite(direct) & np.isfinite(anchor) & (weight > 0)
-    if weight[ok].sum() < 2.0:  # Fewer than about two well-seen, sharp contacts.
-        return float("nan")
-    return _weighted_median(direct[ok] - anchor[ok], weight[ok])
+#: How the anchor-to-event lag is pooled (:func:`gaitcheck.events.lags.stance_lags`):
+#: time-window half-width and soft-median kernel width (strides), and the event kinds
+#: ("ic", "to") pooled over both feet. Study switches (``benchmarks/event_lag_study.py``);
+#: the defaults are the validated clip-wide per-foot weighted median. No alternative
+#: measured was both as accurate and more stable on every clip.
+LAG_WINDOW_STRIDES = float("inf")
+LAG_SOFT_STRIDES = 0.0
+LAG_POOL_KINDS: tuple[str, ...] = ()
 
 
 def anchor_calibrated(stances: list[Stance], period: float,
@@ -313,17 +310,21 @@ def anchor_calibrated(stances: list[Stance], period: float,
     w_vis = np.array([_visibility_weight(s.visibility, settings) for s in stances])
     weight = w_vis * np.array([s.quality for s in stances])
     sides = np.array([s.side for s in stances])
+    # Where each stance is, for a time-windowed lag: its heel peak (the IC anchor), else
+    # its toe trough, else its direct IC.
+    at = np.array([next((v for v in (s.peak, s.trough, s.ic_direct) if np.isfinite(v)),
+                        np.nan) for s in stances])
     out = []
     for kind in ("ic", "to"):
         direct = np.array([getattr(s, f"{kind}_direct") for s in stances])
         anchor = np.array([s.peak if kind == "ic" else s.trough for s in stances])
-        pooled = _lag(direct, anchor, weight)
-        lags = {side: _lag(direct[sides == side], anchor[sides == side],
-                           weight[sides == side]) for side in SIDES}
+        lag = lags.stance_lags(direct, anchor, weight,
+                               np.full(len(sides), "left") if kind in LAG_POOL_KINDS
+                               else sides, at, period,
+                               LAG_WINDOW_STRIDES, LAG_SOFT_STRIDES)
         est, conf = [], []
         for k, s in enumerate(stances):
-            lag = lags[s.side] if np.isfinite(lags[s.side]) else pooled
-            anchored = anchor[k] + lag
+            anchored = anchor[k] + lag[k]
             a = 0.5 * w_vis[k]
             if np.isfinite(direct[k]) and np.isfinite(anchored):
                 est.append(a * direct[k] + (1 - a) * anchored)

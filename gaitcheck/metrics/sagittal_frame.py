@@ -46,8 +46,10 @@ class SagittalFrame:
         near side is unknown); NaN when no leg was seen.
     flat_foot_deg : dict of str to float
         Per side, the foot angle of the flat foot at mid-stance as the pose model places
-        heel and toe (the toe point sits on top of the shoe), degrees within ±8; 0 when
-        never measured. Foot angles at contact are relative to it.
+        heel and toe (the toe point sits on top of the shoe), degrees within ±8; the
+        other foot's when only that one was measured (the offset is the model's, the
+        same on both feet), 0 when neither was. Foot angles at contact are relative to
+        it.
     stances : tuple of PairedStance
         Stances inside the clip, in IC order (a TO past the last frame is dropped).
     filled : numpy.ndarray of bool, (T, 33), optional
@@ -153,16 +155,31 @@ def sagittal_frame(tracks: LandmarkTracks, facing: str, near: str | None,
     return SagittalFrame(sag, hip_mid, sh_mid, ear_mid,
                          f.trunk_posture_deg(hip_mid, sh_mid, ear_mid, bias),
                          f.head_posture_deg(hip_mid, sh_mid, ear_mid, bias), leg_px,
-                         {s: _flat_foot_deg(sag, kept, s) for s in SIDES}, kept, filled,
+                         _flat_feet(sag, kept), kept, filled,
                          ground.angle_deg, ground.confidence, ground.to_dict(),
                          np.asarray(tracks.time_s, dtype=np.float64))
+
+
+def _flat_feet(sag: np.ndarray, stances: tuple[PairedStance, ...]) -> dict[str, float]:
+    """:attr:`SagittalFrame.flat_foot_deg` of both sides.
+
+    A foot without a measured stance (no toe-off found on a short clip) takes the other
+    foot's reference rather than 0: the reference is the model's reading of a flat shoe
+    (−7.6…−8.2° on rendered runners), so 0 shifted that foot's angles at contact by ~8°
+    and with them the clip's strike class (a split pass of the 3 s overground sample
+    found one toe-off fewer on the far foot than the single pass: 3.7 vs 0.2°).
+    """
+    flat = {s: _flat_foot_deg(sag, stances, s) for s in SIDES}
+    for s, other in zip(SIDES, SIDES[::-1], strict=True):
+        if not np.isfinite(flat[s]):
+            flat[s] = flat[other] if np.isfinite(flat[other]) else 0.0
+    return flat
 
 
 def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str) -> float:
     """Median foot angle of one side's feet in the middle of their stances, deg.
 
-    See :attr:`SagittalFrame.flat_foot_deg`; clipped to ±:data:`FLAT_FOOT_LIMIT_DEG`, 0
-    without a measured stance.
+    Clipped to ±:data:`FLAT_FOOT_LIMIT_DEG`; NaN without a measured stance.
     """
     a, b = FLAT_FOOT_WINDOW
     angles = [f.foot_angle_deg(sag[t, LM[f"{side}_heel"]], sag[t, LM[f"{side}_foot_index"]])
@@ -170,5 +187,5 @@ def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str
               for t in range(max(0, int(np.ceil(st.ic + a * (st.to - st.ic)))),
                              min(len(sag) - 1, int(np.floor(st.ic + b * (st.to - st.ic)))) + 1)]
     if not np.isfinite(angles).any():
-        return 0.0
+        return float("nan")
     return float(np.clip(np.nanmedian(angles), -FLAT_FOOT_LIMIT_DEG, FLAT_FOOT_LIMIT_DEG))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import FacingDecision, RestartFlipped
 from gaitcheck.pose.extract import Extraction
 from gaitcheck.pose.heap import limit_malloc_arenas
 from gaitcheck.pose.segments import (
@@ -121,10 +123,28 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
         progress.update(done)
 
     first_free = warm_up.start if warm_up is not None else None
+    # Canonical facing (gaitcheck.pose.canonical): the first frames decide; a subject
+    # facing the other way restarts the pass on flipped frames.
+    decision: FacingDecision | None = getattr(factory, "decision", None)
+    if decision is not None:  # frame times are the file's over the slow-motion factor
+        decision.start_ms = 1000.0 * (reader.start_s or 0.0) / reader.info.slowmo
     extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
                            first_free)
-    extraction = _second_look(extraction, reader, options, progress, factory, plans, update,
-                              first_free)
+    if decision is not None:
+        decision.settle()
+        first = decision.describe()
+        # The one-person pass may have followed a bystander seen first, facing the
+        # camera: the second look, which tracks two, decides again.
+        decision.reopen()
+    again = _second_look(extraction, reader, options, progress, factory, plans, update,
+                         first_free)
+    if decision is not None:
+        decision.settle()
+        kept_second = again is not extraction and again.tracks.source[
+            "subject_selection"]["second_look"]["kept"] == "second"
+        again.tracks.source["canonical_facing"] = decision.describe() if kept_second \
+            else first
+    extraction = again
     if spool is not None:
         spool.finish()
     if warm_up is not None:
@@ -138,6 +158,20 @@ def _one_pass(reader: VideoReader, options: Any, progress: Progress,
               factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
               spool: CropSpool | None, update: Callable[[int], None],
               first_free: Callable[[], None] | None = None) -> Extraction:
+    """One pose pass, restarted from its first frame on flipped frames when its first
+    frames show a subject facing the other way (:mod:`gaitcheck.pose.canonical`)."""
+    try:
+        return _pass(reader, options, progress, factory, plans, spool, update, first_free)
+    except RestartFlipped:
+        if spool is not None:
+            spool.clear()  # the crops of the frames seen before the decision
+        return _pass(reader, options, progress, factory, plans, spool, update, first_free)
+
+
+def _pass(reader: VideoReader, options: Any, progress: Progress,
+          factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
+          spool: CropSpool | None, update: Callable[[int], None],
+          first_free: Callable[[], None] | None = None) -> Extraction:
     """One pose pass: split over ``plans`` (the warm-up starts through ``first_free``
     when the first segment ends: every core runs a landmarker until then), or single
     (``update`` starts it at the first frame)."""
@@ -197,3 +231,31 @@ def _second_look(extraction: Extraction, reader: VideoReader, options: Any,
         "second_pass_max_people_in_frame": second.get("max_people_in_frame"),
         "second_pass_frames_with_other_people": second.get("frames_with_other_people")}
     return keep
+
+
+_MEDIAPIPE_LOCK = threading.Lock()
+
+
+def import_mediapipe_quietly() -> None:
+    """Import MediaPipe (:func:`gaitcheck.pose.lazy_matplotlib.import_mediapipe`) without
+    the ``sounddevice`` module its audio tasks import at module level.
+
+    sounddevice looks for the PortAudio library with ``ctypes.util.find_library``, which
+    runs ``ldconfig`` in a subprocess: 0.04-0.1 s before the first landmarker can load,
+    for audio gaitcheck never records. Its import is made to fail (MediaPipe catches
+    that; only its audio recorder would then raise); a later ``import sounddevice``
+    works as usual.
+    """
+    if "mediapipe.tasks.python.vision" in sys.modules:
+        return
+    from gaitcheck.pose.lazy_matplotlib import import_mediapipe
+
+    with _MEDIAPIPE_LOCK:
+        blocked = "sounddevice" not in sys.modules
+        if blocked:
+            sys.modules["sounddevice"] = None  # type: ignore[assignment]
+        try:
+            import_mediapipe()
+        finally:
+            if blocked and "sounddevice" in sys.modules and sys.modules["sounddevice"] is None:
+                del sys.modules["sounddevice"]

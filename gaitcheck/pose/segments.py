@@ -25,9 +25,14 @@ pose pass is redone in one piece: slower, never different. Why, is kept in
 
 A landmarker that starts mid-video does not converge onto the single pass's landmarks:
 MediaPipe's tracking feeds each frame's landmarks into the next frame's crop, and two
-landmarkers started at different frames keep differing by ~0.1-0.4 % of body height
-per landmark however long they run (``benchmarks/segments_check.py``), as a single pass
-started a few frames later does. Hence ``--jobs`` is opt-in (:func:`default_jobs`).
+landmarkers started at different frames keep differing by a median 0.4-1.3 % of torso
+length per landmark (feet 2-6 %, a foot swapped or thrown in 4-9 % of the real clip's
+frames, 2-4 % of the heel-striker sample's) however long they run, with no frame
+identical again (``benchmarks/seam_study.py``), as a single pass started a few frames
+later does. The angles read at gait events move most: the event detector calibrates
+each foot's events by a median over all its stances, so the landmarks after a seam
+re-time that foot's events before it too (``benchmarks/seam_metrics.py``). Hence
+``--jobs`` is opt-in (:func:`default_jobs`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from gaitcheck.pose.backend import PoseBackend
+from gaitcheck.pose.canonical import RestartFlipped
 from gaitcheck.pose.extract import (
     Extraction,
     PosePass,
@@ -54,6 +60,7 @@ from gaitcheck.pose.extract import (
 )
 from gaitcheck.pose.heap import release_freed_memory
 from gaitcheck.pose.hooks import Part, PassHooks, joined
+from gaitcheck.pose.pipelined import HookThread
 from gaitcheck.pose.seams import (
     SEAM_MAX_DISAGREEMENT,
     SeamError,
@@ -61,15 +68,18 @@ from gaitcheck.pose.seams import (
     subject_crosses_seams,
 )
 from gaitcheck.video.exposure import Exposure, peek_exposure
+from gaitcheck.video.readahead import READ_AHEAD, read_ahead
 from gaitcheck.video.reader import Frame, VideoReader
 
 if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
 
 #: Seconds of video that consecutive segments share (where the seam is chosen): a
-#: landmarker started mid-video settles within about 10 frames (its first frames come
-#: from a fresh person detection); beyond that, more overlap does not bring it closer
-#: to the single pass (see the module docstring).
+#: landmarker started mid-video settles to its lasting difference from the single pass
+#: in 5-32 frames (median 16) and never gets closer. Seams forced 5-40 frames after the
+#: later start change the analysis by noise only (27 splits: RMS angle change -0.06 to
+#: -0.14° ± 0.05-0.10° from 0.53°, median 0), so a longer or adaptive overlap would add
+#: pose frames for nothing (``benchmarks/seam_metrics.py --seam-after``).
 OVERLAP_S = 0.5
 #: Shortest segment worth a thread (seconds of video, overlap excluded): each segment
 #: costs a model load (~0.2 s), a seek and its overlap.
@@ -105,9 +115,10 @@ def default_jobs() -> int:
 
     One pass is the default because MediaPipe's VIDEO mode carries state from frame to
     frame: after a seam the landmarks follow the later landmarker's own history, which
-    moves angle means by up to ~2° (as starting a single pass a few frames later
-    does), so a default of :func:`usable_cores` would make the numbers depend on the
-    machine's core count. ``--jobs N`` (or ``$GAITCHECK_JOBS``) trades that for speed.
+    moves angles read at gait events by up to 3.3° (hip extension at toe-off, heel-
+    striker sample, two segments), as starting a single pass a few frames later does
+    (up to 5.4°), so a default of :func:`usable_cores` would make the numbers depend on
+    the machine's core count. ``--jobs N`` (or ``$GAITCHECK_JOBS``) trades that for speed.
 
     Raises
     ------
@@ -220,22 +231,33 @@ class _Segment:
                 report()
 
         try:
-            source = cast(Generator[Frame, None, None], segment_frames(self.reader, self.plan))
-            frames: Iterator[Frame] = source
-            if self.number == 0:
-                try:
-                    frames, decided = peek_exposure(frames)
-                except BaseException as err:
-                    exposure.set_exception(err)
-                    raise
-                exposure.set_result(decided)
-            backend = factory(options)
+            # Decoding starts now, on a thread of its own: a later segment's seek overlaps
+            # its model load (gaitcheck.video.readahead).
+            source = read_ahead(segment_frames(self.reader, self.plan), READ_AHEAD)
             try:
+                backend = factory(options)
+            except BaseException:
+                source.close()
+                raise
+            hooks: HookThread | None = None
+            try:
+                frames: Iterator[Frame] = source
+                if self.number == 0:
+                    try:
+                        frames, decided = peek_exposure(frames)
+                    except BaseException as err:
+                        exposure.set_exception(err)
+                        raise
+                    exposure.set_result(decided)
                 correction = _wait(exposure, cancel)
+                hooks = HookThread(self.hooks)  # beside the landmarker (pose.pipelined)
                 self.found = run_pose(frames, correction.wrap(backend), every, on_frame,
-                                      self.hooks, sample_by_index=True)
+                                      hooks, sample_by_index=True)
+                hooks.drain()
                 self.describe = backend.describe()
             finally:
+                if hooks is not None:
+                    hooks.close()
                 backend.close()
                 source.close()  # the decoder too, now
             release_freed_memory()
@@ -350,6 +372,10 @@ def extract_in_segments(
         for seg in segs:
             seg.hooks.close()
         raise segs[0].error
+    if any(isinstance(seg.error, RestartFlipped) for seg in segs):  # canonical facing
+        for seg in segs:
+            seg.hooks.close()
+        raise RestartFlipped
     timing = {"segment_wall_s": [seg.wall_s for seg in segs],
               "segment_first_frame_s": [seg.first_frame_s for seg in segs]}
     reason = next((f"segment {seg.number + 1}: {type(seg.error).__name__}: {seg.error}"
@@ -418,12 +444,20 @@ def single_pass(reader: VideoReader, backend: PoseBackend,
     # by MediaPipe's __del__ during interpreter shutdown, after the modules it calls are
     # torn down; that close fails, its worker thread is never shut down and the process
     # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
+    beside: HookThread | None = None
+    ahead = reader.read_ahead
     try:
-        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=hooks)
+        # Decoding and the hooks overlap the landmarker (gaitcheck.pose.pipelined).
+        beside, reader.read_ahead = HookThread(hooks), READ_AHEAD
+        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=beside)
+        beside.drain()
     except BaseException:
         hooks.close()
         raise
     finally:
+        reader.read_ahead = ahead
+        if beside is not None:
+            beside.close()
         backend.close()
     if segments is not None:
         extraction.tracks.source["segments"] = segments

@@ -137,6 +137,12 @@ class CropSpool:
         if self._is_part and not self._file.closed:
             self._file.flush()  # a segment's part file is read by another process next
 
+    def clear(self) -> None:
+        """Forget every crop stored so far (a pose pass restarted from its first frame,
+        :class:`gaitcheck.pose.canonical.RestartFlipped`: its frames are added again)."""
+        self.finish()
+        self._index.clear()
+
     # -- segments (other processes) ---------------------------------------------------
     def part_path(self, segment: int) -> Path:
         """Where a segment worker should spool (in a folder :meth:`close` deletes)."""

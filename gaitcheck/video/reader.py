@@ -278,6 +278,11 @@ class VideoReader:
             info.frame_count, math.floor(self.end_s * info.fps) + 1)
         return -(-max(last - first, 0) // self.stride)
 
+    #: Frames decoded ahead on a thread of their own (:mod:`gaitcheck.video.readahead`),
+    #: 0 = decode in line. A pose pass sets it: the frames are the same, and decoding
+    #: then overlaps the landmarker instead of waiting for it.
+    read_ahead = 0
+
     def frames(self, seek_s: float | None = None) -> Iterator[Frame]:
         """Yield every ``stride``-th frame of the analysis window, in order.
 
@@ -295,6 +300,14 @@ class VideoReader:
         Decoding ends at the end of the file; when that is well before the declared
         end, ``decode_stopped_early`` is set (a truncated file).
         """
+        if self.read_ahead > 0:
+            from gaitcheck.video.readahead import read_ahead
+
+            return read_ahead(self._decode(seek_s), self.read_ahead)
+        return self._decode(seek_s)
+
+    def _decode(self, seek_s: float | None) -> Iterator[Frame]:
+        """The generator behind :meth:`frames` (in line)."""
         cap = self._open()
         fps = self.info.fps if math.isfinite(self.info.fps) else 30.0
         declared = self.info.frame_count

@@ -1,0 +1,242 @@
+"""Canonical facing (gaitcheck.pose.canonical): the landmark mapping, the facing decision
+and the restart on flipped frames, without the pose model."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from gaitcheck.landmarks import LM, MIRROR, N_LANDMARKS
+from gaitcheck.pose.backend import PoseCandidate
+from gaitcheck.pose.canonical import (
+    DECIDE_FRAMES,
+    CanonicalFactory,
+    FacingDecision,
+    RestartFlipped,
+    facing_evidence,
+    unflip_candidate,
+)
+
+
+def _random_candidate(seed: int = 0) -> PoseCandidate:
+    rng = np.random.default_rng(seed)
+    return PoseCandidate(image=rng.random((N_LANDMARKS, 5)).astype(np.float32),
+                         world=rng.normal(size=(N_LANDMARKS, 3)).astype(np.float32))
+
+
+def _runner(facing: str, cx: float = 0.5) -> PoseCandidate:
+    """A side-view runner's landmarks (normalised, 100x100 frame) facing ``facing``:
+    toes and nose ahead of heels and ears."""
+    s = -1.0 if facing == "left" else 1.0
+    img = np.full((N_LANDMARKS, 5), 0.9, np.float32)
+    img[:, 0], img[:, 1] = cx, 0.5
+    for side in ("left", "right"):
+        img[LM[f"{side}_ear"], :2] = (cx, 0.15)
+        img[LM[f"{side}_shoulder"], :2] = (cx, 0.25)
+        img[LM[f"{side}_hip"], :2] = (cx, 0.5)
+        img[LM[f"{side}_ankle"], :2] = (cx, 0.9)
+        img[LM[f"{side}_heel"], :2] = (cx - s * 0.02, 0.92)
+        img[LM[f"{side}_foot_index"], :2] = (cx + s * 0.08, 0.93)
+    img[LM["nose"], :2] = (cx + s * 0.04, 0.16)
+    return PoseCandidate(image=img, world=np.zeros((N_LANDMARKS, 3), np.float32))
+
+
+def test_unflip_maps_x_swaps_sides_and_is_its_own_inverse() -> None:
+    cand = _random_candidate()
+    out = unflip_candidate(cand)
+    # The model's "right shoulder" on the flipped frame is the subject's left one.
+    left, right = LM["left_shoulder"], LM["right_shoulder"]
+    assert out.image[left, 0] == pytest.approx(1.0 - cand.image[right, 0])
+    assert out.image[left, 1:] == pytest.approx(cand.image[right, 1:])
+    assert out.world[left] == pytest.approx(cand.world[right] * (-1, 1, 1))
+    nose = LM["nose"]
+    assert out.image[nose, 0] == pytest.approx(1.0 - cand.image[nose, 0])
+    back = unflip_candidate(out)
+    np.testing.assert_allclose(back.image, cand.image, atol=1e-6)
+    np.testing.assert_allclose(back.world, cand.world, atol=1e-6)
+    assert out.image is not cand.image and sorted(MIRROR) == list(range(N_LANDMARKS))
+
+
+def test_landmarks_on_a_flipped_frame_map_back_onto_the_frame() -> None:
+    """A point drawn on a frame, found on the flipped frame, maps back to its pixel."""
+    from gaitcheck.video._cv import cv2
+
+    frame = np.zeros((40, 100, 3), np.uint8)
+    frame[10, 23] = 255  # the subject's left ear, say
+    flipped = cv2.flip(frame, 1)
+    y, x = np.argwhere(flipped[:, :, 0])[0]
+    seen = np.zeros((N_LANDMARKS, 5), np.float32)
+    seen[LM["right_ear"], :2] = ((x + 0.5) / 100, (y + 0.5) / 40)  # named by the model
+    out = unflip_candidate(PoseCandidate(seen, np.zeros((N_LANDMARKS, 3), np.float32)))
+    assert out.image[LM["left_ear"], 0] * 100 - 0.5 == pytest.approx(23.0, abs=1e-4)
+    assert out.image[LM["left_ear"], 1] * 40 - 0.5 == pytest.approx(10.0, abs=1e-4)
+
+
+def test_facing_evidence_sign_and_mirror() -> None:
+    left = facing_evidence(_runner("left").image, (100, 100))
+    right = facing_evidence(_runner("right").image, (100, 100))
+    assert left is not None and right is not None
+    assert left[0] == pytest.approx(0.25) and left[1] == pytest.approx(0.1)
+    assert right[0] == pytest.approx(-left[0]) and right[1] == pytest.approx(-left[1])
+
+
+@pytest.mark.parametrize(("facing", "flip"), [("left", False), ("right", True)])
+def test_decision_from_the_first_frames(facing: str, flip: bool) -> None:
+    decision = FacingDecision()
+    flips = [decision.add([_runner(facing)], (100, 100), 33 * k)
+             for k in range(DECIDE_FRAMES)]
+    assert flips == [False] * (DECIDE_FRAMES - 1) + [flip]
+    assert decision.facing == facing and decision.flip is flip
+    assert decision.describe()["flipped"] is flip
+
+
+def test_a_front_view_is_not_flipped() -> None:
+    """Feet pointing at the camera and a centred nose: no side view, no flip."""
+    front = _runner("left")
+    for side in ("left", "right"):
+        front.image[LM[f"{side}_foot_index"], 0] = front.image[LM[f"{side}_heel"], 0]
+    front.image[LM["nose"], 0] = 0.5
+    decision = FacingDecision()
+    for k in range(DECIDE_FRAMES):
+        assert not decision.add([front], (100, 100), 33 * k)
+    assert decision.flip is None  # still looking for someone seen from the side
+    assert not decision.add([front], (100, 100), 3100)
+    assert decision.flip is False and decision.facing is None
+
+
+def test_a_side_view_beside_someone_facing_the_camera() -> None:
+    """A bystander facing the camera does not hide the runner seen from the side, and
+    a one-person pass that followed only the bystander leaves the decision to the next
+    pass (the second look)."""
+    front = _runner("left")
+    for side in ("left", "right"):
+        front.image[LM[f"{side}_foot_index"], 0] = front.image[LM[f"{side}_heel"], 0]
+    decision = FacingDecision()
+    assert not decision.add([front], (100, 100), 0)
+    decision.settle()
+    assert decision.flip is False and decision.facing is None
+    decision.reopen()
+    flips = [decision.add([front, _runner("right", cx=0.7)], (100, 100), 33 * k)
+             for k in range(DECIDE_FRAMES)]
+    assert flips[-1] and decision.facing == "right"
+    decision.reopen()  # decided: stays
+    assert decision.flip is True
+
+
+def test_nobody_in_time_is_no_flip() -> None:
+    decision = FacingDecision()
+    assert not decision.add([], (100, 100), 0)
+    assert decision.flip is None
+    assert not decision.add([], (100, 100), 3100)
+    assert decision.flip is False and decision.facing is None
+
+
+class _Inner:
+    def __init__(self, facing: str) -> None:
+        self.facing, self.frames, self.closed = facing, [], False
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+        self.frames.append(rgb)
+        # The "model" sees the runner face the way the pixels say: column 0 marked
+        # means the picture is as filmed.
+        seen = self.facing if rgb[0, 0, 0] else {"left": "right", "right": "left"}[
+            self.facing]
+        return [_runner(seen, cx=0.3)]
+
+    def describe(self) -> dict:
+        return {"backend": "inner"}
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_backend_restarts_then_flips_and_maps_back() -> None:
+    factory = CanonicalFactory(lambda options: _Inner("right"))
+    frame = np.zeros((100, 100, 3), np.uint8)
+    frame[0, 0] = 255
+    backend = factory(None)
+    with pytest.raises(RestartFlipped):
+        for k in range(DECIDE_FRAMES):
+            backend.detect(frame, 33 * k)
+    again = factory(None)  # the restarted pass: every frame flipped
+    found = again.detect(frame, 0)
+    assert not again.inner.frames[0][0, 0, 0] and again.inner.frames[0][0, -1, 0]
+    # The inner model saw a left-facing runner at x 0.3; mapped back: facing right at 0.7.
+    assert found[0].image[LM["nose"], 0] == pytest.approx(0.7 + 0.04)
+    assert facing_evidence(found[0].image, (100, 100))[0] < 0
+    assert factory.decision.describe() | {"evidence": None} == {
+        "canonical": "left", "flipped": True, "facing": "right", "evidence": None}
+
+
+def test_later_segment_gives_no_evidence() -> None:
+    """In a split pass only the backend that saw the window's start decides."""
+    factory = CanonicalFactory(lambda options: _Inner("right"))
+    factory.decision.start_ms = 0.0
+    frame = np.zeros((100, 100, 3), np.uint8)
+    frame[0, 0] = 255
+    later = factory(None)
+    for k in range(3 * DECIDE_FRAMES):
+        later.detect(frame, 5000 + 33 * k)
+    assert factory.decision.flip is None
+
+
+class _FilmedRight:
+    """A "model" for a video whose top-left corner is white and top-right black as
+    filmed: the runner faces
+    image-right at x 0.7 with the left ankle raised; on the flipped frame it reports
+    what a mirror shows, a runner facing left at x 0.3 whose raised ankle is named
+    "right"."""
+
+    made: ClassVar[list[_FilmedRight]] = []
+
+    def __init__(self) -> None:
+        self.calls = 0
+        _FilmedRight.made.append(self)
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+        self.calls += 1
+        as_filmed = rgb[2, 2].mean() > rgb[2, -3].mean()
+        cand = _runner("right" if as_filmed else "left", 0.7 if as_filmed else 0.3)
+        cand.image[LM["left_ankle" if as_filmed else "right_ankle"], 1] = 0.8
+        return [cand]
+
+    def describe(self) -> dict:
+        return {"backend": "filmed-right"}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("seconds", "jobs"), [(1.0, 1), (5.0, 2)])
+def test_pose_pass_restarts_on_flipped_frames(tmp_path, ffmpeg: str, seconds: float,
+                                              jobs: int) -> None:
+    """The pass restarts from frame 0 once the first 10 frames show a runner facing
+    right; every analysed frame then comes from the flipped picture, mapped back with
+    the subject's own sides, in a single and in a split pass."""
+    from gaitcheck.pipeline import AnalyzeOptions, run_video
+    from helpers import make_video
+
+    video = make_video(ffmpeg, tmp_path / "clip.mp4", "-vf",
+                       "drawbox=x=0:y=0:w=16:h=16:color=white:t=fill,"
+                       "drawbox=x=iw-16:y=0:w=16:h=16:color=black:t=fill",
+                       seconds=seconds, size="320x180")
+    _FilmedRight.made.clear()
+    result = run_video(video, AnalyzeOptions(jobs=jobs),
+                       backend_factory=CanonicalFactory(lambda options: _FilmedRight()))
+    source = result.tracks.source
+    assert source["canonical_facing"]["flipped"] is True
+    assert source["canonical_facing"]["facing"] == "right"
+    assert source.get("segments", {}).get("jobs", 1) == jobs
+    # The first pass stops when the first segment has decided (the others, started
+    # unflipped, are cancelled); the restarted pass makes one backend per segment (and
+    # the second look, for a "person" who does not step, as many more, flipped at once).
+    assert len(_FilmedRight.made) in (2 * jobs, 3 * jobs)
+    assert all(b.calls > DECIDE_FRAMES for b in _FilmedRight.made[jobs:])
+    assert DECIDE_FRAMES in [b.calls for b in _FilmedRight.made[:jobs]]
+    image = result.tracks.image
+    assert image.shape[0] == round(30 * seconds)
+    np.testing.assert_allclose(image[:, LM["left_ankle"], 1], 0.8, atol=1e-6)
+    np.testing.assert_allclose(image[:, LM["right_ankle"], 1], 0.9, atol=1e-6)
+    np.testing.assert_allclose(image[:, LM["nose"], 0], 0.7 + 0.04, atol=1e-6)
