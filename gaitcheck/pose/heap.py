@@ -6,8 +6,10 @@ threads (per landmarker), FFmpeg's decoder threads, the scene-line helper, the w
 imports. Each arena keeps the memory its thread freed for that thread's next
 allocations, so the process holds the high-water mark of every arena at once. On the
 12 s shared clip (720p, 2 cores) nine arenas held 119 MiB next to the main heap's
-50 MiB; with two arenas the peak RSS of ``gaitcheck analyze`` fell by 16-18 MiB with one
-landmarker and 17-23 MiB with two, at the same CPU time (within 1 %).
+50 MiB; with two arenas the peak RSS of ``gaitcheck analyze`` fell by 15-22 MiB with one
+landmarker and 10-18 MiB with two (read-ahead decoding and the hook thread included), at
+the same CPU time and voluntary context switches (no lock contention seen). One arena
+saved 3-5 MiB more; four saved 5-10 MiB less.
 
 :func:`limit_malloc_arenas` is called by :func:`gaitcheck.pose.run.pose_pass` before the
 first landmarker or decoder starts its threads. It does nothing where glibc is not the C
@@ -22,8 +24,8 @@ import os
 from typing import Any
 
 #: Malloc arenas a pose pass may use: the main heap and one shared by the other threads.
-#: One (everything on the main heap) measured 3-4 MiB less again, but every MediaPipe
-#: and decoder thread then takes the main thread's lock.
+#: One (everything on the main heap) measured 3-5 MiB less again, but every MediaPipe,
+#: decoder and hook thread would then take the main thread's lock.
 ARENA_MAX = 2
 #: glibc's ``mallopt`` parameter number for the arena limit (malloc.h).
 _M_ARENA_MAX = -8
