@@ -7,9 +7,9 @@ imports. Each arena keeps the memory its thread freed for that thread's next
 allocations, so the process holds the high-water mark of every arena at once. On the
 12 s shared clip (720p, 2 cores) nine arenas held 119 MiB next to the main heap's
 50 MiB; with two arenas the peak RSS of ``gaitcheck analyze`` fell by 15-22 MiB with one
-landmarker and 10-18 MiB with two (read-ahead decoding and the hook thread included), at
-the same CPU time and voluntary context switches (no lock contention seen). One arena
-saved 3-5 MiB more; four saved 5-10 MiB less.
+landmarker and 6-18 MiB (typically 12) with two (read-ahead decoding and the hook thread
+included), at the same CPU time and voluntary context switches (no lock contention
+seen). One arena saved 3-5 MiB more; four saved 5-10 MiB less.
 
 :func:`limit_malloc_arenas` is called by :func:`gaitcheck.pose.run.pose_pass` before the
 first landmarker or decoder starts its threads. It does nothing where glibc is not the C
