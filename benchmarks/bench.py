@@ -11,9 +11,11 @@ Sections (``--only`` picks some, comma-separated):
   including interpreter start-up;
 * ``analysis``: landmarks → report (``build_result``) and the writers, per frame, on the
   clip and on a 10-minute synthetic track;
-* ``rss``: peak RSS of ``gaitcheck analyze`` on the clip looped 1×, 4× and 16×, each in
-  its own process, started through a small launcher (``os.wait4`` gives that child's
-  ``ru_maxrss``; see :data:`_LAUNCHER` for why the launcher is needed);
+* ``rss``: peak RSS per process, in MB (10**6 bytes; MiB in the notes), of ``gaitcheck
+  analyze`` on the clip looped 1×, 4× and 16×, each in its own process, started through
+  a small launcher (``os.wait4`` gives that child's ``ru_maxrss``; see :data:`_LAUNCHER`
+  for why the launcher is needed), and of ``gaitcheck batch`` with 2 workers (2 videos,
+  and 1 video split): the main process and each worker separately (polled VmHWM);
 * ``batch``: ``gaitcheck batch`` throughput with 1 and 2 workers, and 1 worker with
   thread pools of 2; and one video alone with 1 worker against 2 workers (the spare
   core then shares that video's pose pass);
@@ -337,54 +339,143 @@ def bench_analysis(b: Bench) -> None:
 # Linux carries a process's peak RSS across fork and exec (the child starts with the
 # parent's high-water mark), so a child of this already-large process would report our
 # peak, not its own. A small launcher process in between starts the measured command from
-# a fresh, small address space and reports that child's ``ru_maxrss``.
-_LAUNCHER = ("import os, subprocess, sys\n"
-             "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-             "_, status, usage = os.wait4(p.pid, 0)\n"
-             "print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))\n")
+# a fresh, small address space and reports that child's ``ru_maxrss`` (its own peak, or
+# the largest of its and its waited-for children's). On Linux it also polls every process
+# below it (``/proc/PID/status`` VmHWM, each process's own peak, every 20 ms), so a batch
+# reports its main process and each worker separately: the goal is per process, and
+# neither the sum nor the largest one says which process holds what.
+_LAUNCHER = r"""
+import json, os, subprocess, sys, time
+def kids(pid):
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+def hwm(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM"))
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        return kib, cmd
+    except (OSError, StopIteration):
+        return None
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+seen = {}
+while True:
+    pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+    if pid == p.pid:
+        break
+    todo = [p.pid]
+    while todo:
+        q = todo.pop()
+        got = hwm(q)
+        if got is not None:
+            seen[q] = max(seen.get(q, got), got)
+        todo += kids(q)
+    time.sleep(0.02)
+print(json.dumps({"maxrss_kib": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status),
+                  "main": p.pid, "polled_kib": {str(k): v for k, v in seen.items()}}))
+"""
+
+#: Bytes per ``ru_maxrss`` unit: KiB on Linux, bytes on macOS.
+_MAXRSS_BYTES = 1 if sys.platform == "darwin" else 1024
 
 
-def peak_rss_mb(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Run ``cmd``; its peak RSS (MB), wall seconds and exit code."""
+def peak_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd``; its peak RSS per process in MB (10**6 bytes), wall seconds, exit code.
+
+    Returns ``{"main_mb", "workers_mb", "seconds", "code"}``: ``main_mb`` is the command's
+    own process (exact ``ru_maxrss`` when it started no Python process, else its polled
+    VmHWM), ``workers_mb`` the polled VmHWM of each Python process below it (pool
+    workers), largest first; processes under 50 MB (``ldconfig``, the resource tracker)
+    are left out.
+    """
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True,
-                         text=True, env=env, check=True).stdout.split()
-    kb, code = float(out[0]), int(out[1])
-    if sys.platform == "darwin":
-        kb /= 1024
-    return kb / 1024, time.perf_counter() - t0, code
+    out = json.loads(subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd],
+                                    capture_output=True, text=True, env=env,
+                                    check=True).stdout.strip().splitlines()[-1])
+    seconds = time.perf_counter() - t0
+    polled = {int(k): v for k, v in out["polled_kib"].items()}
+    workers = sorted((kib * 1024 / 1e6 for pid, (kib, cmd) in polled.items()
+                      if pid != out["main"] and "python" in cmd and kib * 1024 > 50e6),
+                     reverse=True)
+    main = out["maxrss_kib"] * _MAXRSS_BYTES / 1e6
+    if workers and out["main"] in polled:  # ru_maxrss also covers the workers: poll
+        main = polled[out["main"]][0] * 1024 / 1e6
+    return {"main_mb": main, "workers_mb": workers, "seconds": seconds, "code": out["code"]}
 
 
 def bench_rss(b: Bench) -> None:
-    peaks = {}
+    """Peak RSS per process, MB (10**6 bytes), of ``gaitcheck analyze`` on the clip looped
+    1×, 4× and 16× (one pose pass), with ``--jobs K`` on 1× and 16× (K landmarkers in
+    one process), and of ``gaitcheck batch`` (2 videos on 2 workers, and 1 video split
+    over 2 workers): its main process and each worker."""
+    peaks: dict[int, float | None] = {}
     with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
         for k in (1, 4, 16):
-            video = looped(b.video, k)
-            mb, seconds, code = peak_rss_mb([sys.executable, "-m", "gaitcheck", "analyze",
-                                             str(video), "-o", f"{tmp}/x{k}", "-q"])
-            peaks[k] = mb if code == 0 else None
+            got = peak_rss([sys.executable, "-m", "gaitcheck", "analyze",
+                            str(looped(b.video, k)), "-o", f"{tmp}/x{k}", "-q"])
+            ok = got["code"] == 0
+            peaks[k] = got["main_mb"] if ok else None
             note = ""
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 seg = json.loads(Path(f"{tmp}/x{k}/report.json").read_text())["pose"]
                 jobs = seg.get("segments", {}).get("jobs")
                 note = f"pose split over {jobs} threads of the one process" if jobs else ""
-            b.row("rss", f"peak RSS, clip x{k}", seconds, b.frames * k,
-                  value=mb if code == 0 else "failed", unit="MB", note=note)
+            b.row("rss", f"peak RSS, clip x{k}", got["seconds"], b.frames * k,
+                  value=got["main_mb"] if ok else "failed", unit="MB",
+                  note=note or f"{got['main_mb'] * 1e6 / 2**20:.0f} MiB")
     if b.jobs and b.jobs > 1:  # one process holding b.jobs landmarkers and decoders
         split: dict[int, float | None] = {}
         with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
             for k in (1, 16):
-                mb, seconds, code = peak_rss_mb([
-                    sys.executable, "-m", "gaitcheck", "analyze", str(looped(b.video, k)),
-                    "-o", f"{tmp}/j{k}", "-q", "--jobs", str(b.jobs)])
-                split[k] = mb if code == 0 else None
-                b.row("rss", f"peak RSS, clip x{k}, --jobs {b.jobs}", seconds, b.frames * k,
-                      value=mb if code == 0 else "failed", unit="MB",
-                      note=f"{b.jobs} landmarkers in one process")
+                got = peak_rss([sys.executable, "-m", "gaitcheck", "analyze",
+                                str(looped(b.video, k)), "-o", f"{tmp}/j{k}", "-q",
+                                "--jobs", str(b.jobs)])
+                ok = got["code"] == 0
+                split[k] = got["main_mb"] if ok else None
+                b.row("rss", f"peak RSS, clip x{k}, --jobs {b.jobs}", got["seconds"],
+                      b.frames * k, value=got["main_mb"] if ok else "failed", unit="MB",
+                      note=f"{b.jobs} landmarkers in one process; "
+                           f"{got['main_mb'] * 1e6 / 2**20:.0f} MiB")
         b.ratios["rss_peak_mb, split"] = max((v for v in split.values() if v), default=None)
         b.ratio("rss16/rss1, split", split[16], split[1])
-    b.ratios["rss_peak_mb"] = max((v for v in peaks.values() if v), default=None)
+    batch = _bench_rss_batch(b)
+    b.ratios["rss_peak_mb"] = max((v for v in [*peaks.values(), *batch] if v), default=None)
     b.ratio("rss16/rss1", peaks[16], peaks[1])
+
+
+def _bench_rss_batch(b: Bench) -> list[float]:
+    """``gaitcheck batch`` rows of :func:`bench_rss`; every process's peak (MB)."""
+    found: list[float] = []
+    for n_videos in (2, 1):
+        folder = CACHE / f"batch_{b.video.stem}_{n_videos}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for k in range(n_videos):  # distinct names, same frames (hard links: no copies)
+            if not (target := folder / f"run_{k}{b.video.suffix}").exists():
+                try:
+                    os.link(b.video, target)
+                except OSError:
+                    shutil.copy(b.video, target)
+        with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+            got = peak_rss([sys.executable, "-m", "gaitcheck", "batch", str(folder),
+                            "--out", tmp, "--workers", "2", "-q"])
+        what = f"batch, {n_videos} video{'s' if n_videos > 1 else ''}, 2 workers"
+        if got["code"] != 0:
+            b.row("rss", what, got["seconds"], value="failed", unit="MB")
+            continue
+        b.row("rss", f"peak RSS, {what}: main", got["seconds"], value=got["main_mb"],
+              unit="MB", note=f"{got['main_mb'] * 1e6 / 2**20:.0f} MiB")
+        for i, mb in enumerate(got["workers_mb"]):
+            b.row("rss", f"peak RSS, {what}: worker {i + 1}", None, value=mb, unit="MB",
+                  note=f"{mb * 1e6 / 2**20:.0f} MiB")
+        found += [got["main_mb"], *got["workers_mb"]]
+    return found
 
 
 def bench_batch(b: Bench) -> None:
@@ -603,7 +694,7 @@ def bench_stages(b: Bench) -> None:
             data = json.loads(run.stdout.strip().splitlines()[-1])
             runs[k].append(_stage_rows(data["events"], spawned, data["returned"], exited))
             cpu[k].append(data["cpu_s"])
-            rss[k].append(data["maxrss_mb"])
+            rss[k].append(data["maxrss_mb"] * 2**20 / 1e6)  # MiB -> MB (10**6 bytes)
     for k, rows in runs.items():
         for name in rows[0]:
             values = [r[name] for r in rows]

@@ -23,6 +23,7 @@ import numpy as np
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.canonical import FacingDecision, RestartFlipped
 from gaitcheck.pose.extract import Extraction
+from gaitcheck.pose.heap import limit_malloc_arenas
 from gaitcheck.pose.segments import (
     WARM_UP_FRAMES,
     SegmentPlan,
@@ -112,6 +113,7 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
         Started once the first frames are analysed (no import races MediaPipe's), or in
         a split pass when the first segment finishes; joined before returning.
     """
+    limit_malloc_arenas()  # before any landmarker or decoder starts its threads
     plans = plan_segments(reader, default_jobs() if jobs is None else jobs,
                           -WARM_UP_FRAMES if warm_up is not None else 0)
 

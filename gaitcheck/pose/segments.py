@@ -38,8 +38,6 @@ re-time that foot's events before it too (``benchmarks/seam_metrics.py``). Hence
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import math
 import os
 import threading
@@ -60,6 +58,7 @@ from gaitcheck.pose.extract import (
     run_pose,
     stats_every,
 )
+from gaitcheck.pose.heap import release_freed_memory
 from gaitcheck.pose.hooks import Part, PassHooks, joined
 from gaitcheck.pose.pipelined import HookThread
 from gaitcheck.pose.seams import (
@@ -281,31 +280,6 @@ def _wait(exposure: Future[Exposure], cancel: threading.Event) -> Exposure:
             return exposure.result(timeout=0.05)
         if cancel.is_set():
             raise _Cancelled
-
-
-def release_freed_memory() -> None:
-    """Give the heap memory freed so far back to the system (glibc's ``malloc_trim``).
-
-    A closed landmarker's buffers and a released decoder's frame pool stay in the
-    process's malloc arenas otherwise, and the resident size would carry them through
-    the analysis after pose. Does nothing where glibc is not the C library.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-_TRIM: list[Any] = []
-
-
-def _malloc_trim() -> Any:
-    if not _TRIM:
-        found = None
-        with contextlib.suppress(OSError, AttributeError, TypeError):
-            name = ctypes.util.find_library("c")
-            found = ctypes.CDLL(name).malloc_trim if name else None
-        _TRIM.append(found)
-    return _TRIM[0]
 
 
 def extract_in_segments(
