@@ -240,3 +240,29 @@ def test_pose_pass_restarts_on_flipped_frames(tmp_path, ffmpeg: str, seconds: fl
     np.testing.assert_allclose(image[:, LM["left_ankle"], 1], 0.8, atol=1e-6)
     np.testing.assert_allclose(image[:, LM["right_ankle"], 1], 0.9, atol=1e-6)
     np.testing.assert_allclose(image[:, LM["nose"], 0], 0.7 + 0.04, atol=1e-6)
+
+
+def test_a_later_segment_gives_no_evidence_whatever_the_thread_timing() -> None:
+    """In a split pass a later segment may reach its first frames before the first
+    segment does; its frames must not decide (nor be pooled with the first segment's),
+    so the decision is the single pass's whatever the threads' timing."""
+    from gaitcheck.pose.canonical import CanonicalBackend
+
+    class _Fixed:
+        def __init__(self, cand: PoseCandidate) -> None:
+            self.cand = cand
+
+        def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+            return [self.cand]
+
+    decision = FacingDecision(start_ms=0.0)
+    first = CanonicalBackend(_Fixed(_runner("left")), decision)  # type: ignore[arg-type]
+    later = CanonicalBackend(_Fixed(_runner("right")), decision)  # type: ignore[arg-type]
+    frame = np.zeros((100, 100, 3), np.uint8)
+    for k in range(3 * DECIDE_FRAMES):  # the later segment (from 0.8 s) runs ahead
+        later.detect(frame, 800 + 33 * k)
+    assert decision.flip is None
+    for k in range(DECIDE_FRAMES):
+        first.detect(frame, 33 * k)
+    assert decision.flip is False and decision.facing == "left"
+    assert decision.evidence["side_view_frames"] == DECIDE_FRAMES

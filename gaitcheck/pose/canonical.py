@@ -62,6 +62,10 @@ DECIDE_FRAMES, DECIDE_S, MIN_FRAMES, AGREE = 10, 3.0, 5, 0.8
 #: ≥ 0.10, head ≥ 0.06, width ≤ 0.26 (99th); a man doing jumping jacks facing the camera,
 #: the rendered front and back runners feet ≤ 0.033, head ≤ 0.011, width ≥ 0.29 (50th).
 FOOT_THRESHOLD, HEAD_THRESHOLD, WIDTH_LIMIT = 0.06, 0.03, 0.25
+#: A backend whose first frame comes within this long of the window's start saw the
+#: window's first frame (ms): the start may fall between two frames, and a split pass's
+#: later segments start at least 0.75 s in (:func:`gaitcheck.pose.segments.plan_segments`).
+FIRST_FRAME_MS = 500.0
 
 
 class RestartFlipped(Exception):
@@ -76,9 +80,13 @@ class FacingDecision:
     ----------
     start_ms : float or None
         Timestamp of the window's start (ms); None: the first frame seen. Frames up to
-        :data:`DECIDE_S` after it are evidence, from every backend whose first frame is
-        among them (in a split pass the first segment's, and a later one's that starts
-        that early), so the decision does not depend on how the pass is split.
+        :data:`DECIDE_S` after it are evidence, only from the backend whose first frame
+        is the window's (:data:`FIRST_FRAME_MS`): in a split pass the first segment's,
+        in frame order, as in a single pass, whatever the threads' timing. (A later
+        segment starts at least 0.75 s in; were its frames pooled, which frames decide
+        would depend on which thread reached them first.) A first segment that ends
+        before :data:`DECIDE_FRAMES` side-view frames leaves the decision to
+        :meth:`settle`: no flip.
     flip : bool or None
         Frames are flipped before the landmarker; None while undecided.
     facing : str or None
@@ -176,9 +184,9 @@ class CanonicalBackend:
                     if decision.start_ms is None:
                         decision.start_ms = timestamp_ms
             start = decision.start_ms or 0.0
-            # A backend that starts after the decision window (a later segment) gives
-            # no evidence, and cannot end the decision early.
-            if self._first_ms - start <= DECIDE_S * 1000.0 and decision.add(
+            # Only the backend that saw the window's first frame gives evidence, so the
+            # frames decide in their order, not in the order threads reach them.
+            if self._first_ms - start < FIRST_FRAME_MS and decision.add(
                     found, (rgb.shape[1], rgb.shape[0]), round(timestamp_ms - start)):
                 raise RestartFlipped
         return found
