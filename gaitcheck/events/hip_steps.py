@@ -28,8 +28,12 @@ def frontal_strides(tracks: LandmarkTracks) -> list[PairedStance]:
         the segment (split at time gaps) it lies in; empty with fewer than 10 frames
         showing the hips.
     """
-    y = np.nanmean(tracks.image[:, [LM["left_hip"], LM["right_hip"]], 1], axis=1)
-    ok = np.isfinite(y)
+    hips = tracks.image[:, [LM["left_hip"], LM["right_hip"]], 1]
+    seen = np.isfinite(hips)
+    # The mean of the hips seen, without numpy's empty-slice warning where neither is.
+    y = np.where(seen, hips, 0.0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+    ok = seen.any(axis=1)
+    y[~ok] = np.nan
     if ok.sum() < 10:
         return []
     idx = np.arange(len(y))
