@@ -25,6 +25,7 @@ import numpy as np
 
 from gaitcheck.landmarks import LM, MIRROR
 from gaitcheck.pose.backend import PoseBackend, PoseCandidate
+from gaitcheck.sides import SIDES
 from gaitcheck.video._cv import cv2
 
 #: The facing the landmarker always sees ("left": the subject faces image-left).
@@ -252,8 +253,6 @@ def facing_evidence(image: np.ndarray, size: tuple[int, int]
                    for p in ("shoulder", "hip")]) / leg
     return float(feet / leg), float(head), leg, float(width)
 
-
-SIDES = ("left", "right")
 
 
 def _mean(values: list[float]) -> float:
