@@ -7,16 +7,13 @@ whichever test module asks first, and every later module reuses the same output 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
 
-from helpers import REPO, shared_video
+from helpers import REPO, load_script, shared_video
 
 if TYPE_CHECKING:  # conftest imports this module: no pipeline import at collection
     from gaitcheck.pipeline import AnalysisOutput, AnalyzeOptions
@@ -48,17 +45,6 @@ def pose_run(tmp_path_factory: pytest.TempPathFactory) -> PoseRun:
     return run
 
 
-def _consistency_benchmark() -> ModuleType:
-    """benchmarks/consistency.py, loaded as a module (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("consistency",
-                                                  REPO / "benchmarks" / "consistency.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def treadmill_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared treadmill clip mirrored left-right, written by the consistency
@@ -66,5 +52,5 @@ def treadmill_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     and ``systematic.json`` are measured on (~2 s on 2 cores). Skips without
     ../shared/videos."""
     src = shared_video("treadmill_side_30fps.mp4")
-    return _consistency_benchmark().transform(
+    return load_script(REPO / "benchmarks" / "consistency.py").transform(
         src, tmp_path_factory.mktemp("mirror") / "mirror.mp4", "mirror")
