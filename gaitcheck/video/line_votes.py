@@ -15,11 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from gaitcheck.landmarks import LM
+from gaitcheck.tracks.ground import MAX_ROLL_DEG  # looked for as far as it is believed
 from gaitcheck.video._cv import cv2
 from gaitcheck.video.sampling import segments
 
-#: Largest roll looked for, degrees: a steeper "horizontal" is not one.
-MAX_ROLL_DEG = 12.0
+__all__ = ["BOX_MARGIN", "MAX_ROLL_DEG", "MIN_SEGMENT_FRACTION", "content_box",
+           "padding_mask", "votes"]
+
 #: Shortest segment used, as a fraction of the image diagonal.
 MIN_SEGMENT_FRACTION = 0.06
 #: Runner box margin, fraction of the box height, on every side.
