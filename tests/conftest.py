@@ -10,6 +10,10 @@ from clinic_helpers import (  # noqa: F401  (fixtures)
     db_location,  # clinic tests: SQLite and PostgreSQL
     scripted_pose,  # a stick figure instead of the pose model
 )
+from pose_runs import (  # noqa: F401  (fixtures)
+    pose_run,  # the real pose model on a video, once per session
+    treadmill_mirror,  # the shared clip mirrored as benchmarks/consistency.py does
+)
 
 # Tests compare analyses with fixed numbers: one pose pass whatever the machine's cores
 # (a split pass differs slightly after each seam). tests/test_segments.py sets jobs.

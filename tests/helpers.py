@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,18 @@ def shared_video(name: str) -> Path:
         pytest.skip(f"real clip {name} not available: ../shared/videos is absent "
                     "(it is present in CI)")
     return path
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script of the repository that is no package module (benchmarks/, models/,
+    sample_videos/) loaded as a module named after its file. It is registered in
+    ``sys.modules`` first: dataclasses defined in it look their module up there."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_video(ffmpeg: str, path: Path, *args: str, seconds: float = 1.0,

@@ -99,11 +99,11 @@ def test_realistic_artefacts(seed: int, strike: str, angle: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def real_treadmill(tmp_path_factory: pytest.TempPathFactory):
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+def real_treadmill(pose_run):
+    from gaitcheck.pipeline import AnalyzeOptions
 
     video = shared_video("treadmill_side_30fps.mp4")
-    out = analyze_video(video, tmp_path_factory.mktemp("acc"), AnalyzeOptions(max_people=1))
+    out = pose_run(video, AnalyzeOptions(max_people=1))  # the session's run
     truth = json.loads((SHARED_VIDEOS / "treadmill_side_30fps.truth.json").read_text())
     return out.report, truth, out.result
 
@@ -184,12 +184,12 @@ def test_rendered_side_posture_within_tolerance(rendered) -> None:
 
 
 @pytest.mark.slow
-def test_real_walking_clip(tmp_path) -> None:
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+def test_real_walking_clip(pose_run) -> None:
+    from gaitcheck.pipeline import AnalyzeOptions
 
     video = shared_video("walking_side_distractors.mp4")
-    # Other people are in view: track two and follow the walker.
-    report = analyze_video(video, tmp_path, AnalyzeOptions(max_people=2)).report
+    # Other people are in view: track two and follow the walker (the session's run).
+    report = pose_run(video, AnalyzeOptions(max_people=2)).report
     assert report["activity"]["value"] == "walk"
     # The woman walks right-to-left in the pixels, facing image-left (the shared
     # README's "left to right" does not match the video).
@@ -200,9 +200,10 @@ def test_real_walking_clip(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, dict]]:
-    """The bundled sample videos (rendered synthetic runners) through the real model."""
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+def rendered(pose_run) -> dict[str, tuple[dict, dict]]:
+    """The bundled sample videos (rendered synthetic runners) through the real model
+    (the session's runs)."""
+    from gaitcheck.pipeline import AnalyzeOptions
     from helpers import REPO
 
     out = {}
@@ -210,8 +211,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, 
                  "back_crossover_asymmetry", "front_runner"):
         video = REPO / "sample_videos" / f"{name}.mp4"
         truth = json.loads(video.with_name(f"{name}.truth.json").read_text())
-        report = analyze_video(video, tmp_path_factory.mktemp(name),
-                               AnalyzeOptions(max_people=1)).report
+        report = pose_run(video, AnalyzeOptions(max_people=1)).report
         out[name] = (report, truth)
     return out
 

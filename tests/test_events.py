@@ -31,7 +31,7 @@ from gaitcheck.events.stances import Stance
 from gaitcheck.events.timing import frame_to_time, parabolic_peak, time_to_frame
 from gaitcheck.landmarks import LM
 from gaitcheck.metrics.formulas import cadence_spm
-from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+from gaitcheck.pipeline import AnalyzeOptions
 from gaitcheck.synth.artefacts import Artefacts
 from gaitcheck.synth.camera import camera_for_view
 from gaitcheck.synth.kinematics import generate_motion
@@ -382,10 +382,9 @@ def test_timing_helpers():
 # --- Real clips (MediaPipe) --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def treadmill(tmp_path_factory):
+def treadmill(pose_run):
     video = shared_video("treadmill_side_30fps.mp4")
-    out = analyze_video(video, tmp_path_factory.mktemp("treadmill"),
-                        AnalyzeOptions(max_people=1))
+    out = pose_run(video, AnalyzeOptions(max_people=1))  # the session's run
     truth = json.loads(video.with_suffix(".truth.json").read_text())
     return out.tracks, truth, detect_gait_events(out.tracks, truth["facing"])
 
@@ -430,11 +429,10 @@ def test_real_treadmill_contacts_match_labels(treadmill):
 
 @pytest.mark.slow
 @pytest.mark.shared
-def test_real_walking_clip(tmp_path):
+def test_real_walking_clip(pose_run):
     """Barefoot walking past a busy background: walking, alternating contacts."""
     # Others are in view: track two people so the walker, not the jumper, is followed.
-    out = analyze_video(shared_video("walking_side_distractors.mp4"), tmp_path,
-                        AnalyzeOptions(max_people=2))
+    out = pose_run(shared_video("walking_side_distractors.mp4"), AnalyzeOptions(max_people=2))
     events = detect_gait_events(out.tracks, "left")
     assert events.activity == "walk"
     assert len(events.contacts) >= 4 and _alternates(events)

@@ -6,21 +6,14 @@ Rebuilding from the PyPI wheel needs a download, which tests must not do; run
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zipfile
 
 from gaitcheck.pose.models import bundled_model_path, sha256_of
-from helpers import REPO
+from helpers import REPO, load_script
 
 
 def _load_build_script():
-    spec = importlib.util.spec_from_file_location("build_pose_model",
-                                                  REPO / "models" / "build_pose_model.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "models" / "build_pose_model.py")
 
 
 def test_rebundling_the_committed_models_is_byte_identical() -> None:

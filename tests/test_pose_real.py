@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 
 @pytest.fixture(scope="module")
-def treadmill(tmp_path_factory: pytest.TempPathFactory) -> AnalysisOutput:
-    video = shared_video("treadmill_side_30fps.mp4")
-    return analyze_video(video, tmp_path_factory.mktemp("treadmill"))
+def treadmill(pose_run) -> AnalysisOutput:
+    """The session's run, with a user's default options."""
+    return pose_run(shared_video("treadmill_side_30fps.mp4"))
 
 
 @pytest.fixture(scope="module")

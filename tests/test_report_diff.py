@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
-from helpers import REPO
+from helpers import REPO, load_script
 
 
 def _report_diff():
-    spec = importlib.util.spec_from_file_location("report_diff",
-                                                  REPO / "benchmarks" / "report_diff.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "benchmarks" / "report_diff.py")
 
 
 REPORT = {"generator": {"name": "gaitcheck", "version": "0.1.0", "created_utc": "t0"},

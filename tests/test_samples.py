@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,18 +10,13 @@ import pytest
 
 from gaitcheck.synth.clip import make_clip, truth_path
 from gaitcheck.video import VideoReader
-from helpers import REPO
+from helpers import REPO, load_script
 
 SAMPLES_DIR = REPO / "sample_videos"
 
 
 def _make_samples():
-    spec = importlib.util.spec_from_file_location("make_samples",
-                                                  SAMPLES_DIR / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SAMPLES_DIR / "make_samples.py")
 
 
 def test_every_sample_is_there_with_its_truth() -> None:

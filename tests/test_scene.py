@@ -122,10 +122,9 @@ def test_degenerate_tracks_give_unknown() -> None:
 # --- Real clips (pose model: slow) ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def treadmill(tmp_path_factory: pytest.TempPathFactory):
+def treadmill(pose_run):
     video = shared_video("treadmill_side_30fps.mp4")
-    return analyze_video(video, tmp_path_factory.mktemp("treadmill"),
-                         AnalyzeOptions(max_people=1)).tracks
+    return pose_run(video, AnalyzeOptions(max_people=1)).tracks  # the session's run
 
 
 @pytest.fixture(scope="module")

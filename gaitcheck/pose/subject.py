@@ -15,7 +15,8 @@ a runner who enters after a bystander was first in view is still the one followe
 With one person per frame (the default, ``num_poses=1``) MediaPipe follows whoever it
 detected first until it loses them, and only then detects again: in a clip where a
 bystander is in view first, the walker is never seen until the bystander leaves.
-:func:`second_look` says when such a pass must be redone tracking two people.
+:func:`gaitcheck.pose.second_look.second_look` says when such a pass must be redone
+tracking two people. Where a detection is and how big: :mod:`gaitcheck.pose.person_box`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,21 @@ from typing import Any
 
 import numpy as np
 
-from gaitcheck.landmarks import LM
 from gaitcheck.pose.backend import PoseCandidate
+from gaitcheck.pose.person_box import distinct, distinct_boxed, link_cost
+from gaitcheck.pose.second_look import (  # the two-pass decisions, still importable here
+    FILL_MAX_GAP_S,
+    FILL_MAX_SHIFT,
+    SECOND_LOOK_OTHER_S,
+    SECOND_LOOK_STEPPING,
+    fill_gaps,
+    gait_frames,
+    second_look,
+)
+
+__all__ = ["FILL_MAX_GAP_S", "FILL_MAX_SHIFT", "SECOND_LOOK_OTHER_S", "SECOND_LOOK_STEPPING",
+           "SubjectSelection", "distinct", "fill_gaps", "gait_frames", "second_look",
+           "select_subject"]
 
 _MAX_LINK_COST = 0.8   # centre shift in body sizes + |log size ratio|
 _MAX_LINK_GAP_S = 0.5  # a tracklet survives this long without a detection
@@ -42,12 +56,6 @@ _MAX_JOIN_OVERLAP = 3
 #: sides, horizontally (side view) or vertically (front or back view: the swinging foot
 #: is higher), in at least :data:`_STEP_FULL` of the frames each way.
 _STEP_X, _STEP_Y, _STEP_FULL = 0.15, 0.05, 0.2
-#: A one-person pass is redone tracking two when the model spent this long on someone
-#: other than the subject, or the person followed steps less than this (0..1).
-SECOND_LOOK_OTHER_S, SECOND_LOOK_STEPPING = 0.5, 0.5
-#: Gaps in the kept pass's subject up to this long are filled from the other pass when
-#: its subject is there, within this many body sizes of where the kept one was heading.
-FILL_MAX_GAP_S, FILL_MAX_SHIFT = 0.5, 0.5
 
 
 @dataclass(eq=False)  # identity: tracklets are compared with `in`
@@ -161,95 +169,6 @@ def _why(subject: dict[str, Any], n_others: int) -> str:
             f"{subject['travel']:.2f} of 1, {subject['frames']} frames)")
 
 
-def second_look(selection: dict[str, Any]) -> str | None:
-    """Why a pass that tracked one person per frame should be redone tracking two.
-
-    Parameters
-    ----------
-    selection : dict
-        :meth:`SubjectSelection.describe` of the one-person pass.
-
-    Returns
-    -------
-    str or None
-        The reason, or None when the pass stands: the backend already reported several
-        people in a frame (a second pass would see nothing new), nobody was found, or
-        the person followed steps (walks or runs) and the model never spent
-        :data:`SECOND_LOOK_OTHER_S` on anyone else.
-    """
-    subject = selection.get("subject") or {}
-    if selection.get("max_people_in_frame", 0) > 1 or not subject:
-        return None
-    if selection.get("seconds_on_other_people", 0.0) >= SECOND_LOOK_OTHER_S:
-        return (f"the one-person model followed someone else for "
-                f"{selection['seconds_on_other_people']:.1f} s")
-    if subject.get("stepping", 1.0) < SECOND_LOOK_STEPPING:
-        return (f"the person followed is not clearly walking or running (stepping "
-                f"{subject['stepping']:.2f} of 1)")
-    return None
-
-
-def gait_frames(selection: dict[str, Any]) -> float:
-    """Frames of the subject weighted by how clearly they step: which of two passes
-    found more of a walker or runner (:func:`second_look`)."""
-    subject = selection.get("subject") or {}
-    return float(subject.get("frames", 0)) * (0.2 + float(subject.get("stepping", 0.0)))
-
-
-_LEG_CHAINS = tuple(
-    tuple(LM[f"{side}_{part}"] for part in ("shoulder", "hip", "knee", "ankle"))
-    for side in ("left", "right")
-)
-_TORSO = [LM[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
-
-
-def _box(cand: PoseCandidate, width: int, height: int
-         ) -> tuple[np.ndarray, float, np.ndarray]:
-    """Torso centre and body size (px), prominence weight, left-minus-right ankle offset
-    (x, y; px) of a detection.
-
-    Size is the shoulder→hip→knee→ankle path length, mean of both sides: unlike a
-    bounding box it does not jump when the arms go up or the knees bend.
-    """
-    xy = cand.image[:, :2].astype(np.float64) * (width, height)
-    vis = np.nan_to_num(cand.image[:, 3].astype(np.float64), nan=0.0)
-    size = float(np.mean([np.sum(np.linalg.norm(np.diff(xy[list(chain)], axis=0), axis=1))
-                          for chain in _LEG_CHAINS]))
-    size = max(size, 1.0)
-    centre = xy[_TORSO].mean(axis=0)
-    ankle_gap = xy[LM["left_ankle"]] - xy[LM["right_ankle"]]
-    return np.array([centre[0], centre[1], size]), size * float(np.mean(vis)), ankle_gap
-
-
-def distinct(cands: Sequence[PoseCandidate], width: int, height: int) -> list[PoseCandidate]:
-    """Drop duplicate detections of one person.
-
-    MediaPipe sometimes returns the same person twice, once whole and once as a partial
-    (shrunken) copy. Two detections whose torso centres lie within a quarter of the
-    larger body size are one person; the more prominent one is kept.
-    """
-    return [c for c, _ in _distinct_boxed(cands, width, height)]
-
-
-def _distinct_boxed(cands: Sequence[PoseCandidate], width: int, height: int
-                    ) -> list[tuple[PoseCandidate, tuple[np.ndarray, float, np.ndarray]]]:
-    """:func:`distinct`, keeping each survivor's :func:`_box` so it is computed once."""
-    boxes = [_box(c, width, height) for c in cands]
-    order = sorted(range(len(cands)), key=lambda i: boxes[i][1], reverse=True)
-    kept: list[int] = []
-    for i in order:
-        a = boxes[i][0]
-        if all(np.hypot(*(a[:2] - boxes[j][0][:2])) > 0.25 * max(a[2], boxes[j][0][2])
-               for j in kept):
-            kept.append(i)
-    return [(cands[i], boxes[i]) for i in sorted(kept)]
-
-
-def _cost(a: np.ndarray, b: np.ndarray) -> float:
-    scale = max(a[2], b[2])
-    return float(np.hypot(a[0] - b[0], a[1] - b[1]) / scale + abs(np.log(a[2] / b[2])))
-
-
 def select_subject(
     per_frame: Sequence[Sequence[PoseCandidate]],
     time_s: np.ndarray,
@@ -276,19 +195,19 @@ def select_subject(
     active: list[_Tracklet] = []
     counts = []
     for t, raw in enumerate(per_frame):
-        boxed = _distinct_boxed(raw, width, height)
+        boxed = distinct_boxed(raw, width, height)
         cands = [c for c, _ in boxed]
         boxes = [b for _, b in boxed]
         counts.append(len(cands))
         # Retire tracklets that have been unmatched for too long.
-        still = []
+        still: list[_Tracklet] = []
         for tr in active:
             (still if time_s[t] - time_s[tr.frames[-1]] <= _MAX_LINK_GAP_S else finished).append(
                 tr)
         active = still
         unmatched = set(range(len(cands)))
         if active and cands:
-            cost = np.array([[_cost(tr.boxes[-1], b[0]) for b in boxes] for tr in active])
+            cost = np.array([[link_cost(tr.boxes[-1], b[0]) for b in boxes] for tr in active])
             rows, cols = linear_sum_assignment(cost)
             for r, c in zip(rows, cols, strict=True):
                 if cost[r, c] <= _MAX_LINK_COST:
@@ -360,10 +279,10 @@ def _chain(tracklets: list[_Tracklet], time_s: np.ndarray) -> list[_Tracklet]:
         for tr in rest:
             after = tr.frames[0] > end.frames[-1] and (
                 time_s[tr.frames[0]] - time_s[end.frames[-1]] <= _MAX_JOIN_GAP_S
-                and _cost(end.boxes[-1], tr.boxes[0]) <= _MAX_JOIN_COST)
+                and link_cost(end.boxes[-1], tr.boxes[0]) <= _MAX_JOIN_COST)
             before = tr.frames[-1] < start.frames[0] and (
                 time_s[start.frames[0]] - time_s[tr.frames[-1]] <= _MAX_JOIN_GAP_S
-                and _cost(tr.boxes[-1], start.boxes[0]) <= _MAX_JOIN_COST)
+                and link_cost(tr.boxes[-1], start.boxes[0]) <= _MAX_JOIN_COST)
             if after or before or _overlaps(end, tr) or _overlaps(tr, start):
                 chain.append(tr)
                 rest.remove(tr)
@@ -381,58 +300,4 @@ def _overlaps(first: _Tracklet, later: _Tracklet) -> bool:
         return False
     near = [b for f, b in zip(first.frames, first.boxes, strict=True)
             if start - _MAX_JOIN_OVERLAP <= f < start]
-    return any(_cost(b, later.boxes[0]) <= _MAX_LINK_COST for b in near)
-
-
-def fill_gaps(image: np.ndarray, world: np.ndarray, other_image: np.ndarray,
-              other_world: np.ndarray, time_s: np.ndarray, width: int, height: int
-              ) -> list[int]:
-    """Fill short gaps of the subject from a second pass over the same frames.
-
-    Tracking two people, MediaPipe loses a walker for a few frames where tracking one
-    did not (the CRF 35 walking clip: frames 143-144 and 160-164); tracking one, it may
-    have followed someone else elsewhere. A frame missing from the subject's tracks is
-    filled from the other pass's subject when the gap is at most :data:`FILL_MAX_GAP_S`
-    with the subject found on both sides, and the other pose's torso centre lies within
-    :data:`FILL_MAX_SHIFT` body sizes of the centre interpolated across the gap (so it
-    is the same person, not whoever the other pass followed there).
-
-    Parameters
-    ----------
-    image, world : numpy.ndarray, shapes (T, 33, C) and (T, 33, 3)
-        The kept subject's tracks (NaN where not found), filled in place.
-    other_image, other_world : numpy.ndarray
-        The other pass's subject, same frames.
-    time_s : numpy.ndarray, shape (T,)
-        Frame times, seconds.
-    width, height : int
-        Image size, pixels.
-
-    Returns
-    -------
-    list of int
-        The frames filled.
-    """
-    found = np.isfinite(image[:, :, 0]).any(axis=1)
-    other = np.isfinite(other_image[:, :, 0]).any(axis=1)
-    idx = np.flatnonzero(found)
-    filled: list[int] = []
-    if other.shape != found.shape or len(idx) < 2:
-        return filled
-    for t in np.flatnonzero(~found & other):
-        k = np.searchsorted(idx, t)
-        if k == 0 or k == len(idx):
-            continue
-        a, b = idx[k - 1], idx[k]
-        if time_s[b] - time_s[a] > FILL_MAX_GAP_S + 1e-6:
-            continue
-        box_a, box_b = (_box(PoseCandidate(image[f], world[f]), width, height)[0]
-                        for f in (a, b))
-        w = (time_s[t] - time_s[a]) / (time_s[b] - time_s[a])
-        expected = box_a + w * (box_b - box_a)
-        box = _box(PoseCandidate(other_image[t], other_world[t]), width, height)[0]
-        if np.hypot(*(box[:2] - expected[:2])) <= FILL_MAX_SHIFT * expected[2]:
-            filled.append(int(t))
-    for t in filled:
-        image[t], world[t] = other_image[t], other_world[t]
-    return filled
+    return any(link_cost(b, later.boxes[0]) <= _MAX_LINK_COST for b in near)
