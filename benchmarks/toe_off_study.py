@@ -68,6 +68,16 @@ angle or the heel-striker K=3 back over tolerance: a switch between two estimate
 differ by ~2 frames is itself a jump. ``+nan`` (not in the table) moves the real clip's
 splits to 1.91 / 2.15°.
 
+The walking rows are at that clip's own floor: a plain CRF 18 re-encode (no flip) moves
+its foot angle / contact time 2.41° / 2.73 f today, 0.64° / 5.18 f with ``knee`` (and
+reads running), 3.31° / 4.07 f with ``knee+extend``, 0.11° / 1.84 f with
+``knee+blend:15``. The 60 fps render's re-encode moves its contact time 0.89 f today and
+0.13–0.26 f with every knee variant: there the knee removes a real instability. On the
+synthetic tracks the knee is better for running with artefacts (bias −0.26…−0.40, SD
+0.20–0.26 frame against −0.32…−0.48, 0.28–0.35) and fails walking with artefacts (7–12
+of 19 toe-offs against 15–16): a walker's toe rises too slowly above the jitter for a
+knee.
+
 Usage::
 
     python benchmarks/toe_off_study.py --seam-cache DIR --consistency-cache DIR
