@@ -94,7 +94,13 @@ reads 14.0°, 267 ms, 37.8 % where today reads 7.0°, 212 ms, 29.8 %; on the rea
 (no toe-off labels) it moves hip extension at toe-off 7.5 → 5.0° and contact time 219 →
 198 ms. Not adopted: the real clip's contact-time rows get noisier (its re-encode alone
 0.11 → 0.66 f) and the reported toe-off metrics shift by up to 7° and 55 ms, a change
-that needs real toe-off labels before it ships.
+that needs real toe-off labels before it ships. The knee is also sensitive to its own
+height taper (``KNEE_TAPER``, (0.25, 0.5) above): (0.35, 0.7) moves the real clip's K=3
+to 1.86° and the canonical overground to 2.66°; (0.5, 1.0) the heel-striker K=2 to
+1.85°, the real clip's K=2 / K=3 to 2.09 / 2.46° and the synthetic toe-off bias to
+−0.86 frame. On the real clip its rise is 0 → 4 bands in one frame, so the knee is
+placed from the drift of the stance samples before it (one stance: today's 67.00, the
+knee's 65.87, the first sample off the ground at 68).
 
 Usage::
 
