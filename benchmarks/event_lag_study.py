@@ -1,6 +1,6 @@
 """How the anchor-to-event lag's pooling moves gait events under tiny landmark changes.
 
-For each lag estimator (:func:`gaitcheck.events.lags.stance_lags`: time-window
+For each lag estimator (:func:`variant_lags`, patched into the detector: time-window
 half-width and soft-median width, strides) it prints, on the passes cached by
 ``benchmarks/seam_cache.py``:
 
@@ -38,7 +38,8 @@ synthetic TO bias, f   −0.02  −0.03  −0.03  −0.01  +0.00  +0.79  +0.78
 synthetic TO SD, f     0.29   0.27   0.27   0.37   0.31   0.38   0.37
 =====================  =====  =====  =====  =====  =====  =====  ======
 
-``now``: the clip-wide per-foot weighted median (unchanged). ``soft w``: its soft
+``now``: the clip-wide per-foot weighted median (the product's). The variants live in
+this module and :func:`set_variant` patches them into the detector. ``soft w``: its soft
 median, kernel w strides. ``local n``: lags pooled within n strides (tricube). ``cross``:
 the direct toe-off as the interpolated band crossing (continuous in the landmarks) instead
 of the square-root extrapolation through two samples, which jumps by up to a frame when
@@ -79,14 +80,151 @@ from seam_metrics import angle_gaps, emulate, reporter  # noqa: E402
 REAL_TRUTH = HERE.parent.parent / "shared" / "videos" / "treadmill_side_30fps.truth.json"
 
 
+# The variants below are this study's, not the product's: ``set_variant`` patches them
+# into the event detector (``gaitcheck.events``), whose default is the clip-wide per-foot
+# weighted median (:func:`gaitcheck.events.lags.stance_lags`) and the square-root
+# toe-off (:func:`gaitcheck.events.cues.lift_index`).
+
+
+def soft_weighted_median(x: np.ndarray, w: np.ndarray, soft: float) -> float:
+    """Weighted median of ``x`` with each value spread uniformly over ``x ± soft / 2``
+    (same unit as ``x``): the mixture's median, continuous in ``x`` and ``w``; the plain
+    weighted median for ``soft <= 0``."""
+    from gaitcheck.events.lags import weighted_median
+
+    if soft <= 0.0:
+        return weighted_median(x, w)
+    half = 0.5 * soft
+    # The mixture CDF is piecewise linear between the kernel edges: find the segment
+    # where it crosses one half and interpolate.
+    knots = np.unique(np.concatenate([x - half, x + half]))
+    cdf = (w[None, :] * np.clip((knots[:, None] - (x - half)) / soft, 0.0, 1.0)).sum(
+        axis=1) / w.sum()
+    k = int(np.searchsorted(cdf, 0.5, side="left"))
+    if k == 0:
+        return float(knots[0])
+    c0, c1 = cdf[k - 1], cdf[k]
+    t = 0.0 if c1 == c0 else (0.5 - c0) / (c1 - c0)
+    left = float(knots[k - 1] + t * (knots[k] - knots[k - 1]))
+    # Where the CDF rests at one half (a gap between kernels) the median is the middle
+    # of that stretch, which moves continuously with the values.
+    last = int(np.searchsorted(cdf, 0.5, side="right")) - 1
+    return 0.5 * (left + float(knots[last])) if last > k else left
+
+
+def _tricube(d: np.ndarray) -> np.ndarray:
+    """Tricube kernel of ``d`` in window half-widths: 1 at 0, 0 from 1 on, smooth."""
+    return np.clip(1.0 - np.abs(d) ** 3, 0.0, None) ** 3
+
+
+#: Least summed (time-windowed) weight for a local lag; below it the segment's is used.
+MIN_LOCAL_WEIGHT = 0.5
+
+
+def variant_lags(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
+                 sides: np.ndarray, at: np.ndarray, period: float,
+                 window_strides: float, soft: float) -> np.ndarray:
+    """Anchor-to-event lag of every stance (as :func:`gaitcheck.events.lags.stance_lags`),
+    pooled within a tricube window ``window_strides`` strides wide around each stance
+    (``at``, fractional rows; ``inf``: the whole segment) by a soft median ``soft``
+    strides wide (0: the plain weighted median)."""
+    from gaitcheck.events.lags import MIN_WEIGHT
+    from gaitcheck.events.signals import SIDES
+
+    lag_of = direct - anchor
+    ok = np.isfinite(lag_of) & (weight > 0)
+    width = soft * period if np.isfinite(period) else 0.0
+    out = np.full(len(direct), np.nan)
+
+    def pooled(mask: np.ndarray, w: np.ndarray) -> float:
+        use = mask & ok & (w > 0)
+        if w[use].sum() < MIN_WEIGHT:
+            return float("nan")
+        return soft_weighted_median(lag_of[use], w[use], width)
+
+    if not np.isfinite(window_strides):
+        both = pooled(np.ones(len(direct), bool), weight)
+        own = {s: pooled(sides == s, weight) for s in SIDES}
+        for k in range(len(direct)):
+            out[k] = own[sides[k]] if np.isfinite(own[sides[k]]) else both
+        return out
+    # Which stances calibrate a foot is decided on the whole segment, as the clip-wide
+    # estimator does: a foot the model barely sees borrows both feet's lag everywhere.
+    both_ok = pooled(np.ones(len(direct), bool), weight)
+    mask = {s: (sides == s) if np.isfinite(pooled(sides == s, weight))
+            else np.ones(len(direct), bool) for s in SIDES}
+    span = window_strides * period
+    for k in range(len(direct)):
+        if not np.isfinite(at[k]) or not np.isfinite(both_ok):
+            continue
+        use = mask[sides[k]] & ok
+        w = weight * np.where(np.isfinite(at), _tricube((at - at[k]) / span), 0.0)
+        if w[use].sum() < MIN_LOCAL_WEIGHT:
+            # Nothing well seen nearby (a long occlusion): the segment's lag.
+            w = weight
+        out[k] = soft_weighted_median(lag_of[use & (w > 0)], w[use & (w > 0)], width)
+    return out
+
+
+def crossing_lift_index(up: np.ndarray, ground: float, band: float, start: float,
+                        stop: float) -> float:
+    """Toe-off as :func:`gaitcheck.events.cues.lift_index` finds it, but read as the band
+    crossing interpolated between the samples either side (continuous in the samples;
+    1 frame late on exact tracks) instead of the square-root extrapolation."""
+    h = up - ground
+    j_hi = min(len(h) - 2, int(np.floor(stop)))
+    for j in range(j_hi, max(1, int(np.ceil(start))) - 1, -1):
+        if not np.all(np.isfinite(h[j - 1:j + 2])):
+            return float("nan")
+        if not (h[j] <= band and h[j - 1] <= 2 * band):
+            continue
+        if not np.isfinite(h[j + 1]) or h[j + 1] <= band:
+            return float("nan") if j == j_hi else float(j)
+        return float(j + (band - h[j]) / (h[j + 1] - h[j]))
+    return float("nan")
+
+
+_ORIGINAL: dict[str, Any] = {}
+
+
 def set_variant(window: float, soft: float, pool: tuple[str, ...] = ()) -> None:
+    """Patch the event detector with one variant (``inf``, 0, (): the product's own).
+
+    ``pool`` may hold ``"ic"`` / ``"to"`` (that kind's lag pooled over both feet) and
+    ``"cross"`` (:func:`crossing_lift_index`)."""
+    import gaitcheck.events.cues as cues
+    import gaitcheck.events.detect as detect
+    import gaitcheck.events.lags as lags
     import gaitcheck.events.stances as stances
 
-    stances.LAG_WINDOW_STRIDES, stances.LAG_SOFT_STRIDES = window, soft
-    stances.LAG_POOL_KINDS = tuple(k for k in pool if k in ("ic", "to"))
-    import gaitcheck.events.cues as cues
+    if not _ORIGINAL:
+        _ORIGINAL.update(lift=cues.lift_index, calibrated=stances.anchor_calibrated)
+    cues.lift_index = crossing_lift_index if "cross" in pool else _ORIGINAL["lift"]
+    kinds = tuple(k for k in pool if k in ("ic", "to"))
+    if not np.isfinite(window) and soft <= 0.0 and not kinds:
+        stances.anchor_calibrated = detect.anchor_calibrated = _ORIGINAL["calibrated"]
+        return
+    original = _ORIGINAL["calibrated"]
 
-    cues.LIFT_CROSSING = "cross" in pool
+    def calibrated(found: list, period: float, *args: Any) -> list:
+        # Where each stance is, for the time window: its heel peak (the IC anchor), else
+        # its toe trough, else its direct IC.
+        at = np.array([next((v for v in (s.peak, s.trough, s.ic_direct)
+                             if np.isfinite(v)), np.nan) for s in found])
+        calls = iter(("ic", "to"))  # anchor_calibrated asks for IC lags, then TO lags
+
+        def lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
+                sides: np.ndarray) -> np.ndarray:
+            if next(calls) in kinds:
+                sides = np.full(len(sides), "left")
+            return variant_lags(direct, anchor, weight, sides, at, period, window, soft)
+        product = lags.stance_lags
+        lags.stance_lags = lag
+        try:
+            return original(found, period, *args)
+        finally:
+            lags.stance_lags = product
+    stances.anchor_calibrated = detect.anchor_calibrated = calibrated
 
 
 def truth_of(clip: Path) -> tuple[str, list[dict], list[dict]] | None:

@@ -100,7 +100,7 @@ def _events_of(tracks: Any) -> Iterator[None]:
 def _anchor_lags(record: list[dict[str, float]] | None = None,
                  replay: list[dict[str, float]] | None = None) -> Iterator[None]:
     """Record, or replay in call order, each foot's anchor-to-event lag of the event
-    detector (:func:`gaitcheck.events.lags.stance_lags`: one soft weighted median over
+    detector (:func:`gaitcheck.events.lags.stance_lags`: one weighted median over
     the whole segment's stances of one foot)."""
     import gaitcheck.events.lags as lags
 

@@ -192,13 +192,6 @@ def landing_index(up: np.ndarray, ground: float, band: float, start: float,
     return float("nan"), 0.0
 
 
-#: Toe-off as the band crossing, linearly interpolated between the samples either side
-#: (continuous in the samples), instead of the square-root extrapolation back to the
-#: ground. A study switch (``benchmarks/event_lag_study.py``), off: the crossing is
-#: stable under tiny landmark changes but reads a toe-off 1 frame late on exact tracks.
-LIFT_CROSSING = False
-
-
 def lift_index(up: np.ndarray, ground: float, band: float, start: float,
                stop: float) -> float:
     """When a landmark leaves the ground (toe-off): fractional index.
@@ -223,8 +216,6 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
             continue
         if not np.isfinite(h[j + 1]) or h[j + 1] <= band:
             return float("nan") if j == j_hi else float(j)
-        if LIFT_CROSSING:
-            return float(j + (band - h[j]) / (h[j + 1] - h[j]))
         r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
         return float(max(j - 1, j - r0 / (r1 - r0)))
     return float("nan")

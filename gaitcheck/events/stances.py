@@ -275,16 +275,6 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     return out
 
 
-#: How the anchor-to-event lag is pooled (:func:`gaitcheck.events.lags.stance_lags`):
-#: time-window half-width and soft-median kernel width (strides), and the event kinds
-#: ("ic", "to") pooled over both feet. Study switches (``benchmarks/event_lag_study.py``);
-#: the defaults are the validated clip-wide per-foot weighted median. No alternative
-#: measured was both as accurate and more stable on every clip.
-LAG_WINDOW_STRIDES = float("inf")
-LAG_SOFT_STRIDES = 0.0
-LAG_POOL_KINDS: tuple[str, ...] = ()
-
-
 def anchor_calibrated(stances: list[Stance], period: float,
                       settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> list[Stance]:
     """Compute the final IC and TO of one segment's stances (see the module docstring).
@@ -310,18 +300,11 @@ def anchor_calibrated(stances: list[Stance], period: float,
     w_vis = np.array([_visibility_weight(s.visibility, settings) for s in stances])
     weight = w_vis * np.array([s.quality for s in stances])
     sides = np.array([s.side for s in stances])
-    # Where each stance is, for a time-windowed lag: its heel peak (the IC anchor), else
-    # its toe trough, else its direct IC.
-    at = np.array([next((v for v in (s.peak, s.trough, s.ic_direct) if np.isfinite(v)),
-                        np.nan) for s in stances])
     out = []
     for kind in ("ic", "to"):
         direct = np.array([getattr(s, f"{kind}_direct") for s in stances])
         anchor = np.array([s.peak if kind == "ic" else s.trough for s in stances])
-        lag = lags.stance_lags(direct, anchor, weight,
-                               np.full(len(sides), "left") if kind in LAG_POOL_KINDS
-                               else sides, at, period,
-                               LAG_WINDOW_STRIDES, LAG_SOFT_STRIDES)
+        lag = lags.stance_lags(direct, anchor, weight, sides)
         est, conf = [], []
         for k, s in enumerate(stances):
             anchored = anchor[k] + lag[k]
