@@ -59,12 +59,11 @@ def test_toe_off_labels_follow_their_own_contacts():
 
 
 @pytest.fixture(scope="module")
-def treadmill_events(tmp_path_factory):
-    from gaitcheck.pipeline import AnalyzeOptions, analyze_video
+def treadmill_events(pose_run):
+    from gaitcheck.pipeline import AnalyzeOptions
 
     video = shared_video("treadmill_side_30fps.mp4")
-    out = analyze_video(video, tmp_path_factory.mktemp("toe_labels"),
-                        AnalyzeOptions(max_people=1))
+    out = pose_run(video, AnalyzeOptions(max_people=1))  # the session's run
     return detect_gait_events(out.tracks, "left")
 
 
