@@ -24,7 +24,9 @@ Variants (``--variants``, comma separated; patched into the detector, product un
   ``blend:N``, the two mixed below N bands; ``extend``, a rise still climbing at the
   window's end followed to its first peak; a ``+nan`` suffix drops a fit at its bound;
 * ``KIND@run``: ``KIND`` only where today's events found a run
-  (``toe_off_variants.set_toe_off``).
+  (``toe_off_variants.set_toe_off``);
+* ``pivot:REACH[+own]``: the direct toe-off read on the shoe's push-off pivot beyond
+  foot_index, and each foot's own toe-off lag (``toe_off_pivot.py``; table below).
 
 Measured 2026-12-02 (seam cache of ``seam_cache.py``; consistency cache of the last
 stop; largest angle change, degrees, of the split against the single pass; mirror rows
@@ -128,6 +130,58 @@ rise there is a jump of several bands in one frame and the knee is placed on the
 of the stance samples before it. ``cross`` is the least early on both (real −1.02,
 render −1.15) but fails the consistency rows above. No variant is better on both the
 real labels and the render truth; none is adopted.
+
+Push-off pivot (``pivot:…``, :mod:`toe_off_pivot`; why it was tried is in its docstring:
+foot_index rises with the shoe's rotation before the tip leaves the belt, and the shoe
+tip lies 0.14–0.23 heel → foot_index lengths beyond it in the real clip's pixels).
+Measured 2026-12-02 as above; real: the 34 labels (target after the −½ convention:
+bias −1.2…+0.2); heel render: its exact truth, 23 toe-offs; 60 fps render: contact
+time, truth 250 ms; real contact time from the labels ~288 ms; consistency: rows over
+target and the 60 fps render's mirror contact-time row (frames); synthetic: 2 seeds:
+
+======================== =========== =========== =========== =========== =========== ===========
+case                     now         0+own       0.15        0.15+own    0.2+own     auto1+own
+======================== =========== =========== =========== =========== =========== ===========
+real TO bias / SD, f     −1.90/.69   −1.45/.59   −1.45/.72   −1.04/.59   −0.93/.59   −0.99/.59
+  near / far bias        −1.49/−2.29 −1.49/−1.42 −0.96/−1.90 −0.96/−1.12 −0.83/−1.02 −0.95/−1.02
+  ±1 f of label (34)     4           7           8           14          20          19
+heel render TO ±1 f (23) 1           1           21          21          21          20
+  its bias, frames       −2.23       −2.23       +0.39       +0.39       +0.66       −0.20
+heel render K=2 / K=3, ° 3.32/0.82   3.32/0.82   0.40/0.64   0.40/0.64   0.40/0.37   2.23/1.63
+real clip K=2 / K=3, °   1.41/1.35   —           —           1.41/1.55   1.41/1.56   1.41/1.74
+60 fps render contact, ms 212         212         —           281         286         247
+real clip contact, ms    219         234         —           247         248         251
+mirror contact synth60, f 1.56        1.79        0.37        0.37        0.38        3.14
+consistency over target  22          24          19          19          18          25
+synthetic TO TP / FP     750/6       750/6       721/23      730/26      619/90      750/6
+  bias, frames           −0.02       −0.03       +1.21       +1.22       (nan)       +0.28
+======================== =========== =========== =========== =========== =========== ===========
+
+(``pool1+own``: real −1.05, heel render −0.71 (20/23 within ±3 f), K=2 6.37°,
+consistency 28 over target, synthetic +0.30; ``auto+own``, the fit window ending at
+foot_index's own lift-off: real −1.11, heel render −2.21, synthetic −0.01 — the fit has
+too few late-stance samples on the render.)
+
+Not adopted. A fixed reach (0.15–0.2, the shoe tip the pixels show) with each foot's
+own toe-off lag brings the real labels (−1.90 → −0.93) and the heel render (−2.23 →
++0.39…+0.66) within the target, fixes the heel-striker splits and improves the
+consistency rows (22 → 18–19; the walking half-resolution activity change goes away),
+but it breaks the exact synthetic tracks (TP 750 → 619–730, bias +1.2 f): there
+foot_index *is* the pivot, and a point beyond it sinks below the ground as the heel
+rises and stays "down" after the lift-off. It also overshoots the 60 fps render
+(contact 212 → 281–286 ms against 250 ms truth): the reach depends on where the pose
+model puts foot_index on that particular shoe, so a constant is tuned to one foot.
+Fitting the reach per foot (``auto1``: the toe's height against the heel's rise over
+the late stance up to one sample past foot_index's lift-off) keeps the synthetic
+tracks (+0.28 f, no TP loss) and reads the 60 fps render's contact time to 3 ms, but
+the fitted reach moves between passes: heel-striker splits 2.23 / 1.63°, the 60 fps
+mirror's contact time 1.56 → 3.14 f, its start+3 / start+15 0.48 / 0.84 → 1.50 / 2.21 f,
+consistency 22 → 25 over target. ``+own`` alone (no reach) moves the far foot from
+−2.29 to −1.42 (today the far foot, visibility ~0.77, takes the near foot's lag, whose
+direct − anchor differs from its own by ~1 f) but not the near foot. What is left on
+the real clip with any reach (~−0.5 f after the convention): the tip drops from the
+ground level to clearly airborne between two samples and the square-root extrapolation
+then puts the lift-off on the last ground sample, the start of the 33 ms interval.
 
 Usage::
 

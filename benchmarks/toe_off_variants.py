@@ -190,17 +190,23 @@ _ORIGINAL: dict[str, Any] = {}
 
 
 def set_toe_off(kind: str) -> None:
-    """Patch the detector's direct toe-off with ``kind`` (``now``: today's).
+    """Patch the detector's direct toe-off with ``kind`` (``now``: today's; ``pivot:…``:
+    :mod:`toe_off_pivot`).
 
     ``KIND@run``: the events are detected with today's toe-off, and again with ``KIND``
     when that found a run (kept if the run stays a run): the activity is decided as
     today, and a walker's toe-offs are today's."""
+    from toe_off_pivot import set_pivot
+
     import gaitcheck.analysis as analysis
     import gaitcheck.events as events
     import gaitcheck.events.cues as cues
 
     _ORIGINAL.setdefault("lift", cues.lift_index)
     _ORIGINAL.setdefault("detect", events.detect_gait_events)
+    set_pivot(kind)  # ``pivot:…`` variants (toe_off_pivot.py); today's stances otherwise
+    if kind.startswith("pivot:"):
+        kind = "now"
     patched = [events, analysis, *(m for m in (sys.modules.get("event_accuracy"),) if m)]
     for module in patched:
         module.detect_gait_events = _ORIGINAL["detect"]
