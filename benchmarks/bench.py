@@ -414,7 +414,13 @@ def bench_rss(b: Bench) -> None:
     """Peak RSS per process, MB (10**6 bytes), of ``gaitcheck analyze`` on the clip looped
     1×, 4× and 16× (one pose pass), with ``--jobs K`` on 1× and 16× (K landmarkers in
     one process), and of ``gaitcheck batch`` (2 videos on 2 workers, and 1 video split
-    over 2 workers): its main process and each worker."""
+    over 2 workers): its main process and each worker.
+
+    The peaks include the pages of the shared libraries the process touched, and how
+    many of those are mapped depends on the page cache: the same run measured 497 MB
+    with ``libmediapipe.so`` and ``cv2`` cached whole (read, or just installed) and 421
+    MB after they were evicted and faulted back in page by page (the kernel maps a
+    touched page's cached neighbours too). Compare runs in the same cache state."""
     peaks: dict[int, float | None] = {}
     with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
         for k in (1, 4, 16):

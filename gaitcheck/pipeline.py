@@ -23,6 +23,7 @@ from gaitcheck.fsio import file_sha256, prepare_output_dir
 from gaitcheck.pose.backend import PoseBackend
 from gaitcheck.pose.canonical import CanonicalFactory
 from gaitcheck.pose.extract import Extraction
+from gaitcheck.pose.heap import release_freed_memory
 from gaitcheck.pose.run import Progress, WarmUp, import_mediapipe_quietly, pose_pass
 from gaitcheck.report.cropspool import CropSpool
 from gaitcheck.report.keyframes import CROP_SIZE
@@ -271,9 +272,14 @@ def _extract(reader: VideoReader, options: AnalyzeOptions, progress: Progress | 
         if digest is not None:
             digest.compute()
 
-    return pose_pass(reader, options, progress or Progress(),
-                     backend_factory or CanonicalFactory(_mediapipe_backend), jobs,
-                     spool, WarmUp(_AFTER_POSE_MODULES, after_imports))
+    extraction = pose_pass(reader, options, progress or Progress(),
+                           backend_factory or CanonicalFactory(_mediapipe_backend), jobs,
+                           spool, WarmUp(_AFTER_POSE_MODULES, after_imports))
+    # The closed landmarkers' and decoders' heap, freed but resident (glibc keeps freed
+    # memory below the top of the heap): 100-110 MiB after a 16x clip's single pass, on
+    # top of which the analysis peaked (issue 17). Given back before the analysis.
+    release_freed_memory()
+    return extraction
 
 
 def _result_from_extraction(extraction: Extraction, options: AnalyzeOptions,

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+from array import array
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,6 +57,54 @@ Box = tuple[int, int, int, int]
 Entry = tuple[Box, float, int, int, int]
 
 
+class _Index:
+    """The stored crops, one row each in typed columns (~80 bytes a crop).
+
+    A dict of frame → list of entry tuples took ~520 bytes a frame (dict slot, list,
+    tuples, boxed ints and floats): 3 MB resident through the pose pass of a 16× clip
+    (issue 17). Rows of one frame keep the order they were added in.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the encoder thread and adopt() both add rows
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.frame, self.box, self.scale = array("q"), array("q"), array("d")
+            self.file, self.offset, self.length = array("q"), array("q"), array("q")
+
+    def add(self, frame: int, box: Box, scale: float, file: int, offset: int,
+            length: int) -> None:
+        with self._lock:
+            self.frame.append(frame)
+            self.box.extend(box)
+            self.scale.append(scale)
+            self.file.append(file)
+            self.offset.append(offset)
+            self.length.append(length)
+
+    def rows(self, frame: int) -> list[Entry]:
+        """The crops of ``frame``, in the order they were added."""
+        with self._lock:
+            at = np.flatnonzero(np.frombuffer(self.frame, np.int64) == frame) if (
+                len(self.frame)) else []
+            return [self._entry(int(i)) for i in at]
+
+    def grouped(self) -> dict[int, list[Entry]]:
+        """Every crop: frame → its crops (in the order they were added)."""
+        out: dict[int, list[Entry]] = {}
+        with self._lock:
+            for i, frame in enumerate(self.frame):
+                out.setdefault(frame, []).append(self._entry(i))
+        return out
+
+    def _entry(self, i: int) -> Entry:
+        box = self.box[4 * i:4 * i + 4]
+        return ((box[0], box[1], box[2], box[3]), self.scale[i], self.file[i],
+                self.offset[i], self.length[i])
+
+
 class CropSpool:
     """Per-frame JPEG crops of the region around each detected person's feet.
 
@@ -81,8 +131,8 @@ class CropSpool:
         self._parts_dir: Path | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitcheck-crops")
         self._pending: deque[Future[None]] = deque()
-        #: frame index → [(box in frame px, scale, file, offset, length)], one per person.
-        self._index: dict[int, list[Entry]] = {}
+        #: (box in frame px, scale, file, offset, length) by frame index, one per person.
+        self._index = _Index()
         self._size = 0
         #: Why storing stopped (a full temporary disk), None while it works.
         self.failed: str | None = None
@@ -127,7 +177,7 @@ class CropSpool:
         except OSError as err:  # a full temp disk: key frames fall back to the video
             self.failed = f"crop spool stopped: {err.strerror or err}"
             return
-        self._index.setdefault(index, []).append((box, scale, 0, self._size, len(data)))
+        self._index.add(index, box, scale, 0, self._size, len(data))
         self._size += len(data)
 
     def finish(self) -> None:
@@ -153,7 +203,7 @@ class CropSpool:
     def entries(self) -> dict[int, list[Entry]]:
         """The index of this spool's own file (what a segment worker sends back)."""
         self.finish()
-        return {k: list(v) for k, v in self._index.items()}
+        return self._index.grouped()
 
     def adopt(self, path: Path, entries: dict[int, list[Entry]], offset: int = 0,
               keep: range | None = None) -> None:
@@ -181,8 +231,8 @@ class CropSpool:
         for index, stored in entries.items():
             if keep is not None and index + offset not in keep:
                 continue
-            self._index.setdefault(index + offset, []).extend(
-                (box, scale, number, start, length) for box, scale, _, start, length in stored)
+            for box, scale, _, start, length in stored:
+                self._index.add(index + offset, box, scale, number, start, length)
 
     # -- reading (report writer) ----------------------------------------------------
     def region(self, frame_index: int, box: Box) -> tuple[np.ndarray, float] | None:
@@ -196,8 +246,8 @@ class CropSpool:
         """
         self.finish()
         x0, y0, x1, y1 = box
-        for (bx0, by0, bx1, by1), scale, number, offset, length in self._index.get(
-                frame_index, []):
+        for (bx0, by0, bx1, by1), scale, number, offset, length in self._index.rows(
+                frame_index):
             if not (bx0 <= x0 and by0 <= y0 and x1 <= bx1 and y1 <= by1):
                 continue
             handle = self._files[number]

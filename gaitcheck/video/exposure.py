@@ -20,6 +20,7 @@ says so (``dark_video_corrected``) rather than the table being tuned further.
 
 from __future__ import annotations
 
+import collections
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -152,10 +153,31 @@ def peek_exposure(frames: Iterable[Any], n: int = N_FIRST) -> tuple[Iterator[Any
     head = list(itertools.islice(it, n))
     samples = [grey_levels(f.rgb) for f in head]
     if not samples:
-        return itertools.chain(head, it), Exposure(None, None, None)
+        return _Replay(head, it), Exposure(None, None, None)
     p1, p90 = (round(float(np.median([s[k] for s in samples])), 1) for k in (0, 1))
     black = round(float(np.median([s[2] for s in samples])), 3)
-    return itertools.chain(head, it), Exposure(p1, p90, exposure_lut(p1, p90), black)
+    return _Replay(head, it), Exposure(p1, p90, exposure_lut(p1, p90), black)
+
+
+class _Replay:
+    """The items of ``head``, then those of ``rest``: ``itertools.chain(head, rest)``, but
+    each item of ``head`` is let go of once handed on.
+
+    A chain keeps ``head`` (its tuple of sources does) until ``rest`` ends: the first
+    :data:`N_FIRST` decoded frames, 14 MB of 720p, stayed resident through the whole pose
+    pass (issue 17's memory bound).
+    """
+
+    def __init__(self, head: list[Any], rest: Iterator[Any]) -> None:
+        self._head, self._rest = collections.deque(head), rest
+
+    def __iter__(self) -> _Replay:
+        return self
+
+    def __next__(self) -> Any:
+        if self._head:
+            return self._head.popleft()
+        return next(self._rest)
 
 
 @dataclass(frozen=True)
