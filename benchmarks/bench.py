@@ -641,7 +641,7 @@ def _stage_rows(events: list[dict[str, Any]], spawned: float, returned: float,
 
     video = span("pipeline.analyze_video")[0]
     pose = span("pipeline._extract")[0]
-    runs = sorted(span("segments._Segment.run"), key=lambda r: r[1])
+    runs = sorted(span("segment_pass.Segment.run"), key=lambda r: r[1])
     loads = span("pipeline._mediapipe_backend")
     out = {"start-up: interpreter, imports, CLI": video[0] - spawned,
            "open video, output folder": pose[0] - video[0],

@@ -31,7 +31,7 @@ TARGETS = (
     ("gaitcheck.pipeline", "_mediapipe_backend"),
     ("gaitcheck.pose.run", "import_mediapipe_quietly"), ("gaitcheck.pipeline", "build_result"),
     ("gaitcheck.pipeline", "_Digest.get"),
-    ("gaitcheck.pose.segments", "_Segment.run"), ("gaitcheck.pose.segments", "single_pass"),
+    ("gaitcheck.pose.segment_pass", "Segment.run"), ("gaitcheck.pose.segments", "single_pass"),
     ("gaitcheck.pose.segments", "join"), ("gaitcheck.pose.segments", "build_extraction"),
     ("gaitcheck.pose.segments", "subject_crosses_seams"),
     ("gaitcheck.pose.segments", "joined"), ("gaitcheck.pose.extract", "peek_exposure"),

@@ -32,6 +32,7 @@ from gaitcheck.pose.segments import (
     plan_segments,
     single_pass,
 )
+from gaitcheck.pose.spare import Spare
 from gaitcheck.pose.subject import fill_gaps, gait_frames, second_look
 from gaitcheck.video.reader import VideoReader
 
@@ -162,19 +163,27 @@ def _one_pass(reader: VideoReader, options: Any, progress: Progress,
     frames show a subject facing the other way (:mod:`gaitcheck.pose.canonical`)."""
     try:
         return _pass(reader, options, progress, factory, plans, spool, update, first_free)
-    except RestartFlipped:
+    except RestartFlipped as err:
         if spool is not None:
             spool.clear()  # the crops of the frames seen before the decision
-        return _pass(reader, options, progress, factory, plans, spool, update, first_free)
+        return _pass(reader, options, progress, factory, plans, spool, update, first_free,
+                     err.spare)
 
 
 def _pass(reader: VideoReader, options: Any, progress: Progress,
           factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
           spool: CropSpool | None, update: Callable[[int], None],
-          first_free: Callable[[], None] | None = None) -> Extraction:
+          first_free: Callable[[], None] | None = None, spare: Spare | None = None
+          ) -> Extraction:
     """One pose pass: split over ``plans`` (the warm-up starts through ``first_free``
     when the first segment ends: every core runs a landmarker until then), or single
-    (``update`` starts it at the first frame)."""
+    (``update`` starts it at the first frame). ``spare``: a restart's landmarker already
+    run on the first flipped frames (:mod:`gaitcheck.pose.spare`), for a single pass."""
+    resumed = getattr(factory, "resumed", None)
+    if plans or resumed is None:
+        if spare is not None:
+            spare.drop()
+        spare = None
     if plans:
         progress.start(reader.expected_frames)
         try:
@@ -182,7 +191,7 @@ def _pass(reader: VideoReader, options: Any, progress: Progress,
                                        spool, first_free)
         finally:
             progress.stop()
-    backend = factory(options)
+    backend = factory(options) if resumed is None or spare is None else resumed(spare, options)
     try:  # see single_pass: nothing may run between creating it and a ``try``
         progress.start(reader.expected_frames)
     except BaseException:
