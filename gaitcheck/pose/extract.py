@@ -19,7 +19,7 @@ from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.subject import select_subject
 from gaitcheck.tracks.tracks import CHANNELS, LandmarkTracks
 from gaitcheck.video._cv import cv2
-from gaitcheck.video.exposure import grey_thumbnail, peek_exposure
+from gaitcheck.video.exposure import Exposure, grey_thumbnail, peek_exposure
 from gaitcheck.video.reader import Frame, VideoReader
 
 ProgressCallback = Callable[[int], None]
@@ -167,6 +167,7 @@ def extract_tracks(
     require_person: bool = True,
     on_pose: PoseHook | None = None,
     read_ahead: int = 0,
+    exposure: Exposure | None = None,
 ) -> Extraction:
     """Run ``backend`` on every analysed frame of ``reader``'s window; follow the subject.
 
@@ -186,6 +187,11 @@ def extract_tracks(
     read_ahead : int
         Frames decoded ahead on a thread of their own (:mod:`gaitcheck.video.readahead`:
         the same frames, decoded beside the landmarker); 0: as ``reader`` is set up.
+    exposure : Exposure, optional
+        The exposure correction already decided from this window's first frames (a pass
+        restarted on flipped frames, :class:`gaitcheck.pose.canonical.RestartFlipped`);
+        None: decided here. Whatever stops the pass is given the decision as its
+        ``exposure`` attribute.
 
     Raises
     ------
@@ -200,9 +206,15 @@ def extract_tracks(
 
         source = decode_ahead(iter(source), read_ahead)
     try:
-        frames, exposure = peek_exposure(source)
-        found = run_pose(frames, exposure.wrap(backend), stats_every(reader), on_frame,
-                         on_pose)
+        frames: Iterable[Frame] = source
+        if exposure is None:
+            frames, exposure = peek_exposure(source)
+        try:
+            found = run_pose(frames, exposure.wrap(backend), stats_every(reader), on_frame,
+                             on_pose)
+        except Exception as err:  # e.g. RestartFlipped: the restart reuses the decision
+            err.exposure = exposure  # type: ignore[attr-defined]
+            raise
     finally:  # the decoder (and its thread) now, also when the pass is stopped early
         close = getattr(source, "close", None)
         if close is not None:

@@ -39,6 +39,7 @@ re-time that foot's events before it too (``benchmarks/seam_metrics.py``). Hence
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import threading
@@ -208,11 +209,9 @@ def extract_in_segments(
         if first_free is not None and once.acquire(blocking=False):
             first_free()
 
-    segs = [Segment(k, VideoReader(reader.path, plan.start_s, plan.end_s, reader.info.slowmo),
-                     plan, PassHooks(total, None, by_index=True), None, total)
+    segs = [Segment(k, _segment_reader(reader, plan), plan,
+                    PassHooks(total, None, by_index=True), None, total)
             for k, plan in enumerate(plans)]
-    for seg in segs:
-        seg.reader.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
     for seg in segs:
         if spool is not None:
             seg.spool = spool if seg.number == 0 else CropSpool(
@@ -298,6 +297,18 @@ def extract_in_segments(
                        {"jobs": 1, "planned_jobs": len(plans), "fallback": reason})
 
 
+def _segment_reader(reader: VideoReader, plan: SegmentPlan) -> VideoReader:
+    """A reader of one segment's window: ``reader`` with the segment's window and its
+    own decode counters, without probing the file again (opening it and decoding a
+    frame: 20-40 ms per segment, on the calling thread, before any segment starts)."""
+    part = copy.copy(reader)
+    part.start_s, part.end_s, part.analysis_fps = plan.start_s, plan.end_s, None
+    part.frames_decoded, part.decode_errors = 0, 0
+    part.decode_stopped_early, part.first_error_s = False, None
+    part.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
+    return part
+
+
 def _decode_problem(segs: list[Segment]) -> str | None:
     if any(seg.reader.decode_errors for seg in segs):
         # After a damaged stretch frame numbers are re-synchronised from times, which
@@ -313,11 +324,13 @@ def _with_tracks(extraction: Extraction, tracks: Any) -> Extraction:
 
 def single_pass(reader: VideoReader, backend: PoseBackend,
                 on_frame: ProgressCallback | None = None, spool: CropSpool | None = None,
-                segments: dict[str, Any] | None = None) -> Extraction:
+                segments: dict[str, Any] | None = None, exposure: Exposure | None = None
+                ) -> Extraction:
     """One pose pass over ``reader``'s window with the pose hooks; closes ``backend``.
 
     ``segments``, when given, is recorded as ``tracks.source["segments"]`` (why a split
-    pass fell back to this one).
+    pass fell back to this one); ``exposure``: the exposure correction already decided
+    (:func:`gaitcheck.pose.extract.extract_tracks`).
     """
     hooks = PassHooks(reader.expected_frames, spool)
     # Closed on every path, at once: a landmarker left to the garbage collector is closed
@@ -329,7 +342,7 @@ def single_pass(reader: VideoReader, backend: PoseBackend,
         # Decoding and the hooks overlap the landmarker (gaitcheck.pose.pipelined).
         beside = HookThread(hooks)
         extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=beside,
-                                    read_ahead=READ_AHEAD)
+                                    read_ahead=READ_AHEAD, exposure=exposure)
         beside.drain()
     except BaseException:
         hooks.close()
