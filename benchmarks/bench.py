@@ -664,7 +664,7 @@ def _facing_cost(b: Bench, video: Path, frames: int, jobs: int) -> None:
                 wall.setdefault((name, k), []).append(
                     seconds if run.returncode == 0 else float("nan"))
     for (name, k), values in wall.items():
-        b.row("segments", f"facing: {name} clip, gaitcheck analyze --jobs {k}",
+        b.row("segments", f"facing: {name}, analyze --jobs {k}",
               float(np.median(values)), frames,
               note="runs " + " ".join(f"{v:.2f}" for v in values) + "; CPU s " +
                    " ".join(f"{v:.2f}" for v in cpu[(name, k)]))

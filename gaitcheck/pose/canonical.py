@@ -11,7 +11,11 @@ and every metric is mirror-equivariant by construction, for one ``cv2.flip`` per
 The facing is decided from the first frames of the analysis window
 (:class:`FacingDecision`); when it is not the canonical one the pose pass is restarted
 from the first frame on flipped frames (:class:`RestartFlipped`), so a clip that
-already faces the canonical way pays nothing but the decision.
+already faces the canonical way pays nothing but the decision. The restart's landmarker
+has by then already run on the flipped first frames, on a spare core
+(:mod:`gaitcheck.pose.spare`), and a later segment of a split pass waits for the
+decision rather than start unflipped: the restart costs a model load and ten frames of
+CPU, off the critical path.
 """
 
 from __future__ import annotations
@@ -286,7 +290,7 @@ class CanonicalBackend:
         elif self._pending is not None:
             self._pending.append((cv2.flip(rgb, 1), timestamp_ms))
             if lean is not None and lean != CANONICAL and self._make_spare is not None:
-                self._spare = Spare(self._make_spare)
+                self._spare = Spare(self._make_spare, self.inner)
                 for frame in self._pending:
                     self._spare.feed(*frame)
             if lean is not None or len(self._pending) >= SPECULATE_FRAMES:

@@ -42,10 +42,13 @@ class Spare:
     ----------
     make : callable
         Builds the landmarker (a fresh one, as the restart would).
+    shared : object, optional
+        The pass's own landmarker: a factory that returns that same object (a test's
+        scripted backend) gives no spare (two threads would share its state).
     """
 
-    def __init__(self, make: Callable[[], PoseBackend]) -> None:
-        self._make = make
+    def __init__(self, make: Callable[[], PoseBackend], shared: object = None) -> None:
+        self._make, self._shared = make, shared
         self._box: queue.Queue[Any] = queue.Queue()
         self._fed: list[int] = []  # timestamps given, in order
         self.results: list[list[PoseCandidate]] = []
@@ -74,8 +77,10 @@ class Spare:
     def _run(self) -> None:
         backend = None
         try:
-            backend = self._make()
-            self.backend = backend
+            made = self._make()
+            if made is self._shared:
+                raise RuntimeError("the factory returned the pass's own backend")
+            backend = self.backend = made
             while True:
                 item = self._box.get()
                 if item is _END or self._dropped:
