@@ -15,7 +15,9 @@ and every landmarker call), while a sampler thread reads the process's CPU time
   ``s`` stitching, ``a`` analysis, ``r`` report writers, ``k`` key frames, ``h`` HTML,
   ``c`` CSV/landmarks);
 * every stage's start and end (s after the process started) and thread;
-* idle core-seconds (cores × wall − CPU) per phase: start-up, pose, after pose.
+* idle core-seconds (cores × wall − CPU) per phase: start-up, pose, after pose;
+* when the pass that is kept has analysed its first 11 frames (a restart on flipped
+  frames shows here: compare a clip with its mirror, :func:`final_pass_at`).
 
 Runs of several variants (``--variant NAME=ARGS``, ARGS the analyze options, e.g.
 ``"--jobs 2"``, plus ``--video PATH`` for another video and ``--src DIR`` for another
@@ -306,13 +308,28 @@ def idle_by_phase(data: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def final_pass_at(data: dict[str, Any], video_ms: float = 333.0) -> float | None:
+    """Seconds from the pose pass's start until the pass that is kept (the last one to
+    start at the first frame: a restart on flipped frames, if any) has analysed its
+    frames up to ``video_ms`` of video: a restart's delay, compared with the same clip
+    facing the canonical way."""
+    pose = [e["start"] for e in data["events"] if e["name"] == "pipeline._extract"]
+    frames = sorted(data["frames"], key=lambda f: f["start"])
+    starts = [i for i, f in enumerate(frames) if f["ms"] == 0]
+    if not pose or not starts:
+        return None
+    hit = next((f for f in frames[starts[-1]:] if f["ms"] >= video_ms), None)
+    return None if hit is None else hit["end"] - pose[0]
+
+
 def summary(data: dict[str, Any]) -> str:
     wall = data["exited"] - data["spawned"]
     cpu = data["samples"][-1][1]
     idle = idle_by_phase(data)
+    at = final_pass_at(data)
     text = f"wall {wall:.2f} s, CPU {cpu:.2f} s, idle core-s: " + ", ".join(
         f"{k} {v:.2f}" for k, v in idle.items())
-    return text
+    return text + (f"; kept pass at frame 10 {at:.3f} s after pose start" if at else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,9 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, got in runs.items():
         walls = [d["exited"] - d["spawned"] for d in got]
         cpus = [d["samples"][-1][1] for d in got]
+        ats = [a for a in (final_pass_at(d) for d in got) if a is not None]
         print(f"{name:12s} wall median {statistics.median(walls):6.2f} s "
               f"({' '.join(f'{w:.2f}' for w in walls)}), CPU median "
-              f"{statistics.median(cpus):6.2f} s")
+              f"{statistics.median(cpus):6.2f} s, kept pass at frame 10 median "
+              f"{statistics.median(ats) if ats else float('nan'):.3f} s")
     if args.json:
         args.json.write_text(json.dumps(runs))
     return 0
