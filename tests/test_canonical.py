@@ -372,3 +372,32 @@ def test_a_later_segment_gives_no_evidence_whatever_the_thread_timing() -> None:
     assert not ahead.is_alive()
     assert decision.flip is False and decision.facing == "left"
     assert decision.evidence["side_view_frames"] == DECIDE_FRAMES
+
+
+def test_a_later_segment_that_saw_frames_unflipped_restarts_the_pass() -> None:
+    """A later segment that ran before the facing was known (its wait given up, or the
+    first segment gone) must not mix unflipped and flipped frames in one landmarker:
+    once a flip is decided it asks for the whole pass to restart."""
+    factory = CanonicalFactory(lambda options: _Inner("right"))
+    decision = factory.decision
+    decision.start_ms = 0.0
+    decision.close_window()  # nobody to wait for
+    later = factory(None)
+    frame = np.zeros((100, 100, 3), np.uint8)
+    later.detect(frame, 5000)
+    decision.flip, decision.facing = True, "right"  # the first segment decided meanwhile
+    with pytest.raises(RestartFlipped):
+        later.detect(frame, 5033)
+
+
+def test_a_later_segment_stops_waiting_after_its_timeout() -> None:
+    """The wait for the first segment's evidence is bounded (a safety net: the first
+    segment's end releases it anyway)."""
+    import time
+
+    decision = FacingDecision(start_ms=0.0)
+    t0 = time.monotonic()
+    assert decision.wait_if_leaning(timeout_s=0.15) is False
+    assert 0.1 < time.monotonic() - t0 < 2.0
+    decision.close_window()
+    assert decision.wait_if_leaning(timeout_s=0.15) is True
