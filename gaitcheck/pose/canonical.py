@@ -243,6 +243,7 @@ class CanonicalBackend:
         self._make_spare = make_spare
         self._spare: Spare | None = None
         self._pending: list[tuple[np.ndarray, int]] | None = [] if make_spare else None
+        self._dropped: list[Spare] = []  # closed on their threads, joined by close()
         self._unflipped = 0
         self._restarting = False
         self._may_wait = True
@@ -278,6 +279,7 @@ class CanonicalBackend:
                     raise RestartFlipped(spare)
         if decision.flip is False and self._spare is not None:
             self._spare.drop()  # the lean was wrong
+            self._dropped.append(self._spare)
             self._spare = None
         return found
 
@@ -304,8 +306,11 @@ class CanonicalBackend:
         """Release the inner backend (on a thread of its own when the pass restarts:
         a landmarker's close takes up to 0.1 s) and drop a spare not handed over."""
         if self._spare is not None:
-            self._spare.drop()
+            self._dropped.append(self._spare)
             self._spare = None
+        for spare in self._dropped:
+            spare.drop(wait=True)
+        self._dropped.clear()
         if self._first_ms is not None and self._first_ms - (
                 self.decision.start_ms or 0.0) < FIRST_FRAME_MS:
             self.decision.close_window()

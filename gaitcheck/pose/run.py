@@ -187,7 +187,7 @@ def _pass(reader: VideoReader, options: Any, progress: Progress,
     resumed = getattr(factory, "resumed", None)
     if plans or resumed is None:
         if spare is not None:
-            spare.drop()
+            spare.drop(wait=True)
         spare = None
     if plans:
         progress.start(reader.expected_frames)

@@ -121,7 +121,7 @@ class Segment:
                     resumable = hasattr(factory, "resumed")
                     if self.number != 0 or attempt or not resumable:
                         if err.spare is not None:
-                            err.spare.drop()
+                            err.spare.drop(wait=True)
                         raise
                     spare = err.spare
                     self.hooks.close()

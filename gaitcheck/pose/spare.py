@@ -97,16 +97,20 @@ class Spare:
             if self._dropped and backend is not None:
                 backend.close()
 
-    def drop(self) -> None:
-        """Stop and close the landmarker (on its own thread; returns at once)."""
+    def drop(self, wait: bool = False) -> None:
+        """Stop and close the landmarker, on its own thread; with ``wait``, return once it
+        is closed (a landmarker must not be left to close during interpreter shutdown:
+        issue 13's hang)."""
         self._dropped = True
         self._box.put(_END)
+        if wait:
+            self._thread.join()
 
     def take(self) -> Resumed | None:
         """The spare as the restarted pass's landmarker, or None when it is not usable
         (then dropped)."""
         if not self.usable:
-            self.drop()
+            self.drop(wait=True)
             return None
         self._box.put(_END)  # the thread ends after the frames already queued
         return Resumed(self)
