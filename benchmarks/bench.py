@@ -27,7 +27,10 @@ Sections (``--only`` picks some, comma-separated):
   frames/s, speed-up, and the split run's frame rate against the landmark network alone
   on 2 threads (from the ``model`` section, when it runs). ``--baseline DIR`` adds
   ``gaitcheck analyze --jobs 1`` run from another checkout (the single pass before a
-  change) and the speed-up against it. With ``--jobs K`` the ``rss`` section also
+  change) and the speed-up against it. On the clip it also times the clip mirrored
+  against the clip re-encoded alike (``gaitcheck analyze --jobs 1`` and ``--jobs K``): what
+  a subject facing the other way costs (canonical facing restarts the pass on flipped
+  frames; goal ≤ 5 %; ``--no-facing-cost`` skips it). With ``--jobs K`` the ``rss`` section also
   measures one process holding K landmarkers;
 * ``stages``: where the wall time of ``gaitcheck analyze`` goes, with ``--jobs 1`` and
   ``--jobs K`` (``benchmarks/stage_profile.py`` in a child process, alternated
@@ -94,7 +97,9 @@ GOALS = {"e2e/pose": ("<=", 1.10), "analysis/total": ("<=", 0.02),
          "batch2w/1w": (">=", 1.7), "segments speed-up, clip": (">=", 1.7),
          "segments speed-up, synthetic": (">=", 1.7),
          "segments speed-up, clip, against the baseline's single pass": (">=", 1.7),
-         "segments speed-up, synthetic, against the baseline's single pass": (">=", 1.7)}
+         "segments speed-up, synthetic, against the baseline's single pass": (">=", 1.7),
+         "facing cost: mirrored / as filmed wall, --jobs 1": ("<=", 1.05),
+         "facing cost: mirrored / as filmed wall, --jobs 2": ("<=", 1.05)}
 
 
 class Bench:
@@ -110,6 +115,7 @@ class Bench:
         self.after_pose_s: float | None = None
         self.batch_videos = 4
         self.jobs: int | None = None
+        self.facing_cost = True
         self.baseline: Path | None = None
         self.repeat = 3
         self.synth_seconds = 120.0
@@ -628,11 +634,51 @@ def bench_segments(b: Bench) -> None:
                     float(np.median(cli["baseline --jobs 1"])), split_cli)
         one, split = float(np.median(runs[1])), float(np.median(runs[jobs]))
         b.ratio(f"segments speed-up, {label}, analyze_video in a warm process", one, split)
+        if label == "clip" and b.facing_cost:
+            _facing_cost(b, video, frames, jobs)
         if 2 in b.net_ms:  # the issue's ceiling: the landmark network alone, 2 threads
             b.ratio(f"segments {label}: jobs={jobs} frames/s / 2-thread network rate",
                     frames / split, 1000 / b.net_ms[2])
             b.ratio(f"segments {label}: gaitcheck analyze --jobs {jobs} frames/s / 2-thread "
                     "network rate", frames / split_cli, 1000 / b.net_ms[2])
+
+
+def _facing_cost(b: Bench, video: Path, frames: int, jobs: int) -> None:
+    """What a subject facing the other way costs (canonical facing, issue 14: the pass
+    restarts on flipped frames): ``gaitcheck analyze`` on the clip mirrored against the
+    clip re-encoded the same way unmirrored (so both decode alike), ``--jobs 1`` and
+    ``--jobs K``, alternated ``--repeat`` times. The goal is at most 5 % more wall time."""
+    def encode(vf: list[str]) -> Callable[[Path], None]:
+        return lambda out: subprocess.run(
+            [ffmpeg(), "-v", "error", "-y", "-i", str(video), *vf, "-c:v", "libx264",
+             "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(out)],
+            check=True)
+
+    clips = {"as filmed": cached(f"{video.stem}_reenc.mp4", encode([])),
+             "mirrored": cached(f"{video.stem}_mirror.mp4", encode(["-vf", "hflip"]))}
+    wall: dict[tuple[str, int], list[float]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}
+    for _ in range(b.repeat):
+        for k in (1, jobs):
+            for name, clip in clips.items():
+                with tempfile.TemporaryDirectory(prefix="gaitcheck-bench-") as tmp:
+                    cpu0 = _cpu_s("children")
+                    seconds, run = timed(lambda c=clip, t=tmp, k=k: subprocess.run(
+                        [sys.executable, "-m", "gaitcheck", "analyze", str(c), "-o",
+                         f"{t}/cli", "-q", "--jobs", str(k)], capture_output=True, cwd=REPO))
+                    cpu.setdefault((name, k), []).append(_cpu_s("children") - cpu0)
+                wall.setdefault((name, k), []).append(
+                    seconds if run.returncode == 0 else float("nan"))
+    for (name, k), values in wall.items():
+        b.row("segments", f"facing: {name}, analyze --jobs {k}",
+              float(np.median(values)), frames,
+              note="runs " + " ".join(f"{v:.2f}" for v in values) + "; CPU s " +
+                   " ".join(f"{v:.2f}" for v in cpu[(name, k)]))
+    for k in (1, jobs):
+        pairs = [m / f for m, f in zip(wall[("mirrored", k)], wall[("as filmed", k)],
+                                       strict=True)]
+        b.ratio(f"facing cost: mirrored / as filmed wall, --jobs {k}",
+                float(np.median(pairs)), 1.0)
 
 
 def _stage_rows(events: list[dict[str, Any]], spawned: float, returned: float,
@@ -647,7 +693,7 @@ def _stage_rows(events: list[dict[str, Any]], spawned: float, returned: float,
 
     video = span("pipeline.analyze_video")[0]
     pose = span("pipeline._extract")[0]
-    runs = sorted(span("segments._Segment.run"), key=lambda r: r[1])
+    runs = sorted(span("segment_pass.Segment.run"), key=lambda r: r[1])
     loads = span("pipeline._mediapipe_backend")
     out = {"start-up: interpreter, imports, CLI": video[0] - spawned,
            "open video, output folder": pose[0] - video[0],
@@ -768,6 +814,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: the usable cores)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="segments section: jobs=1 and jobs=K runs, alternated")
+    parser.add_argument("--no-facing-cost", dest="facing_cost", action="store_false",
+                        help="segments section: skip the mirrored clip against the clip "
+                             "(what a subject facing the other way costs, --jobs 1 and K)")
     parser.add_argument("--synth-seconds", type=float, default=120.0,
                         help="segments section: length of the synthetic clip (0 = clip "
                              "only; skipped with --quick)")
@@ -780,6 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     b = Bench(video, count_frames(video), args.quick)  # also warms the file cache
     b.batch_videos = args.batch_videos or (2 if args.quick else 4)
     b.jobs, b.repeat, b.synth_seconds = args.jobs, max(1, args.repeat), args.synth_seconds
+    b.facing_cost = args.facing_cost
     b.baseline = args.baseline.resolve() if args.baseline is not None else None
     from gaitcheck.cli.native_stderr import native_stderr_silenced
 

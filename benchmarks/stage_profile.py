@@ -31,7 +31,8 @@ TARGETS = (
     ("gaitcheck.pipeline", "_mediapipe_backend"),
     ("gaitcheck.pose.run", "import_mediapipe_quietly"), ("gaitcheck.pipeline", "build_result"),
     ("gaitcheck.pipeline", "_Digest.get"),
-    ("gaitcheck.pose.segments", "_Segment.run"), ("gaitcheck.pose.segments", "single_pass"),
+    ("gaitcheck.pose.segment_pass", "Segment.run"), ("gaitcheck.pose.segments", "_Segment.run"),
+    ("gaitcheck.pose.segments", "single_pass"),
     ("gaitcheck.pose.segments", "join"), ("gaitcheck.pose.segments", "build_extraction"),
     ("gaitcheck.pose.segments", "subject_crosses_seams"),
     ("gaitcheck.pose.segments", "joined"), ("gaitcheck.pose.extract", "peek_exposure"),
@@ -50,15 +51,23 @@ LATE = (("gaitcheck.report.keyframes", "extract_keyframes"),
 
 
 def wrap(module: str, qualname: str) -> None:
-    """Replace ``module.qualname`` (and every module-level alias of it) by a timer."""
-    mod = importlib.import_module(module)
+    """Replace ``module.qualname`` (and every module-level alias of it) by a timer;
+    nothing when the checkout has no such function (an older revision's layout)."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError:
+        return
     owner: Any = mod
     name = qualname
     if "." in qualname:
         cls, name = qualname.split(".")
-        owner = getattr(mod, cls)
-    original = getattr(owner, name)
+        owner = getattr(mod, cls, None)
+    original = getattr(owner, name, None)
+    if original is None:
+        return
     label = f"{module.rsplit('.', 1)[-1]}.{qualname}"
+    if label == "segments._Segment.run":
+        label = "segment_pass.Segment.run"  # the same stage before segments.py was split
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         t, cpu = time.time(), time.thread_time()

@@ -3,6 +3,7 @@ and the restart on flipped frames, without the pose model."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -157,9 +158,11 @@ def test_backend_restarts_then_flips_and_maps_back() -> None:
     frame = np.zeros((100, 100, 3), np.uint8)
     frame[0, 0] = 255
     backend = factory(None)
-    with pytest.raises(RestartFlipped):
+    with pytest.raises(RestartFlipped) as raised:
         for k in range(DECIDE_FRAMES):
             backend.detect(frame, 33 * k)
+    assert raised.value.spare is not None
+    raised.value.spare.drop()
     again = factory(None)  # the restarted pass: every frame flipped
     found = again.detect(frame, 0)
     assert not again.inner.frames[0][0, 0, 0] and again.inner.frames[0][0, -1, 0]
@@ -174,6 +177,7 @@ def test_later_segment_gives_no_evidence() -> None:
     """In a split pass only the backend that saw the window's start decides."""
     factory = CanonicalFactory(lambda options: _Inner("right"))
     factory.decision.start_ms = 0.0
+    factory.decision.close_window()  # the first segment ended without deciding
     frame = np.zeros((100, 100, 3), np.uint8)
     frame[0, 0] = 255
     later = factory(None)
@@ -187,26 +191,45 @@ class _FilmedRight:
     filmed: the runner faces
     image-right at x 0.7 with the left ankle raised; on the flipped frame it reports
     what a mirror shows, a runner facing left at x 0.3 whose raised ankle is named
-    "right"."""
+    "right". Like MediaPipe's VIDEO mode it carries state from frame to frame: the left
+    wrist's x is a hash of every frame and timestamp seen so far, so two models agree
+    there only when shown the same frames in the same order from their first."""
 
     made: ClassVar[list[_FilmedRight]] = []
 
     def __init__(self) -> None:
-        self.calls = 0
+        self.seen: list[tuple[int, bool]] = []  # (timestamp ms, as filmed)
+        self.state = 0
+        self.closed = False
         _FilmedRight.made.append(self)
 
+    @property
+    def calls(self) -> int:
+        return len(self.seen)
+
     def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
-        self.calls += 1
         as_filmed = rgb[2, 2].mean() > rgb[2, -3].mean()
+        self.seen.append((timestamp_ms, bool(as_filmed)))
+        self.state = (self.state * 31 + int(rgb[::7, ::7].sum()) + timestamp_ms) % 1000003
         cand = _runner("right" if as_filmed else "left", 0.7 if as_filmed else 0.3)
         cand.image[LM["left_ankle" if as_filmed else "right_ankle"], 1] = 0.8
+        cand.image[LM["right_wrist" if as_filmed else "left_wrist"], 0] = self.state / 1e7
         return [cand]
 
     def describe(self) -> dict:
         return {"backend": "filmed-right"}
 
     def close(self) -> None:
-        pass
+        self.closed = True
+
+
+def _filmed_right_clip(ffmpeg: str, path: Path, seconds: float) -> Path:
+    from helpers import make_video
+
+    return make_video(ffmpeg, path, "-vf",
+                      "drawbox=x=0:y=0:w=16:h=16:color=white:t=fill,"
+                      "drawbox=x=iw-16:y=0:w=16:h=16:color=black:t=fill",
+                      seconds=seconds, size="320x180")
 
 
 @pytest.mark.parametrize(("seconds", "jobs"), [(1.0, 1), (5.0, 2)])
@@ -214,14 +237,12 @@ def test_pose_pass_restarts_on_flipped_frames(tmp_path, ffmpeg: str, seconds: fl
                                               jobs: int) -> None:
     """The pass restarts from frame 0 once the first 10 frames show a runner facing
     right; every analysed frame then comes from the flipped picture, mapped back with
-    the subject's own sides, in a single and in a split pass."""
+    the subject's own sides, in a single and in a split pass. The restart's landmarker
+    is the spare that ran on the flipped frames meanwhile (no further model load), and a
+    later segment waits for the decision instead of starting over."""
     from gaitcheck.pipeline import AnalyzeOptions, run_video
-    from helpers import make_video
 
-    video = make_video(ffmpeg, tmp_path / "clip.mp4", "-vf",
-                       "drawbox=x=0:y=0:w=16:h=16:color=white:t=fill,"
-                       "drawbox=x=iw-16:y=0:w=16:h=16:color=black:t=fill",
-                       seconds=seconds, size="320x180")
+    video = _filmed_right_clip(ffmpeg, tmp_path / "clip.mp4", seconds)
     _FilmedRight.made.clear()
     result = run_video(video, AnalyzeOptions(jobs=jobs),
                        backend_factory=CanonicalFactory(lambda options: _FilmedRight()))
@@ -229,12 +250,18 @@ def test_pose_pass_restarts_on_flipped_frames(tmp_path, ffmpeg: str, seconds: fl
     assert source["canonical_facing"]["flipped"] is True
     assert source["canonical_facing"]["facing"] == "right"
     assert source.get("segments", {}).get("jobs", 1) == jobs
-    # The first pass stops when the first segment has decided (the others, started
-    # unflipped, are cancelled); the restarted pass makes one backend per segment (and
-    # the second look, for a "person" who does not step, as many more, flipped at once).
-    assert len(_FilmedRight.made) in (2 * jobs, 3 * jobs)
-    assert all(b.calls > DECIDE_FRAMES for b in _FilmedRight.made[jobs:])
-    assert DECIDE_FRAMES in [b.calls for b in _FilmedRight.made[:jobs]]
+    made = _FilmedRight.made
+    # One model saw the frames as filmed: the decision's 10, from the first frame on.
+    filmed = [m for m in made if any(f for _, f in m.seen)]
+    assert len(filmed) == 1 and filmed[0].calls == DECIDE_FRAMES
+    assert [t for t, _ in filmed[0].seen] == [round(1000 * k / 30) for k in range(10)]
+    # Every other model saw flipped frames only, from its segment's first frame on:
+    # the spare, one per later segment, and as many again for the second look (a
+    # "person" who does not step), flipped at once. No model is loaded for the restart.
+    assert len(made) in (1 + jobs, 1 + 2 * jobs)
+    assert all(not f for m in made if m not in filmed for _, f in m.seen)
+    assert sum(m.seen[0][0] == 0 for m in made if m not in filmed) == (len(made) - 1) // jobs
+    assert all(m.closed for m in made)
     image = result.tracks.image
     assert image.shape[0] == round(30 * seconds)
     np.testing.assert_allclose(image[:, LM["left_ankle"], 1], 0.8, atol=1e-6)
@@ -242,10 +269,81 @@ def test_pose_pass_restarts_on_flipped_frames(tmp_path, ffmpeg: str, seconds: fl
     np.testing.assert_allclose(image[:, LM["nose"], 0], 0.7 + 0.04, atol=1e-6)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_spare_gives_the_plain_restarts_landmarks(tmp_path, ffmpeg: str, jobs: int,
+                                                      monkeypatch) -> None:
+    """The spare landmarker, run on the flipped frames while the first ones decide, is
+    the plain restart's landmarker: the same landmarks, bit for bit (the stateful
+    model's hash of every frame it saw included)."""
+    from gaitcheck.pipeline import AnalyzeOptions, run_video
+    from gaitcheck.pose import canonical
+
+    video = _filmed_right_clip(ffmpeg, tmp_path / "clip.mp4", 5.0)
+
+    def run() -> np.ndarray:
+        _FilmedRight.made.clear()
+        return run_video(video, AnalyzeOptions(jobs=jobs), backend_factory=CanonicalFactory(
+            lambda options: _FilmedRight())).tracks.image
+
+    spared = run()
+    assert len(_FilmedRight.made) <= 1 + 2 * jobs  # no model loaded for the restart
+
+    def plain(self, options):  # today's restart: a new model from frame 0
+        return canonical.CanonicalBackend(self.inner(options), self.decision)
+
+    monkeypatch.setattr(CanonicalFactory, "__call__", plain)
+    restarted = run()
+    assert len(_FilmedRight.made) > 1 + jobs
+    assert np.array_equal(spared, restarted, equal_nan=True)
+    # The hash moves from frame to frame (the check has teeth).
+    assert len(np.unique(spared[:, LM["right_wrist"], 0])) > 100
+
+
+def test_a_wrong_lean_drops_the_spare() -> None:
+    """The first side-view frame faces right, the next nine left: the spare starts,
+    the decision is not to flip, and the spare is closed, the pass going on unflipped."""
+    from gaitcheck.pose.spare import Spare
+
+    class _Turning:
+        def __init__(self) -> None:
+            self.n = 0
+            self.closed = False
+
+        def detect(self, rgb: np.ndarray, timestamp_ms: int) -> list[PoseCandidate]:
+            self.n += 1
+            return [_runner("right" if self.n == 1 else "left")]
+
+        def close(self) -> None:
+            self.closed = True
+
+    made: list[_Turning] = []
+
+    def make(options: object) -> _Turning:
+        made.append(_Turning())
+        return made[-1]
+
+    factory = CanonicalFactory(make)  # type: ignore[arg-type]
+    backend = factory(None)
+    frame = np.zeros((100, 100, 3), np.uint8)
+    backend.detect(frame, 0)
+    spare = backend._spare
+    assert isinstance(spare, Spare) and factory.decision.lean == "right"
+    for k in range(1, DECIDE_FRAMES):
+        backend.detect(frame, 33 * k)
+    assert factory.decision.flip is False and factory.decision.facing == "left"
+    assert backend._spare is None
+    spare.join()
+    assert len(made) == 2 and made[1].closed and not made[0].closed
+    backend.close()
+    assert made[0].closed
+
+
 def test_a_later_segment_gives_no_evidence_whatever_the_thread_timing() -> None:
     """In a split pass a later segment may reach its first frames before the first
     segment does; its frames must not decide (nor be pooled with the first segment's),
-    so the decision is the single pass's whatever the threads' timing."""
+    so the decision is the single pass's whatever the threads' timing. (It now waits for
+    the first segment's first frame, which shows the facing here; the frames of both
+    then interleave as the threads run.)"""
     from gaitcheck.pose.canonical import CanonicalBackend
 
     class _Fixed:
@@ -259,10 +357,47 @@ def test_a_later_segment_gives_no_evidence_whatever_the_thread_timing() -> None:
     first = CanonicalBackend(_Fixed(_runner("left")), decision)  # type: ignore[arg-type]
     later = CanonicalBackend(_Fixed(_runner("right")), decision)  # type: ignore[arg-type]
     frame = np.zeros((100, 100, 3), np.uint8)
-    for k in range(3 * DECIDE_FRAMES):  # the later segment (from 0.8 s) runs ahead
-        later.detect(frame, 800 + 33 * k)
-    assert decision.flip is None
+    # The later segment (from 0.8 s) reaches its frames first: it waits until the first
+    # segment's first frame shows which way the subject faces, then both run at once.
+    import threading
+
+    ahead = threading.Thread(target=lambda: [later.detect(frame, 800 + 33 * k)
+                                             for k in range(3 * DECIDE_FRAMES)])
+    ahead.start()
+    ahead.join(0.2)
+    assert ahead.is_alive() and decision.flip is None
     for k in range(DECIDE_FRAMES):
         first.detect(frame, 33 * k)
+    ahead.join(5.0)
+    assert not ahead.is_alive()
     assert decision.flip is False and decision.facing == "left"
     assert decision.evidence["side_view_frames"] == DECIDE_FRAMES
+
+
+def test_a_later_segment_that_saw_frames_unflipped_restarts_the_pass() -> None:
+    """A later segment that ran before the facing was known (its wait given up, or the
+    first segment gone) must not mix unflipped and flipped frames in one landmarker:
+    once a flip is decided it asks for the whole pass to restart."""
+    factory = CanonicalFactory(lambda options: _Inner("right"))
+    decision = factory.decision
+    decision.start_ms = 0.0
+    decision.close_window()  # nobody to wait for
+    later = factory(None)
+    frame = np.zeros((100, 100, 3), np.uint8)
+    later.detect(frame, 5000)
+    decision.flip, decision.facing = True, "right"  # the first segment decided meanwhile
+    with pytest.raises(RestartFlipped):
+        later.detect(frame, 5033)
+
+
+def test_a_later_segment_stops_waiting_after_its_timeout() -> None:
+    """The wait for the first segment's evidence is bounded (a safety net: the first
+    segment's end releases it anyway)."""
+    import time
+
+    decision = FacingDecision(start_ms=0.0)
+    t0 = time.monotonic()
+    assert decision.wait_if_leaning(timeout_s=0.15) is False
+    assert 0.1 < time.monotonic() - t0 < 2.0
+    decision.close_window()
+    assert decision.wait_if_leaning(timeout_s=0.15) is True

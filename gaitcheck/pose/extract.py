@@ -19,7 +19,7 @@ from gaitcheck.pose.backend import PoseBackend, PoseCandidate
 from gaitcheck.pose.subject import select_subject
 from gaitcheck.tracks.tracks import CHANNELS, LandmarkTracks
 from gaitcheck.video._cv import cv2
-from gaitcheck.video.exposure import grey_thumbnail, peek_exposure
+from gaitcheck.video.exposure import Exposure, grey_thumbnail, peek_exposure
 from gaitcheck.video.reader import Frame, VideoReader
 
 ProgressCallback = Callable[[int], None]
@@ -166,6 +166,8 @@ def extract_tracks(
     on_frame: ProgressCallback | None = None,
     require_person: bool = True,
     on_pose: PoseHook | None = None,
+    read_ahead: int = 0,
+    exposure: Exposure | None = None,
 ) -> Extraction:
     """Run ``backend`` on every analysed frame of ``reader``'s window; follow the subject.
 
@@ -182,6 +184,14 @@ def extract_tracks(
     on_pose : callable, optional
         Called after each frame with the frame and every person found in it (the
         report's key-frame crops are collected this way, without a second decode).
+    read_ahead : int
+        Frames decoded ahead on a thread of their own (:mod:`gaitcheck.video.readahead`:
+        the same frames, decoded beside the landmarker); 0: as ``reader`` is set up.
+    exposure : Exposure, optional
+        The exposure correction already decided from this window's first frames (a pass
+        restarted on flipped frames, :class:`gaitcheck.pose.canonical.RestartFlipped`);
+        None: decided here. Whatever stops the pass is given the decision as its
+        ``exposure`` attribute.
 
     Raises
     ------
@@ -190,8 +200,25 @@ def extract_tracks(
         in any frame (with ``require_person``).
     """
     # A dark clip is normalised for the landmarker only (gaitcheck.video.exposure).
-    frames, exposure = peek_exposure(reader.frames())
-    found = run_pose(frames, exposure.wrap(backend), stats_every(reader), on_frame, on_pose)
+    source: Iterable[Frame] = reader.frames()
+    if read_ahead > 0:
+        from gaitcheck.video.readahead import read_ahead as decode_ahead
+
+        source = decode_ahead(iter(source), read_ahead)
+    try:
+        frames: Iterable[Frame] = source
+        if exposure is None:
+            frames, exposure = peek_exposure(source)
+        try:
+            found = run_pose(frames, exposure.wrap(backend), stats_every(reader), on_frame,
+                             on_pose)
+        except Exception as err:  # e.g. RestartFlipped: the restart reuses the decision
+            err.exposure = exposure  # type: ignore[attr-defined]
+            raise
+    finally:  # the decoder (and its thread) now, also when the pass is stopped early
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
     decoding = {"stopped_early": reader.decode_stopped_early,
                 "frames_skipped": reader.decode_errors,
                 "first_error_s": reader.first_error_s}

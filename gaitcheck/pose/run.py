@@ -32,7 +32,9 @@ from gaitcheck.pose.segments import (
     plan_segments,
     single_pass,
 )
+from gaitcheck.pose.spare import Spare
 from gaitcheck.pose.subject import fill_gaps, gait_frames, second_look
+from gaitcheck.video.exposure import Exposure
 from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
@@ -117,15 +119,18 @@ def pose_pass(reader: VideoReader, options: Any, progress: Progress,
     plans = plan_segments(reader, default_jobs() if jobs is None else jobs,
                           -WARM_UP_FRAMES if warm_up is not None else 0)
 
+    # Canonical facing (gaitcheck.pose.canonical): the first frames decide; a subject
+    # facing the other way restarts the pass on flipped frames.
+    decision: FacingDecision | None = getattr(factory, "decision", None)
+
     def update(done: int) -> None:
-        if warm_up is not None:
+        # Once the facing is decided: until then the spare core may run the flipped
+        # landmarker (gaitcheck.pose.spare), which the restart would wait for.
+        if warm_up is not None and (decision is None or decision.flip is not None):
             warm_up.start()
         progress.update(done)
 
     first_free = warm_up.start if warm_up is not None else None
-    # Canonical facing (gaitcheck.pose.canonical): the first frames decide; a subject
-    # facing the other way restarts the pass on flipped frames.
-    decision: FacingDecision | None = getattr(factory, "decision", None)
     if decision is not None:  # frame times are the file's over the slow-motion factor
         decision.start_ms = 1000.0 * (reader.start_s or 0.0) / reader.info.slowmo
     extraction = _one_pass(reader, options, progress, factory, plans, spool, update,
@@ -162,19 +167,28 @@ def _one_pass(reader: VideoReader, options: Any, progress: Progress,
     frames show a subject facing the other way (:mod:`gaitcheck.pose.canonical`)."""
     try:
         return _pass(reader, options, progress, factory, plans, spool, update, first_free)
-    except RestartFlipped:
+    except RestartFlipped as err:
         if spool is not None:
             spool.clear()  # the crops of the frames seen before the decision
-        return _pass(reader, options, progress, factory, plans, spool, update, first_free)
+        return _pass(reader, options, progress, factory, plans, spool, update, first_free,
+                     err.spare, getattr(err, "exposure", None))
 
 
 def _pass(reader: VideoReader, options: Any, progress: Progress,
           factory: Callable[[Any], PoseBackend], plans: list[SegmentPlan],
           spool: CropSpool | None, update: Callable[[int], None],
-          first_free: Callable[[], None] | None = None) -> Extraction:
+          first_free: Callable[[], None] | None = None, spare: Spare | None = None,
+          exposure: Exposure | None = None) -> Extraction:
     """One pose pass: split over ``plans`` (the warm-up starts through ``first_free``
     when the first segment ends: every core runs a landmarker until then), or single
-    (``update`` starts it at the first frame)."""
+    (``update`` starts it at the first frame). ``spare``: a restart's landmarker already
+    run on the first flipped frames (:mod:`gaitcheck.pose.spare`), and ``exposure`` the
+    exposure correction the stopped pass decided, for a single pass."""
+    resumed = getattr(factory, "resumed", None)
+    if plans or resumed is None:
+        if spare is not None:
+            spare.drop(wait=True)
+        spare = None
     if plans:
         progress.start(reader.expected_frames)
         try:
@@ -182,14 +196,14 @@ def _pass(reader: VideoReader, options: Any, progress: Progress,
                                        spool, first_free)
         finally:
             progress.stop()
-    backend = factory(options)
+    backend = factory(options) if resumed is None or spare is None else resumed(spare, options)
     try:  # see single_pass: nothing may run between creating it and a ``try``
         progress.start(reader.expected_frames)
     except BaseException:
         backend.close()
         raise
     try:
-        return single_pass(reader, backend, update, spool)
+        return single_pass(reader, backend, update, spool, exposure=exposure)
     finally:
         progress.stop()
 

@@ -10,7 +10,9 @@ the GIL, and each landmarker runs on its own native threads, so K landmarkers in
 process run in parallel (measured: no serialisation between two instances), without a
 second interpreter, a second import of OpenCV and MediaPipe, or pickling results.
 
-Each segment starts :data:`OVERLAP_S` before the previous one ends;
+One segment's pass (its decoder, landmarker and hooks) is
+:class:`gaitcheck.pose.segment_pass.Segment`; this module plans the segments, runs them
+and stitches them. Each segment starts :data:`OVERLAP_S` before the previous one ends;
 :func:`gaitcheck.pose.seams.join` checks that the shared frames are the same frames and
 cuts where the landmarks agree best. The subject is then chosen once, over the stitched
 candidates of the whole video, exactly as in a single pass, so the same person is
@@ -37,14 +39,13 @@ re-time that foot's events before it too (``benchmarks/seam_metrics.py``). Hence
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import math
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from gaitcheck.pose.backend import PoseBackend
@@ -55,10 +56,8 @@ from gaitcheck.pose.extract import (
     ProgressCallback,
     build_extraction,
     extract_tracks,
-    run_pose,
     stats_every,
 )
-from gaitcheck.pose.heap import release_freed_memory
 from gaitcheck.pose.hooks import Part, PassHooks, joined
 from gaitcheck.pose.pipelined import HookThread
 from gaitcheck.pose.seams import (
@@ -67,9 +66,16 @@ from gaitcheck.pose.seams import (
     join,
     subject_crosses_seams,
 )
-from gaitcheck.video.exposure import Exposure, peek_exposure
-from gaitcheck.video.readahead import READ_AHEAD, read_ahead
-from gaitcheck.video.reader import Frame, VideoReader
+from gaitcheck.pose.segment_pass import (  # noqa: F401  (segment_frames: re-exported)
+    BackendFactory,
+    Cancelled,
+    Segment,
+    SegmentPlan,
+    segment_frames,
+)
+from gaitcheck.video.exposure import Exposure
+from gaitcheck.video.readahead import READ_AHEAD
+from gaitcheck.video.reader import VideoReader
 
 if TYPE_CHECKING:
     from gaitcheck.report.cropspool import CropSpool
@@ -88,8 +94,6 @@ MIN_SEGMENT_S = 2.0
 #: it even when the nominal frame rate misplaces times (variable frame rate). Only
 #: decoded, never given to the landmarker.
 SEEK_BACK_S = 1.0
-#: Progress is reported every this many frames of the first segment.
-_PROGRESS_EVERY = 10
 #: Frames of pose the first segment gets fewer than the others (the head start of
 #: :func:`plan_segments`, negative): its thread is free about that much earlier (~0.5 s
 #: of pose), and imports the modules the analysis needs meanwhile
@@ -97,9 +101,6 @@ _PROGRESS_EVERY = 10
 #: already released, instead of slowing both landmarkers and adding its memory to theirs.
 #: The later segments also seek and decode up to :data:`SEEK_BACK_S` unused frames.
 WARM_UP_FRAMES = 30
-
-BackendFactory = Callable[[Any], PoseBackend]
-
 
 def usable_cores() -> int:
     """Cores this process may run on (CPU affinity, containers' cpusets included)."""
@@ -131,19 +132,6 @@ def default_jobs() -> int:
     return jobs_from_env(os.environ.get("GAITCHECK_JOBS", "")) or 1
 
 
-@dataclass(frozen=True)
-class SegmentPlan:
-    """One segment: the reader window (file time, s) and where its decoder seeks.
-
-    ``start_s`` / ``end_s`` of None mean the start / end of the file; ``seek_s`` None
-    means decode from the start (the first segment, like a single pass).
-    """
-
-    start_s: float | None
-    end_s: float | None
-    seek_s: float | None
-
-
 def plan_segments(reader: VideoReader, jobs: int, head_start: int = 0) -> list[SegmentPlan]:
     """Split ``reader``'s window into at most ``jobs`` segments that each run pose on
     as many frames (overlap included), the first on ``head_start`` frames more.
@@ -173,113 +161,6 @@ def plan_segments(reader: VideoReader, jobs: int, head_start: int = 0) -> list[S
         plans.append(SegmentPlan(begin, bounds[i + 1] if i + 1 < len(bounds) else reader.end_s,
                                  max(0.0, begin - SEEK_BACK_S)))
     return plans
-
-
-def segment_frames(reader: VideoReader, plan: SegmentPlan) -> Iterator[Frame]:
-    """The frames of one segment: seek, and decode from the start instead when the seek
-    landed after the segment's start (its first frame more than a frame interval late)."""
-    frames = cast(Generator[Frame, None, None], reader.frames(seek_s=plan.seek_s))
-    first = next(frames, None)
-    late = 1.5 / (reader.info.fps if math.isfinite(reader.info.fps) else 30.0)
-    if first is not None and plan.seek_s and plan.start_s is not None and (
-            first.time_s * reader.info.slowmo > plan.start_s + late):
-        frames.close()
-        yield from reader.frames()
-        return
-    if first is not None:
-        yield first
-    yield from frames
-
-
-class _Cancelled(Exception):
-    """Another segment failed: this one stops at its next frame."""
-
-
-@dataclass
-class _Segment:
-    """One segment's pass, run by :meth:`run` on its own thread (the first on the
-    calling thread)."""
-
-    number: int
-    reader: VideoReader
-    plan: SegmentPlan
-    hooks: PassHooks
-    spool: CropSpool | None
-    done: int = 0
-    found: PosePass | None = None
-    describe: dict[str, Any] = field(default_factory=dict)
-    error: BaseException | None = None
-    #: Seconds from the dispatch to the first frame analysed and to the end.
-    first_frame_s: float | None = None
-    wall_s: float | None = None
-
-    def run(self, factory: BackendFactory, options: Any, every: int, t0: float,
-            cancel: threading.Event, exposure: Future[Exposure],
-            report: Callable[[], None] | None = None,
-            finished: Callable[[], None] | None = None) -> None:
-        """The segment's pass. The first segment decides the exposure correction from
-        its first frames (the clip's, as a single pass does) and sets ``exposure``; the
-        others wait for it before their first frame. ``finished`` is called once the
-        landmarker and decoder are released."""
-        def on_frame(done: int) -> None:
-            if self.first_frame_s is None:
-                self.first_frame_s = round(time.perf_counter() - t0, 3)
-            self.done = done
-            if cancel.is_set():
-                raise _Cancelled
-            if report is not None and done % _PROGRESS_EVERY == 0:
-                report()
-
-        try:
-            # Decoding starts now, on a thread of its own: a later segment's seek overlaps
-            # its model load (gaitcheck.video.readahead).
-            source = read_ahead(segment_frames(self.reader, self.plan), READ_AHEAD)
-            try:
-                backend = factory(options)
-            except BaseException:
-                source.close()
-                raise
-            hooks: HookThread | None = None
-            try:
-                frames: Iterator[Frame] = source
-                if self.number == 0:
-                    try:
-                        frames, decided = peek_exposure(frames)
-                    except BaseException as err:
-                        exposure.set_exception(err)
-                        raise
-                    exposure.set_result(decided)
-                correction = _wait(exposure, cancel)
-                hooks = HookThread(self.hooks)  # beside the landmarker (pose.pipelined)
-                self.found = run_pose(frames, correction.wrap(backend), every, on_frame,
-                                      hooks, sample_by_index=True)
-                hooks.drain()
-                self.describe = backend.describe()
-            finally:
-                if hooks is not None:
-                    hooks.close()
-                backend.close()
-                source.close()  # the decoder too, now
-            release_freed_memory()
-            if self.spool is not None:
-                self.spool.finish()
-        except BaseException as err:  # the caller decides (fall back, or re-raise)
-            self.error = err
-            cancel.set()
-        self.wall_s = round(time.perf_counter() - t0, 3)
-        if finished is not None:
-            with contextlib.suppress(Exception):
-                finished()
-
-
-def _wait(exposure: Future[Exposure], cancel: threading.Event) -> Exposure:
-    """The first segment's exposure decision (raises :class:`_Cancelled` if another
-    segment failed meanwhile)."""
-    while True:
-        with contextlib.suppress(TimeoutError):
-            return exposure.result(timeout=0.05)
-        if cancel.is_set():
-            raise _Cancelled
 
 
 def extract_in_segments(
@@ -328,11 +209,9 @@ def extract_in_segments(
         if first_free is not None and once.acquire(blocking=False):
             first_free()
 
-    segs = [_Segment(k, VideoReader(reader.path, plan.start_s, plan.end_s, reader.info.slowmo),
-                     plan, PassHooks(total, None, by_index=True), None)
+    segs = [Segment(k, _segment_reader(reader, plan), plan,
+                    PassHooks(total, None, by_index=True), None, total)
             for k, plan in enumerate(plans)]
-    for seg in segs:
-        seg.reader.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
     for seg in segs:
         if spool is not None:
             seg.spool = spool if seg.number == 0 else CropSpool(
@@ -380,7 +259,7 @@ def extract_in_segments(
               "segment_first_frame_s": [seg.first_frame_s for seg in segs]}
     reason = next((f"segment {seg.number + 1}: {type(seg.error).__name__}: {seg.error}"
                    for seg in segs if seg.error is not None
-                   and not isinstance(seg.error, _Cancelled)), None)
+                   and not isinstance(seg.error, Cancelled)), None)
     reason = reason or _decode_problem(segs)
     head, seams, parts = segs[0].found, [], [Part(segs[0].hooks, 0, 0)]
     if reason is None and head is not None:
@@ -418,7 +297,19 @@ def extract_in_segments(
                        {"jobs": 1, "planned_jobs": len(plans), "fallback": reason})
 
 
-def _decode_problem(segs: list[_Segment]) -> str | None:
+def _segment_reader(reader: VideoReader, plan: SegmentPlan) -> VideoReader:
+    """A reader of one segment's window: ``reader`` with the segment's window and its
+    own decode counters, without probing the file again (opening it and decoding a
+    frame: 20-40 ms per segment, on the calling thread, before any segment starts)."""
+    part = copy.copy(reader)
+    part.start_s, part.end_s, part.analysis_fps = plan.start_s, plan.end_s, None
+    part.frames_decoded, part.decode_errors = 0, 0
+    part.decode_stopped_early, part.first_error_s = False, None
+    part.decoder_threads = 1  # every core runs a landmarker: ~5 MB less each
+    return part
+
+
+def _decode_problem(segs: list[Segment]) -> str | None:
     if any(seg.reader.decode_errors for seg in segs):
         # After a damaged stretch frame numbers are re-synchronised from times, which
         # only a decode from the start reproduces exactly.
@@ -433,11 +324,13 @@ def _with_tracks(extraction: Extraction, tracks: Any) -> Extraction:
 
 def single_pass(reader: VideoReader, backend: PoseBackend,
                 on_frame: ProgressCallback | None = None, spool: CropSpool | None = None,
-                segments: dict[str, Any] | None = None) -> Extraction:
+                segments: dict[str, Any] | None = None, exposure: Exposure | None = None
+                ) -> Extraction:
     """One pose pass over ``reader``'s window with the pose hooks; closes ``backend``.
 
     ``segments``, when given, is recorded as ``tracks.source["segments"]`` (why a split
-    pass fell back to this one).
+    pass fell back to this one); ``exposure``: the exposure correction already decided
+    (:func:`gaitcheck.pose.extract.extract_tracks`).
     """
     hooks = PassHooks(reader.expected_frames, spool)
     # Closed on every path, at once: a landmarker left to the garbage collector is closed
@@ -445,17 +338,16 @@ def single_pass(reader: VideoReader, backend: PoseBackend,
     # torn down; that close fails, its worker thread is never shut down and the process
     # can hang at exit (issue 13). Nothing may run between creating it and this ``try``.
     beside: HookThread | None = None
-    ahead = reader.read_ahead
     try:
         # Decoding and the hooks overlap the landmarker (gaitcheck.pose.pipelined).
-        beside, reader.read_ahead = HookThread(hooks), READ_AHEAD
-        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=beside)
+        beside = HookThread(hooks)
+        extraction = extract_tracks(reader, backend, on_frame=on_frame, on_pose=beside,
+                                    read_ahead=READ_AHEAD, exposure=exposure)
         beside.drain()
     except BaseException:
         hooks.close()
         raise
     finally:
-        reader.read_ahead = ahead
         if beside is not None:
             beside.close()
         backend.close()
