@@ -50,13 +50,15 @@ def reporter(clip: Path, single: Any = None) -> Callable[..., Any]:
     With ``single`` (the single pass), the pose hooks are run once on a decode of the
     clip with its people and applied to every pass analysed, so the scene lines (camera
     roll) and scene motion are read as ``gaitcheck analyze`` reads them."""
+    from gaitcheck.landmarks import MEDIAPIPE_TOE_REACH
     from gaitcheck.pipeline import AnalyzeOptions, build_result
     from gaitcheck.pose.extract import build_extraction
     from gaitcheck.video.reader import VideoReader
 
     reader = VideoReader(clip)
     decoding = {"stopped_early": False, "frames_skipped": 0, "first_error_s": None}
-    describe = {"backend": "cached"}
+    # The cache holds MediaPipe's output (seam_cache.run): its toe landmark's reach.
+    describe = {"backend": "cached", "toe_reach": MEDIAPIPE_TOE_REACH}
     hooks = None
     if single is not None:  # the single pass's scene lines and motion, as the CLI has
         from gaitcheck.pose.hooks import PassHooks

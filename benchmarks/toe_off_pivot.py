@@ -1,6 +1,12 @@
 """Toe-off read on the shoe's push-off pivot instead of foot_index (variants ``pivot:…``
 of ``benchmarks/toe_off_study.py``; patched into the detector, product untouched).
 
+Adopted as ``pivot:0.15+own``: the product now reads toe-off at the reach the landmark
+source declares (:func:`gaitcheck.landmarks.toe_reach_for`, 0.15 for MediaPipe, 0 for
+exact tracks) with each foot's own toe-off lag. A ``pivot:`` variant switches the
+product's reach off and applies its own to foot_index; ``+own`` is the product's lag
+now, so ``pivot:K`` without it is no longer measurable here.
+
 What the landmarks show (shared treadmill clip, cached pose, 13 labelled toe-offs read
 around their labels, and the pixels of frames 75–91 with the landmarks drawn): the toe
 landmark (foot_index) sits on the shoe behind and above the point the shoe rolls over.
@@ -147,9 +153,13 @@ def set_pivot(kind: str) -> None:
 
     _ORIGINAL.setdefault("stances", detect.foot_stances)
     _ORIGINAL.setdefault("anchor", detect.anchor_calibrated)
+    _ORIGINAL.setdefault("reach", detect.toe_reach_for)
     detect.foot_stances, detect.anchor_calibrated = _ORIGINAL["stances"], _ORIGINAL["anchor"]
+    detect.toe_reach_for = _ORIGINAL["reach"]
     if not kind.startswith("pivot:"):
         return
+    # The variants read their reach from foot_index: the product's own reach is off.
+    detect.toe_reach_for = lambda source: 0.0
     reach, _, own = kind.removeprefix("pivot:").partition("+")
     mode = reach[:4] if reach.startswith(("auto", "pool")) else "fixed"
     extra = float(reach[4:] or 0) if mode != "fixed" else 0.0

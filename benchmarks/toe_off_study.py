@@ -183,6 +183,18 @@ the real clip with any reach (~−0.5 f after the convention): the tip drops fro
 ground level to clearly airborne between two samples and the square-root extrapolation
 then puts the lift-off on the last ground sample, the start of the 33 ms interval.
 
+Adopted since as ``0.15+own``, with the reach a property of the landmark source
+(:func:`gaitcheck.landmarks.toe_reach_for`: 0.15 for MediaPipe tracks, 0 for exact
+synthetic ones, so the exact tracks keep 750/6, bias −0.03 f as in the ``0+own``
+column). Re-measured on the product (same caches): real labels −1.04 / SD 0.59, 14 of
+34 within ±1 (near −0.96, far −1.12), contacts 33/34, +0.27; heel render 21/23, +0.39;
+K=2 / K=3 0.40 / 0.64°; contact time real 247 ms, 60 fps render 281 ms; consistency
+22 → 19 over target, mirror contact time treadmill +0.04 → −0.16, 60 fps render −1.56 →
+−0.37, half 1.42 → 0.59, walking half 8.28 → 0.22, but walking mirror +0.48 → +1.29,
+60 fps render roll +4 / −4 −2.04 → −3.99 / +0.88 → −1.23 frames (target 1). Since then the
+product's ``now`` is that column, and ``pivot:`` variants switch the product's reach off
+(:mod:`toe_off_pivot`).
+
 Usage::
 
     python benchmarks/toe_off_study.py --seam-cache DIR --consistency-cache DIR

@@ -6,7 +6,9 @@ the subject's own sides, not the image's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 LANDMARK_NAMES: tuple[str, ...] = (
     "nose",
@@ -61,3 +63,39 @@ def _mirror_name(name: str) -> str:
 #: For each index, the index of the same point on the other side (for swap repair and
 #: mirroring); midline points map to themselves.
 MIRROR: tuple[int, ...] = tuple(LM[_mirror_name(n)] for n in LANDMARK_NAMES)
+
+#: Where MediaPipe's ``foot_index`` sits relative to the shoe tip, heel → foot_index
+#: lengths *behind* the tip (unitless). Measured on the shared treadmill clip's pixels
+#: (``benchmarks/toe_off_pivot.py``): the shoe's own neon pixels put the tip 0.14–0.23
+#: heel → foot_index lengths beyond foot_index along that line in the 3–6 frames before
+#: each labelled toe-off (median per frame, 16–17 stances). So foot_index rises with the
+#: shoe's rotation while the shoe still pivots on its tip, and a toe-off read on it is
+#: early (real clip −1.90 frames against blind labels, heel-striker render −2.23 against
+#: exact truth). Read 0.15 beyond foot_index, the render's toe-offs are +0.39 frame
+#: (21 of 23 within ±1) and the real ones −1.04 (``benchmarks/toe_off_study.py``).
+MEDIAPIPE_TOE_REACH = 0.15
+
+
+def toe_reach_for(source: Mapping[str, Any]) -> float:
+    """How far the shoe tip lies beyond the toe landmark for tracks of ``source``.
+
+    Parameters
+    ----------
+    source : mapping
+        ``LandmarkTracks.source``: provenance of the tracks.
+
+    Returns
+    -------
+    float
+        Heel → foot_index lengths (unitless, ≥ 0) from ``foot_index`` forward to the
+        shoe tip, the point the shoe rolls over at push-off: ``source["toe_reach"]``
+        where the landmark source declared it (the pose backend's ``describe()``, the
+        synthesiser's 0), else :data:`MEDIAPIPE_TOE_REACH` for tracks saved by a
+        MediaPipe backend before the field existed (``source["backend"]`` starting
+        with ``"mediapipe"``), else 0 (exact landmarks: foot_index *is* the tip).
+    """
+    if "toe_reach" in source:
+        return float(source["toe_reach"])
+    if str(source.get("backend", "")).startswith("mediapipe"):
+        return MEDIAPIPE_TOE_REACH
+    return 0.0

@@ -35,6 +35,7 @@ from gaitcheck.events.slowmo import (
     suggest_slowmo_factor,
 )
 from gaitcheck.events.stances import Stance, anchor_calibrated, foot_signals, foot_stances
+from gaitcheck.landmarks import toe_reach_for
 from gaitcheck.tracks.tracks import LandmarkTracks
 
 
@@ -97,6 +98,8 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
             "skipped as damaged): no event is placed across them"))
 
     found: list[tuple[EventSegment, list[Stance]]] = []
+    # Toe-off is read at the shoe tip, which the pose model's foot_index may fall short of.
+    reach = toe_reach_for(tracks.source)
     vis = tracks.image[:, :, 3].astype(np.float64)
     for a, b, seg_facing in segments:
         feet, period = foot_signals(px[a:b], vis[a:b], scale, seg_facing, max_gap, cfg)
@@ -108,7 +111,7 @@ def detect_gait_events(tracks: LandmarkTracks, facing: str, activity: str | None
                 f"and {seg.stop_s:.2f} s: no events there"))
             continue
         stances = [s for side, f in feet.items()
-                   for s in foot_stances(f, side, period, a, cfg)]
+                   for s in foot_stances(f, side, period, a, cfg, toe_reach=reach)]
         found.append((seg, anchor_calibrated(stances, period, cfg)))
     return assemble(found, time_s, activity, warnings, tracks.video.slowmo, fs, cfg)
 

@@ -206,7 +206,8 @@ def _direct_ic(vert: float, rate: float, hor: float, jump: float, jitter: float,
 
 
 def foot_stances(f: FootSignals, side: str, period: float, offset: int,
-                 settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> list[Stance]:
+                 settings: EventSettings = DEFAULT_EVENT_SETTINGS, *,
+                 toe_reach: float = 0.0) -> list[Stance]:
     """Candidate stances of one foot in one segment, with direct estimates only.
 
     Cycles are found on gap-filled, smoothed signals, but the direct cues use measured
@@ -226,8 +227,16 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         Row index of the segment's first sample in the tracks.
     settings : EventSettings
         Visibility weights, ``vertical_snr``, ``min_ground_band``, ``belt_fraction``.
+    toe_reach : float
+        Where the shoe tip lies beyond foot_index, heel → foot_index lengths (unitless;
+        :func:`gaitcheck.landmarks.toe_reach_for`, 0.15 for MediaPipe, 0 for exact
+        tracks). The direct toe-off is read on that point's height: while the heel
+        rises and the shoe pivots on its tip, a foot_index behind the tip rises with the
+        rotation and would read as lift-off 1.5–2.5 frames early.
     """
     n = len(f.heel_fwd)
+    # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths).
+    tip_up = f.toe_up + toe_reach * (f.toe_up - f.heel_up) if toe_reach else f.toe_up
     if not np.isfinite(period) or np.isfinite(f.heel_fwd).sum() < 1.5 * period:
         return []
     cycles = cues.zeni_cycles(_interp_nan(f.heel_fwd), _interp_nan(f.toe_fwd), period)
@@ -264,7 +273,8 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         # end, to where it would be) to a little after it.
         ref = ic if np.isfinite(ic) else c.peak
         trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
-        to = cues.lift_index(f.toe_up, g_toe, band, ref + 0.4 * (trough - ref),
+        g_tip = cues.ground_level(tip_up, c.peak, end) if toe_reach else g_toe
+        to = cues.lift_index(tip_up, g_tip, band, ref + 0.4 * (trough - ref),
                              min(n - 2, trough + 0.15 * period))
         # An anchor found on interpolated samples (foot rejected or missing around it)
         # is no anchor.
@@ -279,12 +289,16 @@ def anchor_calibrated(stances: list[Stance], period: float,
                       settings: EventSettings = DEFAULT_EVENT_SETTINGS) -> list[Stance]:
     """Compute the final IC and TO of one segment's stances (see the module docstring).
 
-    The anchor-to-event lag is the weighted median over the foot's own stances (weight:
-    cue quality × visibility weight), or over both feet when one foot is too badly seen
-    to calibrate itself. Each event is then ``a · direct + (1 − a) · (anchor + lag)``
-    with ``a`` half the visibility weight. Confidence is the quality of the evidence
-    times the agreement of the direct and anchored estimates (full within a twentieth
-    of a stride, none beyond three twentieths). Stances with no estimate are dropped.
+    The IC's anchor-to-event lag is the weighted median over the foot's own stances
+    (weight: cue quality × visibility weight), or over both feet when one foot is too
+    badly seen to calibrate itself. The TO's lag is each foot's own unweighted median
+    (both feet's below two stances): weighted, the far foot behind a treadmill console
+    (visibility ~0.77) borrowed the near foot's lag, whose direct − anchor differs from
+    its own by ~1 frame (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
+    ``a · direct + (1 − a) · (anchor + lag)`` with ``a`` half the visibility weight.
+    Confidence is the quality of the evidence times the agreement of the direct and
+    anchored estimates (full within a twentieth of a stride, none beyond three
+    twentieths). Stances with no estimate are dropped.
 
     Parameters
     ----------
@@ -304,7 +318,8 @@ def anchor_calibrated(stances: list[Stance], period: float,
     for kind in ("ic", "to"):
         direct = np.array([getattr(s, f"{kind}_direct") for s in stances])
         anchor = np.array([s.peak if kind == "ic" else s.trough for s in stances])
-        lag = lags.stance_lags(direct, anchor, weight, sides)
+        lag = lags.stance_lags(direct, anchor,
+                               weight if kind == "ic" else np.ones(len(stances)), sides)
         est, conf = [], []
         for k, s in enumerate(stances):
             anchored = anchor[k] + lag[k]

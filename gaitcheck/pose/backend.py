@@ -47,7 +47,12 @@ class PoseBackend(Protocol):
         ...
 
     def describe(self) -> dict[str, Any]:
-        """Provenance for reports: backend name, model name, sha256, options."""
+        """Provenance for reports: backend name, model name, sha256, options.
+
+        A backend whose toe landmark falls short of the shoe tip also declares
+        ``"toe_reach"``, the gap in heel → toe lengths (the event detector reads toe-off
+        at the tip; :func:`gaitcheck.landmarks.toe_reach_for`).
+        """
         ...
 
     def close(self) -> None:

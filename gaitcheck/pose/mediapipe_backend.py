@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.errors import ModelError
+from gaitcheck.landmarks import MEDIAPIPE_TOE_REACH
 from gaitcheck.pose.backend import PoseCandidate
 from gaitcheck.pose.models import ModelInfo, resolve_model
 
@@ -27,6 +28,9 @@ class MediaPipeBackend:
     """
 
     name = "mediapipe-pose-landmarker"
+    #: Shoe tip beyond foot_index, heel → foot_index lengths (see
+    #: :data:`gaitcheck.landmarks.MEDIAPIPE_TOE_REACH`); the event detector reads toe-off there.
+    toe_reach = MEDIAPIPE_TOE_REACH
 
     def __init__(
         self,
@@ -101,6 +105,7 @@ class MediaPipeBackend:
         """Backend, model and options, for the report's provenance block."""
         return {
             "backend": self.name,
+            "toe_reach": self.toe_reach,
             "mediapipe_version": getattr(self._mp, "__version__", "unknown"),
             "model": {"name": self.model.name, "file": self.model.path.name,
                       "sha256": self.model.sha256, "origin": self.model.origin},

@@ -60,8 +60,9 @@ def motion_to_tracks(motion: Motion, camera: Camera, artefacts: Artefacts | None
     Returns
     -------
     LandmarkTracks
-        ``source`` = ``{"backend": "synthetic", "params": motion.params, "artefacts":
-        settings and what was applied (or None), "camera": view, size, focal, centre}``.
+        ``source`` = ``{"backend": "synthetic", "toe_reach": 0.0, "params":
+        motion.params, "artefacts": settings and what was applied (or None), "camera":
+        view, size, focal, centre}``.
     """
     pts = np.asarray(motion.points, dtype=np.float64)
     n_t = len(motion.time_s)
@@ -85,6 +86,7 @@ def motion_to_tracks(motion: Motion, camera: Camera, artefacts: Artefacts | None
                       rotation=0, codec="synthetic")
     source: dict[str, Any] = {
         "backend": "synthetic",
+        "toe_reach": 0.0,  # foot_index is the shoe tip (gaitcheck.landmarks.toe_reach_for)
         "params": motion.params,
         "artefacts": None,
         "camera": {"view": camera.view, "width": camera.width, "height": camera.height,
