@@ -73,9 +73,9 @@ def test_real_walking_toe_offs_against_labels(walking_events):
     frame 59, after both their contacts), 1 within ±1 frame, bias −1.57 frames (near
     −0.39, far −2.74), SD 1.67 frame. Read on foot_index itself (reach 0) the far foot
     loses every pair (its toe-offs come 6-7 frames early) and only 3 are paired, which
-    these bounds reject. The sandalled walker's toe tip lies only ~0.05 heel → foot_index
-    lengths beyond foot_index at push-off, so the far foot's early toe-off is not the
-    reach's doing."""
+    these bounds reject. The sandalled walker's toe tip lies only ~0.05-0.09 heel →
+    foot_index lengths beyond foot_index near push-off (left 0.07, right 0.12), so the
+    far foot's early toe-off is not the reach's doing."""
     marks = json.loads(LABELS.read_text())
     fps = marks["fps"]
     ref = [{"time_s": m["frame"] / fps, "side": m["foot"]} for m in marks["toe_offs"]]
