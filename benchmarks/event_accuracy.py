@@ -10,6 +10,12 @@ Usage::
 
     python benchmarks/event_accuracy.py [--json OUT.json]
         [--landmarks run/landmarks.npz --labels clip.truth.json [--toe-offs labels.json]]
+        [--landmarks run/landmarks.npz --toe-offs labels.json [--toe-reach K]]
+
+The second form scores a clip that has toe-off labels but no ``truth.json`` (the shared
+walking clip: ``benchmarks/data/walking_side_distractors.toe_off.json``, which carries
+its own ``facing``); ``--toe-reach`` overrides the reach the tracks' source declares
+(``gaitcheck.landmarks.toe_reach_for``; 0 reads toe-off on foot_index itself).
 
 A toe-off label is the first frame the shoe's tip is seen off the belt, so the instant
 itself lies in the frame before it: an exact continuous estimate scores a bias of about
@@ -78,8 +84,9 @@ def labelled(landmarks: Path, labels: Path) -> list[dict[str, Any]]:
                  match_events(events.contacts, ref, tol / fps + 1e-6), fps) for tol in (1, 3)]
 
 
-def labelled_toe_offs(landmarks: Path, labels: Path, toe_offs: Path,
-                      events: Any = None) -> list[dict[str, Any]]:
+def labelled_toe_offs(landmarks: Path, labels: Path | None, toe_offs: Path,
+                      events: Any = None, toe_reach: float | None = None
+                      ) -> list[dict[str, Any]]:
     """Rows for a real clip's hand-labelled toe-offs (``toe_off.json``): all labels, the
     near and far foot, and the labels not flagged uncertain.
 
@@ -89,12 +96,19 @@ def labelled_toe_offs(landmarks: Path, labels: Path, toe_offs: Path,
     ±1 frame (inclusive) of the label, ``within_1_mid`` within ±1 frame of the label
     − 0.5 frame (the middle of the interval the instant lies in). Bias is detected −
     label, frames (+ late).
-    ``events`` : already detected events of ``landmarks`` (default: detect them)."""
-    truth = json.loads(labels.read_text())
+    ``labels`` : the clip's ``truth.json``, or None when the toe-off file carries its
+    own ``facing`` and ``fps`` (the walking clip has no truth file).
+    ``events`` : already detected events of ``landmarks`` (default: detect them).
+    ``toe_reach`` : heel → foot_index lengths to read toe-off beyond foot_index, in
+    place of the reach the tracks' source declares (None: keep the declared one)."""
+    truth = json.loads(labels.read_text()) if labels else {}
     marks = json.loads(toe_offs.read_text())
     fps = float(marks.get("fps") or truth.get("fps"))
     if events is None:
-        events = detect_gait_events(load_tracks(landmarks), truth["facing"])
+        tracks = load_tracks(landmarks)
+        if toe_reach is not None:
+            tracks.source["toe_reach"] = toe_reach
+        events = detect_gait_events(tracks, truth.get("facing") or marks["facing"])
     rows = []
     for name, keep in (("all", lambda m: True), ("near", lambda m: m["side"] == "near"),
                        ("far", lambda m: m["side"] == "far"),
@@ -121,13 +135,20 @@ def main() -> None:
     parser.add_argument("--landmarks", type=Path, help="landmarks.npz of a labelled clip")
     parser.add_argument("--labels", type=Path, help="its labels (truth.json)")
     parser.add_argument("--toe-offs", type=Path, help="its toe-off labels (toe_off.json)")
+    parser.add_argument("--toe-reach", type=float, default=None,
+                        help="toe reach (heel -> foot_index lengths) in place of the "
+                             "tracks' declared one, for the toe-off rows")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     rows = synthetic(args.seeds)
     if args.landmarks and args.labels:
         rows += labelled(args.landmarks, args.labels)
         if args.toe_offs:
-            rows += labelled_toe_offs(args.landmarks, args.labels, args.toe_offs)
+            rows += labelled_toe_offs(args.landmarks, args.labels, args.toe_offs,
+                                      toe_reach=args.toe_reach)
+    elif args.landmarks and args.toe_offs:  # toe-off labels only (no truth.json)
+        rows += labelled_toe_offs(args.landmarks, None, args.toe_offs,
+                                  toe_reach=args.toe_reach)
     print(f"{'case':42s} kind  TP  FP  miss  prec  rec   F1   bias  SD  (frames)")
     for r in rows:
         print(f"{r['case']:42s} {r['kind']:4s} {r['true_positives']:3d} "
