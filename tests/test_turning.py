@@ -52,14 +52,32 @@ def test_turning_runner_metrics_match_the_truth(view: str, seed: int) -> None:
     # Two legs of ~3 s each: measured within 2.2 spm (side-right seed 0: a contact
     # missed next to the turn).
     assert m["cadence_spm"] == pytest.approx(truth["cadence_spm"]["value"], abs=3.0)
-    assert m["ground_contact_ms"] == pytest.approx(truth["ground_contact_ms"]["value"],
-                                                   abs=20.0)
     # Overstride and knee at contact carry the pose jitter at this small scale (leg
     # ~150 px); a straight 4 s run on the same camera reads 11.6-17.7 % and 16-21°.
     assert m["overstride_pct"] == pytest.approx(truth["overstride_pct"]["value"], abs=7.0)
     assert m["knee_flexion_ic_deg"] == pytest.approx(truth["knee_flexion_ic_deg"]["value"],
                                                      abs=6.0)
     assert not [f for f in a.findings if f["severity"] in ("mild", "moderate")]
+
+
+_OWN_LAG = pytest.mark.xfail(strict=True, reason=(
+    "each foot's own toe-off lag (events/stances.anchor_calibrated) reads this seed's "
+    "far-foot toe-offs early under the synthetic far-foot artefacts: contact time 230 -> "
+    "215 ms against 249.5 ms truth (seeds 0-3, both views: mean error -12 -> -19 ms). "
+    "Kept because on the real clip the far foot's own lag matches blind labels (bias "
+    "-1.90 -> -1.12 frames) where the borrowed near-foot lag did not"))
+
+
+@pytest.mark.parametrize(("view", "seed"), [
+    ("side-left", 0), ("side-left", 1), ("side-right", 0),
+    pytest.param("side-right", 1, marks=_OWN_LAG)])
+def test_turning_runner_contact_time_matches_the_truth(view: str, seed: int) -> None:
+    """Contact time of the there-and-back runner within 20 ms of the truth (measured:
+    236, 236, 232 and 215 ms against 249-250 ms)."""
+    tracks, straight = _runner(view, seed)
+    a = analyze_tracks(tracks)
+    truth = true_metrics(straight)["ground_contact_ms"]["value"]
+    assert a.metrics["ground_contact_ms"].value == pytest.approx(truth, abs=20.0)
 
 
 def test_straight_runner_is_left_alone() -> None:
