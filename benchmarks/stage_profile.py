@@ -50,8 +50,9 @@ LATE = (("gaitcheck.report.keyframes", "extract_keyframes"),
         ("gaitcheck.report.pdf", "write_report_pdf"))
 
 
-def wrap(module: str, qualname: str) -> None:
-    """Replace ``module.qualname`` (and every module-level alias of it) by a timer;
+def wrap(module: str, qualname: str, label: str | None = None) -> None:
+    """Replace ``module.qualname`` (and every module-level alias of it) by a timer whose
+    events are named ``label`` (default: the module's last part and ``qualname``);
     nothing when the checkout has no such function (an older revision's layout)."""
     try:
         mod = importlib.import_module(module)
@@ -65,7 +66,7 @@ def wrap(module: str, qualname: str) -> None:
     original = getattr(owner, name, None)
     if original is None:
         return
-    label = f"{module.rsplit('.', 1)[-1]}.{qualname}"
+    label = label or f"{module.rsplit('.', 1)[-1]}.{qualname}"
     if label == "segments._Segment.run":
         label = "segment_pass.Segment.run"  # the same stage before segments.py was split
 

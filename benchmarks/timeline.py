@@ -100,7 +100,7 @@ def child(argv: list[str], sample_s: float) -> int:
     for module, qualname in sp.TARGETS:
         sp.wrap(module, qualname)
     for module, qualname, label in EXTRA:
-        wrap(sp.EVENTS, module, qualname, label)
+        sp.wrap(module, qualname, label)
     late = [lambda m=m, q=q: sp.wrap(m, q) for m, q in sp.LATE]
     import gaitcheck.pose.canonical as canonical
     import gaitcheck.report.writers as writers
@@ -141,39 +141,9 @@ def child(argv: list[str], sample_s: float) -> int:
     return code
 
 
-def wrap(events: list[dict[str, Any]], module: str, qualname: str, label: str) -> None:
-    """Replace ``module.qualname`` (a function or ``Class.method``) by a timer whose
-    events are named ``label``; gaitcheck modules' aliases of a function too."""
-    import importlib
-
-    mod = importlib.import_module(module)
-    owner: Any = mod
-    name = qualname
-    if "." in qualname:
-        cls, name = qualname.split(".")
-        owner = getattr(mod, cls)
-    original = getattr(owner, name)
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        t, cpu = time.time(), time.thread_time()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            events.append({"thread": threading.current_thread().name, "name": label,
-                           "start": t, "end": time.time(),
-                           "thread_cpu_s": time.thread_time() - cpu})
-
-    setattr(owner, name, timed)
-    if owner is mod:
-        for other in [m for n, m in list(sys.modules.items()) if n.startswith("gaitcheck")]:
-            namespace = getattr(other, "__dict__", None)
-            if namespace is not None:
-                for key, value in list(namespace.items()):
-                    if value is original:
-                        namespace[key] = timed
-
-
 # -- the parent: run, alternate, render ------------------------------------------------------
+
+
 def run_once(video: Path, args: list[str], sample_ms: float, nice: int) -> dict[str, Any]:
     """One child run; returns its JSON with ``spawned`` and ``exited`` added.
 
