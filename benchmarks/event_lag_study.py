@@ -171,17 +171,13 @@ def crossing_lift_index(up: np.ndarray, ground: float, band: float, start: float
     """Toe-off as :func:`gaitcheck.events.cues.lift_index` finds it, but read as the band
     crossing interpolated between the samples either side (continuous in the samples;
     1 frame late on exact tracks) instead of the square-root extrapolation."""
+    from gaitcheck.events.cues import last_ground_sample
+
     h = up - ground
-    j_hi = min(len(h) - 2, int(np.floor(stop)))
-    for j in range(j_hi, max(1, int(np.ceil(start))) - 1, -1):
-        if not np.all(np.isfinite(h[j - 1:j + 2])):
-            return float("nan")
-        if not (h[j] <= band and h[j - 1] <= 2 * band):
-            continue
-        if not np.isfinite(h[j + 1]) or h[j + 1] <= band:
-            return float("nan") if j == j_hi else float(j)
-        return float(j + (band - h[j]) / (h[j + 1] - h[j]))
-    return float("nan")
+    j, settled = last_ground_sample(h, band, start, stop)
+    if j is None:
+        return settled
+    return float(j + (band - h[j]) / (h[j + 1] - h[j]))
 
 
 _ORIGINAL: dict[str, Any] = {}

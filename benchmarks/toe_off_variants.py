@@ -166,23 +166,19 @@ def lift_variant(kind: str) -> Any:
         return knee_lift
     def lift(up: np.ndarray, ground: float, band: float, start: float,
              stop: float) -> float:
+        from gaitcheck.events.cues import last_ground_sample
+
         h = up - ground
-        j_hi = min(len(h) - 2, int(np.floor(stop)))
-        for j in range(j_hi, max(1, int(np.ceil(start))) - 1, -1):
-            if not np.all(np.isfinite(h[j - 1:j + 2])):
-                return float("nan")
-            if not (h[j] <= band and h[j - 1] <= 2 * band):
-                continue
-            if not np.isfinite(h[j + 1]) or h[j + 1] <= band:
-                return float("nan") if j == j_hi else float(j)
-            crossing = j + (band - h[j]) / (h[j + 1] - h[j])
-            if kind == "cross":
-                return float(crossing)
-            if kind == "now":
-                r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
-                return float(max(j - 1, j - r0 / (r1 - r0)))
-            return fit_lift(h, crossing, band)
-        return float("nan")
+        j, settled = last_ground_sample(h, band, start, stop)
+        if j is None:
+            return settled
+        crossing = j + (band - h[j]) / (h[j + 1] - h[j])
+        if kind == "cross":
+            return float(crossing)
+        if kind == "now":
+            r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
+            return float(max(j - 1, j - r0 / (r1 - r0)))
+        return fit_lift(h, crossing, band)
     return lift
 
 

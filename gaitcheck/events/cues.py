@@ -208,17 +208,46 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
     (``tests/test_event_lags.py``).
     """
     h = up - ground
+    j, settled = last_ground_sample(h, band, start, stop)
+    if j is None:
+        return settled
+    r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
+    return float(max(j - 1, j - r0 / (r1 - r0)))
+
+
+def last_ground_sample(h: np.ndarray, band: float, start: float,
+                       stop: float) -> tuple[int | None, float]:
+    """Find the last ground sample before the rise (the search of :func:`lift_index`).
+
+    Parameters
+    ----------
+    h : numpy.ndarray, (T,)
+        Height above the ground level, same unit as ``band``.
+    band : float
+        Ground band: ``h ≤ band`` is on the ground.
+    start, stop : float
+        Fractional rows bounding the search, scanned back from ``stop``.
+
+    Returns
+    -------
+    j : int or None
+        The last sample within ``band`` (the one before it within ``2·band``) whose next
+        sample is above the band: the lift-off lies between ``j − 1`` and ``j + 1``.
+    settled : float
+        When ``j`` is None, the answer without a rise to read: NaN (missing samples, no
+        ground sample, or the foot still down at ``stop``) or a whole row (the foot still
+        down after a ground sample before ``stop``); NaN otherwise.
+    """
     j_hi = min(len(h) - 2, int(np.floor(stop)))
     for j in range(j_hi, max(1, int(np.ceil(start))) - 1, -1):
         if not np.all(np.isfinite(h[j - 1:j + 2])):
-            return float("nan")
+            return None, float("nan")
         if not (h[j] <= band and h[j - 1] <= 2 * band):
             continue
         if not np.isfinite(h[j + 1]) or h[j + 1] <= band:
-            return float("nan") if j == j_hi else float(j)
-        r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
-        return float(max(j - 1, j - r0 / (r1 - r0)))
-    return float("nan")
+            return None, float("nan") if j == j_hi else float(j)
+        return j, float("nan")
+    return None, float("nan")
 
 
 def belt_speed(fwd: np.ndarray, cycles: list[Cycle]) -> float:
