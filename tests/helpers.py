@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,20 @@ def spool_of(result, clip: Path):
         if image is not None and np.isfinite(image[:, :2]).any():
             spool.add(frame, [PoseCandidate(image, result.tracks.world[r])])
     return spool
+
+
+def toe_off_label_match(labels: Path, toe_offs, foot: str | None = None):
+    """Detected toe-offs against a hand-labelled ``benchmarks/data/*.toe_off.json``,
+    paired one-to-one per foot within 5 frames (``foot``: one foot only).
+
+    Returns the :class:`gaitcheck.evaluation.EventMatch` and its timing errors in
+    frames (detected − label, + late)."""
+    from gaitcheck.evaluation import match_events
+
+    marks = json.loads(labels.read_text())
+    fps = marks["fps"]
+    ref = [{"time_s": m["frame"] / fps, "side": m["foot"]} for m in marks["toe_offs"]
+           if foot in (None, m["foot"])]
+    found = [e for e in toe_offs if foot in (None, e.side)]
+    match = match_events(found, ref, 5 / fps + 1e-6)
+    return match, match.timing_errors_s * fps

@@ -14,9 +14,8 @@ import json
 import numpy as np
 import pytest
 
-from gaitcheck.evaluation import match_events
 from gaitcheck.events import detect_gait_events
-from helpers import REPO, shared_video
+from helpers import REPO, shared_video, toe_off_label_match
 
 LABELS = REPO / "benchmarks" / "data" / "treadmill_side_30fps.toe_off.json"
 
@@ -79,18 +78,13 @@ def test_real_treadmill_toe_offs_against_labels(treadmill_events):
     landmark's reach (:data:`gaitcheck.landmarks.MEDIAPIPE_TOE_REACH`) and each foot's own
     toe-off lag: 4 within ±1, bias −1.90 (near −1.49, far −2.29), SD 0.69, which these
     bounds reject."""
-    marks = json.loads(LABELS.read_text())
-    fps = marks["fps"]
-    ref = [{"time_s": m["frame"] / fps, "side": m["foot"]} for m in marks["toe_offs"]]
-    m = match_events(treadmill_events.toe_offs, ref, 5 / fps + 1e-6)
-    err = m.timing_errors_s * fps
+    m, err = toe_off_label_match(LABELS, treadmill_events.toe_offs)
     print(m.n_true_positives, np.round(err, 2))
     assert m.n_true_positives >= 33
     assert -1.3 <= err.mean() <= -0.8 and err.std(ddof=1) <= 0.7
     assert (np.abs(err) <= 1 + 1e-6).sum() >= 12
     for foot in ("left", "right"):  # the far foot no longer borrows the near foot's lag
-        own = match_events([e for e in treadmill_events.toe_offs if e.side == foot],
-                           [r for r in ref if r["side"] == foot], 5 / fps + 1e-6)
-        bias = float(np.mean(own.timing_errors_s * fps))
+        own, own_err = toe_off_label_match(LABELS, treadmill_events.toe_offs, foot)
+        bias = float(np.mean(own_err))
         print(foot, own.n_true_positives, round(bias, 2))
         assert -1.4 <= bias <= -0.6, (foot, bias)

@@ -16,9 +16,8 @@ import json
 import numpy as np
 import pytest
 
-from gaitcheck.evaluation import match_events
 from gaitcheck.events import detect_gait_events
-from helpers import REPO, shared_video
+from helpers import REPO, shared_video, toe_off_label_match
 
 LABELS = REPO / "benchmarks" / "data" / "walking_side_distractors.toe_off.json"
 
@@ -76,17 +75,12 @@ def test_real_walking_toe_offs_against_labels(walking_events):
     these bounds reject. The sandalled walker's toe tip lies only ~0.05-0.09 heel →
     foot_index lengths beyond foot_index near push-off (left 0.07, right 0.12), so the
     far foot's early toe-off is not the reach's doing."""
-    marks = json.loads(LABELS.read_text())
-    fps = marks["fps"]
-    ref = [{"time_s": m["frame"] / fps, "side": m["foot"]} for m in marks["toe_offs"]]
-    m = match_events(walking_events.toe_offs, ref, 5 / fps + 1e-6)
-    err = m.timing_errors_s * fps
+    m, err = toe_off_label_match(LABELS, walking_events.toe_offs)
     print(m.n_true_positives, np.round(err, 2))
     assert m.n_true_positives >= 6 and m.n_false_positives == 0
     assert -2.1 <= err.mean() <= -1.0 and err.std(ddof=1) <= 2.0
     for foot, lo, hi in (("left", -1.2, 0.4), ("right", -3.3, -2.0)):
-        own = match_events([e for e in walking_events.toe_offs if e.side == foot],
-                           [r for r in ref if r["side"] == foot], 5 / fps + 1e-6)
-        bias = float(np.mean(own.timing_errors_s * fps))
+        own, own_err = toe_off_label_match(LABELS, walking_events.toe_offs, foot)
+        bias = float(np.mean(own_err))
         print(foot, own.n_true_positives, round(bias, 2))
         assert own.n_true_positives >= 3 and lo <= bias <= hi, (foot, bias)
