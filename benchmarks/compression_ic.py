@@ -15,7 +15,7 @@ clip and against the rendered runner's truth:
 
 Usage::
 
-    python benchmarks/compression_ic.py [--cache /work/coord/cache-base]
+    python benchmarks/compression_ic.py [--cache DIR]  # a consistency.py cache
         [--video ../shared/videos/treadmill_side_30fps.mp4]
         [--labels ../shared/videos/treadmill_side_30fps.truth.json]
 
@@ -309,7 +309,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = Path(__file__).resolve().parents[1]
     videos = here.parent / "shared" / "videos"
-    parser.add_argument("--cache", type=Path, default=here / ".consistency-cache")
+    parser.add_argument("--cache", type=Path,  # consistency.py's default
+                        default=Path.home() / ".cache" / "gaitcheck-consistency")
     parser.add_argument("--video", type=Path, default=videos / "treadmill_side_30fps.mp4")
     parser.add_argument("--labels", type=Path,
                         default=videos / "treadmill_side_30fps.truth.json")
