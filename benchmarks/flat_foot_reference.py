@@ -2,56 +2,65 @@
 
 The foot angle at initial contact (IC) of a stance is the foot angle read just before IC
 (:mod:`gaitcheck.metrics.foot`) minus the foot's flat-foot reference
-(:func:`gaitcheck.metrics.sagittal_frame._flat_foot_deg`, the median foot angle over
-``FLAT_FOOT_WINDOW`` of each IC → TO stance, clipped to ±8°). A row of the consistency
-suite (``benchmarks/consistency.py``) moves through either term. This prints, per
-transformed clip and per foot, the change against the untransformed clip of
+(:func:`gaitcheck.metrics.sagittal_frame._flat_foot_deg`), and the clip's value is the
+mean over every contact of both feet. A row of the consistency suite
+(``benchmarks/consistency.py``) moves through either term. This prints, per transformed
+clip and per foot (near and far: a mirror relabels left and right), the change against
+the untransformed clip of
 
 * ``read``: the median reading at IC (per-stance value + the foot's reference), deg;
 * ``ref``: the flat-foot reference, deg (the value moves by ``read − ref``);
-* ``row``: the clip's foot-angle value, deg (what the suite's row is).
+* ``row``: the clip's foot-angle value, deg (what the suite's row is);
+
+and the floor of the rows printed (``FLOOR_SCALE`` × median |row| without the halves,
+as :mod:`gaitcheck.metrics.systematic` computes it). ``--reference window`` patches in
+the reference used before (median over 0.35–0.55 of each IC → TO stance), ``const``
+a fixed −8° (no reference at all: the rows are then the readings alone).
 
 Only the analysis runs (seconds): it needs a consistency cache whose landmarks exist
 (``--cache``, read-only; nothing is written there).
 
-Why (the toe-reach toe-off, merge 8234caa): initial contacts did not move, so every
-``read`` stayed to the hundredth; the real treadmill clip's rows moved through ``ref``
-alone. The toe-off ~1.2 frame later on the right foot moved that foot's window
-(0.35–0.55 of the stance) from IC + 2.1…3.3 frames to IC + 2.5…4.0 frames, on a foot
-whose median angle falls −1.7 → −8.3 → −16.8° over IC + 2, 3, 4 frames: at 30 fps this
-foot is flat (heel and toe both at their stance lows) for about one frame, and the
-frames after it already turn toes-down while the heel is still within 0.1 foot length of
-its low (5 of the 23 window frames have it higher, 2 of 22 before; the synthetic running
-model's own heel-off is at 0.45 of the stance, ``gaitcheck/synth/legs.py``). Its
-reference went −2.45 → −7.11° on the base clip; the left foot's sits at the −8° clip
-before and after. The rows got worse because the right reference had been cancelling
-the left foot's reading changes: CRF 35 read L −5.63,
-ref R −5.55 → row +0.56 before; ref R −0.89 → row −1.92 after. Rolled −4°: read L −7.95,
-read R +5.18, ref R +1.06 → −1.65 before; ref R +4.28 → −3.39 after.
+Why the reference is read on the flat frames now. Toe-off at the shoe tip (merge
+8234caa) made the real treadmill clip's stances ~1.2 frame longer, and the fixed window
+reached past heel-off on the far (right) foot: that foot lies flat for about one 30 fps
+frame (IC + 2.5…3; on the pixels its shoe is flat there and heel → foot_index reads
+−1.7…+1.5°), then tips toes-down with the heel already 0.07–0.12 foot lengths up
+(−7…−8° at IC + 4, −13° at IC + 5). The window read −7.11°, the flat frames read −3.32°
+(each stance's frames weighted by how close heel and toe both are to their stance lows,
+the median over stances; the near foot reads −10.8° either way, clipped to −8°). The
+feet's mean contact angles now agree (near 19.87°, far 19.92°; far 23.71° before).
 
-Flat-foot references measured instead (patched in on the suite's cache; floor ≈ 2.06 ×
-median |change| over the non-half rows: 2.76° today, 1.48° before the merge):
+Measured on the suite's cache of stop 23 (``/work/coord/cache-base``; rows as
+``consistency.py`` prints them, window → flat frames):
 
-* per stance the frame with heel and toe both nearest their stance lows: floor 1.76°;
-  60 fps render at 30 fps 1.34 → 2.22°, walking mirror 3.02 → 4.22°; the same at the
-  sub-frame moment (heights interpolated): 1.94°; render at 30 fps → 2.34°, walking
-  mirror → 4.67°;
-* toe-down → heel-down frames, tolerance 0.05 foot length: 1.23°; render at 30 fps
-  → 2.61°, render rolled −4° 0.75 → 1.92°, walking rolled +4° 0.09 → 2.30°; at
-  tolerance 0.10 the floor is 3.02° (the tolerance decides, so it is not a fix);
-* the heel-low → toe-low line: 1.86°; render at 30 fps → 2.10°, walking mirror → 4.71°;
-* windows ending at the synthetic heel-off, (0.15, 0.45) … (0.35, 0.45): 1.15–2.33°;
-  render rolled +4° 1.87 → 2.1–3.9°, walking mirror → 2.9–4.0°;
-* the window over both feet pooled: 2.02°; walking mirror → 4.70°;
-* the window without frames whose heel is up (> 0.05 / 0.10 foot length): 2.51 / 2.82°.
+* floor 2.58 → 1.30°, median |row| over all rows 1.17 → 0.65°;
+* treadmill: roll −4° 3.39 → 0.69 (target 3), mirror 1.37 → 0.09, start+3 1.66 → 0.10,
+  start+15 2.23 → 0.30, CRF 35 10.2 → 8.19 (still over: the readings, −12 / −9° on
+  near / far); worse but within target: off-centre 1.17 → 2.65, roll +4° 1.84 → 2.30,
+  first half 0.04 → 1.98;
+* rendered 60 fps: fps30 1.34 → 1.98, roll +4° 1.80 → 2.51, roll −4° 0.75 → 1.22 (its
+  references sit at −7.4 / −7.9°, the model's flat shoe), base 15.51 → 15.16° (truth
+  15.0°);
+* walking: unchanged (mirror 2.97, CRF 35 4.14): none of her copies has three stances
+  with a flat frame (her 44-pixel sandal's heel point drifts up while the foot lies
+  flat), so the window stays her reference.
 
-Each brings some real treadmill rows back but moves another foot row by more than
-0.3°, so none was adopted. On the base clip the kinematic references read the right
-foot −3.3…−4.2° both before and after the merge (old window −2.45°, new −7.11°).
+With no reference at all (``--reference const``) the walking mirror row is 4.45°: the
+window's 2.97° there is her references cancelling 1.5° of reading change (base far foot
+−11.7° clipped to −8°, mirror −4.3°), not a consistent reference. Variants of the flat
+frames measured (floor; all with the window fallback): rise tolerance 0.08 / 0.12 foot
+lengths 1.87 / 1.61°; per-stance weight ≥ 0.25 / 1.0 frame 1.45 / 2.57°; two stances
+instead of three 1.30° (walking then reads flat frames: mirror 2.00, CRF 35 2.36, roll
++4° 2.63); frames pooled over stances instead of a median of stances 2.4°, and without
+the three-stance rule the walking rows swing by 3–6° with the tolerance. Synthetic truth
+(10 s runners, realistic artefacts, seeds 0–7, and exact tracks): the references sit
+within 0.4° of the true flat foot on average either way; contact-angle error rearfoot
+mean −2.45 → −2.18°, forefoot +1.6 → +2.4°, largest |error| 3.11 → 3.19°.
 
 Usage::
 
-    python benchmarks/flat_foot_reference.py --cache DIR [--clips treadmill,synth60]
+    python benchmarks/flat_foot_reference.py --cache DIR [--clips treadmill,walking,synth60]
+        [--reference flat|window|const]
 """
 
 from __future__ import annotations
@@ -67,19 +76,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import consistency as cons  # the suite's clips, transforms and analysis
 
 SIDES = ("left", "right")
+FAR = {"left": "right", "right": "left"}
 
 
 def foot_terms(report: dict[str, Any]) -> dict[str, Any]:
-    """Value, per-foot reference and per-foot median reading at IC of one report, deg."""
+    """Value, and per near / far foot the reference and median reading at IC, deg."""
     m = report["metrics"].get("foot_strike") or {}
     ref = m.get("flat_foot_reference_deg") or {}
+    near = report["view"].get("near_side")
     out: dict[str, Any] = {"row": m.get("value")}
-    for s in SIDES:
-        per = ((m.get("per_side") or {}).get(s) or {}).get("per_stride") or []
+    for role, s in (("near", near), ("far", FAR.get(near or ""))):
+        per = ((m.get("per_side") or {}).get(s) or {}).get("per_stride") or [] if s else []
         vals = np.array([v for v in per if v is not None], dtype=float)
-        r = ref.get(s)
-        out[f"ref_{s}"] = r
-        out[f"read_{s}"] = (float(np.median(vals)) + r) if len(vals) and r is not None \
+        r = ref.get(s) if s else None
+        out[f"ref_{role}"] = r
+        out[f"read_{role}"] = (float(np.median(vals)) + r) if len(vals) and r is not None \
             else None
     return out
 
@@ -115,26 +126,57 @@ def reports(name: str, cache: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def use_reference(kind: str) -> None:
+    """Patch the analysis' flat-foot reference: ``flat`` (today's), ``window``, ``const``."""
+    import gaitcheck.metrics.sagittal_frame as sf
+
+    if kind == "flat":
+        return
+    limit = sf.FLAT_FOOT_LIMIT_DEG
+
+    def window(sag: np.ndarray, stances: tuple[Any, ...], side: str) -> float:
+        own = [st for st in stances if st.side == side and np.isfinite(st.to)]
+        ref = sf._window_flat_foot_deg(sag, own, side)
+        return float(np.clip(ref, -limit, limit)) if np.isfinite(ref) else float("nan")
+
+    def const(sag: np.ndarray, stances: tuple[Any, ...], side: str) -> float:
+        return -limit
+
+    sf._flat_foot_deg = {"window": window, "const": const}[kind]  # type: ignore[assignment]
+
+
 def main(argv: list[str] | None = None) -> int:
+    from gaitcheck.metrics.systematic import FLOOR_SCALE
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--clips", default="treadmill")
+    ap.add_argument("--reference", choices=("flat", "window", "const"), default="flat")
     args = ap.parse_args(argv)
+    use_reference(args.reference)
+    rows: dict[str, float] = {}
     for name in args.clips.split(","):
-        rows = reports(name, args.cache)
-        b = rows["base"]
-        print(f"## {name}  base: row {b['row']}, ref L {b['ref_left']:.2f} R "
-              f"{b['ref_right']:.2f}, read L {b['read_left']:.2f} R {b['read_right']:.2f}")
-        print(f"  {'transform':12s}   row   readL   refL  readR   refR   (change, deg)")
-        for t, r in rows.items():
+        terms = reports(name, args.cache)
+        b = terms["base"]
+        print(f"## {name}  base: row {b['row']}, ref near {b['ref_near']} far {b['ref_far']}, "
+              f"read near {b['read_near']} far {b['read_far']}")
+        print(f"  {'transform':12s}   row  readN   refN  readF   refF   (change, deg)")
+        for t, r in terms.items():
             if t == "base":
                 continue
             ref = r.pop("base", b)
+            if ref["row"] is not None and r["row"] is not None:
+                rows[f"{name}/{t}"] = r["row"] - ref["row"]
             print(f"  {t:12s} {_delta(ref['row'], r['row'])} "
-                  f"{_delta(ref['read_left'], r['read_left'])} "
-                  f"{_delta(ref['ref_left'], r['ref_left'])} "
-                  f"{_delta(ref['read_right'], r['read_right'])} "
-                  f"{_delta(ref['ref_right'], r['ref_right'])}")
+                  f"{_delta(ref['read_near'], r['read_near'])} "
+                  f"{_delta(ref['ref_near'], r['ref_near'])} "
+                  f"{_delta(ref['read_far'], r['read_far'])} "
+                  f"{_delta(ref['ref_far'], r['ref_far'])}")
+    kept = [abs(v) for k, v in rows.items() if not k.endswith("-half")]
+    if kept:
+        print(f"\nfloor of these rows ({args.reference} reference): "
+              f"{FLOOR_SCALE * float(np.median(kept)):.2f}°, median |row| over all "
+              f"{float(np.median(np.abs(list(rows.values())))):.2f}°")
     return 0
 
 
