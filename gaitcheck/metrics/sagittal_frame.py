@@ -27,9 +27,12 @@ FLAT_RISE = 0.10
 #: Flat weight (frames' worth) a stance needs to give a flat-foot angle: at least one
 #: frame with heel and toe both within half of :data:`FLAT_RISE` of their lows.
 MIN_STANCE_FLAT_WEIGHT = 0.5
-#: Stances with a flat frame a foot needs for its flat-frame reference: a median of
-#: fewer is not robust to one misplaced stance (a leg swap, an occluded foot).
-MIN_FLAT_STANCES = 3
+#: Stances with a flat frame a foot needs for its flat-frame reference. At 30 fps a
+#: running stance has one or two flat frames, whose angle scatters by 2–5° (SD) from
+#: stance to stance, so a median of n stances is uncertain by ~1.25 · 4° / √n: with 3
+#: stances a 3 s rendered runner and its mirror read references 1.8° apart and the clip
+#: 1.16° apart (0.91° with 4; 0.52° with 5, where both fall back to the window).
+MIN_FLAT_STANCES = 5
 #: Fallback part of the stance (fractions of IC → TO) where the foot is usually flat.
 FLAT_FOOT_WINDOW = (0.35, 0.55)
 #: Flat-foot angles beyond this (deg) are pose errors, not shoes.
@@ -199,9 +202,9 @@ def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str
     real treadmill clip's far foot lies flat for about one 30 fps frame (IC + 2.5…3,
     −1.7° on the pixels' flat shoe) and tips toes-down from IC + 3 (−8.3°), so with
     toe-off at the shoe tip the 0.35–0.55 window read it at −7.1°; the flat frames read
-    −3.3°. With fewer than :data:`MIN_FLAT_STANCES` such stances (short clips; feet
-    whose landmarks never sit flat, as the sandalled walker's drifting heel point) the
-    median over :data:`FLAT_FOOT_WINDOW` of the stances is used instead.
+    −3.3°. With fewer than :data:`MIN_FLAT_STANCES` such stances (clips of a few
+    seconds; feet whose landmarks never sit flat, as the sandalled walker's drifting heel
+    point) the median over :data:`FLAT_FOOT_WINDOW` of the stances is used instead.
 
     Clipped to ±:data:`FLAT_FOOT_LIMIT_DEG`; NaN without a measured stance.
     """
