@@ -20,20 +20,7 @@ from gaitcheck.metrics.frames import estimate_ground, image_sagittal, rotate
 from gaitcheck.sides import SIDES
 from gaitcheck.tracks.tracks import LandmarkTracks
 
-#: Heel or toe this far above its lowest point of the stance (foot lengths) gives a frame
-#: no flat-foot weight: a rise of 0.10 tilts the foot by ~6°, so it is no longer flat;
-#: the weight falls linearly from 1 at the low (half weight at a ~3° tilt).
-FLAT_RISE = 0.10
-#: Flat weight (frames' worth) a stance needs to give a flat-foot angle: at least one
-#: frame with heel and toe both within half of :data:`FLAT_RISE` of their lows.
-MIN_STANCE_FLAT_WEIGHT = 0.5
-#: Stances with a flat frame a foot needs for its flat-frame reference. At 30 fps a
-#: running stance has one or two flat frames, whose angle scatters by 2–5° (SD) from
-#: stance to stance, so a median of n stances is uncertain by ~1.25 · 4° / √n: with 3
-#: stances a 3 s rendered runner and its mirror read references 1.8° apart and the clip
-#: 1.16° apart (0.91° with 4; 0.52° with 5, where both fall back to the window).
-MIN_FLAT_STANCES = 5
-#: Fallback part of the stance (fractions of IC → TO) where the foot is usually flat.
+#: Part of the stance (fractions of IC → TO) where every strike type has the foot flat.
 FLAT_FOOT_WINDOW = (0.35, 0.55)
 #: Flat-foot angles beyond this (deg) are pose errors, not shoes.
 FLAT_FOOT_LIMIT_DEG = 8.0
@@ -58,9 +45,8 @@ class SagittalFrame:
         Median leg length (thigh + shank), pixels, of the near leg (both legs when the
         near side is unknown); NaN when no leg was seen.
     flat_foot_deg : dict of str to float
-        Per side, the foot angle of the flat foot (the stance frames where heel and toe
-        are both at their lows, :func:`_flat_foot_deg`) as the pose model places heel
-        and toe (the toe point sits on top of the shoe), degrees within ±8; the
+        Per side, the foot angle of the flat foot at mid-stance as the pose model places
+        heel and toe (the toe point sits on top of the shoe), degrees within ±8; the
         other foot's when only that one was measured (the offset is the model's, the
         same on both feet), 0 when neither was. Foot angles at contact are relative to
         it.
@@ -191,82 +177,15 @@ def _flat_feet(sag: np.ndarray, stances: tuple[PairedStance, ...]) -> dict[str, 
 
 
 def _flat_foot_deg(sag: np.ndarray, stances: tuple[PairedStance, ...], side: str) -> float:
-    """One side's flat-foot angle, deg: the median of its stances' flat-frame angles.
-
-    A frame of the stance (IC → TO) is flat when heel and toe are both at their lowest
-    height of that stance; its weight falls linearly to 0 as either rises to
-    :data:`FLAT_RISE` foot lengths above it (:func:`_flat_weights`). Each stance with a
-    flat weight of at least :data:`MIN_STANCE_FLAT_WEIGHT` gives the weighted median of
-    its frames' angles, and the side's angle is the median over those stances. A fixed
-    fraction of the stance would reach past heel-off where the flat phase is short: the
-    real treadmill clip's far foot lies flat for about one 30 fps frame (IC + 2.5…3,
-    −1.7° on the pixels' flat shoe) and tips toes-down from IC + 3 (−8.3°), so with
-    toe-off at the shoe tip the 0.35–0.55 window read it at −7.1°; the flat frames read
-    −3.3°. With fewer than :data:`MIN_FLAT_STANCES` such stances (clips of a few
-    seconds; feet whose landmarks never sit flat, as the sandalled walker's drifting heel
-    point) the median over :data:`FLAT_FOOT_WINDOW` of the stances is used instead.
+    """Median foot angle of one side's feet in the middle of their stances, deg.
 
     Clipped to ±:data:`FLAT_FOOT_LIMIT_DEG`; NaN without a measured stance.
     """
-    heel, toe = sag[:, LM[f"{side}_heel"]], sag[:, LM[f"{side}_foot_index"]]
-    measured = [st for st in stances if st.side == side and np.isfinite(st.to)]
-    span = np.hypot(*(toe - heel).T)
-    foot_len = float(np.nanmedian(span)) if np.isfinite(span).any() else float("nan")
-    flat = []
-    for st in measured:
-        rows = np.arange(max(0, int(np.ceil(st.ic))), min(len(sag) - 1, int(np.floor(st.to))) + 1)
-        angle = f.foot_angle_deg(heel[rows], toe[rows])
-        weight = _flat_weights(heel[rows, 1], toe[rows, 1], foot_len)
-        weight = np.where(np.isfinite(angle), weight, 0.0)
-        if weight.sum() >= MIN_STANCE_FLAT_WEIGHT:
-            flat.append(_weighted_median(angle, weight))
-    if len(flat) >= MIN_FLAT_STANCES:
-        ref = float(np.median(flat))
-    else:
-        ref = _window_flat_foot_deg(sag, measured, side)
-    return float(np.clip(ref, -FLAT_FOOT_LIMIT_DEG, FLAT_FOOT_LIMIT_DEG)) \
-        if np.isfinite(ref) else float("nan")
-
-
-def _flat_weights(heel_up: np.ndarray, toe_up: np.ndarray, foot_len: float) -> np.ndarray:
-    """Flatness of each frame of one stance, 0..1 (0 where a point is missing).
-
-    Parameters
-    ----------
-    heel_up, toe_up : numpy.ndarray, (n,)
-        Heights (ground-aligned ``up`` pixels) of the heel and foot_index over the stance.
-    foot_len : float
-        Heel → foot_index length, pixels.
-    """
-    if not (np.isfinite(heel_up).any() and np.isfinite(toe_up).any()) or not foot_len > 0:
-        return np.zeros(len(heel_up))
-    rise = np.maximum(heel_up - np.nanmin(heel_up), toe_up - np.nanmin(toe_up)) / foot_len
-    weight = np.clip(1.0 - rise / FLAT_RISE, 0.0, 1.0)
-    return np.where(np.isfinite(weight), weight, 0.0)
-
-
-def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    """Weighted median of ``x``, interpolated between values.
-
-    It moves continuously with the weights: a frame whose weight shrinks to 0 fades out.
-    """
-    keep = (w > 0) & np.isfinite(x)
-    order = np.argsort(x[keep])
-    xs, ws = x[keep][order], w[keep][order]
-    mid = np.cumsum(ws) - 0.5 * ws
-    return float(np.interp(0.5 * ws.sum(), mid, xs))
-
-
-def _window_flat_foot_deg(sag: np.ndarray, stances: list[PairedStance], side: str) -> float:
-    """Median foot angle over :data:`FLAT_FOOT_WINDOW` of the stances, deg.
-
-    Unclipped; NaN without a frame.
-    """
     a, b = FLAT_FOOT_WINDOW
     angles = [f.foot_angle_deg(sag[t, LM[f"{side}_heel"]], sag[t, LM[f"{side}_foot_index"]])
-              for st in stances
+              for st in stances if st.side == side and np.isfinite(st.to)
               for t in range(max(0, int(np.ceil(st.ic + a * (st.to - st.ic)))),
                              min(len(sag) - 1, int(np.floor(st.ic + b * (st.to - st.ic)))) + 1)]
     if not np.isfinite(angles).any():
         return float("nan")
-    return float(np.nanmedian(angles))
+    return float(np.clip(np.nanmedian(angles), -FLAT_FOOT_LIMIT_DEG, FLAT_FOOT_LIMIT_DEG))
