@@ -2,68 +2,91 @@
 
 The foot angle at initial contact (IC) of a stance is the foot angle read just before IC
 (:mod:`gaitcheck.metrics.foot`) minus the foot's flat-foot reference
-(:func:`gaitcheck.metrics.sagittal_frame._flat_foot_deg`), and the clip's value is the
-mean over every contact of both feet. A row of the consistency suite
-(``benchmarks/consistency.py``) moves through either term. This prints, per transformed
-clip and per foot (near and far: a mirror relabels left and right), the change against
-the untransformed clip of
+(:func:`gaitcheck.metrics.sagittal_frame._flat_foot_deg`: the median foot angle over
+0.35–0.55 of each IC → TO stance, clipped to ±8°). The clip's value is the mean over
+every contact of both feet. A row of the consistency suite (``benchmarks/consistency.py``)
+moves through either term. This prints, per transformed clip and per foot (near and
+far; a mirror relabels left and right), the change against the untransformed clip of
 
 * ``read``: the median reading at IC (per-stance value + the foot's reference), deg;
 * ``ref``: the flat-foot reference, deg (the value moves by ``read − ref``);
 * ``row``: the clip's foot-angle value, deg (what the suite's row is);
 
-and the floor of the rows printed (``FLOOR_SCALE`` × median |row| without the halves,
-as :mod:`gaitcheck.metrics.systematic` computes it). ``--reference window`` patches in
-the reference used before (median over 0.35–0.55 of each IC → TO stance), ``const``
-a fixed −8° (no reference at all: the rows are then the readings alone).
+then three floors (``FLOOR_SCALE`` × median over the rows without the halves, as
+:mod:`gaitcheck.metrics.systematic` computes them): the clip's value, one leg's mean
+(the larger change of the near and the far leg) and the near − far difference (the floor
+of the foot-angle symmetry index).
+
+``--reference`` replaces the reference for the run:
+
+* ``window``: the product's (the default);
+* ``flat``: the flat frames. Each stance frame is weighted by how close heel and toe
+  both are to their stance lows: 1 at the low, 0 at 0.10 foot lengths up, about a 6°
+  tilt. Each stance with ≥ 0.5 frame of weight gives a weighted median; the reference
+  is the median of those stances when there are at least 5, else the window;
+* ``const``: a fixed −8° (no reference at all: the rows are then the readings alone).
 
 Only the analysis runs (seconds): it needs a consistency cache whose landmarks exist
 (``--cache``, read-only; nothing is written there).
 
-Why the reference is read on the flat frames now. Toe-off at the shoe tip (merge
-8234caa) made the real treadmill clip's stances ~1.2 frame longer, and the fixed window
-reached past heel-off on the far (right) foot: that foot lies flat for about one 30 fps
-frame (IC + 2.5…3; on the pixels its shoe is flat there and heel → foot_index reads
-−1.7…+1.5°), then tips toes-down with the heel already 0.07–0.12 foot lengths up
-(−7…−8° at IC + 4, −13° at IC + 5). The window read −7.11°, the flat frames read −3.32°
-(each stance's frames weighted by how close heel and toe both are to their stance lows,
-the median over at least 5 stances, else the window; the near foot reads −10.8° either
-way, clipped to −8°). The
-feet's mean contact angles now agree (near 19.87°, far 19.92°; far 23.71° before).
+Why the flat frames were tried, and why they were not adopted (stop 23, cache
+``/work/coord/cache-base``; ``--clips treadmill,walking,synth60``):
 
-Measured on the suite's cache of stop 23 (``/work/coord/cache-base``; rows as
-``consistency.py`` prints them, window → flat frames):
+* **The window passes heel-off on the real clip's far (right) foot.** With toe-off at
+  the shoe tip its stances are ~1.2 frame longer. The foot lies flat for about one 30 fps
+  frame (IC + 2.5…3): there the shoe looks flat in the pixels and heel → foot_index reads
+  −1.7…+1.5°. After that it tips toes-down with the heel 0.07–0.12 foot lengths up. The
+  window reads −7.11°; the flat frames read −3.32°. The near foot reads −10.8° either way
+  and is clipped to −8°. With the flat frames both feet's mean contact angles agree
+  (19.87 / 19.92°); with the window they do not (19.87 / 23.71°). The flat-frame
+  reference does not move when toe-off moves ±1.5 frames; the window moves 1.5–2.2° on
+  exact synthetic tracks.
+* **The clip's floor falls, 2.58 → 1.30°** (median |row| 1.17 → 0.57°). Treadmill rows:
+  - roll −4°: 3.39 → 0.69;
+  - mirror: 1.37 → 0.09;
+  - start+15: 2.23 → 0.30;
+  - off-centre: 1.17 → 2.65;
+  - first half: 0.04 → 1.98.
 
-* floor 2.58 → 1.30°, median |row| over all rows 1.17 → 0.57°;
-* treadmill: roll −4° 3.39 → 0.69 (target 3), mirror 1.37 → 0.09, start+3 1.66 → 0.10,
-  start+15 2.23 → 0.30, CRF 35 10.2 → 8.19 (still over: the readings, −12 / −9° on
-  near / far); worse but within target: off-centre 1.17 → 2.65, roll +4° 1.84 → 2.30,
-  first half 0.04 → 1.98;
-* rendered 60 fps: fps30 1.34 → 1.98, roll +4° 1.80 → 2.51, roll −4° 0.75 → 1.22 (its
-  references sit at −7.4 / −7.9°, the model's flat shoe), base 15.51 → 15.16° (truth
-  15.0°);
-* walking: unchanged (mirror 2.97, CRF 35 4.14): she has three stances per foot, of
-  which at most two show a flat frame (her 44-pixel sandal's heel point drifts up while
-  the foot lies flat), so the window stays her reference.
+  Rendered 60 fps: fps30 1.34 → 1.98, roll +4° 1.80 → 2.51. The walking rows do not
+  change: at most two of her three stances show a flat frame.
+* **But the fall is cancellation between the legs, not a steadier reference.** The far
+  foot's per-stance flat readings are bimodal (about −1° or −9°, one or two frames per
+  stance), so their median jumps between copies:
+  - base −3.3°, the transformed copies −4.1…−8°;
+  - the far leg's mean moves +1.7…+5.9° in every copy (window: −1.7…+2.2; no reference:
+    −2.0…+5.1);
+  - the near leg's readings move −3…−11° in most copies, which cancels it in the mean.
 
-With no reference at all (``--reference const``) the walking mirror row is 4.45°: the
-window's 2.97° there is her references cancelling 1.5° of reading change (base far foot
-−11.7° clipped to −8°, mirror −4.3°), not a consistent reference. Variants of the flat
-frames measured (floor; all with the window fallback): rise tolerance 0.08 / 0.12 foot
-lengths 1.87 / 1.61°; per-stance weight ≥ 0.25 / 1.0 frame 1.45 / 2.57°; at least 2,
-3 or 4 stances instead of 5 1.30° (with 2 the walker reads flat frames: mirror 2.00,
-CRF 35 2.36, roll +4° 2.63; with 3 a 3 s rendered runner and its mirror read 1.16°
-apart, ``tests/test_canonical_model.py`` allows 1.0°, with 4 0.91°, with 5 0.52° as
-before); frames pooled over stances instead of a median of stances 2.4°, and without a
-stance minimum the walking rows swing by 3–6° with the tolerance. Synthetic truth
-(10 s runners, realistic artefacts, seeds 0–7, and exact tracks): the references sit
-within 0.4° of the true flat foot on average either way; contact-angle error rearfoot
-mean −2.45 → −2.18°, forefoot +1.6 → +2.4°, largest |error| 3.11 → 3.19°.
+  One leg's floor goes 4.52 → 5.80°, and the near − far difference floor 4.15 → 8.13°
+  (no reference: 2.98°). Every variant measured does the same (leg / difference floor):
+  - rise tolerance 0.05 (hard) 6.05 / 7.43;
+  - 0.08: 4.74 / 6.72;
+  - 0.12: 5.76 / 8.06;
+  - lowest frame per stance 5.92 / 6.90;
+  - frames pooled over stances 5.45 / 7.22;
+  - trimmed mean of stances 5.83 / 7.79.
+
+  The window's ±8° clip is what holds both feet steady: it pins the far foot at −8° in
+  most copies.
+* **Other guards:**
+  - heel-striker render against its per-contact truth (README's evaluation example):
+    bias −0.7 → −0.9°, limits −2.5…+1.2 → −2.9…+1.0°;
+  - rendered 60 fps against its truth 15.0°: 15.51 → 15.16°;
+  - synthetic truth (10 s runners, realistic artefacts seeds 0–7 and exact tracks):
+    neutral. Rearfoot error −2.45 → −2.18°, forefoot +1.6 → +2.4°, largest 3.11 →
+    3.19°, so ``test_realistic_artefacts`` keeps its 3.2° tolerance;
+  - with 3 stances instead of 5, a 3 s rendered runner and its mirror read 1.16° apart
+    (``tests/test_canonical_model.py`` allows 1.0°), and with 4, 0.91°;
+  - seams (``seam_metrics.py``): real clip K=3 foot angle 1.55 → 0.29°, K=2 0.71 → 0.46°.
+* **The walking mirror's 2.97° is no consistent reference either.** With no reference
+  it is 4.45°. Her two copies' window references are −11.7° (clipped to −8°) and −4.3°,
+  and they cancel 1.5° of reading change.
 
 Usage::
 
     python benchmarks/flat_foot_reference.py --cache DIR [--clips treadmill,walking,synth60]
-        [--reference flat|window|const]
+        [--reference window|flat|const]
 """
 
 from __future__ import annotations
@@ -95,6 +118,7 @@ def foot_terms(report: dict[str, Any]) -> dict[str, Any]:
         out[f"ref_{role}"] = r
         out[f"read_{role}"] = (float(np.median(vals)) + r) if len(vals) and r is not None \
             else None
+        out[f"mean_{role}"] = float(np.mean(vals)) if len(vals) else None
     return out
 
 
@@ -129,35 +153,77 @@ def reports(name: str, cache: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def flat_frame_deg(sag: np.ndarray, stances: tuple[Any, ...], side: str) -> float:
+    """The flat-frame reference measured here (``--reference flat``), deg, clipped to ±8°."""
+    import gaitcheck.metrics.formulas as f
+    from gaitcheck.landmarks import LM
+    from gaitcheck.metrics import sagittal_frame as sf
+
+    heel, toe = sag[:, LM[f"{side}_heel"]], sag[:, LM[f"{side}_foot_index"]]
+    foot_len = float(np.nanmedian(np.hypot(*(toe - heel).T)))
+    flat = []
+    for st in stances:
+        if st.side != side or not np.isfinite(st.to):
+            continue
+        rows = np.arange(max(0, int(np.ceil(st.ic))), min(len(sag) - 1, int(np.floor(st.to))) + 1)
+        h, q = heel[rows, 1], toe[rows, 1]
+        if len(rows) < 2 or not (np.isfinite(h).any() and np.isfinite(q).any()):
+            continue
+        rise = np.maximum(h - np.nanmin(h), q - np.nanmin(q)) / foot_len
+        angle = f.foot_angle_deg(heel[rows], toe[rows])
+        w = np.clip(1.0 - rise / FLAT_RISE, 0.0, 1.0)
+        keep = np.isfinite(w) & np.isfinite(angle) & (w > 0)
+        if w[keep].sum() >= MIN_STANCE_FLAT_WEIGHT:
+            order = np.argsort(angle[keep])  # weighted median, interpolated
+            xs, ws = angle[keep][order], w[keep][order]
+            flat.append(float(np.interp(0.5 * ws.sum(), np.cumsum(ws) - 0.5 * ws, xs)))
+    if len(flat) < MIN_FLAT_STANCES:
+        return _WINDOW[0](sag, stances, side)
+    limit = sf.FLAT_FOOT_LIMIT_DEG
+    return float(np.clip(np.median(flat), -limit, limit))
+
+
+#: ``--reference flat``: a frame's weight is 0 once heel or toe is this far (foot
+#: lengths) above its stance low; a stance needs this much weight; a foot this many
+#: stances (fewer: the window).
+FLAT_RISE, MIN_STANCE_FLAT_WEIGHT, MIN_FLAT_STANCES = 0.10, 0.5, 5
+#: The product's window reference, kept when ``use_reference`` patches it.
+_WINDOW: list[Any] = []
+
+
 def use_reference(kind: str) -> None:
-    """Patch the analysis' flat-foot reference: ``flat`` (today's), ``window``, ``const``."""
+    """Patch the analysis' flat-foot reference: ``window`` (the product's), ``flat``,
+    ``const``."""
     import gaitcheck.metrics.sagittal_frame as sf
 
-    if kind == "flat":
+    if kind == "window":
         return
+    _WINDOW[:] = [sf._flat_foot_deg]
     limit = sf.FLAT_FOOT_LIMIT_DEG
-
-    def window(sag: np.ndarray, stances: tuple[Any, ...], side: str) -> float:
-        own = [st for st in stances if st.side == side and np.isfinite(st.to)]
-        ref = sf._window_flat_foot_deg(sag, own, side)
-        return float(np.clip(ref, -limit, limit)) if np.isfinite(ref) else float("nan")
 
     def const(sag: np.ndarray, stances: tuple[Any, ...], side: str) -> float:
         return -limit
 
-    sf._flat_foot_deg = {"window": window, "const": const}[kind]  # type: ignore[assignment]
+    sf._flat_foot_deg = {"flat": flat_frame_deg, "const": const}[kind]  # type: ignore
+
+
+def _floor(changes: dict[str, float]) -> float:
+    from gaitcheck.metrics.systematic import FLOOR_SCALE
+
+    kept = [abs(v) for k, v in changes.items() if not k.endswith("-half")]
+    return FLOOR_SCALE * float(np.median(kept)) if kept else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gaitcheck.metrics.systematic import FLOOR_SCALE
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, required=True)
     ap.add_argument("--clips", default="treadmill")
-    ap.add_argument("--reference", choices=("flat", "window", "const"), default="flat")
+    ap.add_argument("--reference", choices=("window", "flat", "const"), default="window")
     args = ap.parse_args(argv)
     use_reference(args.reference)
     rows: dict[str, float] = {}
+    legs: dict[str, float] = {}
+    diffs: dict[str, float] = {}
     for name in args.clips.split(","):
         terms = reports(name, args.cache)
         b = terms["base"]
@@ -168,18 +234,23 @@ def main(argv: list[str] | None = None) -> int:
             if t == "base":
                 continue
             ref = r.pop("base", b)
+            key = f"{name}/{t}"
             if ref["row"] is not None and r["row"] is not None:
-                rows[f"{name}/{t}"] = r["row"] - ref["row"]
+                rows[key] = r["row"] - ref["row"]
+            means = [ref["mean_near"], ref["mean_far"], r["mean_near"], r["mean_far"]]
+            if None not in means:
+                a0, a1, b0, b1 = means
+                legs[key] = max(abs(b0 - a0), abs(b1 - a1))
+                diffs[key] = (b0 - b1) - (a0 - a1)
             print(f"  {t:12s} {_delta(ref['row'], r['row'])} "
                   f"{_delta(ref['read_near'], r['read_near'])} "
                   f"{_delta(ref['ref_near'], r['ref_near'])} "
                   f"{_delta(ref['read_far'], r['read_far'])} "
                   f"{_delta(ref['ref_far'], r['ref_far'])}")
-    kept = [abs(v) for k, v in rows.items() if not k.endswith("-half")]
-    if kept:
-        print(f"\nfloor of these rows ({args.reference} reference): "
-              f"{FLOOR_SCALE * float(np.median(kept)):.2f}°, median |row| over all "
-              f"{float(np.median(np.abs(list(rows.values())))):.2f}°")
+    if rows:
+        print(f"\nfloors ({args.reference} reference), deg: clip value {_floor(rows):.2f}, "
+              f"one leg {_floor(legs):.2f}, near - far difference {_floor(diffs):.2f}; "
+              f"median |row| over all {float(np.median(np.abs(list(rows.values())))):.2f}")
     return 0
 
 
