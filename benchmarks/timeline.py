@@ -16,6 +16,7 @@ and every landmarker call), while a sampler thread reads the process's CPU time
   ``c`` CSV/landmarks);
 * every stage's start and end (s after the process started) and thread;
 * idle core-seconds (cores × wall − CPU) per phase: start-up, pose, after pose;
+* the collector's CPU seconds (every generation, and the full collections alone);
 * when the pass that is kept has analysed its first 11 frames (a restart on flipped
   frames shows here: compare a clip with its mirror, :func:`final_pass_at`).
 
@@ -35,6 +36,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
 import os
@@ -75,6 +77,28 @@ def _cpu_ticks() -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime, all threads
 
 
+class _GcTimer:
+    """``gc.callbacks`` entry: the collector's passes per generation and the CPU seconds
+    of the thread that ran each (a full collection walks every tracked object)."""
+
+    def __init__(self) -> None:
+        self.count, self.cpu_s = [0, 0, 0], [0.0, 0.0, 0.0]
+        self._started: dict[int, float] = {}
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        ident = threading.get_ident()
+        if phase == "start":
+            self._started[ident] = time.thread_time()
+            return
+        started = self._started.pop(ident, None)
+        if started is not None:
+            self.count[info["generation"]] += 1
+            self.cpu_s[info["generation"]] += time.thread_time() - started
+
+    def totals(self) -> dict[str, list[float]]:
+        return {"collections": list(self.count), "cpu_s": [round(c, 4) for c in self.cpu_s]}
+
+
 def child(argv: list[str], sample_s: float) -> int:
     """Run ``gaitcheck analyze ARGV`` with timers; print the events as one JSON line."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -88,6 +112,8 @@ def child(argv: list[str], sample_s: float) -> int:
 
     sampler = threading.Thread(target=sample, name="timeline-sampler", daemon=True)
     sampler.start()
+    collections = _GcTimer()
+    gc.callbacks.append(collections)
     sys.path.insert(0, str(HERE))
     imported = time.time()
     import stage_profile as sp
@@ -135,8 +161,10 @@ def child(argv: list[str], sample_s: float) -> int:
     stop.set()
     sampler.join()
     samples.append((time.time(), _cpu_ticks() / tick))
+    gc.callbacks.remove(collections)
     print(json.dumps({"events": sp.EVENTS, "frames": frames, "samples": samples,
-                      "returned": time.time(), "exit_code": code, "cores": os.cpu_count()}))
+                      "returned": time.time(), "exit_code": code, "cores": os.cpu_count(),
+                      "gc": collections.totals()}))
     sys.stdout.flush()
     return code
 
@@ -299,6 +327,10 @@ def summary(data: dict[str, Any]) -> str:
     at = final_pass_at(data)
     text = f"wall {wall:.2f} s, CPU {cpu:.2f} s, idle core-s: " + ", ".join(
         f"{k} {v:.2f}" for k, v in idle.items())
+    collected = data.get("gc")
+    if collected:  # older JSON files have none
+        text += (f"; gc CPU {sum(collected['cpu_s']):.2f} s (full collections "
+                 f"{collected['collections'][2]}: {collected['cpu_s'][2]:.2f} s)")
     return text + (f"; kept pass at frame 10 {at:.3f} s after pose start" if at else "")
 
 

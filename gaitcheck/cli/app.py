@@ -333,6 +333,12 @@ def main() -> None:
     from gaitcheck.cli.native_stderr import native_stderr_silenced
 
     debug = "--debug" in sys.argv[1:] or bool(os.environ.get("GAITCHECK_DEBUG"))
+    # What the start-up imports made (typer, rich, numpy: modules, classes, functions)
+    # lives until the exit: kept out of the collector's full collections from here on,
+    # which otherwise walk all of it again. Measured on `analyze --jobs 2` of the 12 s
+    # clip: the full collection during start-up (serial, one core idle) is gone and the
+    # warm-up thread's one is half as long (gc CPU 0.35 -> 0.23 s on a loaded machine).
+    gc.freeze()
     with native_stderr_silenced(enabled=not debug):
         try:
             code = _run_app()
