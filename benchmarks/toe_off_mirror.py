@@ -42,11 +42,11 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import consistency  # noqa: E402
+import consistency
 
-import gaitcheck.events.detect as detect  # noqa: E402
-from gaitcheck.events.stances import Stance  # noqa: E402
-from gaitcheck.tracks.io import load_tracks  # noqa: E402
+import gaitcheck.events.detect as detect
+from gaitcheck.events.stances import Stance
+from gaitcheck.tracks.io import load_tracks
 
 LABELS = Path(__file__).resolve().parent / "data"
 

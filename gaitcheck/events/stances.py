@@ -294,7 +294,8 @@ def anchor_calibrated(stances: list[Stance], period: float,
     badly seen to calibrate itself. The TO's lag is each foot's own unweighted median
     (both feet's below two stances; of an even count, the mean of the middle two):
     weighted, the far foot behind a treadmill console (visibility ~0.77) borrowed the
-    near foot's lag, whose direct − anchor differs from its own by ~1 frame (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
+    near foot's lag, whose direct − anchor differs from its own by ~1 frame
+    (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
     ``a · direct + (1 − a) · (anchor + lag)`` with ``a`` half the visibility weight.
     Confidence is the quality of the evidence times the agreement of the direct and
     anchored estimates (full within a twentieth of a stride, none beyond three
