@@ -192,6 +192,13 @@ def landing_index(up: np.ndarray, ground: float, band: float, start: float,
     return float("nan"), 0.0
 
 
+#: Longest back-extrapolation from the band crossing to the lift-off, samples. The old
+#: estimate was floored at the sample before the last one in the band, 1–2 samples
+#: before the crossing (1.5 on average); a slowly creeping toe, whose slope says
+#: nothing of when it left the ground, gets that same mean.
+MAX_LIFT_BACKSTEP = 1.5
+
+
 def lift_index(up: np.ndarray, ground: float, band: float, start: float,
                stop: float) -> float:
     """When a landmark leaves the ground (toe-off): fractional index.
@@ -203,13 +210,14 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
     is the time ``r`` crosses ``√band`` (linear in ``r`` between ``j`` and ``j + 1``)
     minus the time a linear ``r`` needs from 0 to ``√band`` at its slope there (central
     difference of the interpolated ``r`` over ±0.5 sample), at most
-    :data:`MAX_LIFT_BACKSTEP` samples. On a toe that leaves the ground from rest it is
-    the old extrapolation through ``j`` and ``j + 1``; unlike that one it is continuous
-    in the samples: when a sample creeping up through the band crosses it, the crossing
-    and the slope move with it. The old one then switched to another pair of samples
-    and jumped by up to a frame, and on a walker whose toe creeps up through the grass
-    (the shared walking clip) its toe-offs moved by 1.5–3 frames between a clip and its
-    mirror (``benchmarks/toe_off_mirror.py``).
+    :data:`MAX_LIFT_BACKSTEP` samples. On a toe rising from rest both this and the old
+    extrapolation of ``r`` through ``j`` and ``j + 1`` give the lift-off (up to the
+    sample that straddles it); unlike the old one this is continuous in the samples:
+    when a sample creeping up through the band crosses it, the crossing and the slope
+    move with it, where the old one switched to another pair of samples and jumped by
+    up to a frame (``tests/test_event_lags.py``). On the shared walking clip, whose
+    toes creep up through grass, the old toe-offs and the lags built on them differed
+    by 1.5–3 frames between the clip and its mirror (``benchmarks/toe_off_mirror.py``).
     NaN if no lift-off in ``[start, stop]``.
     """
     h = up - ground
@@ -222,13 +230,6 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
     slope = _interp(r, cross + 0.5) - _interp(r, cross - 0.5)
     back = rb / slope if slope > 0 else np.inf
     return float(cross - min(back, MAX_LIFT_BACKSTEP))
-
-
-#: Longest back-extrapolation from the band crossing to the lift-off, samples. The old
-#: estimate was floored at the sample before the last one in the band, 1–2 samples
-#: before the crossing (1.5 on average); a slowly creeping toe, whose slope says
-#: nothing of when it left the ground, gets that same mean.
-MAX_LIFT_BACKSTEP = 1.5
 
 
 def _interp(y: np.ndarray, t: float) -> float:
