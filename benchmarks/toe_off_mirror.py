@@ -27,8 +27,12 @@ stands almost vertical, toes down in 2–5 cm grass, and slides forward 8–18 p
 dips 0.5–1.3 ground bands *below* the ground and creeps up through the band over 2–3
 frames, so which sample lies just inside the band decides the estimate; at frame 160
 MediaPipe drops the far foot 25 px for one frame. After (continuous crossing,
-midpoint median): row 0.61 frames, far-foot contact 1.12, far toe-offs −1.50 frames
-against the labels (−2.74 before).
+midpoint median): far toe-offs 122.19 / 158.18 / 194.14 on the clip and 122.02 / 159.07
+on its mirror; row 0.61 frames, far-foot contact 1.12, far toe-offs −1.50 frames against
+the labels (−2.74 before). Left: the mirror's pose pass loses her for frames 179–185, so
+its last far stance has no counterpart, and the landmarks themselves differ by up to
+20 px at push-off (near foot, frame 104: 5.6 bands up on the clip, on the ground on the
+mirror).
 """
 
 from __future__ import annotations
