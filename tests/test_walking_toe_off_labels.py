@@ -73,10 +73,11 @@ def test_real_walking_toe_offs_against_labels(walking_events):
     −0.59, far −1.50), SD 1.08 frame. Before the continuous toe-off crossing and the
     midpoint median of an even count of toe-off lags (``benchmarks/toe_off_mirror.py``):
     1 within ±1, bias −1.57 (near −0.39, far −2.74), SD 1.67; the far foot's bounds were
-    −3.3…−2.0 and the overall −2.1…−1.0, and these bounds reject the old far foot. Read on
-    foot_index itself (reach 0) the far foot
-    loses every pair (its toe-offs come 6-7 frames early) and only 3 are paired, which
-    these bounds reject. The sandalled walker's toe tip lies only ~0.05-0.09 heel →
+    −3.3…−2.0 and the overall −2.1…−1.0, and these bounds reject the old far foot. The far
+    foot now follows the reach gradually (consistency cache: reach 0 / 0.05 / 0.10 / 0.15
+    / 0.20 give −3.66 / −2.29 / −1.81 / −1.50 / −1.45, all 6 paired); before, reach 0 lost
+    every far-foot pair (3 paired, 2 false) and 0.05 read −2.89. Reach 0 is rejected by
+    these bounds (−2.56 overall). The sandalled walker's toe tip lies only ~0.05-0.09 heel →
     foot_index lengths beyond foot_index near push-off (left 0.07, right 0.12), so the
     far foot's early toe-off is not the reach's doing."""
     m, err = toe_off_label_match(LABELS, walking_events.toe_offs)
