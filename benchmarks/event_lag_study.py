@@ -210,7 +210,7 @@ def set_variant(window: float, soft: float, pool: tuple[str, ...] = ()) -> None:
         calls = iter(("ic", "to"))  # anchor_calibrated asks for IC lags, then TO lags
 
         def lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
-                sides: np.ndarray) -> np.ndarray:
+                sides: np.ndarray, **_: Any) -> np.ndarray:  # its own pooling
             if next(calls) in kinds:
                 sides = np.full(len(sides), "left")
             return variant_lags(direct, anchor, weight, sides, at, period, window, soft)

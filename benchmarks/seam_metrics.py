@@ -109,8 +109,8 @@ def _anchor_lags(record: list[dict[str, float]] | None = None,
     original, calls = lags.stance_lags, [0]
 
     def lag(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray, sides: np.ndarray,
-            *args: Any) -> np.ndarray:
-        value = original(direct, anchor, weight, sides, *args)
+            *args: Any, **kwargs: Any) -> np.ndarray:
+        value = original(direct, anchor, weight, sides, *args, **kwargs)
         if record is not None:
             record.append({str(s): float(v) for s, v in zip(sides, value, strict=True)})
         if replay is not None and calls[0] < len(replay):

@@ -133,11 +133,11 @@ def own_lag_calibrated(original: Any) -> Any:
         inner = stances.lags.stance_lags
 
         def stance_lags(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
-                        sides: np.ndarray) -> np.ndarray:
+                        sides: np.ndarray, **kwargs: Any) -> np.ndarray:
             calls[0] += 1  # called for "ic", then "to"
             if calls[0] == 2:
                 weight = np.ones(len(direct))
-            return inner(direct, anchor, weight, sides)
+            return inner(direct, anchor, weight, sides, **kwargs)
         stances.lags.stance_lags = stance_lags
         try:
             return original(found, period, *args, **kwargs)

@@ -3,13 +3,15 @@
 The numbers behind these (issue 17's seam, benchmarks/event_lag_study.py, which holds the
 pooling variants tried): a tiny change of the landmarks re-times every event of a foot
 because (a) the lag is one weighted median over all the foot's stances and (b) the direct
-toe-off, a square-root extrapolation through two samples, jumps when a sample crosses
-the ground band.
+toe-off, a square-root extrapolation through two samples, jumped when a sample crossed
+the ground band (now the band crossing with the slope there, continuous in the samples,
+and an even count of toe-off lags takes the mean of the middle two).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import gaitcheck.events.cues as cues
 from gaitcheck.events.lags import stance_lags, weighted_median
@@ -52,16 +54,50 @@ def test_clip_wide_lags_are_per_foot_medians_with_both_feet_fallback() -> None:
     assert np.all(lag[sides == "right"] == both)
 
 
-def test_square_root_toe_off_jumps_under_a_tiny_sample_change() -> None:
+def test_toe_off_moves_little_under_a_tiny_sample_change() -> None:
     # A toe creeping up through a 0.01 ground band; sample 5 moves by 0.0004 (a
-    # twentieth of the band) across it and the toe-off moves by a whole frame: both
-    # extrapolations run below the sample before the last one in the band, where the
-    # estimate is floored (the band crossing, benchmarks/event_lag_study.py's "cross"
-    # variant, moves 0.1 frame).
+    # twentieth of the band) across it. The old square-root extrapolation through the
+    # last sample in the band and the next jumped a whole frame (4.0 -> 3.0: both
+    # extrapolations ran below the sample before the last one in the band, where it was
+    # floored). The crossing of the band with the slope there moves 0.09 frame, and
+    # nowhere more than 0.04 frame per 0.0001 of that sample across 0.006-0.012.
     band = 0.01
     h = np.array([0.0, 0.001, 0.0, 0.002, 0.004, 0.0098, 0.0130, 0.030, 0.08, 0.15])
     g = h.copy()
     g[5] = 0.0102
     before, after = cues.lift_index(h, 0.0, band, 1, 8), cues.lift_index(g, 0.0, band, 1, 8)
-    assert before == 4.0  # through samples 5 and 6, floored at 4
-    assert after == 3.0  # through samples 4 and 5, floored at 3
+    assert before == pytest.approx(3.567, abs=0.005)
+    assert after == pytest.approx(3.474, abs=0.005)
+    sweep = []
+    for x in np.linspace(0.006, 0.012, 61):
+        g[5] = x
+        sweep.append(cues.lift_index(g, 0.0, band, 1, 8))
+    assert np.max(np.abs(np.diff(sweep))) < 0.04
+
+
+@pytest.mark.parametrize("t0", [4.0, 4.3, 4.7])
+@pytest.mark.parametrize("a", [0.01, 0.03])
+def test_toe_off_of_a_toe_rising_from_rest(t0: float, a: float) -> None:
+    # h = a (t - t0)^2 after lift-off at t0, band 0.01: the square root of the height
+    # rises linearly, so the estimate is t0 but for the sample straddling t0 (measured:
+    # at most 0.2 frame early).
+    t = np.arange(14.0)
+    h = a * np.maximum(0.0, t - t0) ** 2
+    assert -0.2 <= cues.lift_index(h, 0.0, 0.01, 1, 11) - t0 <= 1e-9
+
+
+def test_toe_off_lag_of_an_even_count_is_the_mean_of_the_middle_two() -> None:
+    # Two stances of a foot (a walker in a short clip): the lower of the two lags made
+    # the anchored toe-offs jump by their difference when one direct estimate moved past
+    # the other (the shared walking clip and its mirror: lags +2.69 / -0.53 against
+    # +1.41 / +3.03, benchmarks/toe_off_mirror.py).
+    x, w = np.array([2.69, -0.53]), np.ones(2)
+    assert weighted_median(x, w) == -0.53
+    assert weighted_median(x, w, midpoint=True) == pytest.approx(1.08)
+    assert weighted_median(np.array([3.0, 1.0, 2.0]), np.ones(3), midpoint=True) == 2.0
+    direct = np.array([10.0, 20.0, 31.0, 42.0])
+    anchor = np.array([9.0, 20.0, 30.0, 40.0])
+    sides = np.array(["left", "right", "left", "right"])
+    lag = stance_lags(direct, anchor, np.ones(4), sides, midpoint=True)
+    assert lag.tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert stance_lags(direct, anchor, np.ones(4), sides).tolist() == [1.0, 0.0, 1.0, 0.0]

@@ -192,27 +192,49 @@ def landing_index(up: np.ndarray, ground: float, band: float, start: float,
     return float("nan"), 0.0
 
 
+#: Longest back-extrapolation from the band crossing to the lift-off, samples. The old
+#: estimate was floored at the sample before the last one in the band, 1–2 samples
+#: before the crossing (1.5 on average); a slowly creeping toe, whose slope says
+#: nothing of when it left the ground, gets that same mean.
+MAX_LIFT_BACKSTEP = 1.5
+
+
 def lift_index(up: np.ndarray, ground: float, band: float, start: float,
                stop: float) -> float:
     """When a landmark leaves the ground (toe-off): fractional index.
 
     Scanning back from ``stop``, the last sample ``j`` within ``band`` of ``ground`` (the
-    one before it also within ``2·band``) precedes the rise. A toe leaves the ground from
-    rest, so its height grows as the square of the time since lift-off: the square root
-    of the height is extrapolated linearly back to zero through samples ``j`` and
-    ``j + 1``, never before ``j − 1``. NaN if no lift-off in ``[start, stop]``.
-
-    The extrapolation is not continuous in the samples: when ``h[j]`` rises just above
-    the band the line runs through ``j − 1`` and ``j`` instead, and on a toe creeping up
-    through the band a tiny change of one sample moves the estimate by up to a frame
-    (``tests/test_event_lags.py``).
+    one before it also within ``2·band``) precedes the rise (:func:`last_ground_sample`).
+    A toe leaves the ground from rest, so its height grows as the square of the time
+    since lift-off and the square root of the height ``r`` grows linearly. The estimate
+    is the time ``r`` crosses ``√band`` (linear in ``r`` between ``j`` and ``j + 1``)
+    minus the time a linear ``r`` needs from 0 to ``√band`` at its slope there (central
+    difference of the interpolated ``r`` over ±0.5 sample), at most
+    :data:`MAX_LIFT_BACKSTEP` samples. On a toe rising from rest both this and the old
+    extrapolation of ``r`` through ``j`` and ``j + 1`` give the lift-off (up to the
+    sample that straddles it); unlike the old one this is continuous in the samples:
+    when a sample creeping up through the band crosses it, the crossing and the slope
+    move with it, where the old one switched to another pair of samples and jumped by
+    up to a frame (``tests/test_event_lags.py``). On the shared walking clip, whose
+    toes creep up through grass, the old toe-offs and the lags built on them differed
+    by 1.5–3 frames between the clip and its mirror (``benchmarks/toe_off_mirror.py``).
+    NaN if no lift-off in ``[start, stop]``.
     """
     h = up - ground
     j, settled = last_ground_sample(h, band, start, stop)
     if j is None:
         return settled
-    r0, r1 = np.sqrt(max(h[j], 0.0)), np.sqrt(h[j + 1])
-    return float(max(j - 1, j - r0 / (r1 - r0)))
+    r = np.sqrt(np.maximum(h, 0.0))
+    rb = float(np.sqrt(band))
+    cross = j + (rb - r[j]) / (r[j + 1] - r[j])  # r[j] ≤ √band < r[j + 1]
+    slope = _interp(r, cross + 0.5) - _interp(r, cross - 0.5)
+    back = rb / slope if slope > 0 else np.inf
+    return float(cross - min(back, MAX_LIFT_BACKSTEP))
+
+
+def _interp(y: np.ndarray, t: float) -> float:
+    """``y`` linearly interpolated at fractional index ``t`` (clamped to the ends)."""
+    return float(np.interp(t, np.arange(len(y)), y))
 
 
 def last_ground_sample(h: np.ndarray, band: float, start: float,

@@ -27,15 +27,26 @@ from gaitcheck.events.signals import SIDES
 MIN_WEIGHT = 2.0
 
 
-def weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    """Weighted median of ``x`` (the lower one where two values tie)."""
+def weighted_median(x: np.ndarray, w: np.ndarray, midpoint: bool = False) -> float:
+    """Weighted median of ``x``.
+
+    Where the cumulative weight reaches exactly half at one value (an even number of
+    equal weights), the lower of the two middle values, or with ``midpoint`` their mean:
+    the usual median. The lower one is a choice between two samples: a toe-off lag over
+    a walker's two or three stances per foot then jumps between them as one direct
+    estimate moves past the other (``benchmarks/toe_off_mirror.py``).
+    """
     order = np.argsort(x)
     xs, c = x[order], np.cumsum(w[order])
-    return float(xs[np.searchsorted(c, 0.5 * c[-1])])
+    half = 0.5 * c[-1]
+    k = int(np.searchsorted(c, half))
+    if midpoint and k + 1 < len(xs) and c[k] == half:
+        return float(0.5 * (xs[k] + xs[k + 1]))
+    return float(xs[k])
 
 
 def stance_lags(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
-                sides: np.ndarray) -> np.ndarray:
+                sides: np.ndarray, midpoint: bool = False) -> np.ndarray:
     """Anchor-to-event lag of every stance of one segment, samples.
 
     Parameters
@@ -47,6 +58,9 @@ def stance_lags(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
         Evidence weight of each stance's direct estimate, ≥ 0.
     sides : numpy.ndarray of str, (n,)
         ``"left"`` / ``"right"`` per stance.
+    midpoint : bool
+        An even tie takes the mean of the two middle lags (:func:`weighted_median`);
+        the toe-off lags do, over unit weights.
 
     Returns
     -------
@@ -61,7 +75,7 @@ def stance_lags(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
         use = mask & ok
         if weight[use].sum() < MIN_WEIGHT:
             return float("nan")
-        return weighted_median(lag_of[use], weight[use])
+        return weighted_median(lag_of[use], weight[use], midpoint)
 
     both = pooled(np.ones(len(direct), bool))
     own = {s: pooled(sides == s) for s in SIDES}

@@ -292,9 +292,10 @@ def anchor_calibrated(stances: list[Stance], period: float,
     The IC's anchor-to-event lag is the weighted median over the foot's own stances
     (weight: cue quality × visibility weight), or over both feet when one foot is too
     badly seen to calibrate itself. The TO's lag is each foot's own unweighted median
-    (both feet's below two stances): weighted, the far foot behind a treadmill console
-    (visibility ~0.77) borrowed the near foot's lag, whose direct − anchor differs from
-    its own by ~1 frame (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
+    (both feet's below two stances; of an even count, the mean of the middle two):
+    weighted, the far foot behind a treadmill console (visibility ~0.77) borrowed the
+    near foot's lag, whose direct − anchor differs from its own by ~1 frame
+    (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
     ``a · direct + (1 − a) · (anchor + lag)`` with ``a`` half the visibility weight.
     Confidence is the quality of the evidence times the agreement of the direct and
     anchored estimates (full within a twentieth of a stride, none beyond three
@@ -319,7 +320,8 @@ def anchor_calibrated(stances: list[Stance], period: float,
         direct = np.array([getattr(s, f"{kind}_direct") for s in stances])
         anchor = np.array([s.peak if kind == "ic" else s.trough for s in stances])
         lag = lags.stance_lags(direct, anchor,
-                               weight if kind == "ic" else np.ones(len(stances)), sides)
+                               weight if kind == "ic" else np.ones(len(stances)), sides,
+                               midpoint=kind == "to")
         est, conf = [], []
         for k, s in enumerate(stances):
             anchored = anchor[k] + lag[k]
