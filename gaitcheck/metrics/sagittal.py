@@ -32,9 +32,6 @@ from gaitcheck.tracks.tracks import LandmarkTracks
 
 #: Thigh + shank length as a fraction of standing height (Winter 2009, segment table).
 LEG_FRACTION_OF_HEIGHT = 0.491
-#: Half-width of the window around the detected IC over which the knee's least flexion
-#: is read, frames (:func:`knee_flexion_at_ic`): the IC's own timing uncertainty.
-KNEE_WINDOW_FRAMES = 0.5
 
 
 # One function per metric and stance ------------------------------------------------------
@@ -57,49 +54,17 @@ def foot_angle_at_ic(fr: SagittalFrame, k: int) -> float:
 
 
 def knee_flexion_at_ic(fr: SagittalFrame, k: int) -> float:
-    """Knee flexion at IC, deg: the least over the half frame either side of the IC.
+    """Knee flexion at IC, deg: the least of the bracketing frames and the interpolated pose.
 
-    The knee is at its most extended around contact and flexes fast after it (~8° a frame
-    at 30 fps), and the detected IC is uncertain by about half a frame (SD 0.43 frame
-    against the real clip's labels). The reading is the least flexion of the poses
-    interpolated over :data:`KNEE_WINDOW_FRAMES` either side of the sub-frame IC time
-    (:func:`least_in_window`): continuous in the IC time and the landmarks. Earlier it
-    was the least of the IC pose and the two whole frames around it, which jumped by a
-    whole frame of flexion (up to 10° on the real clip) when a restarted landmarker or a
-    seam moved the IC across a frame boundary by a few hundredths of a frame.
+    The knee is at its most extended around contact and flexes fast after it.
     """
     st = fr.stances[k]
     s = st.side
-
-    def knee(pose: np.ndarray) -> float:
-        return float(f.joint_flexion_deg(pose[LM[f"{s}_hip"]], pose[LM[f"{s}_knee"]],
-                                         pose[LM[f"{s}_ankle"]]))
-    return least_in_window(fr.points, st.ic, KNEE_WINDOW_FRAMES, knee)
-
-
-def least_in_window(points: np.ndarray, at: float, half: float,
-                    measure: Callable[[np.ndarray], float]) -> float:
-    """Least of ``measure`` over the poses interpolated in ``[at − half, at + half]``.
-
-    Parameters
-    ----------
-    points : numpy.ndarray, (T, 33, 2)
-        Landmarks per frame.
-    at : float
-        Fractional row of the window's centre.
-    half : float
-        Half-width of the window, frames (≥ 0).
-    measure : callable
-        Pose (33, 2) → value (NaN when not measurable).
-
-    Returns
-    -------
-    float
-        The least value over :func:`poses_between` the window's ends, so the result
-        moves continuously with ``at``; NaN when none is measurable.
-    """
-    values = [measure(p) for p in poses_between(points, at - half, at + half)]
-    return float(np.nanmin(values)) if np.isfinite(values).any() else float("nan")
+    poses = (at_frame(fr.points, st.ic), fr.points[int(np.floor(st.ic))],
+             fr.points[min(int(np.ceil(st.ic)), fr.n_frames - 1)])
+    knees = [f.joint_flexion_deg(v[LM[f"{s}_hip"]], v[LM[f"{s}_knee"]], v[LM[f"{s}_ankle"]])
+             for v in poses]
+    return float(np.nanmin(knees)) if np.isfinite(knees).any() else np.nan
 
 
 def poses_between(points: np.ndarray, a: float, b: float) -> np.ndarray:
