@@ -27,9 +27,21 @@ the jumps. The ICs move 0.2-0.3 frame RMS (their direct cues 0.7-0.9 frame: the 
 cue often by exactly one frame, where :func:`gaitcheck.events.cues.landing_index` is
 capped at its first sample in the ground band), but knee flexion at contact, read on the
 two whole frames around the IC, jumped by up to 10° whenever an IC crossed a frame
-boundary, and arm swing by up to 5° (both now read on poses interpolated at the
-sub-frame event times). Two continuous IC cues were measured and not adopted
-(``gaitcheck.events`` unchanged):
+boundary, and arm swing by up to 5° (now read from IC to IC on poses interpolated at
+the sub-frame contact times).
+
+Knee flexion at contact read as the least over the poses interpolated ±0.5 frame around
+the IC (continuous, the same span on average) was measured and not adopted: real clip
+K=2 1.41 → 0.46°, its start floor 2.80 → 1.82°, per-stance change under the consistency
+transforms 3.3-7.3° RMS against 3.7-8.3°; but at the report level the consistency
+suite's knee median 0.44 → 0.58°, its largest row (rendered 60 fps, CRF 35) 3.28 →
+3.63°, the treadmill start+3 / start+15 rows 0.02 / 0.12 → 0.73 / 0.32° and the short
+samples' start floors 0.53 → 0.64° (heel striker), 0.31 → 0.59° (overground): the least
+of noisy poses shifts with the landmarks' noise (commit 08bccdb, reverted). Nor were
+the knee at the interpolated IC pose (three synthetic truth tests fail: it reads
+3.6° more flexed on the real clip) or 15 ms before it (knee median 0.76°).
+
+Two continuous IC cues were measured and not adopted (``gaitcheck.events`` unchanged):
 
 * a landing time continuous in the samples (the band-entry time plus the descent rate
   extrapolated, or a soft blend of the two candidate last-above-band samples): exact
