@@ -67,6 +67,32 @@ def knee_flexion_at_ic(fr: SagittalFrame, k: int) -> float:
     return float(np.nanmin(knees)) if np.isfinite(knees).any() else np.nan
 
 
+def poses_between(points: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Poses at fractional rows ``a`` and ``b`` (interpolated) and every whole row between.
+
+    With poses linear between frames, these are where a reading that is monotone
+    between frames takes its extremes: an extreme over them is continuous in ``a`` and
+    ``b``, unlike one over the whole frames ``⌈a⌉ … ⌊b⌋``, which jumps when an event
+    time crosses a frame boundary.
+
+    Parameters
+    ----------
+    points : numpy.ndarray, (T, ...)
+        Per-frame values (landmarks).
+    a, b : float
+        Fractional rows, ``a ≤ b``; clipped to the tracks.
+
+    Returns
+    -------
+    numpy.ndarray, (m, ...)
+        ``points`` at ``a``, ``⌊a⌋ + 1 … ⌈b⌉ − 1`` and ``b``.
+    """
+    lo, hi = max(a, 0.0), min(b, len(points) - 1.0)
+    inner = np.arange(int(np.floor(lo)) + 1, int(np.ceil(hi)))
+    return np.concatenate([at_frame(points, lo)[None], points[inner],
+                           at_frame(points, hi)[None]])
+
+
 def overstride_at_ic(fr: SagittalFrame, k: int) -> float:
     """Heel ahead of the hip midpoint at IC, % of leg length."""
     st = fr.stances[k]
@@ -134,15 +160,20 @@ def head_forward_of_step(fr: SagittalFrame, k: int) -> float | None:
 
 
 def arm_swing_of_stride(fr: SagittalFrame, k: int) -> float | None:
-    """Peak-to-peak upper-arm angle over the stride, deg.
+    """Peak-to-peak upper-arm angle over the stride, deg, from IC to the next IC.
 
-    None without a next stride or with fewer than 3 measured frames.
+    Over the poses at the two sub-frame IC times and every frame between
+    (:func:`poses_between`): the arm is near an extreme of its swing at contact, so over
+    the whole frames inside the stride the range jumped by a frame of swing (up to 5° on
+    the real clip) whenever an IC crossed a frame boundary. None without a next stride
+    or with fewer than 3 measured poses.
     """
-    w = fr.stride_window(k)
-    if w is None:
+    same = fr.next_stride(k)
+    if same is None:
         return None
     s = fr.stances[k].side
-    arm = f.upper_arm_angle_deg(fr.series(w, s, "shoulder"), fr.series(w, s, "elbow"))
+    poses = poses_between(fr.points, fr.stances[k].ic, same.ic)
+    arm = f.upper_arm_angle_deg(poses[:, LM[f"{s}_shoulder"]], poses[:, LM[f"{s}_elbow"]])
     return float(np.nanmax(arm) - np.nanmin(arm)) if np.isfinite(arm).sum() >= 3 else None
 
 
