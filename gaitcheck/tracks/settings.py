@@ -77,7 +77,7 @@ class CleaningSettings:
         Drop and gap-fill both lower legs where neither left/right labelling fits
         (:mod:`gaitcheck.tracks.collapse`). Off: on the CRF 35 render it cuts the near
         knee's error at contact from 7.3° to 3.7° (mean), but it moves the walking
-        clip's CRF 35 foot strike by 3.4° (contacts left without a strike angle); see
+        clip's CRF 35 foot strike by −3.4° (contacts left without a strike angle); see
         ``benchmarks/compression_ic.py``.
     edge_margin : float
         Border band of the picture, fraction of its width or height: a landmark inside
