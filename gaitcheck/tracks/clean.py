@@ -24,6 +24,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from gaitcheck.landmarks import BODY_PARTS, LM
 from gaitcheck.sides import SIDES
+from gaitcheck.tracks.collapse import detect_leg_collapse
 from gaitcheck.tracks.footjump import detect_foot_jumps
 from gaitcheck.tracks.outliers import hampel_mask  # re-exported: part of the cleaning API
 from gaitcheck.tracks.runs import true_runs
@@ -55,7 +56,9 @@ class CleanResult:
         same per body part, parts with none left out), ``filled_frames`` (frames
         without a pose that got one), ``[start, stop)`` array rows (not video frames) of
         ``swaps_repaired`` (legs), ``arm_swaps_repaired``, ``far_foot_fixed`` and
-        ``foot_jumps_fixed`` (``[start, stop, side]``), ``edge_frames_dropped`` and
+        ``foot_jumps_fixed`` (``[start, stop, side]``), ``legs_collapsed`` (both
+        lower legs dropped, :mod:`gaitcheck.tracks.collapse`; only with
+        ``leg_collapse``), ``edge_frames_dropped`` and
         ``implausible_frames_dropped`` (:mod:`gaitcheck.tracks.unusable`), and
         ``warnings`` ({code, severity, message}; the severity without the view, see
         :func:`gaitcheck.tracks.warnings.warning_severity`).
@@ -248,6 +251,7 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     swaps: dict[str, list[list[int]]] = {"legs": [], "arms": []}
     far_runs: list[list[Any]] = []  # [start, stop, side]
     jump_runs: list[list[Any]] = []  # [start, stop, side]
+    collapse_runs: list[list[int]] = []
 
     def drop(mask: np.ndarray) -> None:
         pos[mask], world[mask] = np.nan, np.nan
@@ -281,6 +285,23 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
     if not np.isfinite(height):
         warn("no_pose", "No frame has a usable pose to clean.")
         height = float(scale[1])
+    if n >= 3 and cfg.leg_collapse:
+        # Collapsed legs: found on the swap-repaired legs, dropped before the repair
+        # proper, so it neither exchanges them nor judges their neighbours by them.
+        lg = {s: [LM[f"{s}_{p}"] for p in LEG_PARTS] for s in SIDES}
+        px_all = image[:, :, :2] * scale
+        trial_state = swap_states(px_all[:, lg["left"]] / height, px_all[:, lg["right"]] / height,
+                                  t_s, segments=LEG_SEGMENTS, prior=cfg.swap_prior,
+                                  switch=cfg.swap_switch_cost, cap=cfg.swap_cap,
+                                  partial=cfg.swap_partial_cost)
+        trial = px_all.copy()
+        for g, seg_idx in enumerate(LEG_SEGMENTS):
+            pair = np.array([lg["left"][j] for j in seg_idx] + [lg["right"][j] for j in seg_idx])
+            trial[np.ix_(trial_state[:, g], pair)] = px_all[
+                np.ix_(trial_state[:, g], np.roll(pair, len(seg_idx)))]
+        collapsed = np.asarray(detect_leg_collapse(trial, fps) & np.isfinite(pos[..., 0]))
+        drop(collapsed)
+        collapse_runs = [[a, b] for a, b in true_runs(np.asarray(collapsed.any(axis=1)))]
     if n >= 3:
         for group, parts in (("legs", LEG_PARTS), ("arms", ARM_PARTS)):
             left, right = [LM[f"left_{p}"] for p in parts], [LM[f"right_{p}"] for p in parts]
@@ -351,7 +372,7 @@ def clean_tracks(tracks: LandmarkTracks, activity: str | None = None, *,
         "cutoff_hz": cutoff or None, "gated_points": int(gated.sum()),
         "outliers": int(outliers.sum()), "swaps_repaired": swaps["legs"],
         "arm_swaps_repaired": swaps["arms"], "far_foot_fixed": far_runs,
-        "foot_jumps_fixed": jump_runs,
+        "foot_jumps_fixed": jump_runs, "legs_collapsed": collapse_runs,
         "edge_frames_dropped": [[a, b] for a, b in true_runs(edge_frames)],
         "implausible_frames_dropped": [[a, b] for a, b in true_runs(odd)],
         "filled_points": int(interpolated.sum()),
