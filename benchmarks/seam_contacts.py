@@ -55,6 +55,20 @@ Two continuous IC cues were measured and not adopted (``gaitcheck.events`` uncha
 The residual is the landmarks themselves: read at the single pass's ICs the split's
 landmarks alone move the knee at contact 2.0° RMS per stance on the real clip.
 
+Later in stop 23 (issues 14, 17): the IC lags of an even count now take the mean of the
+middle two (as the toe-off lags; on these clips the ICs do not change: no two IC
+weights tie exactly), and four more continuous landing cues, among them the mirror
+image of :func:`gaitcheck.events.cues.lift_index`, were measured and not adopted
+(``benchmarks/landing_variants.py``: the mirror reads exact synthetic ICs 0.23-0.49
+frame late; a cap half a sample after the band crossing keeps the synthetic truth but
+takes the consistency suite's knee-at-IC median 0.44 → 0.79°). With that cap the
+vertical cue's real-clip moves are 0.5-0.8 frame rather than whole frames, and 1.8-2.4
+frames where the descent-to-jitter ratio crosses ``vertical_snr`` or the heel is read as
+already down. The last line per split prints the RMS change per stance of the IC, its
+direct estimate and the two cues, frames (today: real clip K=2 0.26 / 0.70 / 0.69 /
+0.61, K=3 0.21 / 0.66 / 0.70 / 0.55; heel striker K=2 0.17 / 0.35 / 0.35 / 0.54, K=3
+0.16 / 0.31 / 0.31 / 0.85).
+
 Usage::
 
     python benchmarks/seam_contacts.py --cache DIR [--jobs 2,3] [--all] [CLIP ...]
@@ -80,6 +94,8 @@ from seam_cache import CLIPS, load, plan_bounds, to_pass  # noqa: E402
 from seam_metrics import emulate, reporter  # noqa: E402
 
 READINGS = ("foot_strike", "knee_flexion_ic_deg", "hip_extension_to_deg", "arm_swing_deg")
+#: Times whose RMS change per stance is printed, frames.
+TIMES = ("ic", "direct", "vert", "hor")
 SHORT = {"foot_strike": "foot", "knee_flexion_ic_deg": "knee", "hip_extension_to_deg": "hip",
          "arm_swing_deg": "arm"}
 
@@ -166,7 +182,7 @@ def table(ref: list[dict], other: list[dict], fr_other: Any, show: float,
     """Print the paired rows; return the largest |change| per reading (and, as
     ``rms <name>``, the RMS change over the paired stances)."""
     worst: dict[str, float] = {}
-    moved: dict[str, list[float]] = {n: [] for n in READINGS}
+    moved: dict[str, list[float]] = {n: [] for n in READINGS + TIMES}
     print("    side  ic(K=1)   d_ic  d_dir d_vert  d_hor  snr(1->K)   d_to  "
           + " ".join(f"{SHORT[n]:>6s}" for n in READINGS) + "  knee@ic1")
     for r in ref:
@@ -176,6 +192,10 @@ def table(ref: list[dict], other: list[dict], fr_other: Any, show: float,
             print(f"    {r['side'][0]}  {r['ic']:7.2f}  lost")
             continue
         d = {n: o[n] - r[n] for n in READINGS}
+        for c in TIMES:
+            v = o.get(c, np.nan) - r.get(c, np.nan)
+            if np.isfinite(v):
+                moved[c].append(v)
         for n, v in d.items():
             if np.isfinite(v):
                 worst[n] = max(worst.get(n, 0.0), abs(v))
@@ -226,6 +246,8 @@ def study(clip: Path, cache: Path, jobs: list[int], show: float, every: bool) ->
             for n in READINGS))
         print("    RMS change per stance: " + ", ".join(
             f"{SHORT[n]} {worst.get(f'rms {n}', 0):.2f}" for n in READINGS))
+        print("    RMS change per stance, frames: " + ", ".join(
+            f"{n} {worst.get(f'rms {n}', 0):.2f}" for n in TIMES))
 
 
 def late_start(base: Path, late: Path, video: Path, start: int, show: float,
@@ -245,6 +267,8 @@ def late_start(base: Path, late: Path, video: Path, start: int, show: float,
           + ", ".join(f"{SHORT[n]} {worst.get(n, 0):.2f}" for n in READINGS))
     print("    RMS change per stance: "
           + ", ".join(f"{SHORT[n]} {worst.get(f'rms {n}', 0):.2f}" for n in READINGS))
+    print("    RMS change per stance, frames: "
+          + ", ".join(f"{n} {worst.get(f'rms {n}', 0):.2f}" for n in TIMES))
 
 
 def main(argv: list[str] | None = None) -> int:

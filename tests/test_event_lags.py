@@ -5,7 +5,8 @@ pooling variants tried): a tiny change of the landmarks re-times every event of 
 because (a) the lag is one weighted median over all the foot's stances and (b) the direct
 toe-off, a square-root extrapolation through two samples, jumped when a sample crossed
 the ground band (now the band crossing with the slope there, continuous in the samples,
-and an even count of toe-off lags takes the mean of the middle two).
+and an even count of toe-off lags, and now of equally weighted IC lags, takes the mean
+of the middle two).
 """
 
 from __future__ import annotations
@@ -101,3 +102,20 @@ def test_toe_off_lag_of_an_even_count_is_the_mean_of_the_middle_two() -> None:
     lag = stance_lags(direct, anchor, np.ones(4), sides, midpoint=True)
     assert lag.tolist() == [1.0, 1.0, 1.0, 1.0]
     assert stance_lags(direct, anchor, np.ones(4), sides).tolist() == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_ic_lag_of_an_even_count_is_the_mean_of_the_middle_two() -> None:
+    # Two equally sharp, fully seen contacts per foot: the IC lag is the mean of their
+    # two lags (+1.0 and +2.0 frames → +1.5), as for toe-off, where the lower of the two
+    # (+1.0, the old rule) jumped to the other lag when one direct IC moved past it.
+    from gaitcheck.events.stances import Stance, anchor_calibrated
+
+    def stance(side: str, peak: float, lag: float) -> Stance:
+        return Stance(side, np.nan, np.nan, 0.0, 0.0, peak + lag, peak + 12.0, peak,
+                      peak + 13.0, 1.0, 1.0)
+
+    stances = [stance("left", 10.0, 1.0), stance("right", 20.0, 1.0),
+               stance("left", 30.0, 2.0), stance("right", 40.0, 2.0)]
+    out = anchor_calibrated(stances, 20.0)
+    # Visibility 1 → half weight on the direct estimate, half on anchor + lag.
+    assert [s.ic - s.peak for s in out] == pytest.approx([1.25, 1.25, 1.75, 1.75])

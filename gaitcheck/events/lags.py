@@ -60,7 +60,7 @@ def stance_lags(direct: np.ndarray, anchor: np.ndarray, weight: np.ndarray,
         ``"left"`` / ``"right"`` per stance.
     midpoint : bool
         An even tie takes the mean of the two middle lags (:func:`weighted_median`);
-        the toe-off lags do, over unit weights.
+        both the toe-off lags (unit weights) and the IC lags do.
 
     Returns
     -------

@@ -292,7 +292,10 @@ def anchor_calibrated(stances: list[Stance], period: float,
     The IC's anchor-to-event lag is the weighted median over the foot's own stances
     (weight: cue quality × visibility weight), or over both feet when one foot is too
     badly seen to calibrate itself. The TO's lag is each foot's own unweighted median
-    (both feet's below two stances; of an even count, the mean of the middle two):
+    (both feet's below two stances). Both take the mean of the two middle lags where the
+    weight splits evenly between them (an even count of equal weights), so the lag
+    moves continuously with the direct estimates instead of jumping to another sample.
+    The TO's lag is unweighted:
     weighted, the far foot behind a treadmill console (visibility ~0.77) borrowed the
     near foot's lag, whose direct − anchor differs from its own by ~1 frame
     (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
@@ -321,7 +324,7 @@ def anchor_calibrated(stances: list[Stance], period: float,
         anchor = np.array([s.peak if kind == "ic" else s.trough for s in stances])
         lag = lags.stance_lags(direct, anchor,
                                weight if kind == "ic" else np.ones(len(stances)), sides,
-                               midpoint=kind == "to")
+                               midpoint=True)
         est, conf = [], []
         for k, s in enumerate(stances):
             anchored = anchor[k] + lag[k]
