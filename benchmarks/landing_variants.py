@@ -97,34 +97,31 @@ def variant(kind: str) -> Landing:
     def landing(up: np.ndarray, ground: float, band: float, start: float,
                 stop: float) -> tuple[float, float]:
         h = up - ground
-        for i in range(max(2, int(np.ceil(start))), min(len(h) - 2, int(np.floor(stop)) + 1)):
-            if not np.all(np.isfinite(h[i - 2:i + 3])):
-                return float("nan"), 0.0
-            if not (h[i] <= band and h[i + 1] <= 2 * band and h[i + 2] <= 2 * band):
-                continue
-            if h[i - 1] <= band:
-                return float(i), 0.0
-            rate = float(max(h[i - 2] - h[i - 1], h[i - 1] - h[i]))
-            entry = (i - 1) + (h[i - 1] - band) / (h[i - 1] - h[i])
-            if kind == "cap":
-                return float(min(entry + 0.5, (i - 1) + h[i - 1] / rate)), rate
-            if kind in ("ext", "ext2"):
-                a = entry - 0.5
-                ha = _interp(h, a)
-                slope = _interp(h, a - 1.0) - ha
-                if kind == "ext2":
-                    slope = max(slope, ha - _interp(h, a + 1.0))
-                est = a + ha / slope if slope > 0 else np.inf
-                return float(min(est, entry + 0.5)), rate
-            r = np.sqrt(np.maximum(h, 0.0)) if kind.startswith("sqrt") else h
-            rb = float(np.sqrt(band)) if kind.startswith("sqrt") else band
-            cross = (i - 1) + (r[i - 1] - rb) / (r[i - 1] - r[i])
-            one = kind.endswith("-one")
-            slope = (_interp(r, cross - 1.0) - _interp(r, cross) if one
-                     else _interp(r, cross - 0.5) - _interp(r, cross + 0.5))
-            step = rb / slope if slope > 0 else np.inf
-            return float(cross + min(step, 1.0 if one else 1.5)), rate
-        return float("nan"), 0.0
+        i = cues.first_ground_sample(h, band, start, stop)
+        if i is None:
+            return float("nan"), 0.0
+        if h[i - 1] <= band:
+            return float(i), 0.0
+        rate = float(max(h[i - 2] - h[i - 1], h[i - 1] - h[i]))
+        entry = (i - 1) + (h[i - 1] - band) / (h[i - 1] - h[i])
+        if kind == "cap":
+            return float(min(entry + 0.5, (i - 1) + h[i - 1] / rate)), rate
+        if kind in ("ext", "ext2"):
+            a = entry - 0.5
+            ha = _interp(h, a)
+            slope = _interp(h, a - 1.0) - ha
+            if kind == "ext2":
+                slope = max(slope, ha - _interp(h, a + 1.0))
+            est = a + ha / slope if slope > 0 else np.inf
+            return float(min(est, entry + 0.5)), rate
+        r = np.sqrt(np.maximum(h, 0.0)) if kind.startswith("sqrt") else h
+        rb = float(np.sqrt(band)) if kind.startswith("sqrt") else band
+        cross = (i - 1) + (r[i - 1] - rb) / (r[i - 1] - r[i])
+        one = kind.endswith("-one")
+        slope = (_interp(r, cross - 1.0) - _interp(r, cross) if one
+                 else _interp(r, cross - 0.5) - _interp(r, cross + 0.5))
+        step = rb / slope if slope > 0 else np.inf
+        return float(cross + min(step, 1.0 if one else 1.5)), rate
     return landing
 
 

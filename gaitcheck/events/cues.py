@@ -179,17 +179,29 @@ def landing_index(up: np.ndarray, ground: float, band: float, start: float,
         already down when the search started.
     """
     h = up - ground
+    i = first_ground_sample(h, band, start, stop)
+    if i is None:
+        return float("nan"), 0.0
+    if h[i - 1] <= band:
+        # Already down when the search starts: a bound, flagged by a zero rate.
+        return float(i), 0.0
+    rate = float(max(h[i - 2] - h[i - 1], h[i - 1] - h[i]))
+    return float(min(i, (i - 1) + h[i - 1] / rate)), rate
+
+
+def first_ground_sample(h: np.ndarray, band: float, start: float, stop: float) -> int | None:
+    """Find where :func:`landing_index` lands on heights ``h`` above the ground.
+
+    The first sample ``i`` in ``[start, stop]`` within ``band`` whose next two samples
+    are within ``2·band``; None if there is none or a sample it needs (``i − 2 … i + 2``)
+    is missing before it is found.
+    """
     for i in range(max(2, int(np.ceil(start))), min(len(h) - 2, int(np.floor(stop)) + 1)):
         if not np.all(np.isfinite(h[i - 2:i + 3])):
-            return float("nan"), 0.0
-        if not (h[i] <= band and h[i + 1] <= 2 * band and h[i + 2] <= 2 * band):
-            continue
-        if h[i - 1] <= band:
-            # Already down when the search starts: a bound, flagged by a zero rate.
-            return float(i), 0.0
-        rate = float(max(h[i - 2] - h[i - 1], h[i - 1] - h[i]))
-        return float(min(i, (i - 1) + h[i - 1] / rate)), rate
-    return float("nan"), 0.0
+            return None
+        if h[i] <= band and h[i + 1] <= 2 * band and h[i + 2] <= 2 * band:
+            return i
+    return None
 
 
 #: Longest back-extrapolation from the band crossing to the lift-off, samples. The old

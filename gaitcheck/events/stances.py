@@ -295,10 +295,9 @@ def anchor_calibrated(stances: list[Stance], period: float,
     (both feet's below two stances). Both take the mean of the two middle lags where the
     weight splits evenly between them (an even count of equal weights), so the lag
     moves continuously with the direct estimates instead of jumping to another sample.
-    The TO's lag is unweighted:
-    weighted, the far foot behind a treadmill console (visibility ~0.77) borrowed the
-    near foot's lag, whose direct − anchor differs from its own by ~1 frame
-    (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
+    The TO's lag is unweighted because, weighted, the far foot behind a treadmill console
+    (visibility ~0.77) borrowed the near foot's lag, whose direct − anchor differs from
+    its own by ~1 frame (``benchmarks/toe_off_pivot.py``, ``+own``). Each event is then
     ``a · direct + (1 − a) · (anchor + lag)`` with ``a`` half the visibility weight.
     Confidence is the quality of the evidence times the agreement of the direct and
     anchored estimates (full within a twentieth of a stride, none beyond three

@@ -59,14 +59,8 @@ def matplotlib_deferred() -> Iterator[None]:
         if any(name in sys.modules for name in _NAMES):
             yield
             return
-        for name in _NAMES:
-            sys.modules[name] = _Deferred(name)
-        try:
+        with _deferred(_NAMES):
             yield
-        finally:
-            for name in _NAMES:
-                if isinstance(sys.modules.get(name), _Deferred):
-                    del sys.modules[name]
 
 
 @contextlib.contextmanager
