@@ -212,7 +212,7 @@ MAX_LIFT_BACKSTEP = 1.5
 
 
 def lift_index(up: np.ndarray, ground: float, band: float, start: float,
-               stop: float) -> float:
+               stop: float, max_rest: float = 0.0) -> float:
     """When a landmark leaves the ground (toe-off): fractional index.
 
     Scanning back from ``stop``, the last sample ``j`` within ``band`` of ``ground`` (the
@@ -231,17 +231,79 @@ def lift_index(up: np.ndarray, ground: float, band: float, start: float,
     toes creep up through grass, the old toe-offs and the lags built on them differed
     by 1.5–3 frames between the clip and its mirror (``benchmarks/toe_off_mirror.py``).
     NaN if no lift-off in ``[start, stop]``.
+
+    The toe leaves from its last rest (:func:`rest_height`), not always inside the band:
+    as the shoe pivots on its tip, MediaPipe's foot_index can slide up the toe cap. On
+    the render rolled by +4° the far tip's point rose ~3.5 bands in 3 frames at heel-off,
+    rested 4 frames, then left; read against the ground every far toe-off was 5.3 frames
+    early (contact −4.15 frames against the clip, ``benchmarks/roll_contacts.py``). A
+    rest above the band, at most ``max_rest`` up (a toe cap), is lowered to the band's
+    top first, continuous in its height; ``max_rest`` 0 reads against the ground alone.
     """
     h = up - ground
     j, settled = last_ground_sample(h, band, start, stop)
     if j is None:
         return settled
+    rest = rest_height(h, band, j, stop, max_rest)
+    if rest > band:
+        h = h - (rest - band)
+        j, settled = last_ground_sample(h, band, start, stop)
+        if j is None:
+            return settled
     r = np.sqrt(np.maximum(h, 0.0))
     rb = float(np.sqrt(band))
     cross = j + (rb - r[j]) / (r[j + 1] - r[j])  # r[j] ≤ √band < r[j + 1]
     slope = _interp(r, cross + 0.5) - _interp(r, cross - 0.5)
     back = rb / slope if slope > 0 else np.inf
     return float(cross - min(back, MAX_LIFT_BACKSTEP))
+
+
+def rest_height(h: np.ndarray, band: float, j: int, stop: float,
+                max_rest: float) -> float:
+    """Height the landmark rises from: its last rest before the lift-off's rise.
+
+    From the steepest one-sample rise after ``j`` (the last ground sample,
+    :func:`last_ground_sample`) up to ``stop`` (or the first missing sample) that starts
+    at most ``max_rest`` up, scans back while each sample rises more than ``band`` over
+    the one before. The sample ``k`` where that stops is at rest if it is level with
+    ``k − 2`` (within ``band``): the first samples of a rise from rest climb slowly
+    too, but they accelerate.
+
+    Parameters
+    ----------
+    h : numpy.ndarray, (T,)
+        Height above the ground level, same unit as ``band``.
+    band : float
+        Ground band (the rest's tolerance per sample).
+    j : int
+        The last ground sample before the rise.
+    stop : float
+        Fractional row bounding the search.
+    max_rest : float
+        Highest start of the rise searched, unit of ``h`` (a toe cap's height): a pause
+        higher up is in the swing.
+
+    Returns
+    -------
+    float
+        Height of the last sample at rest, ``h[j]`` when there is no rest after ``j``.
+    """
+    hi = min(len(h) - 1, int(np.floor(stop)) + 1)
+    seg = h[j:hi + 1]
+    missing = np.flatnonzero(~np.isfinite(seg))
+    seg = seg[:missing[0]] if len(missing) else seg  # up to the first missing sample
+    if len(seg) < 2:
+        return float(h[j])
+    # Steps from a toe-cap's height at most: the rise off the ground, not a surge later in
+    # the swing.
+    steps = np.where(seg[:-1] <= max_rest, np.diff(seg), -np.inf)
+    k = j + int(np.argmax(steps))
+    while k > j and h[k] - h[k - 1] > band:
+        k -= 1
+    # At rest: level over two steps (the slow first samples of a rise from rest are not).
+    if k - 2 >= j and abs(h[k] - h[k - 2]) <= band:
+        return float(h[k])
+    return float(h[j])
 
 
 def _interp(y: np.ndarray, t: float) -> float:

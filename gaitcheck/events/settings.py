@@ -68,6 +68,11 @@ class EventSettings:
         Smallest height band above the stance ground level that counts as "on the
         ground", leg lengths (about 1 px for a 300 px leg); otherwise 2.5 × the measured
         pose jitter.
+    max_toe_rest : float
+        Highest rest of the shoe tip's point before its lift-off that still counts as on
+        the ground, leg lengths: the height of a shoe's toe cap (3–4 cm, ~0.04 leg),
+        which MediaPipe's foot_index can slide up while the shoe pivots on its tip
+        (:func:`gaitcheck.events.cues.lift_index`).
     leg_swap_switch_cost : float
         Cost of entering or leaving the legs-exchanged state in the leg-swap repair,
         squared leg lengths.
@@ -98,6 +103,7 @@ class EventSettings:
     vertical_snr: float = 3.0
     belt_fraction: float = 0.7
     min_ground_band: float = 0.004
+    max_toe_rest: float = 0.05
     leg_swap_switch_cost: float = 0.05
     leg_swap_prior: float = 0.02
     facing_threshold: float = 0.06

@@ -226,7 +226,8 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     offset : int
         Row index of the segment's first sample in the tracks.
     settings : EventSettings
-        Visibility weights, ``vertical_snr``, ``min_ground_band``, ``belt_fraction``.
+        Visibility weights, ``vertical_snr``, ``min_ground_band``, ``belt_fraction``,
+        ``max_toe_rest``.
     toe_reach : float
         Where the shoe tip lies beyond foot_index, heel → foot_index lengths (unitless;
         :func:`gaitcheck.landmarks.toe_reach_for`, 0.15 for MediaPipe, 0 for exact
@@ -275,7 +276,8 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
         g_tip = cues.ground_level(tip_up, c.peak, end) if toe_reach else g_toe
         to = cues.lift_index(tip_up, g_tip, band, ref + 0.4 * (trough - ref),
-                             min(n - 2, trough + 0.15 * period))
+                             min(n - 2, trough + 0.15 * period),
+                             max_rest=settings.max_toe_rest)
         # An anchor found on interpolated samples (foot rejected or missing around it)
         # is no anchor.
         peak = c.peak if _measured(f.heel_fwd, c.peak) else np.nan
