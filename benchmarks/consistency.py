@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -83,6 +84,24 @@ def ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+#: x264 encoder threads of the transformed clips (see :func:`transform`).
+X264_THREADS = 3
+
+
+def x264_build(video: Path) -> str | None:
+    """x264 core version and thread count an mp4 was encoded with, from its SEI text.
+
+    ``"core 165 threads=3"``, or None if the file has no x264 settings string.
+    """
+    head = video.read_bytes()[:1 << 16]
+    core = re.search(rb"x264 - core (\d+)", head)
+    threads = re.search(rb" threads=(\d+)", head)
+    if core is None:
+        return None
+    return f"core {core.group(1).decode()}" + (
+        f" threads={threads.group(1).decode()}" if threads else "")
+
+
 def transform(src: Path, dst: Path, name: str) -> Path:
     """Write ``src`` transformed by ``name`` (see :data:`FILTERS`) to ``dst``."""
     if dst.exists():
@@ -92,7 +111,12 @@ def transform(src: Path, dst: Path, name: str) -> Path:
     cmd = [ffmpeg(), "-v", "error", "-y", "-i", str(src)]
     if vf:
         cmd += ["-vf", vf]
-    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "35" if name == "crf35" else "18",
+    # x264's thread count changes the bytes (its default follows the CPU: 3 on 2 cores),
+    # and on the real clip at CRF 35 that alone moves the foot angle's change -6.4 to
+    # -10.3 deg over 1-8 threads. Pinned to 3, so every machine with this x264 build
+    # makes this cache's clips.
+    cmd += ["-c:v", "libx264", "-threads", str(X264_THREADS), "-preset", "veryfast",
+            "-crf", "35" if name == "crf35" else "18",
             "-pix_fmt", "yuv420p", "-an", str(dst.with_suffix(".tmp.mp4"))]
     subprocess.run(cmd, check=True)
     dst.with_suffix(".tmp.mp4").rename(dst)
@@ -328,12 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     spread: dict[str, dict[str, float]] = {}
     legs: dict[str, dict[str, tuple[float, float]]] = {}
+    encoders: dict[str, str | None] = {}
     failures = 0
     for name in args.clips.split(","):
         rows = run_clip(name, args.cache, not args.pose_only)
         if args.pose_only:
             continue
         base = rows["base"]
+        _, transforms = CLIPS[name](args.cache)
+        for t in transforms:
+            encoders[f"{name}/{t}"] = x264_build(args.cache / name / f"{t}.mp4")
         print(f"\n## {name}  (base: " + ", ".join(
             f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
             for k, v in base.items() if k in TARGETS or k in SHOWN) + ")")
@@ -359,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
             failures += len(same)
             changed = {k: (ref[k], row[k]) for k in same}
             print(f"  {t:12s} " + " ".join(cells) + (f"  CHANGED: {changed}" if same else ""))
+    import imageio_ffmpeg
+
+    ffmpeg_version = imageio_ffmpeg.get_ffmpeg_version()
+    builds = sorted({str(b) for b in encoders.values()})
+    print(f"\ntransformed clips encoded by ffmpeg {ffmpeg_version}, x264 {', '.join(builds)}")
     if spread:
         print("\nlargest change per metric (target):")
         for k, per in spread.items():
@@ -376,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
                           "(legs paired near with near). Written by "
                           "benchmarks/consistency.py. Contact, step and flight time in "
                           "frames of the coarser clip; other units as the metric.",
+                 "encoders": {"ffmpeg": ffmpeg_version, "x264": encoders},
                  "metrics": {k: {"max_abs_change": max(v.values()),
                                  "median_abs_change": round(float(np.median(list(v.values()))),
                                                             3),
