@@ -44,6 +44,17 @@ give ratios spread 0.3–0.8, so there the prior keeps about 0.15 (its toe-offs 
 the labels −1.04 → −0.99). What is left on ``dim`` is its landmarks: in 3 of 8 near-foot
 push-offs foot_index jumps 35–55 px up within a frame of the toe-off, it creeps 5–7 px up
 in the others, and the ICs read 0.5 frame later than the clip's (``roll_contacts.py``).
+
+The price is noise: a reach read from each copy's own push-offs moves with that copy's
+landmarks, so the suite's median contact-time change rises 0.26 → 0.32 frames (largest
+2.06 → 1.54; rows over target 11 → 10), and the real clip's ``--jobs 3`` split foot angle
+1.55 → 1.74° (``seam_metrics.py``). Tried and not adopted: the ratio of heights instead
+of one-sample rises (``toe / heel`` while the heel is more than 4 or 8 bands up and the
+toe within its cap): median 0.19 frame and dim 0.86, but roll +4 reads +1.33…+1.48
+frames: its far foot_index's 3–5 px slide at heel-off stays in every later height ratio
+(ρ 0.27, reach 0.36), so the point sinks through the pivot and the toe-offs read 2.2
+frames late; the one-sample rise follows the pivot after the slide, and
+:func:`gaitcheck.events.cues.rest_height` reads the toe-off from the slide's rest.
 """
 
 from __future__ import annotations
