@@ -227,13 +227,15 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         Row index of the segment's first sample in the tracks.
     settings : EventSettings
         Visibility weights, ``vertical_snr``, ``min_ground_band``, ``belt_fraction``,
-        ``max_toe_rest``.
+        ``max_toe_rest``, ``toe_pivot_sd``.
     toe_reach : float
         Where the shoe tip lies beyond foot_index, heel → foot_index lengths (unitless;
         :func:`gaitcheck.landmarks.toe_reach_for`, 0.15 for MediaPipe, 0 for exact
         tracks). The direct toe-off is read on that point's height: while the heel
         rises and the shoe pivots on its tip, a foot_index behind the tip rises with the
-        rotation and would read as lift-off 1.5–2.5 frames early.
+        rotation and would read as lift-off 1.5–2.5 frames early. A non-zero reach is
+        the prior of the foot's own, read from its push-offs in the segment
+        (:mod:`gaitcheck.events.pivot`); 0 (foot_index is the tip) is kept as it is.
     """
     n = len(f.heel_fwd)
     # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths).
