@@ -19,16 +19,17 @@ Usage::
     python benchmarks/push_off_pivot.py --cache /work/coord/cache-base [--fixed]
         [--copies base,roll+4,roll-4,dim,mirror] [--heights]
 
-Measured 2026-12-03 on ``/work/coord/cache-base`` (fixed reach 0.15 → own reach):
+Measured 2026-12-03 on ``/work/coord/cache-base`` (fixed reach 0.15 → own reach, prior SD
+0.05):
 
 =======  ===========  ============  =================  ==================  ===============
 copy     u near/far   ρ SE n/f      near TO − truth    far TO − truth      contact ms (Δ f)
 =======  ===========  ============  =================  ==================  ===============
-base     .075 / .104  .017 / .016   +0.93 → +0.30      +1.28 → +0.75       280.5 → 270.8
-roll+4   .178 / .208  .022 / .025   +0.61 → +0.72      +0.32 → −0.07       −0.85 → −0.40
-roll−4   .104 / .275  .048 / .018   −0.13 → −0.53      −0.51 → +0.96       −1.17 → −0.05
-dim      .131 / .153  .024 / .030   −0.79 → −0.95      −0.10 → −0.06       −2.06 → −1.54
-mirror   .096 / .087  .020 / .013   +0.38 → −0.15      +1.45 → +0.67       −0.37 → −0.45
+base     .077 / .105  .017 / .016   +0.93 → +0.32      +1.28 → +0.77       280.5 → 271.2
+roll+4   .176 / .204  .022 / .025   +0.61 → +0.70      +0.32 → +0.31       −0.85 → −0.25
+roll−4   .110 / .271  .048 / .018   −0.13 → −0.49      −0.51 → +0.94       −1.17 → −0.06
+dim      .132 / .153  .024 / .030   −0.79 → −0.94      −0.10 → −0.07       −2.06 → −1.55
+mirror   .098 / .089  .020 / .013   +0.38 → −0.14      +1.45 → +0.69       −0.37 → −0.46
 =======  ===========  ============  =================  ==================  ===============
 
 (Δ f: contact time against the untransformed clip, frames; truth 250 ms.) The heights
@@ -39,22 +40,23 @@ before toe-off), but by 0.15–0.22 on roll +4's feet and roll −4's far foot (
 0.1–0.3, after a 3–5 px slide up at heel-off on roll +4). The fixed 0.15 therefore put
 the untransformed clip's tip point 2–5 px below the belt, and the band crossing waited
 for it. Per foot, the median ratio is that foot's placement (the mirror's feet read
-0.087 / 0.096, the clip's 0.075 / 0.104). The real walking clip's 2–3 push-offs a foot
+0.098 / 0.089, the clip's 0.077 / 0.105). The real walking clip's 2–3 push-offs a foot
 give ratios spread 0.3–0.8, so there the prior keeps about 0.15 (its toe-offs against
 the labels −1.04 → −0.99). What is left on ``dim`` is its landmarks: in 3 of 8 near-foot
 push-offs foot_index jumps 35–55 px up within a frame of the toe-off, it creeps 5–7 px up
 in the others, and the ICs read 0.5 frame later than the clip's (``roll_contacts.py``).
 
 The price is noise: a reach read from each copy's own push-offs moves with that copy's
-landmarks, so the suite's median contact-time change rises 0.26 → 0.32 frames (largest
-2.06 → 1.54; rows over target 11 → 10), and the real clip's ``--jobs 3`` split foot angle
-1.55 → 1.74° (``seam_metrics.py``). Tried and not adopted: the ratio of heights instead
-of one-sample rises (``toe / heel`` while the heel is more than 4 or 8 bands up and the
-toe within its cap): median 0.19 frame and dim 0.86, but roll +4 reads +1.33…+1.48
-frames: its far foot_index's 3–5 px slide at heel-off stays in every later height ratio
-(ρ 0.27, reach 0.36), so the point sinks through the pivot and the toe-offs read 2.2
-frames late; the one-sample rise follows the pivot after the slide, and
-:func:`gaitcheck.events.cues.rest_height` reads the toe-off from the slide's rest.
+landmarks, so the suite's median contact-time change rises 0.26 → 0.31 frames (largest
+2.06 → 1.55; rows over target 11 → 10; prior SD 0.06: 0.32, 0.03: 0.30 with dim 1.62),
+and the real clip's ``--jobs 3`` split foot angle 1.55 → 1.74° (``seam_metrics.py``).
+Tried and not adopted: the ratio of heights instead of one-sample rises (``toe / heel``
+while the heel is more than 4 or 8 bands up and the toe within its cap): median 0.19
+frame and dim 0.86, but roll +4 reads +1.33…+1.48 frames: its far foot_index's 3–5 px
+slide at heel-off stays in every later height ratio (ρ 0.27, reach 0.36), so the point
+sinks through the pivot and the toe-offs read 2.2 frames late; the one-sample rise
+follows the pivot after the slide, and :func:`gaitcheck.events.cues.rest_height` reads
+the toe-off from the slide's rest.
 """
 
 from __future__ import annotations

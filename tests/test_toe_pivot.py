@@ -17,6 +17,7 @@ import pytest
 
 from gaitcheck.events import detect_gait_events
 from gaitcheck.events.pivot import pivot_ratios, pivot_reach
+from gaitcheck.events.settings import EventSettings
 from gaitcheck.landmarks import LM, MEDIAPIPE_TOE_REACH
 from helpers import synthetic_tracks
 
@@ -67,14 +68,15 @@ def test_landmark_behind_the_tip_is_extended_to_it(true_reach: float) -> None:
 def test_noisy_evidence_keeps_about_the_backends_reach() -> None:
     """A foot with few, scattered push-off ratios (the real walking clip: 3–9 ratios
     spread 0.3–0.8) keeps about the prior; many consistent ones (the render: ~40, spread
-    ~0.1) get their own; ``toe_pivot_sd`` 0 or fewer than 3 ratios keep the prior."""
+    ~0.1) get their own; ``toe_pivot_sd`` 0 or fewer than 5 ratios keep the prior."""
     walking = [-0.26, -0.16, -0.11, 0.05, 0.21, 0.23, 0.3, 0.33, 1.01]
-    assert pivot_reach(walking, 0.15, 0.06) == pytest.approx(0.18, abs=0.02)
+    sd = EventSettings().toe_pivot_sd
+    assert pivot_reach(walking, 0.15, sd) == pytest.approx(0.17, abs=0.02)
     render = list(np.linspace(0.0, 0.12, 41))
-    assert pivot_reach(render, 0.15, 0.06) == pytest.approx(0.07, abs=0.01)
+    assert pivot_reach(render, 0.15, sd) == pytest.approx(0.07, abs=0.01)
     assert pivot_reach(render, 0.15, 0.0) == 0.15
-    assert pivot_reach([0.0, 0.0], 0.15, 0.06) == 0.15
-    assert pivot_reach([0.9] * 10, 0.15, 0.06) == pytest.approx(0.3 / 0.7)  # clipped ρ
+    assert pivot_reach([0.0] * 4, 0.15, sd) == 0.15  # fewer than MIN_RATIOS
+    assert pivot_reach([0.9] * 10, 0.15, sd) == pytest.approx(0.3 / 0.7)  # clipped ρ
 
 
 def test_ratios_only_while_the_heel_is_up_and_the_toe_down() -> None:
