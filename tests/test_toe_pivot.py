@@ -1,8 +1,8 @@
 """Each foot's toe reach read from its own push-off pivot (gaitcheck.events.pivot).
 
-On the rendered 60 fps runner (``benchmarks/roll_contacts.py``) MediaPipe's foot_index
-hugs the shoe tip in the untransformed clip (its push-off rise over the heel's, ρ,
-0.03–0.06) but sits up the toe cap in the copies rolled ±4° (ρ 0.15–0.22): with one fixed
+On the rendered 60 fps runner (``benchmarks/push_off_pivot.py``) MediaPipe's foot_index
+nearly hugs the shoe tip in the untransformed clip (its push-off rise over the heel's, ρ,
+0.07–0.09) but sits up the toe cap in the copies rolled ±4° (ρ 0.15–0.22): with one fixed
 reach (0.15) the untransformed clip's tip point sank 2–5 px below the belt in push-off
 and its toe-offs came +0.93 / +1.28 frames late, while the rolled copies' did not
 (contact time −1.17 frames against the clip at roll −4°, −2.06 dimmed).

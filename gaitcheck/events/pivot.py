@@ -6,10 +6,11 @@ backend's *toe reach* (:func:`gaitcheck.landmarks.toe_reach_for`, 0.15 for Media
 While the heel rises and the shoe rolls over its tip, a point ``u`` behind the pivot
 rises by ``ρ = u / (1 + u)`` of the heel's rise, a point beyond it sinks. Where the
 model puts foot_index on a shoe is not fixed: on the rendered 60 fps runner
-(``benchmarks/roll_contacts.py``) it hugs the shoe tip in the untransformed clip (ρ
-0.03–0.06), so the fixed reach's point sank 2–5 px below the belt in push-off and the
-band crossing waited for it (toe-offs +0.93 / +1.28 frames late), while in the clip
-rolled ±4° it sits up the toe cap (ρ 0.15–0.22). A fixed reach cannot fit both.
+(``benchmarks/push_off_pivot.py``) it nearly hugs the shoe tip in the untransformed
+clip (ρ 0.07–0.09), so the fixed reach's point sank 2–5 px below the belt in push-off
+and the band crossing waited for it (toe-offs +0.93 / +1.28 frames late), while in the
+clip rolled +4° (both feet) and −4° (far foot) it sits up the toe cap (ρ 0.15–0.22). A
+fixed reach cannot fit both.
 
 Here each foot's reach is its own: ρ is the median, over the foot's push-off samples,
 of foot_index's one-sample rise over the heel's, while the heel is off the ground and
