@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from gaitcheck.events import detect_gait_events
+from gaitcheck.events.settings import EventSettings
 from gaitcheck.landmarks import MEDIAPIPE_TOE_REACH, toe_reach_for
 from gaitcheck.tracks.io import load_tracks, save_tracks_npz
 from helpers import synthetic_tracks
@@ -41,14 +42,17 @@ def test_synthetic_source_has_no_reach_and_keeps_it_through_npz(tmp_path):
 
 
 def test_reach_moves_only_the_toe_offs():
-    """The same exact tracks declared with MediaPipe's reach: every contact is
-    unchanged, and the toe-offs move later, since a point beyond the true tip stays
-    "down" while the heel rises (measured on this 30 fps runner:
-    +0.46…+1.00 frame, mean 0.85, all 27 toe-offs kept)."""
+    """The same exact tracks declared with MediaPipe's reach, read at that fixed reach
+    (``toe_pivot_sd`` 0): every contact is unchanged, and the toe-offs move later, since
+    a point beyond the true tip stays "down" while the heel rises (measured on this 30
+    fps runner: +0.46…+1.00 frame, mean 0.85, all 27 toe-offs kept). With the default
+    settings each foot's reach is read from its push-off and these tracks' toe-offs do
+    not move (``tests/test_toe_pivot.py``)."""
     _, tracks = synthetic_tracks()
     plain = detect_gait_events(tracks, "left")
     reach = detect_gait_events(dataclasses.replace(
-        tracks, source=tracks.source | {"toe_reach": MEDIAPIPE_TOE_REACH}), "left")
+        tracks, source=tracks.source | {"toe_reach": MEDIAPIPE_TOE_REACH}), "left",
+        settings=EventSettings(toe_pivot_sd=0.0))
     assert [e.time_s for e in plain.contacts] == \
         [e.time_s for e in reach.contacts]
     assert len(plain.toe_offs) == len(reach.toe_offs) > 10

@@ -69,8 +69,11 @@ def test_real_walking_toe_offs_against_labels(walking_events):
 
     Measured (the session's pose run, MediaPipe reach 0.15): 6 of 8 paired (the misses
     are the first stance of each foot, frames 67 and 87: the walker is tracked only from
-    frame 59, after both their contacts), 2 within ±1 frame, bias −1.04 frames (near
-    −0.59, far −1.50), SD 1.08 frame. Before the continuous toe-off crossing and the
+    frame 59, after both their contacts), 2 within ±1 frame, bias −0.99 frames (near
+    −0.47, far −1.50), SD 1.09 frame, with each foot's reach read from its push-off
+    (:mod:`gaitcheck.events.pivot`; her 2–3 push-offs a foot are too scattered to move
+    it far from 0.15: 0.17 / 0.15); at the fixed reach bias −1.04 (near −0.59, far
+    −1.50), SD 1.08. Before the continuous toe-off crossing and the
     midpoint median of an even count of toe-off lags (``benchmarks/toe_off_mirror.py``):
     1 within ±1, bias −1.57 (near −0.39, far −2.74), SD 1.67; the far foot's bounds were
     −3.3…−2.0 and the overall −2.1…−1.0, and these bounds reject the old far foot. The far

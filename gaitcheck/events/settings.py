@@ -73,6 +73,15 @@ class EventSettings:
         the ground, leg lengths: the height of a shoe's toe cap (3–4 cm, ~0.04 leg),
         which MediaPipe's foot_index can slide up while the shoe pivots on its tip
         (:func:`gaitcheck.events.cues.lift_index`).
+    toe_pivot_sd : float
+        SD of the prior on the rise of foot_index over the heel's in push-off (ρ,
+        unitless; the backend's toe reach ``u`` gives ``ρ₀ = u / (1 + u)``): each foot's
+        tip point is read where its own push-off shows the shoe pivots, shrunk towards
+        the backend's reach by the evidence's precision
+        (:func:`gaitcheck.events.pivot.pivot_reach`). The spread of ρ between placements
+        of foot_index on the shoe: the rendered runner's copies' ten feet read ρ
+        0.065–0.224, SD 0.053, of which their standard errors (0.013–0.048) account for
+        SD 0.024; 0 keeps the backend's reach.
     leg_swap_switch_cost : float
         Cost of entering or leaving the legs-exchanged state in the leg-swap repair,
         squared leg lengths.
@@ -104,6 +113,7 @@ class EventSettings:
     belt_fraction: float = 0.7
     min_ground_band: float = 0.004
     max_toe_rest: float = 0.05
+    toe_pivot_sd: float = 0.05
     leg_swap_switch_cost: float = 0.05
     leg_swap_prior: float = 0.02
     facing_threshold: float = 0.06

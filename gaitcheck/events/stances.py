@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import savgol_filter
 
-from gaitcheck.events import cues, lags
+from gaitcheck.events import cues, lags, pivot
 from gaitcheck.events.settings import DEFAULT_EVENT_SETTINGS, EventSettings
 from gaitcheck.events.signals import SIDES, fill_short_gaps, reject_foot_outliers
 from gaitcheck.landmarks import LM
@@ -227,13 +227,15 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         Row index of the segment's first sample in the tracks.
     settings : EventSettings
         Visibility weights, ``vertical_snr``, ``min_ground_band``, ``belt_fraction``,
-        ``max_toe_rest``.
+        ``max_toe_rest``, ``toe_pivot_sd``.
     toe_reach : float
         Where the shoe tip lies beyond foot_index, heel → foot_index lengths (unitless;
         :func:`gaitcheck.landmarks.toe_reach_for`, 0.15 for MediaPipe, 0 for exact
         tracks). The direct toe-off is read on that point's height: while the heel
         rises and the shoe pivots on its tip, a foot_index behind the tip rises with the
-        rotation and would read as lift-off 1.5–2.5 frames early.
+        rotation and would read as lift-off 1.5–2.5 frames early. A non-zero reach is
+        the prior of the foot's own, read from its push-offs in the segment
+        (:mod:`gaitcheck.events.pivot`); 0 (foot_index is the tip) is kept as it is.
     """
     n = len(f.heel_fwd)
     # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths).
@@ -245,6 +247,12 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     jitter = cues.stance_jitter(f.toe_up, cycles)
     jitter = jitter if np.isfinite(jitter) else 0.0
     band = max(settings.min_ground_band, 2.5 * jitter)
+    if toe_reach:
+        # The foot's own pivot (gaitcheck.events.pivot): where the model puts foot_index
+        # on the shoe differs between clips, even between copies of one clip.
+        reach = pivot.pivot_reach(_push_off_ratios(f, cycles, period, band, settings),
+                                  toe_reach, settings.toe_pivot_sd)
+        tip_up = f.toe_up + reach * (f.toe_up - f.heel_up)
     out = []
     for c in cycles:
         # The landing is searched from a frame before the heel's forward peak (the
@@ -284,6 +292,30 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         trough = c.trough if _measured(f.toe_fwd, c.trough) else np.nan
         out.append(Stance(side, np.nan, np.nan, 0.0, 0.0, ic + offset, to + offset,
                           peak + offset, trough + offset, quality, vis))
+    return out
+
+
+def _push_off_ratios(f: FootSignals, cycles: list[cues.Cycle], period: float,
+                     band: float, settings: EventSettings) -> list[float]:
+    """Foot_index's rise over the heel's in every push-off of one foot.
+
+    Per stance (:func:`gaitcheck.events.pivot.pivot_ratios`), from 40 % of the way from
+    the heel's forward peak to the toe's backward peak to 0.15 strides after it (the
+    toe-off search of :func:`foot_stances`), heights above each landmark's own stance
+    ground level, foot_index within ``max_toe_rest`` of its own.
+    """
+    n = len(f.heel_up)
+    out: list[float] = []
+    for c in cycles:
+        trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
+        end = min(trough, c.peak + 0.5 * period, n - 2.0)
+        if end < c.peak + 0.25 * period:
+            continue
+        g_heel = cues.ground_level(f.heel_up, c.peak, end)
+        g_toe = cues.ground_level(f.toe_up, c.peak, end)
+        out += pivot.pivot_ratios(f.heel_up - g_heel, f.toe_up - g_toe, band,
+                                  settings.max_toe_rest, c.peak + 0.4 * (trough - c.peak),
+                                  min(n - 1.0, trough + 0.15 * period))
     return out
 
 
