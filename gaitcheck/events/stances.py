@@ -238,8 +238,6 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         (:mod:`gaitcheck.events.pivot`); 0 (foot_index is the tip) is kept as it is.
     """
     n = len(f.heel_fwd)
-    # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths).
-    tip_up = f.toe_up + toe_reach * (f.toe_up - f.heel_up) if toe_reach else f.toe_up
     if not np.isfinite(period) or np.isfinite(f.heel_fwd).sum() < 1.5 * period:
         return []
     cycles = cues.zeni_cycles(_interp_nan(f.heel_fwd), _interp_nan(f.toe_fwd), period)
@@ -247,12 +245,12 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     jitter = cues.stance_jitter(f.toe_up, cycles)
     jitter = jitter if np.isfinite(jitter) else 0.0
     band = max(settings.min_ground_band, 2.5 * jitter)
-    if toe_reach:
-        # The foot's own pivot (gaitcheck.events.pivot): where the model puts foot_index
-        # on the shoe differs between clips, even between copies of one clip.
-        reach = pivot.pivot_reach(_push_off_ratios(f, cycles, period, band, settings),
-                                  toe_reach, settings.toe_pivot_sd)
-        tip_up = f.toe_up + reach * (f.toe_up - f.heel_up)
+    # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths), at the
+    # foot's own pivot (gaitcheck.events.pivot): where the model puts foot_index on the
+    # shoe differs between clips, even between copies of one clip.
+    reach = pivot.pivot_reach(_push_off_ratios(f, cycles, period, band, settings),
+                              toe_reach, settings.toe_pivot_sd) if toe_reach else 0.0
+    tip_up = f.toe_up + reach * (f.toe_up - f.heel_up) if toe_reach else f.toe_up
     out = []
     for c in cycles:
         # The landing is searched from a frame before the heel's forward peak (the
