@@ -205,6 +205,32 @@ def _direct_ic(vert: float, rate: float, hor: float, jump: float, jitter: float,
     return float("nan"), 0.0
 
 
+@dataclass(frozen=True)
+class _Window:
+    """One stance's search window and the ground levels read in it (segment rows)."""
+
+    cycle: cues.Cycle
+    end: float  # the toe's backward peak, at most half a stride on and inside the data
+    trough: float  # the toe's backward peak, or where it would be past the segment end
+    g_heel: float  # heel's and foot_index's own ground levels, leg lengths
+    g_toe: float
+
+
+def _stance_windows(f: FootSignals, cycles: list[cues.Cycle], period: float
+                    ) -> list[_Window]:
+    """Windows of the stances long enough to search (a quarter stride past the peak)."""
+    n = len(f.heel_fwd)
+    out = []
+    for c in cycles:
+        trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
+        end = min(trough, c.peak + 0.5 * period, n - 2.0)
+        if end < c.peak + 0.25 * period:
+            continue
+        out.append(_Window(c, end, trough, cues.ground_level(f.heel_up, c.peak, end),
+                           cues.ground_level(f.toe_up, c.peak, end)))
+    return out
+
+
 def foot_stances(f: FootSignals, side: str, period: float, offset: int,
                  settings: EventSettings = DEFAULT_EVENT_SETTINGS, *,
                  toe_reach: float = 0.0) -> list[Stance]:
@@ -245,26 +271,26 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     jitter = cues.stance_jitter(f.toe_up, cycles)
     jitter = jitter if np.isfinite(jitter) else 0.0
     band = max(settings.min_ground_band, 2.5 * jitter)
-    # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths), at the
-    # foot's own pivot (gaitcheck.events.pivot): where the model puts foot_index on the
-    # shoe differs between clips, even between copies of one clip.
-    reach = pivot.pivot_reach(_push_off_ratios(f, cycles, period, band, settings),
-                              toe_reach, settings.toe_pivot_sd) if toe_reach else 0.0
-    tip_up = f.toe_up + reach * (f.toe_up - f.heel_up) if toe_reach else f.toe_up
+    windows = _stance_windows(f, cycles, period)
+    tip_up = f.toe_up
+    if toe_reach:
+        # Height of the shoe tip, extrapolated along heel → foot_index (leg lengths), at
+        # the foot's own pivot (gaitcheck.events.pivot): where the model puts foot_index
+        # on the shoe differs between clips, even between copies of one clip.
+        reach = pivot.pivot_reach(_push_off_ratios(f, windows, period, band, settings),
+                                  toe_reach, settings.toe_pivot_sd)
+        tip_up = f.toe_up + reach * (f.toe_up - f.heel_up)
     out = []
-    for c in cycles:
+    for w in windows:
+        c, end, trough, g_heel, g_toe = w.cycle, w.end, w.trough, w.g_heel, w.g_toe
         # The landing is searched from a frame before the heel's forward peak (the
         # stance foot cannot move forward relative to the pelvis, so it lands after the
         # peak) to 40 % of the way to the end of the stance window: the toe's backward
         # peak, at most half a stride on.
         start = c.peak - max(1.0, 0.05 * period)
-        end = min(c.trough if np.isfinite(c.trough) else np.inf, c.peak + 0.5 * period,
-                  n - 2.0)
-        if start < 2 or end < c.peak + 0.25 * period:
+        if start < 2:
             continue
         stop = c.peak + 0.4 * (end - c.peak)
-        g_heel = cues.ground_level(f.heel_up, c.peak, end)
-        g_toe = cues.ground_level(f.toe_up, c.peak, end)
         heel = cues.landing_index(f.heel_up, g_heel, band, start, stop)
         toe = cues.landing_index(f.toe_up, g_toe, band, start, stop)
         vert, rate = min((heel, toe), key=lambda r: r[0] if np.isfinite(r[0]) else np.inf)
@@ -279,7 +305,6 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
         # Toe-off from 40 % of the way to the toe's backward peak (or, past the segment
         # end, to where it would be) to a little after it.
         ref = ic if np.isfinite(ic) else c.peak
-        trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
         g_tip = cues.ground_level(tip_up, c.peak, end) if toe_reach else g_toe
         to = cues.lift_index(tip_up, g_tip, band, ref + 0.4 * (trough - ref),
                              min(n - 2, trough + 0.15 * period),
@@ -293,7 +318,7 @@ def foot_stances(f: FootSignals, side: str, period: float, offset: int,
     return out
 
 
-def _push_off_ratios(f: FootSignals, cycles: list[cues.Cycle], period: float,
+def _push_off_ratios(f: FootSignals, windows: list[_Window], period: float,
                      band: float, settings: EventSettings) -> list[float]:
     """Foot_index's rise over the heel's in every push-off of one foot.
 
@@ -304,16 +329,11 @@ def _push_off_ratios(f: FootSignals, cycles: list[cues.Cycle], period: float,
     """
     n = len(f.heel_up)
     out: list[float] = []
-    for c in cycles:
-        trough = c.trough if np.isfinite(c.trough) else c.peak + 0.5 * period
-        end = min(trough, c.peak + 0.5 * period, n - 2.0)
-        if end < c.peak + 0.25 * period:
-            continue
-        g_heel = cues.ground_level(f.heel_up, c.peak, end)
-        g_toe = cues.ground_level(f.toe_up, c.peak, end)
-        out += pivot.pivot_ratios(f.heel_up - g_heel, f.toe_up - g_toe, band,
-                                  settings.max_toe_rest, c.peak + 0.4 * (trough - c.peak),
-                                  min(n - 1.0, trough + 0.15 * period))
+    for w in windows:
+        peak = w.cycle.peak
+        out += pivot.pivot_ratios(f.heel_up - w.g_heel, f.toe_up - w.g_toe, band,
+                                  settings.max_toe_rest, peak + 0.4 * (w.trough - peak),
+                                  min(n - 1.0, w.trough + 0.15 * period))
     return out
 
 
