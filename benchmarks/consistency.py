@@ -93,7 +93,8 @@ def x264_build(video: Path) -> str | None:
 
     ``"core 165 threads=3"``, or None if the file has no x264 settings string.
     """
-    head = video.read_bytes()[:1 << 16]
+    with video.open("rb") as fh:  # x264 writes its settings in the first frame's SEI
+        head = fh.read(1 << 16)
     core = re.search(rb"x264 - core (\d+)", head)
     threads = re.search(rb" threads=(\d+)", head)
     if core is None:
