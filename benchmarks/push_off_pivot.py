@@ -114,11 +114,7 @@ def reach_table(cache: Path, copies: list[str]) -> None:
 
     def recorded(ratios: list[float], prior: float, sd: float) -> float:
         u = product(ratios, prior, sd)
-        r = np.asarray(ratios, dtype=np.float64)
-        med = float(np.median(r)) if len(r) else float("nan")
-        se = (1.2533 * 1.4826 * float(np.median(np.abs(r - med))) / np.sqrt(len(r))
-              if len(r) else float("nan"))
-        seen.append((len(r), med, se, u))
+        seen.append((len(ratios), *pivot.ratio_median(ratios), u))
         return u
 
     pivot.pivot_reach = recorded  # type: ignore[assignment]

@@ -68,6 +68,19 @@ def pivot_ratios(heel_h: np.ndarray, toe_h: np.ndarray, band: float, cap: float,
     return out
 
 
+def ratio_median(ratios: list[float]) -> tuple[float, float]:
+    """Median of the push-off ratios and its standard error, ``(ρ, SE)``.
+
+    ``SE = 1.2533 · 1.4826 · MAD / √n`` (robust SD from the MAD, a median's standard
+    error relative to a mean's); NaN for no ratios.
+    """
+    if not ratios:
+        return float("nan"), float("nan")
+    r = np.asarray(ratios, dtype=np.float64)
+    med = float(np.median(r))
+    return med, _MEDIAN_SE * _MAD_SD * float(np.median(np.abs(r - med))) / np.sqrt(len(r))
+
+
 def pivot_reach(ratios: list[float], prior_reach: float, prior_sd: float) -> float:
     """Estimate a foot's toe reach from its push-off ratios (:func:`pivot_ratios`).
 
@@ -84,16 +97,14 @@ def pivot_reach(ratios: list[float], prior_reach: float, prior_sd: float) -> flo
     -------
     float
         ``u = ρ / (1 − ρ)`` of the posterior ρ: the precision-weighted mean of the
-        ratios' median (standard error ``1.2533 · 1.4826 · MAD / √n``) and the prior's
+        ratios' median (:func:`ratio_median`) and the prior's
         ``ρ₀ = u₀ / (1 + u₀)``, clipped to ``[0, 0.3]`` (a pivot behind foot_index or
         more than ~0.4 lengths beyond it is no shoe tip). The prior alone with fewer
         than :data:`MIN_RATIOS` ratios.
     """
     if prior_sd <= 0 or len(ratios) < MIN_RATIOS:
         return prior_reach
-    r = np.asarray(ratios, dtype=np.float64)
-    med = float(np.median(r))
-    se = _MEDIAN_SE * _MAD_SD * float(np.median(np.abs(r - med))) / np.sqrt(len(r))
+    med, se = ratio_median(ratios)
     rho0 = prior_reach / (1.0 + prior_reach)
     w = prior_sd ** 2 / (prior_sd ** 2 + se ** 2)
     rho = float(np.clip(w * med + (1.0 - w) * rho0, 0.0, 0.3))
